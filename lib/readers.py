@@ -1,0 +1,363 @@
+"""Read an export file, whatever its dress, into a DuckDB table of text columns.
+
+Liberal in what it reads: CSV in UTF-8 (with or without BOM), UTF-16 (with BOM, or
+recognisably without), or Windows-1252; comma, semicolon, tab or pipe delimited; XLSX;
+a header row below title rows. Every cell is read as text, so one odd cell never retypes
+a column: the rules in ``lib/ingest.py`` decide what each cell must be and name the row
+when it is not.
+
+UTF-8 CSV goes straight to DuckDB's reader (the fast path for large files); anything else
+is first rewritten as a temporary UTF-8 CSV, streamed, never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from lib.errors import RefusedFile
+from lib.shapes import HeaderMatch, describe_expected_headers, detect_shape
+
+HEAD_BYTES = 1024 * 1024
+MAX_TITLE_ROWS = 30
+DELIMITERS = (",", ";", "\t", "|")
+# A real Explore workbook unpacks to a few times its size; a "zip bomb" to thousands.
+MAX_XLSX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+MAX_LINE_BYTES = 2 * 1024 * 1024
+
+MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Office file; save it as .xlsx or CSV",
+}
+
+
+@dataclass
+class RawTable:
+    """A file loaded as text columns ``c0..cN`` plus ``source_row`` (the row a spreadsheet shows)."""
+
+    table: str
+    header: list[str]
+    match: HeaderMatch | None
+    kind: str  # csv or xlsx
+    encoding: str
+    delimiter: str | None
+    header_row: int
+    rows: int
+    temp_files: list[Path] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        for path in self.temp_files:
+            path.unlink(missing_ok=True)
+
+
+def sniff_kind(head: bytes, file_name: str) -> str:
+    if not head:
+        raise RefusedFile(file_name, "the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            raise RefusedFile(file_name, f"this is {what}, not a CSV or XLSX export")
+    return "csv"
+
+
+def sniff_encoding(head: bytes, file_name: str) -> str:
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise RefusedFile(file_name, "the file is UTF-32 text", expected="UTF-8 or UTF-16 (save as 'CSV UTF-8')")
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le-bom"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be-bom"
+    sample = head[:4096]
+    if b"\x00" in sample:
+        # UTF-16 without a BOM shows as ASCII letters alternating with NUL bytes.
+        even_nuls = sample[0::2].count(0)
+        odd_nuls = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+            return "utf-16-le"
+        if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+            return "utf-16-be"
+        raise RefusedFile(
+            file_name, "the file holds binary data (NUL bytes), not text", expected="a CSV or XLSX export"
+        )
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut by the sample's end is still UTF-8.
+        if error.start >= len(head) - 3 and len(head) == HEAD_BYTES:
+            return "utf-8"
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        raise RefusedFile(
+            file_name, "the text is in an encoding Floorline cannot read", expected="UTF-8, UTF-16 or Windows-1252"
+        ) from None
+
+
+PYTHON_CODEC = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf-16-le-bom": "utf-16",
+    "utf-16-be-bom": "utf-16",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "cp1252": "cp1252",
+}
+
+ENCODING_LABEL = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-16-le-bom": "UTF-16 (little-endian, BOM)",
+    "utf-16-be-bom": "UTF-16 (big-endian, BOM)",
+    "utf-16-le": "UTF-16 (little-endian)",
+    "utf-16-be": "UTF-16 (big-endian)",
+    "cp1252": "Windows-1252",
+    "xlsx": "XLSX",
+}
+
+
+def split_line(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
+
+
+def find_csv_header(
+    lines: list[str], file_name: str, shape_name: str | None, column_map: dict | None
+) -> tuple[int, str, list[str], HeaderMatch | None]:
+    """Return (line index, delimiter, header cells, match) of the first line that reads as a header."""
+    first_nonblank = None
+    for index, line in enumerate(lines[: MAX_TITLE_ROWS + 1]):
+        if not line.strip():
+            continue
+        options = []
+        for delimiter in DELIMITERS:
+            cells = split_line(line, delimiter)
+            match = detect_shape(cells, shape_name, column_map)
+            if match:
+                options.append((len(match.columns), len(cells), delimiter, cells, match))
+        if options:
+            _, _, delimiter, cells, match = max(options, key=lambda o: (o[0], o[1]))
+            return index, delimiter, cells, match
+        if first_nonblank is None:
+            first_nonblank = index
+    if first_nonblank is None:
+        raise RefusedFile(file_name, "the file has no rows")
+    # No known header: hand back the widest early line so a user can map its columns.
+    index = first_nonblank
+    line = lines[index]
+    delimiter = max(DELIMITERS, key=lambda d: len(split_line(line, d)))
+    return index, delimiter, split_line(line, delimiter), None
+
+
+def read_head_lines(path: Path, encoding: str) -> list[str]:
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    text = head.decode(PYTHON_CODEC[encoding], errors="replace")
+    lines = text.splitlines()
+    if len(head) == HEAD_BYTES and lines:
+        lines = lines[:-1]  # the last line may be cut by the sample's end
+    return lines
+
+
+def transcode_to_utf8(path: Path, encoding: str) -> Path:
+    """Rewrite a non-UTF-8 text file as UTF-8, a chunk at a time."""
+    decoder = codecs.getincrementaldecoder(PYTHON_CODEC[encoding])(errors="strict")
+    handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
+    with open(path, "rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
+        while chunk := source.read(1024 * 1024):
+            target.write(decoder.decode(chunk))
+        target.write(decoder.decode(b"", final=True))
+    return Path(name)
+
+
+def check_workbook(path: Path, file_name: str) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise RefusedFile(file_name, "the file starts like a ZIP archive but is damaged") from None
+    with archive:
+        names = archive.namelist()
+        if "xl/workbook.xml" not in names:
+            raise RefusedFile(file_name, "this ZIP archive is not an Excel workbook", expected="an .xlsx export")
+        unpacked = sum(info.file_size for info in archive.infolist())
+        packed = max(1, sum(info.compress_size for info in archive.infolist()))
+        if unpacked > MAX_XLSX_UNPACKED_BYTES or (unpacked > 50 * 1024 * 1024 and unpacked / packed > MAX_XLSX_RATIO):
+            raise RefusedFile(
+                file_name,
+                f"the workbook would unpack to {unpacked / 1024**2:,.0f} MB from {packed / 1024**2:,.1f} MB "
+                "(a compression bomb, or far larger than any export)",
+            )
+
+
+def xlsx_cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text.removesuffix(" 00:00:00")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: dict | None):
+    """Stream the first non-empty sheet into a UTF-8 CSV whose first column is the Excel row number."""
+    import openpyxl  # imported here: the command line should not pay for it on CSV files
+
+    check_workbook(path, file_name)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:  # a broken workbook
+        raise RefusedFile(file_name, f"the workbook cannot be opened ({type(error).__name__})") from None
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = None
+            early: list[tuple[int, list[str]]] = []
+            for excel_row, values in enumerate(rows, start=1):
+                cells = [xlsx_cell_text(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    if excel_row > MAX_TITLE_ROWS * 4:
+                        break
+                    continue
+                early.append((excel_row, cells))
+                match = detect_shape(cells, shape_name, column_map)
+                if match or len(early) > MAX_TITLE_ROWS:
+                    header = (excel_row, cells, match) if match else (early[0][0], early[0][1], None)
+                    break
+            if header is None and early:
+                header = (early[0][0], early[0][1], None)
+            if header is None:
+                continue
+            header_row, header_cells, match = header
+            width = len(header_cells)
+            handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
+                writer = csv.writer(target)
+                writer.writerow(["source_row", *header_cells])
+                sheet_rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
+                for excel_row, values in enumerate(sheet_rows, start=header_row + 1):
+                    cells = [xlsx_cell_text(v) for v in values][:width]
+                    if any(c.strip() for c in cells):
+                        writer.writerow([excel_row, *cells, *[""] * (width - len(cells))])
+            return Path(name), header_row, header_cells, match
+    finally:
+        workbook.close()
+    raise RefusedFile(file_name, "every sheet in the workbook is empty")
+
+
+def tidy_duckdb_error(message: str) -> tuple[str, int | None]:
+    """Turn DuckDB's CSV error into one plain sentence and the line it names."""
+    line = None
+    found = re.search(r"CSV Error on Line: (\d+)", message)
+    if found:
+        line = int(found.group(1))
+    if "Expected Number of Columns" in message:
+        numbers = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        if numbers:
+            return f"the row has {numbers.group(2)} fields but the header has {numbers.group(1)}", line
+    if "unterminated quote" in message:
+        return "a quoted value is never closed (unbalanced quotes)", line
+    if "Maximum line size" in message or "maximum line size" in message:
+        return "a line is longer than 2 MB; this is not an export", line
+    if "Invalid unicode" in message or "byte sequence" in message:
+        return "the text is not valid UTF-8 here", line
+    return message.split("\n")[0].replace("Invalid Input Error: ", ""), line
+
+
+def load_raw(
+    con,
+    path: Path,
+    file_name: str,
+    table: str,
+    *,
+    shape_name: str | None = None,
+    column_map: dict | None = None,
+) -> RawTable:
+    """Load ``path`` into ``table`` (text columns c0..cN and source_row); detect its shape."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    kind = sniff_kind(head, file_name)
+    temp_files: list[Path] = []
+    if kind == "xlsx":
+        csv_path, header_row, header, match = xlsx_to_csv(path, file_name, shape_name, column_map)
+        temp_files.append(csv_path)
+        encoding, delimiter, skip, has_row_column = "xlsx", ",", 0, True
+    else:
+        encoding = sniff_encoding(head, file_name)
+        lines = read_head_lines(path, encoding)
+        if lines and max(len(line) for line in lines) >= MAX_LINE_BYTES:
+            raise RefusedFile(file_name, "a line is longer than 2 MB; this is not an export")
+        index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
+        header_row, skip, has_row_column = index + 1, index, False
+        csv_path = path
+        if encoding != "utf-8" and encoding != "utf-8-sig":
+            try:
+                csv_path = transcode_to_utf8(path, encoding)
+            except UnicodeDecodeError as error:
+                raise RefusedFile(
+                    file_name, f"byte {error.start} is not valid {ENCODING_LABEL[encoding]} text"
+                ) from None
+            temp_files.append(csv_path)
+    if not header or not any(cell.strip() for cell in header):
+        raise RefusedFile(file_name, "no header row found", expected=describe_expected_headers())
+    names = ["source_row"] if has_row_column else []
+    names += [f"c{i}" for i in range(len(header))]
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}[delimiter]
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table}_read AS
+            SELECT * FROM read_csv(?, header = true, auto_detect = false, skip = {skip},
+                columns = {columns}, delim = {delimiter_sql}, quote = '"', escape = '"',
+                null_padding = true, strict_mode = true, max_line_size = {MAX_LINE_BYTES})""",
+            [str(csv_path)],
+        )
+    except duckdb.Error as error:
+        for temp in temp_files:
+            temp.unlink(missing_ok=True)
+        reason, line = tidy_duckdb_error(str(error))
+        raise RefusedFile(file_name, reason, row=line) from None
+    # DuckDB keeps insertion order, so for a CSV the row a spreadsheet shows is header + 1 +
+    # position (blank lines inside the data, which DuckDB skips, would shift it).
+    row_number = "source_row::BIGINT" if has_row_column else f"rowid + {header_row + 1}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {row_number} AS source_row, "
+        + ", ".join(f"c{i}" for i in range(len(header)))
+        + f" FROM {table}_read"
+    )
+    con.execute(f"DROP TABLE {table}_read")
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return RawTable(table, header, match, kind, encoding, delimiter, header_row, rows, temp_files)
+
+
+def read_header_only(path: Path, file_name: str) -> list[str]:
+    """The header cells a mapping screen should offer, for a file whose shape was not recognised."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if sniff_kind(head, file_name) == "xlsx":
+        csv_path, _, header, _ = xlsx_to_csv(path, file_name, None, None)
+        csv_path.unlink(missing_ok=True)
+        return header
+    lines = read_head_lines(path, sniff_encoding(head, file_name))
+    return find_csv_header(lines, file_name, None, None)[2]

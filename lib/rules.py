@@ -1,0 +1,403 @@
+"""What each row of an export counts as: the counting rules, written once, in SQL.
+
+Every rule here is in DECISIONS.md with a worked example. A row ends up in exactly one
+of three places:
+
+- counted: a KPI (FRT, NRT, SSAT), a week, a form and region, and an outcome (good/bad);
+- ignored, with a reason (another SLA metric, a target still active, a survey never
+  answered, a blank or totals row, ...), counted per reason and shown to the user;
+- a problem: a row in scope that cannot be read (a status outside the known values, a
+  date that is not a date). One problem refuses the whole file, naming the first row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lib.errors import RefusedFile
+from lib.readers import RawTable
+from lib.shapes import Shape
+
+
+@dataclass(frozen=True)
+class NormalisedUpload:
+    """The temp tables one export was turned into, ready to store."""
+
+    counts_table: str  # kpi, week, form, segment, region, good, total, pct, rows
+    coverage_table: str  # kpi, week, complete
+    bad_events_table: str  # the breached targets and Bad ratings, for drill-down
+    rows_read: int
+    rows_used: int
+    ignored: dict[str, int]
+    first_date: dt.date | None
+    last_date: dt.date | None
+    weeks: list[dt.date]
+    warnings: list[str]
+
+
+def text(raw: RawTable, field: str) -> str:
+    """SQL for a field's trimmed text ('' when the column is absent or the cell empty)."""
+    index = raw.match.columns.get(field) if raw.match else None
+    return "''" if index is None else f"coalesce(trim(c{index}), '')"
+
+
+def key(expression: str) -> str:
+    """Lower-case letters only: 'First reply time' and 'first_reply_time' share a key."""
+    return f"regexp_replace(lower({expression}), '[^a-z]', '', 'g')"
+
+
+def parse_date_sql(expression: str, day_first: bool) -> str:
+    slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    return f"""coalesce(
+        try_strptime(regexp_extract({expression}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d'),
+        try_strptime(regexp_extract({expression}, '^\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}'), '%Y/%m/%d'),
+        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'), '{slash}'),
+        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'), '%d.%m.%Y')
+    )::DATE"""
+
+
+def week_sql(date_expression: str, week_start_index: int) -> str:
+    """The first day of the week a date falls in (Monday-start by default)."""
+    return f"({date_expression} - ((isodow({date_expression}) - 1 - {week_start_index} + 7) % 7)::INTEGER)"
+
+
+def region_sql(expression: str) -> str:
+    region_key = key(expression)
+    return f"""CASE
+        WHEN {region_key} IN ('americasusa', 'americas', 'amer', 'na', 'northamerica') THEN 'AMER'
+        WHEN {region_key} IN ('asiapacific', 'apac', 'apj') THEN 'APAC'
+        WHEN {region_key} IN ('europemiddleeastafrica', 'emea', 'europe') THEN 'EMEA'
+        WHEN {region_key} IN ('allregions', 'all', 'global') THEN 'All regions'
+        WHEN {expression} = '' THEN NULL
+        ELSE {expression} END"""
+
+
+KPI_FROM_METRIC = {
+    "FRT": ("firstreplytime", "frt", "firstreplytimesla", "firstresponsetime", "firstreply"),
+    "NRT": ("nextreplytime", "nrt", "nextreplytimesla", "nextresponsetime", "nextreply"),
+    "SSAT": ("ssat", "csat", "satisfaction", "supportsatisfaction", "customersatisfaction", "satisfactionrating"),
+}
+
+
+def kpi_sql(expression: str, kpis: tuple[str, ...]) -> str:
+    branches = " ".join(
+        f"WHEN {key(expression)} IN ({', '.join(repr(a) for a in KPI_FROM_METRIC[k])}) THEN '{k}'" for k in kpis
+    )
+    return f"CASE {branches} END"
+
+
+TOTALS_WORDS = "('total', 'totals', 'grandtotal', 'sum', 'overall', 'combined', 'all')"
+
+
+def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
+    mapped = [text(raw, f) for f in raw.match.columns]
+    blank = " AND ".join(f"{m} = ''" for m in mapped)
+    totals = f"{key('coalesce(trim(c0), ' + repr('') + ')')} IN {TOTALS_WORDS}"
+    return blank, totals
+
+
+def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: int) -> str:
+    """SELECT producing one normalised row per export row of a ticket-level shape."""
+    blank, totals = blank_and_totals_sql(raw)
+    date_text = text(raw, "date")
+    date_label = shape.field("date").label
+    if shape.name in ("explore_sla", "dbt_sla_policies"):
+        metric = text(raw, "metric")
+        kpi = kpi_sql(metric, ("FRT", "NRT"))
+        if shape.name == "explore_sla":
+            status = f"lower({text(raw, 'target_status')})"
+            metric_status = f"lower({text(raw, 'metric_status')})"
+            active = f"({metric_status} = 'active' OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
+            outcome = f"CASE {status} WHEN 'achieved' THEN 'good' WHEN 'breached' THEN 'bad' END"
+            status_problem = f"""CASE
+                WHEN {metric_status} NOT IN ('', 'completed', 'active')
+                    THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
+                          'Active or Completed']
+                WHEN {outcome} IS NULL
+                    THEN ['SLA target status',
+                          CASE WHEN {status} = '' THEN 'the target status is empty on a completed target'
+                               ELSE '''' || {text(raw, "target_status")} || ''' is not a target status' END,
+                          'Achieved or Breached'] END"""
+        else:
+            active = f"lower({text(raw, 'is_active')}) IN ('true', 't', '1', 'yes')"
+            breach = f"lower({text(raw, 'is_breach')})"
+            outcome = f"""CASE WHEN {breach} IN ('true', 't', '1', 'yes') THEN 'bad'
+                               WHEN {breach} IN ('false', 'f', '0', 'no') THEN 'good' END"""
+            status_problem = f"""CASE WHEN {outcome} IS NULL
+                THEN ['is_sla_breach', '''' || {text(raw, "is_breach")} || ''' is not true or false', 'TRUE or FALSE']
+                END"""
+        ignore = f"""CASE
+            WHEN {blank} THEN 'blank row'
+            WHEN {totals} THEN 'totals row'
+            WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
+            WHEN {metric} <> '' AND {active} THEN 'target still active'
+            WHEN {metric} <> '' AND {date_text} = '' THEN 'no date' END"""
+        problem = f"""CASE
+            WHEN {metric} = '' THEN ['{shape.field("metric").label}', 'the SLA metric is empty',
+                                     'First reply time, Next reply time or another SLA metric']
+            ELSE {status_problem} END"""
+    else:
+        rating_text = text(raw, "rating")
+        rating = key(rating_text)
+        outcome = f"CASE WHEN {rating} LIKE 'good%' THEN 'good' WHEN {rating} LIKE 'bad%' THEN 'bad' END"
+        kpi = "'SSAT'"
+        unanswered = f"{rating} IN ('', 'offered', 'unoffered', 'notoffered')"
+        date_empty_reason = "'not solved'" if shape.name == "dbt_ticket_metrics" else "'no date'"
+        ignore = f"""CASE
+            WHEN {blank} THEN 'blank row'
+            WHEN {totals} THEN 'totals row'
+            WHEN {unanswered} THEN 'survey not answered'
+            WHEN {date_text} = '' THEN {date_empty_reason} END"""
+        problem = f"""CASE WHEN {outcome} IS NULL
+            THEN ['{shape.field("rating").label}', '''' || {rating_text} || ''' is not a satisfaction rating',
+                  'Good, Bad, Offered or Unoffered'] END"""
+    event_date = parse_date_sql(date_text, day_first)
+    date_problem = f"""CASE
+        WHEN {event_date} IS NULL
+            THEN ['{date_label}', '''' || {date_text} || ''' is not a date', 'a date such as 2026-11-16']
+        WHEN {event_date} < DATE '2000-01-01' OR {event_date} > current_date + 1
+            THEN ['{date_label}', 'the date ' || {date_text} || ' is before 2000 or in the future',
+                  'a date between 2000-01-01 and today'] END"""
+    return f"""
+        SELECT source_row,
+            {text(raw, "ticket_id")} AS ticket_id,
+            {text(raw, "form")} AS form,
+            {region_sql(text(raw, "region"))} AS region,
+            nullif({text(raw, "group")}, '') AS ticket_group,
+            nullif({text(raw, "priority")}, '') AS priority,
+            {kpi} AS kpi,
+            {date_text} AS date_text,
+            CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {event_date} END AS event_date,
+            CASE WHEN ign IS NULL THEN {outcome} END AS outcome,
+            ign AS ignore_reason,
+            CASE WHEN ign IS NULL THEN coalesce({problem}, {date_problem}) END AS problem,
+            NULL::VARCHAR AS segment, NULL::BIGINT AS good, NULL::BIGINT AS total, NULL::DOUBLE AS pct
+        FROM (SELECT *, {ignore} AS ign FROM {raw.table})"""
+
+
+SEGMENT_KEYS = {
+    "L&R": ("lr", "lnr", "licenseandrenewals", "licensingandrenewals", "licensingrenewals", "licensing"),
+    "GitLab SM": ("gitlabsm", "sm", "selfmanaged", "gitlabselfmanaged"),
+    "GitLab SaaS": ("gitlabsaas", "saas", "gitlabcom", "gitlabdotcom"),
+    "Other": ("other",),
+}
+
+
+def aggregate_sql(raw: RawTable, day_first: bool, week_start: int, fraction_percentages: bool) -> str:
+    """SELECT producing one normalised row per weekly aggregate row (Sisense or hand-made)."""
+    blank, totals = blank_and_totals_sql(raw)
+    week_text = text(raw, "week")
+    form = text(raw, "form")
+    segment_text = text(raw, "segment")
+    segment_key = key(segment_text)
+    segment = "CASE " + " ".join(
+        f"WHEN {segment_key} IN ({', '.join(repr(k) for k in keys)}) THEN '{name}'"
+        for name, keys in SEGMENT_KEYS.items()
+    )
+    segment += " END"
+    metric = text(raw, "metric")
+    kpi = kpi_sql(metric, ("FRT", "NRT", "SSAT"))
+    good_text = f"replace(replace({text(raw, 'good')}, ',', ''), ' ', '')"
+    total_text = f"replace(replace({text(raw, 'total')}, ',', ''), ' ', '')"
+    good = f"try_cast(regexp_extract({good_text}, '^\\d+(\\.0+)?$') AS DOUBLE)::BIGINT"
+    total = f"try_cast(regexp_extract({total_text}, '^\\d+(\\.0+)?$') AS DOUBLE)::BIGINT"
+    pct_text = text(raw, "pct")
+    pct_number = f"try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE)"
+    scale = f"CASE WHEN {pct_text} LIKE '%\\%%' ESCAPE '\\' THEN 1 ELSE {100 if fraction_percentages else 1} END"
+    pct = f"{pct_number} * {scale}"
+    has_counts = f"({good_text} <> '' OR {total_text} <> '')"
+    event_date = parse_date_sql(week_text, day_first)
+    segment_of_row = f"CASE WHEN {segment_text} <> '' THEN {key(segment_text)} ELSE {key(form)} END"
+    ignore = f"""CASE
+        WHEN {blank} THEN 'blank row'
+        WHEN {totals} OR {segment_of_row} IN {TOTALS_WORDS} THEN 'totals row'
+        WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other metric' END"""
+    problem = f"""CASE
+        WHEN {metric} = '' THEN ['metric', 'the metric is empty', 'FRT, NRT or SSAT']
+        WHEN {form} = '' AND {segment_text} = '' THEN ['segment', 'no ticket form or segment', 'a form or a segment']
+        WHEN {segment_text} <> '' AND {segment} IS NULL
+            THEN ['segment', '''' || {segment_text} || ''' is not a segment', 'L&R, GitLab SM, GitLab SaaS or Other']
+        WHEN {event_date} IS NULL THEN ['week', '''' || {week_text} || ''' is not a date', 'a date such as 2026-11-16']
+        WHEN {event_date} < DATE '2000-01-01' OR {event_date} > current_date + 1
+            THEN ['week', 'the week ' || {week_text} || ' is before 2000 or in the future',
+                  'a week between 2000 and today']
+        WHEN {has_counts} AND ({good} IS NULL OR {total} IS NULL)
+            THEN ['good/total', 'counts ''' || {text(raw, "good")} || ''' / ''' || {text(raw, "total")}
+                  || ''' are not whole numbers of zero or more', 'two whole numbers, good and total']
+        WHEN {has_counts} AND {good} > {total}
+            THEN ['good/total', 'good (' || {good} || ') is greater than total (' || {total} || ')',
+                  'good at most total']
+        WHEN NOT {has_counts} AND {pct_text} = ''
+            THEN ['percentage', 'the row has neither counts nor a percentage', 'good and total, or a percentage']
+        WHEN NOT {has_counts} AND {pct_number} IS NULL
+            THEN ['percentage', '''' || {pct_text} || ''' is not a number', 'a percentage such as 92.5 or 92.5%']
+        WHEN NOT {has_counts} AND ({pct} < 0 OR {pct} > 100)
+            THEN ['percentage', 'the percentage ' || {pct_text} || ' is outside 0 to 100', 'a value from 0 to 100']
+        END"""
+    return f"""
+        SELECT source_row,
+            NULL::VARCHAR AS ticket_id,
+            nullif({form}, '') AS form,
+            {region_sql(text(raw, "region"))} AS region,
+            NULL::VARCHAR AS ticket_group, NULL::VARCHAR AS priority,
+            {kpi} AS kpi,
+            {week_text} AS date_text,
+            CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {event_date} END AS event_date,
+            NULL::VARCHAR AS outcome,
+            ign AS ignore_reason,
+            CASE WHEN ign IS NULL THEN {problem} END AS problem,
+            CASE WHEN {segment_text} <> '' THEN {segment} END AS segment,
+            CASE WHEN {has_counts} THEN {good} END AS good,
+            CASE WHEN {has_counts} THEN {total} END AS total,
+            CASE WHEN NOT {has_counts} THEN {pct} END AS pct
+        FROM (SELECT *, {ignore} AS ign FROM {raw.table})"""
+
+
+def detect_day_first(con, raw: RawTable, field: str) -> bool:
+    """Slash dates are month-first (Zendesk is American) unless a first number above 12 says otherwise."""
+    expression = text(raw, field)
+    found = con.execute(
+        f"""SELECT count(*) FROM {raw.table}
+            WHERE try_cast(regexp_extract({expression}, '^(\\d{{1,2}})/\\d{{1,2}}/\\d{{4}}', 1) AS INTEGER) > 12"""
+    ).fetchone()[0]
+    return found > 0
+
+
+def detect_fraction_percentages(con, raw: RawTable) -> bool:
+    """A percentage column whose every value is between 0 and 1 holds fractions (0.925 = 92.5 %)."""
+    if "pct" not in raw.match.columns or "good" in raw.match.columns:
+        return False
+    pct_text = text(raw, "pct")
+    low, high, with_sign = con.execute(
+        f"""SELECT min(v), max(v), count(*) FILTER (WHERE t LIKE '%\\%%' ESCAPE '\\') FROM (
+            SELECT {pct_text} AS t, try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE) AS v
+            FROM {raw.table}) WHERE v IS NOT NULL"""
+    ).fetchone()
+    return high is not None and with_sign == 0 and low >= 0 and high <= 1
+
+
+def refuse_first_problem(con, table: str, file_name: str) -> None:
+    first = con.execute(
+        f"""SELECT source_row, problem[1], problem[2], problem[3], count(*) OVER ()
+            FROM {table} WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1"""
+    ).fetchone()
+    if first:
+        row, column, reason, expected, how_many = first
+        if how_many > 1:
+            reason += f"; {how_many - 1:,} more rows have problems"
+        raise RefusedFile(file_name, reason, row=row, column=column, expected=expected)
+
+
+def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int) -> None:
+    duplicate = con.execute(
+        f"""SELECT min(source_row), max(source_row), kpi, {week_sql("event_date", week_start)} AS week,
+                coalesce(segment, form)
+            FROM {table} WHERE ignore_reason IS NULL
+            GROUP BY kpi, week, form, segment, region HAVING count(*) > 1
+            ORDER BY 1 LIMIT 1"""
+    ).fetchone()
+    if duplicate:
+        first, second, kpi, week, scope = duplicate
+        raise RefusedFile(
+            file_name,
+            f"rows {first} and {second} both give {kpi} for {scope} in the week of {week}; "
+            "Floorline cannot tell which is right",
+            row=second,
+            expected="one row per week, metric and form or segment",
+        )
+
+
+def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) -> NormalisedUpload:
+    """Apply the counting rules to a loaded export; refuse it if any row in scope is unreadable."""
+    shape = raw.match.shape
+    if raw.rows == 0:
+        raise RefusedFile(file_name, "the file has a header but no data rows")
+    for field_name, positions in raw.match.duplicates.items():
+        if field_name in raw.match.columns:
+            label = raw.header[positions[0]]
+            raise RefusedFile(
+                file_name,
+                f"the header '{label}' appears {len(positions)} times "
+                f"(columns {', '.join(str(p + 1) for p in positions)})",
+                column=label,
+                expected="each column name once",
+            )
+    date_field = "date" if shape.ticket_level else "week"
+    day_first = detect_day_first(con, raw, date_field)
+    norm = f"{prefix}_norm"
+    if shape.ticket_level:
+        select = ticket_level_sql(raw, shape, day_first, week_start)
+    else:
+        select = aggregate_sql(raw, day_first, week_start, detect_fraction_percentages(con, raw))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
+    refuse_first_problem(con, norm, file_name)
+    if not shape.ticket_level:
+        refuse_duplicate_aggregates(con, norm, file_name, week_start)
+
+    week = week_sql("event_date", week_start)
+    counts = f"{prefix}_counts"
+    coverage = f"{prefix}_coverage"
+    bad_events = f"{prefix}_bad"
+    if shape.ticket_level:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
+                count(*) FILTER (WHERE outcome = 'good') AS good, count(*) AS total, NULL::DOUBLE AS pct,
+                count(*) AS rows
+            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
+        )
+        # A week is complete when the export's dates (any row's) span all seven of its days.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
+            WITH span AS (SELECT min(event_date) AS first_day, max(event_date) AS last_day
+                          FROM {norm} WHERE event_date IS NOT NULL)
+            SELECT DISTINCT kpi, {week} AS week,
+                ({week} >= span.first_day AND {week} + 6 <= span.last_day) AS complete
+            FROM {norm}, span WHERE kpi IS NOT NULL AND event_date IS NOT NULL"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
+            SELECT source_row, ticket_id, kpi, event_date, {week} AS week, form, region, ticket_group, priority
+            FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'"""
+        )
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, segment, region, good, total, pct, 1 AS rows
+            FROM {norm} WHERE ignore_reason IS NULL"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
+            SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
+            SELECT source_row, ticket_id, kpi, event_date, event_date AS week, form, region, ticket_group, priority
+            FROM {norm} WHERE false"""
+        )
+
+    used = con.execute(f"SELECT count(*) FROM {norm} WHERE ignore_reason IS NULL").fetchone()[0]
+    if used == 0:
+        raise RefusedFile(
+            file_name,
+            "nothing in scope: no row counts toward FRT, NRT or SSAT",
+            expected=f"{shape.title} rows with an outcome (for example Achieved/Breached or Good/Bad)",
+        )
+    ignored = dict(
+        con.execute(
+            f"""SELECT ignore_reason, count(*) FROM {norm} WHERE ignore_reason IS NOT NULL
+                AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
+        ).fetchall()
+    )
+    blank_rows = con.execute(f"SELECT count(*) FROM {norm} WHERE ignore_reason = 'blank row'").fetchone()[0]
+    first_date, last_date = con.execute(
+        f"SELECT min(event_date), max(event_date) FROM {norm} WHERE ignore_reason IS NULL"
+    ).fetchone()
+    weeks = [w for (w,) in con.execute(f"SELECT DISTINCT week FROM {coverage} ORDER BY 1").fetchall()]
+    warnings = []
+    if shape.ticket_level and "region" not in raw.match.columns:
+        warnings.append("no region column: regional filters will not include this file")
+    return NormalisedUpload(
+        counts, coverage, bad_events, raw.rows - blank_rows, used, ignored, first_date, last_date, weeks, warnings
+    )

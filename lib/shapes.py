@@ -1,0 +1,232 @@
+"""The export shapes Floorline reads, and how a header row is recognised as one of them.
+
+A header is matched after normalising every cell (lower case, letters and digits only), so
+"Ticket ID", "ticket_id" and "TICKET-ID" are the same column. Each field has aliases; a
+shape is recognised when all its required fields are present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SOURCES = ("explore", "sisense", "dbt")
+PRIMARY_SOURCES = ("explore", "dbt")
+
+
+def normalise_header(cell: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(cell or "").lower())
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    aliases: tuple[str, ...]
+    required: bool = True
+    # Explore names its date attributes "<something> - Date"; accept any such header
+    # when no alias matches, because report builders rename them freely.
+    date_like: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    title: str
+    default_source: str
+    fields: tuple[Field, ...]
+    ticket_level: bool = True
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+TICKET_ID = Field("ticket_id", ("ticketid", "id", "ticket", "ticketnumber"), label="Ticket ID")
+FORM = Field("form", ("ticketform", "form", "ticketformname"), label="Ticket form")
+REGION = Field(
+    "region",
+    ("preferredregionforsupport", "ticketpreferredregionforsupport", "region", "supportregion"),
+    required=False,
+    label="Preferred Region for Support",
+)
+GROUP = Field("group", ("ticketgroup", "group", "groupname"), required=False, label="Ticket group")
+PRIORITY = Field("priority", ("ticketpriority", "priority"), required=False, label="Ticket priority")
+
+EXPLORE_SLA = Shape(
+    "explore_sla",
+    "Explore SLA events",
+    "explore",
+    (
+        TICKET_ID,
+        FORM,
+        Field("metric", ("slametric", "slametricname", "metric"), label="SLA metric"),
+        Field(
+            "target_status",
+            ("slatargetstatus", "targetstatus", "slaachievementstatus", "slastatus"),
+            label="SLA target status",
+        ),
+        Field("metric_status", ("slametricstatus", "metricstatus"), required=False, label="SLA metric status"),
+        Field(
+            "date",
+            (
+                "timeslastatusupdatedate",
+                "slastatusupdatedate",
+                "timeslastatusupdate",
+                "slastatusupdate",
+                "slaupdatedate",
+                "date",
+            ),
+            date_like=True,
+            label="Time - SLA status update - Date",
+        ),
+        REGION,
+        GROUP,
+        PRIORITY,
+    ),
+)
+
+EXPLORE_SATISFACTION = Shape(
+    "explore_satisfaction",
+    "Explore satisfaction ratings",
+    "explore",
+    (
+        TICKET_ID,
+        FORM,
+        Field(
+            "rating",
+            ("ticketsatisfactionrating", "satisfactionrating", "satisfaction", "rating", "satisfactionscore"),
+            label="Ticket satisfaction rating",
+        ),
+        Field(
+            "date",
+            ("ticketsolveddate", "timeticketsolveddate", "solveddate", "ticketsolved", "date"),
+            date_like=True,
+            label="Ticket solved - Date",
+        ),
+        REGION,
+        GROUP,
+        PRIORITY,
+    ),
+)
+
+WEEKLY_AGGREGATE = Shape(
+    "weekly_aggregate",
+    "Weekly aggregates",
+    "sisense",
+    (
+        Field(
+            "week",
+            ("weekstart", "week", "weekof", "weekbeginning", "weekstarting", "weekstartdate", "period", "date"),
+            label="week",
+        ),
+        Field("form", ("ticketform", "form"), required=False, label="ticket form"),
+        Field("segment", ("segment", "scope", "product"), required=False, label="segment"),
+        Field("metric", ("kpi", "metric", "measure", "metricname"), label="metric"),
+        Field("good", ("good", "achieved", "met", "numerator", "goodcount", "achievedcount"), required=False),
+        Field(
+            "total",
+            ("total", "counted", "denominator", "totalcount", "count", "n", "responses"),
+            required=False,
+        ),
+        Field(
+            "pct",
+            ("pct", "percent", "percentage", "value", "rate", "score", "achievedpct", "percentachieved"),
+            required=False,
+            label="percentage",
+        ),
+        Field("region", ("region", "preferredregionforsupport"), required=False, label="region"),
+    ),
+    ticket_level=False,
+)
+
+DBT_SLA_POLICIES = Shape(
+    "dbt_sla_policies",
+    "dbt_zendesk zendesk__sla_policies",
+    "dbt",
+    (
+        Field("ticket_id", ("ticketid",), label="ticket_id"),
+        Field("form", ("ticketform",), label="ticket_form"),
+        Field("metric", ("metric",), label="metric"),
+        Field("date", ("slaappliedat",), label="sla_applied_at"),
+        Field("is_active", ("isactivesla",), label="is_active_sla"),
+        Field("is_breach", ("isslabreach",), label="is_sla_breach"),
+        Field("group", ("ticketgroup",), required=False, label="ticket_group"),
+        Field("priority", ("ticketpriority",), required=False, label="ticket_priority"),
+    ),
+)
+
+DBT_TICKET_METRICS = Shape(
+    "dbt_ticket_metrics",
+    "dbt_zendesk zendesk__ticket_metrics",
+    "dbt",
+    (
+        Field("ticket_id", ("ticketid",), label="ticket_id"),
+        Field("form", ("ticketform",), label="ticket_form"),
+        Field("rating", ("ticketsatisfactionscore",), label="ticket_satisfaction_score"),
+        Field("date", ("firstsolvedat", "solvedat"), label="first_solved_at"),
+        Field("group", ("ticketgroup",), required=False, label="ticket_group"),
+        Field("priority", ("ticketpriority",), required=False, label="ticket_priority"),
+    ),
+)
+
+# dbt shapes first: their headers also satisfy the looser Explore aliases.
+SHAPES = (DBT_SLA_POLICIES, DBT_TICKET_METRICS, EXPLORE_SLA, EXPLORE_SATISFACTION, WEEKLY_AGGREGATE)
+SHAPES_BY_NAME = {shape.name: shape for shape in SHAPES}
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    shape: Shape
+    columns: dict[str, int]  # field name -> column index
+    duplicates: dict[str, list[int]]  # field name -> all column indexes carrying that header
+
+
+def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | None = None) -> HeaderMatch | None:
+    """Map a header row onto a shape's fields, or None when a required field is missing.
+
+    ``column_map`` (field -> header text) is a user's saved mapping; it wins over aliases.
+    """
+    normalised = [normalise_header(c) for c in cells]
+    columns: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    taken: set[int] = set()
+    for field in shape.fields:
+        mapped = column_map and field.name in column_map
+        wanted = (normalise_header(column_map[field.name]),) if mapped else field.aliases
+        for alias in wanted:
+            hits = [i for i, h in enumerate(normalised) if h == alias and i not in taken]
+            if hits:
+                columns[field.name] = hits[0]
+                if len(hits) > 1:
+                    duplicates[field.name] = hits
+                break
+        if field.name not in columns and field.date_like and not mapped:
+            hits = [i for i, h in enumerate(normalised) if h.endswith("date") and i not in taken]
+            if hits:
+                columns[field.name] = hits[0]
+        if field.name in columns:
+            taken.add(columns[field.name])
+        elif field.required:
+            return None
+    if shape is WEEKLY_AGGREGATE:
+        has_counts = "good" in columns and "total" in columns
+        if not (has_counts or "pct" in columns) or not ("form" in columns or "segment" in columns):
+            return None
+    return HeaderMatch(shape, columns, duplicates)
+
+
+def detect_shape(cells: list[str], shape_name: str | None = None, column_map: dict | None = None) -> HeaderMatch | None:
+    candidates = (SHAPES_BY_NAME[shape_name],) if shape_name else SHAPES
+    for shape in candidates:
+        match = match_header(cells, shape, column_map)
+        if match:
+            return match
+    return None
+
+
+def describe_expected_headers() -> str:
+    parts = []
+    for shape in SHAPES:
+        required = ", ".join(f"'{f.label or f.name}'" for f in shape.fields if f.required)
+        parts.append(f"{shape.title}: {required}")
+    return "; ".join(parts)
