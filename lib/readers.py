@@ -56,6 +56,7 @@ class RawTable:
     delimiter: str | None
     header_row: int
     rows: int
+    row_sql: str  # SQL for the spreadsheet row number of a record
     temp_files: list[Path] = field(default_factory=list)
 
     def cleanup(self) -> None:
@@ -327,7 +328,7 @@ def load_raw(
     delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}[delimiter]
     try:
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {table}_read AS
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT * FROM read_csv(?, header = true, auto_detect = false, skip = {skip},
                 columns = {columns}, delim = {delimiter_sql}, quote = '"', escape = '"',
                 null_padding = true, strict_mode = true, max_line_size = {MAX_LINE_BYTES})""",
@@ -340,15 +341,9 @@ def load_raw(
         raise RefusedFile(file_name, reason, row=line) from None
     # DuckDB keeps insertion order, so for a CSV the row a spreadsheet shows is header + 1 +
     # position (blank lines inside the data, which DuckDB skips, would shift it).
-    row_number = "source_row::BIGINT" if has_row_column else f"rowid + {header_row + 1}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {row_number} AS source_row, "
-        + ", ".join(f"c{i}" for i in range(len(header)))
-        + f" FROM {table}_read"
-    )
-    con.execute(f"DROP TABLE {table}_read")
+    row_sql = "source_row::BIGINT" if has_row_column else f"(rowid + {header_row + 1})"
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return RawTable(table, header, match, kind, encoding, delimiter, header_row, rows, temp_files)
+    return RawTable(table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files)
 
 
 def read_header_only(path: Path, file_name: str) -> list[str]:

@@ -36,10 +36,23 @@ class NormalisedUpload:
     warnings: list[str]
 
 
-def text(raw: RawTable, field: str) -> str:
-    """SQL for a field's trimmed text ('' when the column is absent or the cell empty)."""
+# Fields compared by key (letters only, lower case) rather than by their exact text.
+KEYED_FIELDS = ("metric", "rating", "segment", "form", "region")
+
+
+def raw_text(raw: RawTable, field: str) -> str:
+    """SQL for a field's trimmed text in the raw table ('' when the column is absent or the cell empty)."""
     index = raw.match.columns.get(field) if raw.match else None
     return "''" if index is None else f"coalesce(trim(c{index}), '')"
+
+
+def text(raw: RawTable, field: str) -> str:
+    """A field's trimmed text, as computed once per row by ``base_sql``."""
+    return f"f_{field}" if field in raw.match.columns else "''"
+
+
+def field_key(raw: RawTable, field: str) -> str:
+    return f"k_{field}" if field in raw.match.columns else "''"
 
 
 def key(expression: str) -> str:
@@ -47,9 +60,69 @@ def key(expression: str) -> str:
     return f"regexp_replace(lower({expression}), '[^a-z]', '', 'g')"
 
 
+# Cells that vary with every row and decide no rule: kept out of the grouping.
+PER_ROW_FIELDS = ("ticket_id", "group", "priority")
+TOTALS_TEXT = "('total', 'totals', 'grand total', 'grand totals', 'sum', 'overall', 'combined', 'all')"
+
+
+def decisive_columns(raw: RawTable) -> list[str]:
+    """Every cell a rule looks at, trimmed, plus whether the row is blank-ticketed or a totals row."""
+    columns = [f"{raw_text(raw, f)} AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
+    columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
+    columns.append(f"lower(coalesce(trim(c0), '')) IN {TOTALS_TEXT} AS is_totals")
+    return columns
+
+
+def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
+    """The export's rows as distinct combinations of their decisive cells, with a count.
+
+    A million-row export has only thousands of distinct (form, metric, status, date, region)
+    combinations: the rules run once per combination, not once per row. ``source_row`` is
+    the first row of each combination, so a refusal still names a real row. Weekly
+    aggregates (``group=False``) keep one entry per row, so duplicate rows can be named.
+    """
+    columns = ", ".join(decisive_columns(raw))
+    if group:
+        return (
+            f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row FROM {raw.table} GROUP BY ALL"
+        )
+    return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
+
+
+def breached_rows_sql(raw: RawTable, norm: str, week_start: int) -> str:
+    """Back to single rows, for the breached targets and Bad ratings only (the drill-down)."""
+    join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
+    return f"""
+        WITH bad AS (SELECT * FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'),
+        rows AS (
+            SELECT {raw.row_sql} AS row_number, {raw_text(raw, "ticket_id")} AS ticket_id,
+                nullif({raw_text(raw, "group")}, '') AS ticket_group,
+                nullif({raw_text(raw, "priority")}, '') AS priority, {", ".join(decisive_columns(raw))}
+            FROM {raw.table})
+        SELECT r.row_number AS source_row, r.ticket_id, b.kpi, b.event_date,
+            {week_sql("b.event_date", week_start)} AS week, b.form, b.region, r.ticket_group, r.priority
+        FROM rows r JOIN bad b ON {join}"""
+
+
+def group_columns(raw: RawTable) -> list[str]:
+    return [f"f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS] + ["no_ticket", "is_totals"]
+
+
+def base_sql(raw: RawTable, distinct_table: str, date_field: str, day_first: bool) -> str:
+    """Keys and the parsed date added to each distinct combination, once each."""
+    columns = ["*"]
+    for field in raw.match.columns:
+        if field in KEYED_FIELDS:
+            columns.append(f"{key(text(raw, field))} AS k_{field}")
+    columns.append(f"{parse_date_sql(text(raw, date_field), day_first)} AS parsed_date")
+    return f"SELECT {', '.join(columns)} FROM {distinct_table}"
+
+
 def parse_date_sql(expression: str, day_first: bool) -> str:
     slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    # ISO dates, by far the most common, take the cheap cast; the patterns only see the rest.
     return f"""coalesce(
+        try_cast(left({expression}, 10) AS DATE),
         try_strptime(regexp_extract({expression}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d'),
         try_strptime(regexp_extract({expression}, '^\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}'), '%Y/%m/%d'),
         try_strptime(regexp_extract({expression}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'), '{slash}'),
@@ -62,8 +135,7 @@ def week_sql(date_expression: str, week_start_index: int) -> str:
     return f"({date_expression} - ((isodow({date_expression}) - 1 - {week_start_index} + 7) % 7)::INTEGER)"
 
 
-def region_sql(expression: str) -> str:
-    region_key = key(expression)
+def region_sql(expression: str, region_key: str) -> str:
     return f"""CASE
         WHEN {region_key} IN ('americasusa', 'americas', 'amer', 'na', 'northamerica') THEN 'AMER'
         WHEN {region_key} IN ('asiapacific', 'apac', 'apj') THEN 'APAC'
@@ -80,9 +152,9 @@ KPI_FROM_METRIC = {
 }
 
 
-def kpi_sql(expression: str, kpis: tuple[str, ...]) -> str:
+def kpi_sql(metric_key: str, kpis: tuple[str, ...]) -> str:
     branches = " ".join(
-        f"WHEN {key(expression)} IN ({', '.join(repr(a) for a in KPI_FROM_METRIC[k])}) THEN '{k}'" for k in kpis
+        f"WHEN {metric_key} IN ({', '.join(repr(a) for a in KPI_FROM_METRIC[k])}) THEN '{k}'" for k in kpis
     )
     return f"CASE {branches} END"
 
@@ -91,20 +163,19 @@ TOTALS_WORDS = "('total', 'totals', 'grandtotal', 'sum', 'overall', 'combined', 
 
 
 def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
-    mapped = [text(raw, f) for f in raw.match.columns]
-    blank = " AND ".join(f"{m} = ''" for m in mapped)
-    totals = f"{key('coalesce(trim(c0), ' + repr('') + ')')} IN {TOTALS_WORDS}"
-    return blank, totals
+    mapped = [text(raw, f) for f in raw.match.columns if f not in PER_ROW_FIELDS]
+    blank = " AND ".join([*(f"{m} = ''" for m in mapped), "no_ticket"])
+    return blank, "is_totals"
 
 
-def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: int) -> str:
-    """SELECT producing one normalised row per export row of a ticket-level shape."""
+def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:
+    """SELECT producing one normalised entry per distinct combination of a ticket-level export."""
     blank, totals = blank_and_totals_sql(raw)
     date_text = text(raw, "date")
     date_label = shape.field("date").label
     if shape.name in ("explore_sla", "dbt_sla_policies"):
         metric = text(raw, "metric")
-        kpi = kpi_sql(metric, ("FRT", "NRT"))
+        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
         if shape.name == "explore_sla":
             status = f"lower({text(raw, 'target_status')})"
             metric_status = f"lower({text(raw, 'metric_status')})"
@@ -139,7 +210,7 @@ def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: i
             ELSE {status_problem} END"""
     else:
         rating_text = text(raw, "rating")
-        rating = key(rating_text)
+        rating = field_key(raw, "rating")
         outcome = f"CASE WHEN {rating} LIKE 'good%' THEN 'good' WHEN {rating} LIKE 'bad%' THEN 'bad' END"
         kpi = "'SSAT'"
         unanswered = f"{rating} IN ('', 'offered', 'unoffered', 'notoffered')"
@@ -152,7 +223,7 @@ def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: i
         problem = f"""CASE WHEN {outcome} IS NULL
             THEN ['{shape.field("rating").label}', '''' || {rating_text} || ''' is not a satisfaction rating',
                   'Good, Bad, Offered or Unoffered'] END"""
-    event_date = parse_date_sql(date_text, day_first)
+    event_date = "parsed_date"
     date_problem = f"""CASE
         WHEN {event_date} IS NULL
             THEN ['{date_label}', '''' || {date_text} || ''' is not a date', 'a date such as 2026-11-16']
@@ -160,12 +231,9 @@ def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: i
             THEN ['{date_label}', 'the date ' || {date_text} || ' is before 2000 or in the future',
                   'a date between 2000-01-01 and today'] END"""
     return f"""
-        SELECT source_row,
-            {text(raw, "ticket_id")} AS ticket_id,
+        SELECT *,
             {text(raw, "form")} AS form,
-            {region_sql(text(raw, "region"))} AS region,
-            nullif({text(raw, "group")}, '') AS ticket_group,
-            nullif({text(raw, "priority")}, '') AS priority,
+            {region_sql(text(raw, "region"), field_key(raw, "region"))} AS region,
             {kpi} AS kpi,
             {date_text} AS date_text,
             CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {event_date} END AS event_date,
@@ -173,7 +241,7 @@ def ticket_level_sql(raw: RawTable, shape: Shape, day_first: bool, week_start: i
             ign AS ignore_reason,
             CASE WHEN ign IS NULL THEN coalesce({problem}, {date_problem}) END AS problem,
             NULL::VARCHAR AS segment, NULL::BIGINT AS good, NULL::BIGINT AS total, NULL::DOUBLE AS pct
-        FROM (SELECT *, {ignore} AS ign FROM {raw.table})"""
+        FROM (SELECT *, {ignore} AS ign FROM ({base_sql(raw, distinct_table, "date", day_first)}))"""
 
 
 SEGMENT_KEYS = {
@@ -184,20 +252,20 @@ SEGMENT_KEYS = {
 }
 
 
-def aggregate_sql(raw: RawTable, day_first: bool, week_start: int, fraction_percentages: bool) -> str:
+def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_percentages: bool) -> str:
     """SELECT producing one normalised row per weekly aggregate row (Sisense or hand-made)."""
     blank, totals = blank_and_totals_sql(raw)
     week_text = text(raw, "week")
     form = text(raw, "form")
     segment_text = text(raw, "segment")
-    segment_key = key(segment_text)
+    segment_key = field_key(raw, "segment")
     segment = "CASE " + " ".join(
         f"WHEN {segment_key} IN ({', '.join(repr(k) for k in keys)}) THEN '{name}'"
         for name, keys in SEGMENT_KEYS.items()
     )
     segment += " END"
     metric = text(raw, "metric")
-    kpi = kpi_sql(metric, ("FRT", "NRT", "SSAT"))
+    kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT", "SSAT"))
     good_text = f"replace(replace({text(raw, 'good')}, ',', ''), ' ', '')"
     total_text = f"replace(replace({text(raw, 'total')}, ',', ''), ' ', '')"
     good = f"try_cast(regexp_extract({good_text}, '^\\d+(\\.0+)?$') AS DOUBLE)::BIGINT"
@@ -207,8 +275,8 @@ def aggregate_sql(raw: RawTable, day_first: bool, week_start: int, fraction_perc
     scale = f"CASE WHEN {pct_text} LIKE '%\\%%' ESCAPE '\\' THEN 1 ELSE {100 if fraction_percentages else 1} END"
     pct = f"{pct_number} * {scale}"
     has_counts = f"({good_text} <> '' OR {total_text} <> '')"
-    event_date = parse_date_sql(week_text, day_first)
-    segment_of_row = f"CASE WHEN {segment_text} <> '' THEN {key(segment_text)} ELSE {key(form)} END"
+    event_date = "parsed_date"
+    segment_of_row = f"CASE WHEN {segment_text} <> '' THEN {segment_key} ELSE {field_key(raw, 'form')} END"
     ignore = f"""CASE
         WHEN {blank} THEN 'blank row'
         WHEN {totals} OR {segment_of_row} IN {TOTALS_WORDS} THEN 'totals row'
@@ -236,11 +304,9 @@ def aggregate_sql(raw: RawTable, day_first: bool, week_start: int, fraction_perc
             THEN ['percentage', 'the percentage ' || {pct_text} || ' is outside 0 to 100', 'a value from 0 to 100']
         END"""
     return f"""
-        SELECT source_row,
-            NULL::VARCHAR AS ticket_id,
+        SELECT *,
             nullif({form}, '') AS form,
-            {region_sql(text(raw, "region"))} AS region,
-            NULL::VARCHAR AS ticket_group, NULL::VARCHAR AS priority,
+            {region_sql(text(raw, "region"), field_key(raw, "region"))} AS region,
             {kpi} AS kpi,
             {week_text} AS date_text,
             CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {event_date} END AS event_date,
@@ -251,15 +317,16 @@ def aggregate_sql(raw: RawTable, day_first: bool, week_start: int, fraction_perc
             CASE WHEN {has_counts} THEN {good} END AS good,
             CASE WHEN {has_counts} THEN {total} END AS total,
             CASE WHEN NOT {has_counts} THEN {pct} END AS pct
-        FROM (SELECT *, {ignore} AS ign FROM {raw.table})"""
+        FROM (SELECT *, {ignore} AS ign FROM ({base_sql(raw, distinct_table, "week", day_first)}))"""
 
 
 def detect_day_first(con, raw: RawTable, field: str) -> bool:
     """Slash dates are month-first (Zendesk is American) unless a first number above 12 says otherwise."""
-    expression = text(raw, field)
+    expression = raw_text(raw, field)
     found = con.execute(
         f"""SELECT count(*) FROM {raw.table}
-            WHERE try_cast(regexp_extract({expression}, '^(\\d{{1,2}})/\\d{{1,2}}/\\d{{4}}', 1) AS INTEGER) > 12"""
+            WHERE {expression} LIKE '%/%'
+                AND try_cast(regexp_extract({expression}, '^(\\d{{1,2}})/\\d{{1,2}}/\\d{{4}}', 1) AS INTEGER) > 12"""
     ).fetchone()[0]
     return found > 0
 
@@ -268,7 +335,7 @@ def detect_fraction_percentages(con, raw: RawTable) -> bool:
     """A percentage column whose every value is between 0 and 1 holds fractions (0.925 = 92.5 %)."""
     if "pct" not in raw.match.columns or "good" in raw.match.columns:
         return False
-    pct_text = text(raw, "pct")
+    pct_text = raw_text(raw, "pct")
     low, high, with_sign = con.execute(
         f"""SELECT min(v), max(v), count(*) FILTER (WHERE t LIKE '%\\%%' ESCAPE '\\') FROM (
             SELECT {pct_text} AS t, try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE) AS v
@@ -279,7 +346,7 @@ def detect_fraction_percentages(con, raw: RawTable) -> bool:
 
 def refuse_first_problem(con, table: str, file_name: str) -> None:
     first = con.execute(
-        f"""SELECT source_row, problem[1], problem[2], problem[3], count(*) OVER ()
+        f"""SELECT source_row, problem[1], problem[2], problem[3], sum(n) OVER ()
             FROM {table} WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1"""
     ).fetchone()
     if first:
@@ -325,11 +392,13 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
             )
     date_field = "date" if shape.ticket_level else "week"
     day_first = detect_day_first(con, raw, date_field)
+    distinct = f"{prefix}_distinct"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=shape.ticket_level)}")
     norm = f"{prefix}_norm"
     if shape.ticket_level:
-        select = ticket_level_sql(raw, shape, day_first, week_start)
+        select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
-        select = aggregate_sql(raw, day_first, week_start, detect_fraction_percentages(con, raw))
+        select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
     refuse_first_problem(con, norm, file_name)
     if not shape.ticket_level:
@@ -343,8 +412,8 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {counts} AS
             SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
-                count(*) FILTER (WHERE outcome = 'good') AS good, count(*) AS total, NULL::DOUBLE AS pct,
-                count(*) AS rows
+                coalesce(sum(n) FILTER (WHERE outcome = 'good'), 0)::BIGINT AS good, sum(n)::BIGINT AS total,
+                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
             FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
         )
         # A week is complete when the export's dates (any row's) span all seven of its days.
@@ -356,11 +425,7 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
                 ({week} >= span.first_day AND {week} + 6 <= span.last_day) AS complete
             FROM {norm}, span WHERE kpi IS NOT NULL AND event_date IS NOT NULL"""
         )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
-            SELECT source_row, ticket_id, kpi, event_date, {week} AS week, form, region, ticket_group, priority
-            FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'"""
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
     else:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {counts} AS
@@ -373,11 +438,12 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
-            SELECT source_row, ticket_id, kpi, event_date, event_date AS week, form, region, ticket_group, priority
+            SELECT source_row, NULL::VARCHAR AS ticket_id, kpi, event_date, event_date AS week, form, region,
+                NULL::VARCHAR AS ticket_group, NULL::VARCHAR AS priority
             FROM {norm} WHERE false"""
         )
 
-    used = con.execute(f"SELECT count(*) FROM {norm} WHERE ignore_reason IS NULL").fetchone()[0]
+    used = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL").fetchone()[0]
     if used == 0:
         raise RefusedFile(
             file_name,
@@ -386,11 +452,11 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
         )
     ignored = dict(
         con.execute(
-            f"""SELECT ignore_reason, count(*) FROM {norm} WHERE ignore_reason IS NOT NULL
+            f"""SELECT ignore_reason, sum(n)::BIGINT FROM {norm} WHERE ignore_reason IS NOT NULL
                 AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
         ).fetchall()
     )
-    blank_rows = con.execute(f"SELECT count(*) FROM {norm} WHERE ignore_reason = 'blank row'").fetchone()[0]
+    blank_rows = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason = 'blank row'").fetchone()[0]
     first_date, last_date = con.execute(
         f"SELECT min(event_date), max(event_date) FROM {norm} WHERE ignore_reason IS NULL"
     ).fetchone()

@@ -224,6 +224,19 @@ def detect_shape(cells: list[str], shape_name: str | None = None, column_map: di
     return None
 
 
+def closest_shape(cells: list[str]) -> tuple[Shape, list[str]] | None:
+    """The shape a header most nearly is, with the labels of its missing required columns."""
+    normalised = {normalise_header(c) for c in cells}
+    best = None
+    for shape in SHAPES:
+        required = [f for f in shape.fields if f.required]
+        present = [f for f in required if normalised & set(f.aliases)]
+        missing = [f.label or f.name for f in required if f not in present]
+        if len(present) >= 2 and (best is None or len(missing) < len(best[1])):
+            best = (shape, missing)
+    return best
+
+
 def describe_expected_headers() -> str:
     parts = []
     for shape in SHAPES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import shutil
 import threading
@@ -26,7 +27,7 @@ from lib.kpis import kpi_summaries
 from lib.readers import ENCODING_LABEL, load_raw
 from lib.rules import NormalisedUpload, normalise
 from lib.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
-from lib.shapes import PRIMARY_SOURCES, SOURCES
+from lib.shapes import PRIMARY_SOURCES, SOURCES, closest_shape
 
 SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS upload_ids START 1;
@@ -78,6 +79,10 @@ CREATE TABLE IF NOT EXISTS change_log (
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT);
 """
 
+# Feature modules own their tables (each defines SCHEMA); connect() creates them all, so every
+# page and the command line can rely on them.
+FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs")
+
 # Writers in one process take turns: DuckDB allows one writing process, and two
 # transactions appending to the same tables from two threads would conflict at commit.
 WRITE_LOCK = threading.RLock()
@@ -92,6 +97,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     con = duckdb.connect(str(db_path))
     with WRITE_LOCK:
         con.execute(SCHEMA)
+        for module_name in FEATURE_SCHEMAS:
+            con.execute(importlib.import_module(module_name).SCHEMA)
         if con.execute("SELECT count(*) FROM form_segments").fetchone()[0] == 0:
             con.executemany(
                 "INSERT INTO form_segments VALUES (lower(?), ?, ?)",
@@ -239,6 +246,16 @@ def stage(
     raw = load_raw(con, path, file_name, f"{prefix}_raw", shape_name=shape, column_map=column_map)
     try:
         if raw.match is None:
+            closest = closest_shape(raw.header)
+            if closest and closest[1]:
+                shape_found, missing = closest
+                raise RefusedFile(
+                    file_name,
+                    f"missing column{'s' if len(missing) > 1 else ''} for {shape_found.title}: "
+                    + ", ".join(f"'{label}'" for label in missing),
+                    column=missing[0],
+                    expected="the columns of the export (or map them on the upload page)",
+                )
             raise RefusedFile(
                 file_name,
                 "the columns are not those of any known export: "

@@ -1,0 +1,135 @@
+"""What every page shares: page config, the database, presentation mode, freshness.
+
+Each page calls ``setup_page`` first and gets a ``PageContext``. Nothing else in a page
+talks to the database directly: it calls ``lib`` functions with ``ctx.con``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from lib import settings as settings_module
+from lib import store
+from lib.settings import Settings
+
+PRESENTATION_CSS = """
+<style>
+  html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+  [data-testid="stMetricValue"] { font-size: 3rem; }
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+  .block-container { padding-top: 1.5rem; }
+</style>
+"""
+
+
+@dataclass
+class PageContext:
+    con: object  # a DuckDB cursor of its own for this script run
+    settings: Settings
+    data_version: int
+    presentation: bool
+    is_demo: bool
+    user: str
+
+
+@st.cache_resource(show_spinner=False)
+def shared_connection(db_path: str):
+    """One connection per database for the whole server; every run takes its own cursor from it."""
+    con = store.connect(db_path)
+    if con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0:
+        from lib.demo_loader import load_demo
+
+        load_demo(con, end=dt.date.today())
+    return con
+
+
+def current_user() -> str:
+    """The signed-in person's address where the app knows it, else 'unknown'."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name") or "unknown")
+    except (AttributeError, KeyError):
+        pass
+    return "unknown"
+
+
+def escape_markdown(text: object) -> str:
+    """User text shown inside Markdown: every character that Markdown or HTML would act on is escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text))
+
+
+def presentation_requested() -> bool:
+    return st.query_params.get("present", "0") in ("1", "true", "yes")
+
+
+def setup_page(title: str, icon: str) -> PageContext:
+    """Call first on every page: sets the page up and returns what it needs."""
+    presentation = presentation_requested()
+    st.set_page_config(
+        page_title=f"{title} · Floorline",
+        page_icon=icon,
+        layout="wide",
+        initial_sidebar_state="collapsed" if presentation else "auto",
+    )
+    db_path = str(settings_module.database_path())
+    con = shared_connection(db_path).cursor()
+    settings = store.load_settings(con)
+    ctx = PageContext(
+        con=con,
+        settings=settings,
+        data_version=store.data_version(con),
+        presentation=presentation,
+        is_demo=store.has_demo_data(con),
+        user=current_user(),
+    )
+    with st.sidebar:
+        toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
+        if toggled != presentation:
+            if toggled:
+                st.query_params["present"] = "1"
+            else:
+                st.query_params.pop("present", None)
+            st.rerun()
+        show_freshness(ctx)
+    if presentation:
+        # Static CSS only: no user text ever reaches this HTML.
+        st.html(PRESENTATION_CSS)
+    if ctx.is_demo:
+        st.info(
+            "Demo data: these figures are generated, not real. Upload your exports on the Upload page to replace them.",
+            icon=":material/science:",
+        )
+    return ctx
+
+
+@st.cache_data(show_spinner=False)
+def freshness(_con, data_version: int) -> dict | None:
+    """The newest active upload and the last date any active upload covers."""
+    del data_version  # the cache key: a new upload means new freshness
+    row = _con.execute(
+        """SELECT file_name, uploaded_at, uploaded_by,
+                  (SELECT max(last_date) FROM uploads WHERE status = 'active') AS last_date
+           FROM uploads WHERE status = 'active' ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
+    ).fetchone()
+    if not row:
+        return None
+    return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2], "last_date": row[3]}
+
+
+def show_freshness(ctx: PageContext) -> None:
+    fresh = freshness(ctx.con, ctx.data_version)
+    st.caption("Data freshness")
+    if fresh is None:
+        st.warning("No data yet. Upload exports on the Upload page.", icon=":material/upload_file:")
+        return
+    st.markdown(f"**Newest data:** {fresh['last_date']:%a %d %b %Y}")
+    st.markdown(f"**Last upload:** {fresh['uploaded_at']:%d %b %Y %H:%M} UTC")
+    st.caption(f"{escape_markdown(Path(fresh['file']).name)} · by {escape_markdown(fresh['uploaded_by'])}")
+    age = (dt.date.today() - fresh["last_date"]).days
+    if age > ctx.settings.stale_after_days:
+        st.warning(f"The newest data is {age} days old.", icon=":material/schedule:")

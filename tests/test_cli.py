@@ -1,0 +1,94 @@
+"""The command line as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import sla_rows, span_rows, write_sla
+
+ROOT = Path(__file__).resolve().parents[1]
+MONDAY = dt.date(2026, 9, 7)
+
+
+def run(db_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FLOORLINE_DB": str(db_path)}
+    return subprocess.run(
+        [sys.executable, "-m", "lib", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def two_weeks(tmp_path: Path, name: str, second_good: int) -> Path:
+    weeks = [MONDAY, MONDAY + dt.timedelta(days=7)]
+    rows = span_rows(weeks[0], weeks[1] + dt.timedelta(days=6))
+    rows += sla_rows(weeks[0], "SaaS", "First reply time", 92, 8)
+    rows += sla_rows(weeks[1], "Self-Managed", "First reply time", second_good, 100 - second_good)
+    return write_sla(tmp_path / name, rows)
+
+
+def test_ingest_status_uploads_rollback(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    good = two_weeks(tmp_path, "explore.csv", 93)
+    bad = tmp_path / "broken.csv"
+    bad.write_text("Ticket ID,Ticket form,SLA metric,SLA target status,Date\n1,SaaS,First reply time,Maybe,2026-09-08\n")
+
+    ingest = run(db, "ingest", str(good), str(bad))
+    assert ingest.returncode == 2
+    assert "Traceback" not in ingest.stdout + ingest.stderr
+    lines = ingest.stdout.splitlines()
+    assert lines[0].startswith("accepted") and "upload 1" in lines[0] and "2 weeks" in lines[0]
+    assert lines[1].startswith("refused") and "broken.csv" in lines[1] and "row 2" in lines[1]
+
+    status = json.loads(run(db, "status", "--json").stdout)
+    assert status["latest_week"] == "2026-09-14"
+    frt = status["kpis"]["FRT"]
+    assert frt["floor"] == 93.0 and frt["latest_value"] == 93.0
+    assert frt["weeks_at_or_below"] == 2 and frt["sustained_breach"] is True
+    assert frt["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 93.0}
+    assert set(status["kpis"]) == {"FRT", "NRT", "SSAT"}
+
+    uploads = json.loads(run(db, "uploads", "--json").stdout)
+    assert [(u["id"], u["file"], u["status"]) for u in uploads] == [(1, "explore.csv", "active")]
+    assert len(uploads[0]["sha256"]) == 64
+
+    assert run(db, "rollback", "1").returncode == 0
+    assert json.loads(run(db, "uploads", "--json").stdout)[0]["status"] == "rolled_back"
+    assert json.loads(run(db, "status", "--json").stdout)["latest_week"] is None
+    assert run(db, "rollback", "99").returncode == 2
+
+
+def test_ingest_exits_zero_when_every_file_is_accepted(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    result = run(db, "ingest", str(two_weeks(tmp_path, "a.csv", 96)), "--source", "explore")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_builds_a_database_with_the_sustained_frt_breach(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    built = run(db, "demo", "--end", "2026-11-26")
+    assert built.returncode == 0, built.stderr
+    status = json.loads(run(db, "status", "--json").stdout)
+    assert status["latest_week"] == "2026-11-16"
+    assert status["kpis"]["FRT"]["sustained_breach"] is True
+    assert status["kpis"]["FRT"]["weeks_at_or_below"] == 3
+    assert status["kpis"]["NRT"]["sustained_breach"] is False
+    assert len(status["kpis"]["NRT"]["episodes"]) == 0
+    nrt_breaches = [v for v in status["kpis"]["NRT"]["weekly"].values() if v <= 83]
+    assert len(nrt_breaches) == 1
+    assert status["kpis"]["SSAT"]["weeks_at_or_below"] == 0
+    uploads = json.loads(run(db, "uploads", "--json").stdout)
+    assert {u["source"] for u in uploads} == {"explore", "sisense"}
+    assert all(u["is_demo"] for u in uploads)
+
+
+def test_first_real_upload_replaces_the_demo(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    run(db, "demo", "--end", "2026-11-26")
+    result = run(db, "ingest", str(two_weeks(tmp_path, "real.csv", 96)))
+    assert "demo data was removed" in result.stdout
+    status = json.loads(run(db, "status", "--json").stdout)
+    assert status["kpis"]["FRT"]["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 96.0}

@@ -1,0 +1,232 @@
+"""Liberal in what it reads (encodings, delimiters, title rows, XLSX), exact in what it refuses."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+
+import openpyxl
+import pytest
+from conftest import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
+
+from lib import store
+from lib.errors import RefusedFile
+from lib.kpis import kpi_summaries, status_report
+
+MONDAY = dt.date(2026, 9, 7)
+
+
+def week_rows():
+    rows = span_rows(MONDAY, MONDAY + dt.timedelta(days=6))
+    return rows + sla_rows(MONDAY, "SaaS", "First reply time", 19, 1) + sla_rows(MONDAY, "L&R", "Next reply time", 8, 2)
+
+
+def frt_nrt(con):
+    summaries = kpi_summaries(con, store.load_settings(con))
+    return [(summaries[k].latest.good, summaries[k].latest.total) for k in ("FRT", "NRT")]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("cp1252", b""),
+    ],
+)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_every_encoding_and_delimiter_reads_the_same_figures(con, tmp_path, encoding, bom, delimiter):
+    rows = week_rows() + [["77", "Billing", "First reply time", "Completed", "Achieved", "2026-09-08", "Café Zürich"]]
+    path = tmp_path / "export.csv"
+    path.write_bytes(bom + csv_text(SLA_HEADER, [[r[0] or "1", *r[1:]] for r in rows], delimiter).encode(encoding))
+    result = store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+    assert result.shape == "explore_sla"
+
+
+def test_header_spellings_title_rows_totals_and_extra_columns(con, tmp_path):
+    header = ["ticket_id", "TICKET FORM", "Sla Metric", "sla-target-status", "Time - SLA status update - Date", "Notes"]
+    rows = [[r[0] or "5", r[1], r[2], r[4], r[5], "free text"] for r in week_rows()]
+    text = "Zendesk Explore report: SLA achievement\nGenerated 2026-09-14\n\n" + csv_text(header, rows)
+    text += "Total,,,,,\n,,,,,\n\n"
+    path = tmp_path / "titled.csv"
+    path.write_text(text)
+    result = store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+    assert result.ignored.get("totals row") == 1
+    assert result.columns_ignored == ["Notes"]
+
+
+def test_xlsx_with_a_report_title_above_the_header(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["SLA targets by ticket, last 7 days"])
+    sheet.append([])
+    sheet.append(SLA_HEADER)
+    for row in week_rows():
+        day = dt.date.fromisoformat(row[5])
+        sheet.append([int(row[0] or 9), row[1], row[2], row[3], row[4], dt.datetime(day.year, day.month, day.day)])
+    sheet.append(["Total", None, None, None, None, None])
+    path = tmp_path / "explore.xlsx"
+    workbook.save(path)
+    result = store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+    assert result.encoding == "XLSX"
+
+
+def test_row_numbers_in_xlsx_refusals_are_the_rows_excel_shows(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Report title"])
+    sheet.append(SLA_HEADER)
+    sheet.append([1, "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", ""])
+    sheet.append([2, "SaaS", "First reply time", "Completed", "Pending", "2026-09-08", ""])
+    path = tmp_path / "bad.xlsx"
+    workbook.save(path)
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert refused.value.row == 4 and refused.value.column == "SLA target status"
+
+
+def test_dbt_zendesk_samples_ingest(con):
+    slas = store.ingest_file(con, FIXTURES / "dunder_mifflin_slas.csv")
+    tickets = store.ingest_file(con, FIXTURES / "dunder_mifflin_tickets.csv")
+    assert (slas.shape, slas.source) == ("dbt_sla_policies", "dbt")
+    assert (tickets.shape, tickets.source) == ("dbt_ticket_metrics", "dbt")
+    assert slas.rows_used == 347 + 3076 and slas.ignored == {"other SLA metric": 27}
+    assert tickets.rows_used == 2335 + 2301 - 198  # rated tickets never solved have no week
+    assert tickets.ignored == {"survey not answered": 1213, "not solved": 198}
+    # Their forms are not GitLab's: everything is Other, and the upload says so.
+    assert any("Other" in w for w in slas.warnings)
+    other = kpi_summaries(con, store.load_settings(con))["NRT"].series[0].segments["Other"]
+    assert other.total > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
+        (b"PK\x03\x04garbage", "ZIP"),
+        (b"\x00\x01\x02\x03binary\x00\xff" * 50, "binary"),
+        (b"Ticket ID,Ticket form\n1,SaaS\n", "missing columns"),
+        (b"Name,Colour\nAda,blue\n", "not those of any known export"),
+    ],
+)
+def test_files_that_are_not_exports_are_refused_and_change_nothing(con, tmp_path, content, expected):
+    store.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
+    before = (status_report(con, store.load_settings(con)), store.list_uploads(con))
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert expected in refused.value.message and "upload.csv" in refused.value.message
+    assert (status_report(con, store.load_settings(con)), store.list_uploads(con)) == before
+
+
+REFUSALS = [
+    # (what is wrong, rows after the header, row, column, words in the reason)
+    ("unknown status", [["1", "SaaS", "First reply time", "Completed", "Pending", "2026-09-08", ""]], 2,
+     "SLA target status", "'Pending' is not a target status"),
+    ("unreadable date", [["1", "SaaS", "First reply time", "Completed", "Achieved", "next week", ""]], 2,
+     "Time - SLA status update - Date", "'next week' is not a date"),
+    ("impossible date", [["1", "SaaS", "First reply time", "Completed", "Achieved", "2026-02-30", ""]], 2,
+     "Time - SLA status update - Date", "'2026-02-30' is not a date"),
+    ("future date", [["1", "SaaS", "First reply time", "Completed", "Achieved", "2099-01-05", ""]], 2,
+     "Time - SLA status update - Date", "in the future"),
+    ("nothing in scope", [["1", "SaaS", "Requester wait time", "Completed", "Achieved", "2026-09-08", ""]], None,
+     None, "nothing in scope"),
+    ("header only", [], None, None, "no data rows"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "rows", "row", "column", "reason"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refusals_name_row_and_column_and_change_nothing(con, tmp_path, label, rows, row, column, reason):
+    store.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
+    before = (status_report(con, store.load_settings(con)), store.list_uploads(con))
+    # A readable row first, so the refusal has to come from the named row, not the file's start.
+    good_rows = [["9", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", ""]] if row else []
+    path = tmp_path / "bad.csv"
+    path.write_text(csv_text(SLA_HEADER, good_rows + rows))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    error = refused.value
+    assert reason in error.message and error.message.startswith("bad.csv")
+    assert error.row == (row + 1 if row else None)
+    assert error.column == column
+    assert (status_report(con, store.load_settings(con)), store.list_uploads(con)) == before
+
+
+def test_missing_column_is_named(con, tmp_path):
+    path = tmp_path / "nodate.csv"
+    path.write_text(csv_text(SLA_HEADER[:5], [["1", "SaaS", "First reply time", "Completed", "Achieved"]]))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert "missing column for Explore SLA events: 'Time - SLA status update - Date'" in refused.value.message
+    assert refused.value.column == "Time - SLA status update - Date"
+
+
+def test_weekly_aggregates_with_counts_and_each_percentage_notation(con, tmp_path):
+    path = tmp_path / "sisense.csv"
+    path.write_text(
+        "week_start,segment,kpi,achieved,total\n"
+        "2026-09-07,L&R,FRT,90,100\n2026-09-07,GitLab SM,FRT,190,200\n2026-09-07,Combined,FRT,280,300\n"
+    )
+    store.ingest_file(con, path)
+    week = kpi_summaries(con, store.load_settings(con), layer="secondary")["FRT"].latest
+    assert (week.good, week.total) == (280, 300)
+    for index, notation in enumerate(("92.5", "92.5%", "0.925")):
+        pct_path = tmp_path / f"pct{index}.csv"
+        pct_path.write_text(
+            f"Week,Segment,Metric,Percentage\n2026-09-{14 + 7 * index:02d},GitLab SaaS,NRT,{notation}\n"
+        )
+        store.ingest_file(con, pct_path)
+    series = kpi_summaries(con, store.load_settings(con), layer="secondary")["NRT"].series
+    assert [round(w.value, 6) for w in series] == [92.5, 92.5, 92.5]
+
+
+def test_percentages_without_counts_cannot_be_pooled(con, tmp_path):
+    path = tmp_path / "pct.csv"
+    path.write_text("week,segment,metric,pct\n2026-09-07,L&R,SSAT,91\n2026-09-07,GitLab SM,SSAT,97\n")
+    store.ingest_file(con, path)
+    week = kpi_summaries(con, store.load_settings(con))["SSAT"].latest
+    assert week.value is None and week.status == "unknown"
+    assert "cannot pool" in week.note and "L&R" in week.note
+
+
+def test_aggregate_refusals(con, tmp_path):
+    cases = {
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,12,10\n": "greater than total",
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,-1,10\n": "not whole numbers",
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,2.5,10\n": "not whole numbers",
+        "week,segment,metric,pct\n2026-09-07,L&R,FRT,140\n": "outside 0 to 100",
+        "week,segment,metric,pct\n2026-09-07,Moon,FRT,90\n": "'Moon' is not a segment",
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,9,10\n2026-09-08,L&R,FRT,8,10\n": "rows 2 and 3",
+    }
+    for index, (text, reason) in enumerate(cases.items()):
+        path = tmp_path / f"agg{index}.csv"
+        path.write_text(text)
+        with pytest.raises(RefusedFile) as refused:
+            store.ingest_file(con, path)
+        assert reason in refused.value.message
+    assert store.list_uploads(con) == []
+
+
+def test_archive_keeps_the_original_bytes_under_its_hash(con, tmp_path):
+    path = write_sla(tmp_path / "../evil name; rm -rf.csv", week_rows())
+    result = store.ingest_file(con, path, file_name="../../etc/passwd<script>.csv")
+    upload = store.list_uploads(con)[0]
+    archived = store.settings_module.archive_dir(store.database_file(con)) / f"{upload['sha256']}.csv"
+    assert upload["archive_path"] == str(archived)
+    assert archived.read_bytes() == path.read_bytes()
+    assert upload["file"] == "../../etc/passwd<script>.csv" and result.upload_id == upload["id"]
+
+
+def test_upload_size_limit_is_enforced(con, tmp_path):
+    store.save_setting(con, "max_upload_mb", 1)
+    path = tmp_path / "big.csv"
+    path.write_text(csv_text(SLA_HEADER, week_rows() * 10000))
+    with pytest.raises(RefusedFile, match="over the 1 MB limit"):
+        store.ingest_file(con, path)
