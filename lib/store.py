@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from lib import auth
 from lib import settings as settings_module
 from lib.errors import RefusedFile
 from lib.kpis import kpi_summaries
@@ -118,7 +119,9 @@ def load_settings(con) -> Settings:
     return DEFAULTS.with_overrides(overrides)
 
 
-def save_setting(con, key: str, value, actor: str = "unknown") -> None:
+def save_setting(con, key: str, value, actor: str | None = None) -> None:
+    auth.require_editor("change settings")
+    actor = actor or auth.actor()
     with WRITE_LOCK:
         con.execute("BEGIN")
         con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])
@@ -147,7 +150,9 @@ def form_segments(con) -> dict[str, str]:
     return dict(con.execute("SELECT form, segment FROM form_segments ORDER BY form").fetchall())
 
 
-def set_form_segment(con, form: str, segment: str, actor: str = "unknown") -> None:
+def set_form_segment(con, form: str, segment: str, actor: str | None = None) -> None:
+    auth.require_editor("change the form mapping")
+    actor = actor or auth.actor()
     with WRITE_LOCK:
         con.execute("BEGIN")
         con.execute("INSERT OR REPLACE INTO form_segments VALUES (lower(trim(?)), trim(?), ?)", [form, form, segment])
@@ -287,6 +292,9 @@ def ingest_file(
     Raises RefusedFile, naming the file and where possible the row and column, when the
     file cannot be read; nothing is stored then.
     """
+    if not preview and not is_demo:
+        auth.require_editor("upload exports")
+    uploaded_by = uploaded_by or auth.actor()
     path = Path(path)
     file_name = file_name or path.name
     settings = load_settings(con)
@@ -491,6 +499,8 @@ def retire_demo(cursor, actor: str | None) -> bool:
 
 
 def set_status(con, upload_id: int, status: str, actor: str | None, action: str) -> None:
+    auth.require_editor(f"{action} uploads")
+    actor = actor or auth.actor()
     with WRITE_LOCK:
         cursor = con.cursor()
         try:
@@ -524,6 +534,8 @@ def restore(con, upload_id: int, actor: str | None = None) -> None:
 
 
 def remove_demo(con, actor: str | None = None) -> int:
+    auth.require_editor("remove the demo data")
+    actor = actor or auth.actor()
     with WRITE_LOCK:
         cursor = con.cursor()
         try:
