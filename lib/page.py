@@ -13,8 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib import auth, store
 from lib import settings as settings_module
-from lib import store
 from lib.settings import Settings
 
 PRESENTATION_CSS = """
@@ -34,7 +34,16 @@ class PageContext:
     data_version: int
     presentation: bool
     is_demo: bool
-    user: str
+    principal: auth.Principal
+
+    @property
+    def user(self) -> str:
+        """The name recorded with a change: the signed-in address, or 'unknown' when the app runs open."""
+        return self.principal.email
+
+    @property
+    def can_edit(self) -> bool:
+        return self.principal.can_edit
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,14 +57,29 @@ def shared_connection(db_path: str):
     return con
 
 
-def current_user() -> str:
-    """The signed-in person's address where the app knows it, else 'unknown'."""
+def access_policy() -> auth.AccessPolicy:
     try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name") or "unknown")
-    except (AttributeError, KeyError):
-        pass
-    return "unknown"
+        return auth.AccessPolicy.from_secrets(st.secrets)
+    except FileNotFoundError:  # no secrets.toml at all: sign-in is not configured
+        return auth.AccessPolicy(configured=False, allowed_domains=(), editors=())
+
+
+def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
+    """The principal for this run; shows only a sign-in screen (and stops) to anyone not let in."""
+    if not policy.configured:
+        return auth.OPEN_PRINCIPAL
+    if not st.user.is_logged_in:
+        st.title("Floorline")
+        st.write("Support KPIs for the leadership team. Sign in with your company account to continue.")
+        st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    if not email or not policy.domain_allowed(email):
+        st.title("Floorline")
+        st.error(f"{email or 'This account'} is not from a domain allowed to use Floorline.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    return auth.Principal(email, policy.role_of(email), signed_in=True)
 
 
 def escape_markdown(text: object) -> str:
@@ -76,6 +100,8 @@ def setup_page(title: str, icon: str) -> PageContext:
         layout="wide",
         initial_sidebar_state="collapsed" if presentation else "auto",
     )
+    principal = sign_in_gate(access_policy())
+    auth.set_principal(principal)
     db_path = str(settings_module.database_path())
     con = shared_connection(db_path).cursor()
     settings = store.load_settings(con)
@@ -85,7 +111,7 @@ def setup_page(title: str, icon: str) -> PageContext:
         data_version=store.data_version(con),
         presentation=presentation,
         is_demo=store.has_demo_data(con),
-        user=current_user(),
+        principal=principal,
     )
     with st.sidebar:
         toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
@@ -96,6 +122,7 @@ def setup_page(title: str, icon: str) -> PageContext:
                 st.query_params.pop("present", None)
             st.rerun()
         show_freshness(ctx)
+        show_access(ctx)
     if presentation:
         # Static CSS only: no user text ever reaches this HTML.
         st.html(PRESENTATION_CSS)
@@ -119,6 +146,16 @@ def freshness(_con, data_version: int) -> dict | None:
     if not row:
         return None
     return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2], "last_date": row[3]}
+
+
+def show_access(ctx: PageContext) -> None:
+    st.divider()
+    if not ctx.principal.signed_in:
+        st.caption("Sign-in is not configured: anyone who can open this app can change its data.")
+        return
+    role = "editor" if ctx.can_edit else "viewer (read only)"
+    st.caption(f"Signed in as {escape_markdown(ctx.principal.email)} · {role}")
+    st.button("Sign out", on_click=st.logout, key="floorline_sign_out")
 
 
 def show_freshness(ctx: PageContext) -> None:
