@@ -1,0 +1,252 @@
+"""The OKRs page, driven through Streamlit's AppTest on the demo year and the demo OKRs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import fiscal, okrs, store
+from lib.demo_loader import load_demo
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
+DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
+    connection = store.connect(path)
+    load_demo(connection, end=DEMO_END)
+    okrs.load_demo_okrs(connection, DEMO_END)
+    connection.close()
+    return path
+
+
+@pytest.fixture
+def db(demo_template, tmp_path, monkeypatch):
+    """This test's own copy of the demo database, with 'today' pinned to the demo's last day."""
+    path = tmp_path / "floorline.duckdb"
+    shutil.copyfile(demo_template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    monkeypatch.setattr(fiscal, "today", lambda: DEMO_END)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return ok(at.run())
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame(at: AppTest, first_column: str):
+    return next(d.value for d in at.dataframe if d.value.columns[0] == first_column and "Check" in d.value.columns)
+
+
+def expected_view(db: Path, quarter: str) -> okrs.QuarterView:
+    # The same configuration as the page's own connection: DuckDB shares one instance per file in a process.
+    connection = store.connect(db)
+    try:
+        return okrs.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
+    finally:
+        connection.close()
+
+
+def test_the_page_opens_on_the_current_fiscal_quarter_with_every_gap_listed(db):
+    at = page()
+    assert at.selectbox(key="quarter").value == "FY27-Q4"
+    assert "FY27-Q4 (1 Nov 2026 – 31 Jan 2027)" in at.caption[1].value
+    assert "On target 85–100 %" in at.caption[1].value  # which banding is used, from the settings
+    gaps = frame(at, "Manager")
+    listed = set(zip(gaps["Manager"], gaps["Check"], strict=True))
+    assert ("Kenji Watanabe", "No OKR") in listed
+    assert ("Lukas Becker", "Not aligned") in listed
+    assert ("Sofia Rossi", "No check-in for 3 weeks") in listed
+    assert not any(manager == "Sam Carter" for manager, _ in listed)
+    managers = next(d.value for d in at.dataframe if "3. OKRs" in d.value.columns).set_index("Manager")
+    assert managers.loc["Sam Carter", "3. OKRs"].startswith("Exempt until 2027-01-31 (FY27-Q4)")
+    assert {m.label: m.value for m in at.metric}["Expected to hold an OKR"] == "7"
+
+
+def test_managers_with_a_kpi_in_sustained_breach_see_it_first(db):
+    at = page()
+    view = expected_view(db, "FY27-Q4")
+    in_breach = [m.name for m in view.managers if m.kpi_breaches]
+    assert in_breach  # the demo's FRT breach
+    banner = at.error[0].value
+    assert banner.startswith("**KPIs come first.**")
+    for name in in_breach:
+        assert name in banner.replace("\\", "")
+    # The priority order reads top to bottom: KPIs, team growth, OKRs; the subheader says so.
+    assert at.subheader[0].value == "Priorities: KPIs, then team growth, then OKRs"
+    managers = next(d.value for d in at.dataframe if "3. OKRs" in d.value.columns)
+    assert list(managers.columns[-3:]) == ["1. KPIs now", "2. Team growth", "3. OKRs"]
+    assert list(managers["Manager"][: len(in_breach)]) == in_breach
+
+
+@pytest.mark.parametrize("name", ["Lukas Becker", "Alex Rivera"])
+def test_one_managers_view_lists_kpis_then_team_growth_then_okrs(db, name):
+    at = page({"manager": name})
+    manager = next(m for m in expected_view(db, "FY27-Q4").managers if m.name == name)
+    priorities = next(m.value for m in at.markdown if m.value.startswith("1. **KPIs:**"))
+    assert priorities.index("**KPIs:**") < priorities.index("**Team growth:**") < priorities.index("**OKRs:**")
+    assert bool(at.error) == bool(manager.kpi_breaches)
+    if name == "Lukas Becker":
+        assert "not aligned" in priorities
+    gaps = frame(at, "Manager")
+    assert set(gaps["Manager"]) == {name}
+
+
+def test_the_alignment_chart_names_each_band_in_words_and_the_roll_up_is_explained(db):
+    at = page()
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    trace = figure["data"][0]
+    assert trace["type"] == "icicle"
+    view = expected_view(db, "FY27-Q4")
+    by_id = dict(zip(trace["ids"], trace["text"], strict=True))
+    for department in view.departments:
+        text = by_id[f"obj:{department.objective.id}"]
+        assert department.band in text and "roll-up" in text
+    for kr in view.key_results:
+        assert kr.band in by_id[f"kr:{kr.id}"]
+    assert by_id["obj:FY27-Q4-M5"] and trace["parents"][trace["ids"].index("obj:FY27-Q4-M5")] == "unaligned"
+    explained = " ".join(c.value for c in at.caption)
+    assert "Department progress is the plain mean of the scores of every key result beneath it" in explained
+    assert "the share of the quarter's complete weeks whose value meets the threshold" in explained
+
+
+def test_a_quarter_in_the_url_opens_that_quarter(db):
+    at = page({"quarter": "FY27-Q3"})
+    assert at.selectbox(key="quarter").value == "FY27-Q3"
+    assert "on its last day, 2026-10-31" in at.caption[1].value
+    gaps = frame(at, "Manager")
+    assert not set(gaps["Check"]) & {"No OKR", "Not aligned", "No check-in for 3 weeks"}
+
+
+def test_presentation_mode_shows_the_picture_but_not_the_editing_tools(db):
+    at = page({"present": "1"})
+    assert at.get("plotly_chart")
+    assert not at.get("file_uploader")
+    assert "Import and edit" not in [h.value for h in at.subheader]
+    assert not [b for b in at.button if b.label == "Record check-in"]
+
+
+def test_a_bad_file_is_refused_with_row_and_column_and_nothing_changes(db):
+    at = page()
+    bad = b"name,region,segment,manager_since\nAna,AMER,,2020-01-06\nBo,Mars,,2021-03-01\n"
+    at.file_uploader(key="okr-upload-0").set_value(("roster.csv", bad, "text/csv"))
+    ok(at.run())
+    message = at.error[-1].value.replace("\\", "")
+    assert "Nothing was stored" in message
+    assert "roster.csv: row 3, column 'region': 'MARS' is not a region" in message
+    assert not [b for b in at.button if b.label == "Import"]
+
+
+def test_a_good_file_is_imported_and_replaces_the_demo_okrs(db):
+    at = page()
+    good = (
+        b"objective_id,quarter,level,objective,owner,aligned_to\n"
+        b"X1,FY27-Q4,department,Ship the new help centre,Director,\n"
+    )
+    at.file_uploader(key="okr-upload-0").set_value(("objectives.csv", good, "text/csv"))
+    ok(at.run())
+    assert "every row checks out (1 objectives)" in at.info[-1].value
+    next(b for b in at.button if b.label == "Import").click()
+    ok(at.run())
+    assert any("the demo OKRs were removed" in message.value for message in at.success)
+    assert any("No managers on the roster" in message.value for message in at.info)
+    connection = store.connect(db)
+    try:
+        assert connection.execute("SELECT id FROM okr_objectives").fetchall() == [("X1",)]
+        assert store.change_history(connection)[0][2] == "okr import"
+    finally:
+        connection.close()
+
+
+def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
+    at = page()
+    at.selectbox(key="check-in-kr").set_value("FY27-Q4-M6-KR1")  # Sofia's stale key result
+    at.number_input(key="check-in-score").set_value(65.0)
+    at.text_input(key="check-in-note").set_value("plans drafted for half the team")
+    next(b for b in at.button if b.label == "Record check-in").click()
+    at = ok(at.run())
+    gaps = frame(at, "Manager")
+    assert ("Sofia Rossi", "No check-in for 3 weeks") not in set(zip(gaps["Manager"], gaps["Check"], strict=True))
+    connection = store.connect(db)
+    try:
+        row = connection.execute(
+            "SELECT score, note FROM okr_check_ins WHERE key_result_id = 'FY27-Q4-M6-KR1' AND check_in_date = ?",
+            [DEMO_END],
+        ).fetchone()
+    finally:
+        connection.close()
+    assert row == (65.0, "plans drafted for half the team")
+
+
+@pytest.mark.parametrize("kind", ["managers", "check_ins"])
+def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
+    at = page()
+    at.button(key=f"okr-save-{kind}").click()
+    at = ok(at.run())
+    assert any(message.value.startswith(okrs.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
+    connection = store.connect(db)
+    try:
+        assert store.change_history(connection)[0][2:4] == ("okr edit", okrs.SHEET_NAMES[kind])
+    finally:
+        connection.close()
+
+
+def signed_in(email: str, query: dict | None = None) -> AppTest:
+    """The page with sign-in configured (an [auth] table) and ann@example.com the one editor."""
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets = {
+        "auth": {
+            "redirect_uri": "http://localhost:8501/oauth2callback",
+            "cookie_secret": "test-cookie-secret",
+            "client_id": "floorline",
+            "client_secret": "test-client-secret",
+            "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+        },
+        "floorline": {"allowed_domains": ["example.com"], "editors": ["ann@example.com"]},
+    }
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return ok(at.run())
+
+
+def test_a_viewer_sees_the_okrs_and_downloads_but_cannot_change_them(db):
+    at = signed_in("bob@example.com")
+    assert frame(at, "Manager") is not None  # the gaps are there to read
+    assert at.get("download_button")
+    assert not at.file_uploader
+    assert not [b for b in at.button if b.label in ("Record check-in", "Remove the demo OKRs")]
+    assert any("an editor records check-ins" in message.value for message in at.info)
+
+
+def test_a_check_in_by_a_signed_in_editor_is_recorded_under_their_address(db):
+    at = signed_in("ann@example.com")
+    at.selectbox(key="check-in-kr").set_value("FY27-Q4-M1-KR2")
+    at.number_input(key="check-in-score").set_value(80.0)
+    next(b for b in at.button if b.label == "Record check-in").click()
+    ok(at.run())
+    connection = store.connect(db)
+    try:
+        assert store.change_history(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
+    finally:
+        connection.close()
