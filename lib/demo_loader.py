@@ -1,0 +1,23 @@
+"""Load the generated demo exports through the ordinary ingest path, marked as demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from lib import store
+from lib.demo import generate_demo_exports
+from lib.okrs import load_demo_okrs
+
+
+def load_demo(con, end: dt.date, seed: int = 7) -> list[store.IngestResult]:
+    """Ingest a year of demo exports ending on ``end``, and demo OKRs; nothing when real uploads exist."""
+    real = con.execute("SELECT count(*) FROM uploads WHERE NOT is_demo AND status = 'active'").fetchone()[0]
+    if real:
+        return []
+    with tempfile.TemporaryDirectory(prefix="floorline-demo-") as folder:
+        paths = generate_demo_exports(Path(folder), end=end, seed=seed)
+        results = [store.ingest_file(con, path, uploaded_by="demo generator", is_demo=True) for path in paths]
+    load_demo_okrs(con, today=end)
+    return results

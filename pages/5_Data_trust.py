@@ -1,0 +1,343 @@
+"""Data trust: Explore against Sisense, and where any weekly number comes from.
+
+The other pages show the primary figure (Explore). This one shows where Sisense, the
+secondary source, disagrees with it by more than the tolerance, so a manager can answer
+"Sisense says otherwise" in the meeting — and, for any KPI and week, which uploads, rows and
+rules make each side's number. The picks live in the URL (``?kpi=NRT&week=2026-07-13&scope=GitLab+SM``).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib import provenance, reconcile, review
+from lib.downloads import safe_csv
+from lib.page import escape_markdown, setup_page
+from lib.provenance_view import drill_down_section, provenance_details
+from lib.settings import KPI_NAMES, KPIS, database_path
+
+ctx = setup_page("Data trust", ":material/fact_check:")
+DATABASE = str(database_path())
+state = st.session_state
+
+
+@st.cache_data(show_spinner=False)
+def reconciliation(_con, _settings, database: str, data_version: int) -> reconcile.Reconciliation:
+    del database, data_version  # cache keys: uploads, rollbacks and settings changes all bump the version
+    return reconcile.reconcile(_con, _settings)
+
+
+@st.cache_data(show_spinner=False)
+def sources_freshness(_con, database: str, data_version: int) -> list[provenance.SourceFreshness]:
+    del database, data_version
+    return provenance.source_freshness(_con)
+
+
+@st.cache_data(show_spinner=False)
+def provenance_of(_con, _settings, database: str, data_version: int, kpi: str, week: str, scope: str, layer: str):
+    del database, data_version
+    segments = None if scope == reconcile.COMBINED else (scope,)
+    return provenance.provenance(_con, _settings, kpi, dt.date.fromisoformat(week), segments, layer)
+
+
+# Figures are cached as objects (not pickled), as on the trends page.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def comparison_figure(database: str, data_version: int, kpi: str, scope: str, presentation: bool):
+    rec = reconciliation(ctx.con, ctx.settings, database, data_version)
+    primary, secondary = rec.series[(kpi, scope)]
+    return reconcile.reconciliation_figure(
+        kpi,
+        scope,
+        primary,
+        secondary,
+        [c for c in rec.comparisons if c.kpi == kpi and c.scope == scope],
+        floor=ctx.settings.floors[kpi],
+        tolerance=rec.tolerance,
+        presentation=presentation,
+    )
+
+
+def show_source_freshness() -> None:
+    fresh = sources_freshness(ctx.con, DATABASE, ctx.data_version)
+    if not fresh:
+        return
+    today = dt.date.today()
+    for column, source in zip(st.columns(max(len(fresh), 2)), fresh, strict=False):
+        name = provenance.SOURCE_NAMES.get(source.source, source.source)
+        with column:
+            st.markdown(f"**{escape_markdown(name)}** data through **{source.data_through:%a %d %b %Y}**")
+            st.caption(
+                f"Last upload {source.last_upload_at:%d %b %Y %H:%M} UTC: {escape_markdown(source.file_name)} "
+                f"by {escape_markdown(source.uploaded_by)}"
+            )
+            age = source.age_days(today)
+            if age > ctx.settings.stale_after_days:
+                st.warning(f"{escape_markdown(name)} data is {age} days old.", icon=":material/schedule:")
+
+
+def summary_frame(rec: reconcile.Reconciliation) -> pd.DataFrame:
+    rows = []
+    for kpi in KPIS:
+        summary = rec.summaries[kpi]
+        largest = summary.largest
+        rows.append(
+            {
+                "KPI": kpi,
+                "Segment-weeks": summary.segments.compared,
+                "Beyond": summary.segments.flagged,
+                "Combined beyond": f"{summary.combined.flagged} of {summary.combined.compared}",
+                "Mean diff.": summary.segments.mean_abs_difference,
+                "Largest": largest.difference if largest else None,
+                "Largest in": f"{largest.scope}, {largest.week:%d %b %Y}" if largest else "",
+                "Only Explore": summary.weeks_only_primary,
+                "Only Sisense": summary.weeks_only_secondary,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary_config(tolerance: float) -> dict:
+    return {
+        "Segment-weeks": st.column_config.NumberColumn(help="Segment-weeks both sources have figures for"),
+        "Beyond": st.column_config.NumberColumn(
+            f"Beyond ±{tolerance:g} pt", help="Segment-weeks where they differ by more than the tolerance"
+        ),
+        "Combined beyond": st.column_config.TextColumn(help="Combined weeks beyond the tolerance"),
+        "Mean diff.": st.column_config.NumberColumn(
+            "Mean diff. (pts)", format="%.2f", help="Mean absolute difference per segment-week"
+        ),
+        "Largest": st.column_config.NumberColumn(
+            "Largest (pts)", format="%+.1f", help="Sisense minus Explore, the largest either way"
+        ),
+        "Only Explore": st.column_config.NumberColumn(help="Weeks with an Explore figure and none from Sisense"),
+        "Only Sisense": st.column_config.NumberColumn(help="Weeks with a Sisense figure and none from Explore"),
+    }
+
+
+def show_summary(rec: reconcile.Reconciliation) -> None:
+    overall = rec.summaries["All"]
+    cells = st.columns(4)
+    cells[0].metric("Segment-weeks compared", f"{overall.segments.compared:,}")
+    cells[1].metric(
+        f"Beyond ±{rec.tolerance:g} point",
+        f"{overall.segments.flagged:,}",
+        help="Segment-weeks (L&R, GitLab SM, GitLab SaaS) where Sisense and Explore differ by more than the "
+        "tolerance. A difference of exactly the tolerance agrees.",
+    )
+    cells[2].metric(
+        "Combined weeks beyond",
+        f"{overall.combined.flagged:,} of {overall.combined.compared:,}",
+        help="The three segments pooled, as on the review page.",
+    )
+    largest = overall.largest
+    cells[3].metric(
+        "Largest difference",
+        review.format_points(largest.difference) if largest else "—",
+        help="Sisense minus Explore, in percentage points.",
+    )
+    st.markdown(escape_markdown(reconcile.summary_sentence(overall, rec.tolerance)))
+    st.dataframe(
+        summary_frame(rec),
+        hide_index=True,
+        width="stretch",
+        key="summary_table",
+        column_config=summary_config(rec.tolerance),
+    )
+
+
+TABLE_CONFIG = {
+    "Week": st.column_config.DateColumn(format="D MMM YYYY"),
+    "Explore %": st.column_config.NumberColumn(format="%.2f"),
+    "Sisense %": st.column_config.NumberColumn(format="%.2f"),
+    "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),
+}
+
+
+def apply_picked_row(rows: list[dict], selection) -> None:
+    """A row picked in the disagreements table fills the provenance picks below (once per pick)."""
+    picked = selection.selection.rows if selection else []
+    if not picked:
+        return
+    row = rows[picked[0]]
+    token = (row["KPI"], row["Week"].isoformat(), row["Segment"])
+    if state.get("trust_applied_pick") != token:
+        state["trust_applied_pick"] = token
+        state["kpi"], state["week"], state["scope"] = token
+
+
+def show_disagreements(rec: reconcile.Reconciliation) -> None:
+    st.subheader(f"Where Sisense disagrees by more than {rec.tolerance:g} point", anchor=False)
+    flagged_rows = reconcile.comparison_rows(rec.flagged)
+    if not flagged_rows:
+        st.success(
+            f"Every week both sources have agrees within {rec.tolerance:g} point.", icon=":material/check_circle:"
+        )
+        return
+    selection = st.dataframe(
+        pd.DataFrame(flagged_rows),
+        hide_index=True,
+        width="stretch",
+        key="disagreements",
+        column_config=TABLE_CONFIG,
+        column_order=[column for column in flagged_rows[0] if column != "Flag"],  # every row here is flagged
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    st.caption("Pick a row to see, below, where each side's figure comes from.")
+    apply_picked_row(flagged_rows, selection)
+
+
+def show_charts(rec: reconcile.Reconciliation) -> None:
+    st.subheader("The two series", anchor=False)
+    scope = st.segmented_control(
+        "Segment",
+        reconcile.SCOPES,
+        default=reconcile.COMBINED,
+        key="chart",
+        bind="query-params",
+        required=True,
+        help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
+    )
+    chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
+    for tab, kpi in zip(st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS]), KPIS, strict=True):
+        with tab:
+            st.plotly_chart(
+                comparison_figure(DATABASE, ctx.data_version, kpi, scope, ctx.presentation),
+                width="stretch",
+                config=chart_config,
+                key=f"trust_chart_{kpi}",
+                alt=f"{kpi}, {scope}: Explore and Sisense weekly, and their difference against ±{rec.tolerance:g} pt",
+            )
+    st.caption(
+        "Top: Explore (solid) and Sisense (dashed); open diamonds mark weeks beyond the tolerance. "
+        "Bottom: Sisense minus Explore in points; the dotted lines are the tolerance, hatched bars are beyond it."
+    )
+
+
+def show_every_comparison(rec: reconcile.Reconciliation) -> None:
+    with st.expander(f"Every week side by side ({len(rec.comparisons):,} comparisons)"):
+        filters = st.columns(3, vertical_alignment="bottom")
+        kpis_shown = filters[0].multiselect("KPI", KPIS, default=list(KPIS), key="table_kpis")
+        scopes_shown = filters[1].multiselect(
+            "Segment", reconcile.SCOPES, default=list(reconcile.SCOPES), key="table_scopes"
+        )
+        only_flagged = filters[2].toggle("Only beyond the tolerance", key="table_flagged")
+        chosen = [
+            c
+            for c in rec.comparisons
+            if c.kpi in kpis_shown and c.scope in scopes_shown and (c.flagged or not only_flagged)
+        ]
+        table = pd.DataFrame(reconcile.comparison_rows(chosen))
+        st.dataframe(table, hide_index=True, width="stretch", key="every_comparison", column_config=TABLE_CONFIG)
+        st.download_button(
+            "Download as CSV",
+            safe_csv(table),
+            file_name="explore-vs-sisense.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def provenance_weeks(rec: reconcile.Reconciliation, kpi: str) -> list[str]:
+    """Weeks either source has a figure for (combined scope), newest first."""
+    primary, secondary = rec.series[(kpi, reconcile.COMBINED)]
+    return sorted({w.week.isoformat() for w in [*primary, *secondary] if w.status != "gap"}, reverse=True)
+
+
+def default_week(rec: reconcile.Reconciliation, kpi: str, weeks: list[str]) -> int:
+    """The latest complete week: the one the meeting discusses."""
+    primary, _ = rec.series[(kpi, reconcile.COMBINED)]
+    partial = {w.week.isoformat() for w in primary if w.status == "partial"}
+    return next((index for index, week in enumerate(weeks) if week not in partial), 0)
+
+
+def show_provenance_section(rec: reconcile.Reconciliation) -> None:
+    st.subheader("Where a number comes from", anchor=False)
+    st.caption(
+        "Pick a KPI, week and segment: each source's figure, the upload it comes from, the rows it uses, the rules "
+        "applied, and the rows behind it."
+    )
+    picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
+    kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
+    weeks = provenance_weeks(rec, kpi)
+    if not weeks:
+        st.info(f"No {kpi} figures from any source.", icon=":material/search_off:")
+        return
+    if state.get("week") not in weeks:
+        state.pop("week", None)  # a week from another KPI's range, or a stale link: fall back to the default
+    # No format_func: a bound widget puts its option's label in the URL, and ?week=2026-11-16 should stay a date.
+    week = picks[1].selectbox(
+        "Week (its Monday)",
+        weeks,
+        index=default_week(rec, kpi, weeks),
+        key="week",
+        bind="query-params",
+        help="Weeks start on Monday and are named by that Monday.",
+    )
+    scope = picks[2].selectbox(
+        "Segment",
+        reconcile.SCOPES,
+        key="scope",
+        bind="query-params",
+        help="Combined pools L&R, GitLab SM and GitLab SaaS.",
+    )
+    floor = ctx.settings.floors[kpi]
+    sides = {
+        layer: provenance_of(ctx.con, ctx.settings, DATABASE, ctx.data_version, kpi, week, scope, layer)
+        for layer in ("primary", "secondary")
+    }
+    compared = next(
+        (c for c in rec.comparisons if c.kpi == kpi and c.week.isoformat() == week and c.scope == scope), None
+    )
+    if compared and compared.difference is not None:
+        verdict = (
+            f"beyond the ±{rec.tolerance:g} point tolerance"
+            if compared.flagged
+            else ("within the tolerance" if compared.status == reconcile.AGREE else compared.status)
+        )
+        st.markdown(f"**Sisense minus Explore: {review.format_points(compared.difference)}**, {verdict}.")
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("##### Explore (primary): the figure the pages show")
+        provenance_details(sides["primary"], floor, key="trust_primary")
+    with right:
+        st.markdown("##### Sisense (secondary): for comparison")
+        provenance_details(sides["secondary"], floor, key="trust_secondary")
+    shown = sides["primary"] if sides["primary"].upload else sides["secondary"]
+    st.markdown(f"##### The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure")
+    drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
+
+
+st.title("Data trust", anchor=False)
+st.caption(
+    "Zendesk Explore (with dbt exports) is the primary source, and every page shows its figure. Sisense is "
+    "company-wide but secondary, and can contain errors: here it is checked against Explore, week by week."
+)
+show_source_freshness()
+rec = reconciliation(ctx.con, ctx.settings, DATABASE, ctx.data_version)
+if not any(primary or secondary for primary, secondary in rec.series.values()):
+    st.info("No weekly figures yet: every upload has been rolled back or none has been made.", icon=":material/inbox:")
+    if review.app_page_exists(review.UPLOAD_PAGE):
+        st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
+    st.stop()
+
+st.header("Explore against Sisense", anchor=False)
+if not rec.summaries["All"].weeks_compared:
+    st.info(
+        "Nothing to compare yet: no week has figures from both Explore and Sisense. Upload a Sisense weekly "
+        "aggregate (week, ticket form or segment, metric, counts or a percentage) for weeks Explore covers.",
+        icon=":material/compare_arrows:",
+    )
+    if review.app_page_exists(review.UPLOAD_PAGE):
+        st.page_link(review.UPLOAD_PAGE, label="Upload a Sisense export", icon=":material/upload_file:")
+else:
+    show_summary(rec)
+    show_disagreements(rec)
+    show_charts(rec)
+    if not ctx.presentation:
+        show_every_comparison(rec)
+
+st.divider()
+show_provenance_section(rec)

@@ -1,0 +1,220 @@
+"""The Data trust page on the real demo database (with its Sisense export), driven by AppTest.
+
+The demo's Sisense weekly aggregate copies Explore's counts per form and week, except for 3
+planted disagreements of 2–6 points at segment level. The page must flag exactly those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import store
+from lib.demo_loader import load_demo
+from lib.settings import DEFAULT_FORM_SEGMENTS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(PROJECT_ROOT / "pages" / "5_Data_trust.py")
+DEMO_END = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=DEMO_END)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "floorline.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params = dict(query_params or {})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def open_page_in_app() -> AppTest:
+    """Through the landing page, as in the app: links to other pages resolve against app.py."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("pages/5_Data_trust.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def plain(text: str) -> str:
+    """Page text as read: no bold markers, no backslashes from escape_markdown, ordinary spaces."""
+    return re.sub(r"\\(.)", r"\1", text.replace("**", "")).replace("\u00a0", " ")
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [plain(m.value) for m in at.markdown]
+
+
+def table_with(at: AppTest, *columns: str):
+    """The first dataframe on the page with all these columns."""
+    return next(df.value for df in at.dataframe if set(columns) <= set(df.value.columns))
+
+
+def planted(db: Path) -> set[tuple[str, dt.date, str]]:
+    """Ground truth from the stored rows: where Sisense's counts differ from Explore's, by segment."""
+    con = store.connect(db)
+    try:
+        rows = con.execute(
+            """WITH explore AS (
+                   SELECT w.kpi, w.week, w.form, sum(w.good) AS good, sum(w.total) AS total FROM weekly_counts w
+                   JOIN uploads u ON u.id = w.upload_id WHERE u.source = 'explore' GROUP BY ALL),
+               sisense AS (
+                   SELECT w.kpi, w.week, w.form, w.good, w.total FROM weekly_counts w
+                   JOIN uploads u ON u.id = w.upload_id WHERE u.source = 'sisense')
+               SELECT s.kpi, s.week, s.form FROM sisense s JOIN explore e USING (kpi, week, form)
+               WHERE s.good <> e.good OR s.total <> e.total"""
+        ).fetchall()
+    finally:
+        con.close()
+    return {(kpi, week, DEFAULT_FORM_SEGMENTS[form]) for kpi, week, form in rows}
+
+
+def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
+    expected = planted(demo_db)
+    assert len(expected) == 3
+
+    at = open_page()
+
+    flagged = table_with(at, "Segment", "Difference (pts)", "Sisense %")
+    segment_rows = flagged[flagged["Segment"] != "Combined"]
+    found = {(row.KPI, row.Week, row.Segment) for row in segment_rows.itertuples()}
+    assert found == expected
+    assert all(2 <= abs(difference) <= 6 for difference in segment_rows["Difference (pts)"])
+    assert set(flagged["Flag"]) == {"beyond tolerance"}
+    # Each side's figure and counts are on the row, side by side.
+    assert segment_rows["Explore good / counted"].str.contains(" / ").all()
+    assert segment_rows["Sisense good / counted"].str.contains(" / ").all()
+    # Where a planted error is large enough, the pooled Combined figure moves beyond the tolerance too.
+    assert set(flagged[flagged["Segment"] == "Combined"]["KPI"]) <= {kpi for kpi, _, _ in expected}
+
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Beyond ±1 point"] == "3"
+    assert metrics["Segment-weeks compared"] == "468"
+    summary = next(text for text in markdown(at) if text.startswith("Sisense differs from Explore"))
+    assert "in 3 of 468 segment-weeks" in summary
+    # How often and how far, per KPI.
+    per_kpi = table_with(at, "KPI", "Segment-weeks", "Largest")
+    assert list(per_kpi["KPI"]) == ["FRT", "NRT", "SSAT"]
+    assert list(per_kpi["Beyond"]) == [1, 1, 1]
+    assert all(2 <= abs(largest) <= 6 for largest in per_kpi["Largest"])
+    # Every comparison, side by side: 3 KPIs x 52 complete weeks x (3 segments + Combined).
+    every = next(df.value for df in at.dataframe if len(df.value) > 100)
+    assert len(every) == 3 * 52 * 4
+    assert (every["Flag"] == "beyond tolerance").sum() == len(flagged)
+    # The partial week of 23 Nov has no Sisense figure: it is not compared.
+    assert dt.date(2026, 11, 23) not in set(every["Week"])
+
+
+def test_the_charts_draw_both_sources_and_mark_the_flagged_week(demo_db):
+    at = open_page({"chart": "GitLab SM"})
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(figures) == 3
+    nrt = next(figure for figure in figures if "NRT" in json.dumps(figure["layout"]["annotations"]))
+    names = [trace.get("name") for trace in nrt["data"]]
+    assert names[:2] == ["Explore", "Sisense"]
+    marked = next(trace for trace in nrt["data"] if str(trace.get("name", "")).startswith("Beyond"))
+    assert [x[:10] for x in marked["x"]] == ["2026-07-13"]
+
+
+def test_the_url_picks_a_kpi_week_and_segment_and_both_sides_explain_themselves(demo_db):
+    at = open_page({"kpi": "NRT", "week": "2026-07-13", "scope": "GitLab SM"})
+
+    picks = {box.key: box.value for box in at.selectbox if box.key in ("kpi", "week", "scope")}
+    assert picks == {"kpi": "NRT", "week": "2026-07-13", "scope": "GitLab SM"}
+    texts = markdown(at)
+    assert any(t.startswith("Sisense minus Explore: +4.0 pts, beyond the ±1 point tolerance") for t in texts)
+    assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
+    assert any(t.startswith("Upload 3: sisense_weekly_kpis_demo.csv") for t in texts)
+    assert any("uses 667 rows of this upload" in t for t in texts)  # Explore: one row per NRT target
+    assert any("uses 1 row of this upload" in t for t in texts)  # Sisense: one aggregate row
+
+
+def test_the_drill_down_is_safe_to_share_until_switched_off(demo_db):
+    at = open_page({"kpi": "FRT", "week": "2026-11-16", "scope": "Combined"})
+
+    toggle = at.toggle(key="trust_drill_safe")
+    assert toggle.value is True
+    rows = table_with(at, "Date", "Ticket form", "Ticket group")
+    assert "Ticket ID" not in rows.columns and "Row in the file" not in rows.columns
+    behind = next(t for t in markdown(at) if "breached targets behind this value" in t)
+    assert "(684 counted − 623 good = 61)" in behind
+    assert len(rows) == 61
+
+    toggle.set_value(False).run()
+    rows = table_with(at, "Date", "Ticket form", "Ticket group")
+    assert "Ticket ID" in rows.columns
+    assert rows["Ticket ID"].str.fullmatch(r"\d+").all()
+    assert any("Ticket IDs are showing" in w.value for w in at.warning)
+
+
+def test_a_week_from_a_link_that_has_no_data_falls_back_to_the_latest_complete_week(demo_db):
+    at = open_page({"kpi": "SSAT", "week": "1999-01-04"})
+    assert at.selectbox(key="week").value == "2026-11-16"
+
+
+def test_without_a_sisense_upload_the_page_says_what_to_upload(demo_db):
+    con = store.connect(demo_db)
+    sisense_id = con.execute("SELECT id FROM uploads WHERE source = 'sisense'").fetchone()[0]
+    store.rollback(con, sisense_id, actor="test")
+    con.close()
+
+    at = open_page_in_app()
+
+    assert any("Nothing to compare yet" in info.value for info in at.info)
+    assert not at.get("plotly_chart")
+    # The provenance section still explains Explore's figures.
+    assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in markdown(at))
+
+
+def provenance_dialog_script():
+    import datetime as dt
+
+    import streamlit as st
+
+    from lib.page import setup_page
+    from lib.provenance_view import show_provenance
+
+    ctx = setup_page("Dialog", ":material/manage_search:")
+    if st.button("Where does this number come from?", key="why_FRT"):
+        show_provenance(ctx, "FRT", dt.date(2026, 11, 16))
+
+
+def test_the_shared_dialog_opens_from_a_button_with_the_upload_and_safe_drill_down(demo_db):
+    at = AppTest.from_function(provenance_dialog_script, default_timeout=30)
+    at.run()
+    at.button(key="why_FRT").click().run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    texts = markdown(at)
+    assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
+    assert any("61 breached targets" in t for t in texts)
+    assert at.toggle(key="provenance_FRT_safe").value is True
+    rows = table_with(at, "Date", "Ticket form")
+    assert "Ticket ID" not in rows.columns
