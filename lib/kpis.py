@@ -31,11 +31,14 @@ WITH candidates AS (
 SELECT kpi, week, complete, layer, upload_id FROM candidates WHERE rank = 1
 """
 
-# Segment of a stored row: the one the export named, else the form's mapping, else Other.
+# Segment of a stored row (weekly_counts w, form_segments m): the one the export named, else
+# the form's mapping, else Other.
+SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
+
 SERIES_SQL = f"""
 WITH chosen AS ({CHOSEN_WEEKS_SQL})
 SELECT ch.layer, ch.kpi, ch.week, ch.complete, ch.upload_id,
-    coalesce(w.segment, m.segment, 'Other') AS segment,
+    {SEGMENT_OF_ROW} AS segment,
     sum(w.good) AS good, sum(w.total) AS total,
     count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL) AS pct_rows,
     avg(w.pct) FILTER (WHERE w.good IS NULL) AS pct
@@ -159,6 +162,13 @@ def pool(week_value: WeekValue, floor: float, segments) -> None:
         return
     percentage_only = [cell for cell in included if cell.pct_only is not None]
     if percentage_only:
+        several = [cell.segment for cell in percentage_only if cell.pct_rows > 1]
+        if several:
+            # Two forms' percentages (say SaaS and SaaS Account) without counts have no
+            # weights: averaging them would be a guess, so the segment has no value.
+            week_value.status = "unknown"
+            week_value.note = f"cannot pool: several percentages without counts for {', '.join(several)}"
+            return
         if len(included) == 1:
             cell = included[0]
             week_value.value = cell.pct_only

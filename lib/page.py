@@ -15,6 +15,7 @@ import streamlit as st
 
 from lib import auth, store
 from lib import settings as settings_module
+from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import Settings
 
 PRESENTATION_CSS = """
@@ -135,17 +136,19 @@ def setup_page(title: str, icon: str) -> PageContext:
 
 
 @st.cache_data(show_spinner=False)
-def freshness(_con, data_version: int) -> dict | None:
-    """The newest active upload and the last date any active upload covers."""
-    del data_version  # the cache key: a new upload means new freshness
+def freshness(_con, database: str, data_version: int) -> tuple[dict | None, list]:
+    """The newest active upload, and per source how recent its data is.
+
+    ``database`` and ``data_version`` are the cache key: a new upload means new freshness.
+    """
+    del database, data_version
     row = _con.execute(
-        """SELECT file_name, uploaded_at, uploaded_by,
-                  (SELECT max(last_date) FROM uploads WHERE status = 'active') AS last_date
-           FROM uploads WHERE status = 'active' ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
+        """SELECT file_name, uploaded_at, uploaded_by FROM uploads WHERE status = 'active'
+           ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
     ).fetchone()
     if not row:
-        return None
-    return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2], "last_date": row[3]}
+        return None, []
+    return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(_con)
 
 
 def show_access(ctx: PageContext) -> None:
@@ -159,14 +162,21 @@ def show_access(ctx: PageContext) -> None:
 
 
 def show_freshness(ctx: PageContext) -> None:
-    fresh = freshness(ctx.con, ctx.data_version)
+    newest, sources = freshness(ctx.con, str(settings_module.database_path()), ctx.data_version)
     st.caption("Data freshness")
-    if fresh is None:
+    if newest is None:
         st.warning("No data yet. Upload exports on the Upload page.", icon=":material/upload_file:")
         return
-    st.markdown(f"**Newest data:** {fresh['last_date']:%a %d %b %Y}")
-    st.markdown(f"**Last upload:** {fresh['uploaded_at']:%d %b %Y %H:%M} UTC")
-    st.caption(f"{escape_markdown(Path(fresh['file']).name)} · by {escape_markdown(fresh['uploaded_by'])}")
-    age = (dt.date.today() - fresh["last_date"]).days
-    if age > ctx.settings.stale_after_days:
-        st.warning(f"The newest data is {age} days old.", icon=":material/schedule:")
+    data_through = max(source.data_through for source in sources)
+    st.markdown(f"**Newest data:** {data_through:%a %d %b %Y}")
+    st.markdown(f"**Last upload:** {newest['uploaded_at']:%d %b %Y %H:%M} UTC")
+    st.caption(f"{escape_markdown(Path(newest['file']).name)} · by {escape_markdown(newest['uploaded_by'])}")
+    today = dt.date.today()
+    if len(sources) > 1:
+        st.caption(" · ".join(f"{SOURCE_NAMES.get(s.source, s.source)} to {s.data_through:%d %b}" for s in sources))
+    for source in sources:
+        age = source.age_days(today)
+        if age > ctx.settings.stale_after_days:
+            st.warning(
+                f"{SOURCE_NAMES.get(source.source, source.source)} data is {age} days old.", icon=":material/schedule:"
+            )

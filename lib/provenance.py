@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from lib import store
-from lib.kpis import CHOSEN_WEEKS_SQL, WeekValue, at_or_below, build_series, fetch_cells
+from lib.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
 from lib.settings import COMBINED_SEGMENTS, KPIS, Settings
 from lib.shapes import WEEKLY_AGGREGATE
 
@@ -77,9 +77,6 @@ BREAKDOWNS = {
 }
 DRILL_DOWN_LIMIT = 1000
 
-# A stored row's segment: the one the export named, else the form's mapping, else Other —
-# the expression lib.kpis.SERIES_SQL uses, so these counts add up to the value's.
-SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
 SEGMENT_OF_EVENT = "coalesce(m.segment, 'Other')"
 
 CHOSEN_FOR_WEEK_SQL = f"SELECT layer, upload_id, complete FROM ({CHOSEN_WEEKS_SQL}) WHERE kpi = ? AND week = ?"

@@ -196,6 +196,15 @@ def test_percentages_without_counts_cannot_be_pooled(con, tmp_path):
     assert "cannot pool" in week.note and "L&R" in week.note
 
 
+def test_several_percentages_for_one_segment_are_not_averaged(con, tmp_path):
+    path = tmp_path / "forms.csv"
+    path.write_text("week,ticket_form,metric,pct\n2026-09-07,SaaS,FRT,99\n2026-09-07,SaaS Account,FRT,80\n")
+    store.ingest_file(con, path)
+    week = kpi_summaries(con, store.load_settings(con))["FRT"].latest
+    assert week.value is None and week.status == "unknown"
+    assert "several percentages" in week.note and "GitLab SaaS" in week.note
+
+
 def test_aggregate_refusals(con, tmp_path):
     cases = {
         "week,segment,metric,good,total\n2026-09-07,L&R,FRT,12,10\n": "greater than total",
