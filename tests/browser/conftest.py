@@ -1,0 +1,140 @@
+"""Browser-test fixtures: a real `streamlit run` of the app on a free port, and a Chromium page.
+
+- ``streamlit_database`` (module): the database the server starts with, the demo year ending
+  Thu 26 Nov 2026. Override it in a test module to start from something else.
+- ``streamlit_server`` (module): starts the app on its own port with ``FLOORLINE_DB`` pointing at
+  that database, waits for ``/_stcore/health``, yields ``StreamlitServer(url, db_path)`` and stops
+  the server afterwards. The test process never holds the database open while the server runs
+  (DuckDB lets one process write a file): change data through the app, or in the override.
+- ``browser_page`` (function): a fresh Chromium page at 1400x900.
+- ``open_app`` (function): ``open_app("/KPI_trends?present=1")`` loads a page and waits until its
+  script has finished running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from lib import store
+from lib.demo_loader import load_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2026, 11, 26)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1400, "height": 900}
+STARTUP_SECONDS = 60
+
+
+class StreamlitServer(NamedTuple):
+    url: str
+    db_path: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy in {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def streamlit_database(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser-db") / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=DEMO_END)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def streamlit_server(streamlit_database, tmp_path_factory) -> Iterator[StreamlitServer]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    env = {**os.environ, "FLOORLINE_DB": str(streamlit_database)}
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_health(url, process, log)
+        yield StreamlitServer(url, streamlit_database)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium) -> Iterator[Page]:
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for_script(page: Page, timeout_ms: int = 60_000) -> None:
+    """Until the page's script has run to the end (the first paint shows an idle app before it starts)."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    page.wait_for_selector(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']", timeout=timeout_ms
+    )
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+
+
+@pytest.fixture
+def open_app(browser_page, streamlit_server) -> Callable[[str], Page]:
+    def open_path(path: str = "/") -> Page:
+        browser_page.goto(streamlit_server.url + path)
+        wait_for_script(browser_page)
+        return browser_page
+
+    return open_path

@@ -1,0 +1,223 @@
+"""The weekly review (app.py) on the real demo database, driven by Streamlit's AppTest.
+
+The demo year ends Thursday 26 Nov 2026: the latest complete week is 16 Nov, FRT has been
+at or below its floor since 2 Nov (a sustained breach), NRT and SSAT are above theirs, and
+the week of 23 Nov is partial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import kpis, review, store, workgroups
+from lib.demo_loader import load_demo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo loaded once per module; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("demo") / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=DEMO_END)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "floorline.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_review(query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at.query_params = dict(query_params or {})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def card_headers(at: AppTest) -> list[str]:
+    """Each card's heading: the KPI, then its status in words with an icon."""
+    return [m.value for m in at.markdown if m.value.startswith("### ")]
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+def summaries_of(db: Path) -> dict[str, kpis.KpiSummary]:
+    """What lib.kpis computes for the same database: the page must show exactly these figures."""
+    con = store.connect(db)
+    try:
+        return kpis.kpi_summaries(con, store.load_settings(con))
+    finally:
+        con.close()
+
+
+def test_cards_show_each_kpi_in_agenda_order_with_status_in_words_and_icon(demo_db):
+    at = open_review()
+
+    assert at.title[0].value == "Weekly review · week of 16 Nov 2026"
+    assert card_headers(at) == [
+        "### FRT\n#### :red[:material/report: Sustained breach]",
+        "### NRT\n#### :green[:material/check_circle: OK]",
+        "### SSAT\n#### :green[:material/check_circle: OK]",
+    ]
+    expected = summaries_of(demo_db)
+    assert [m.value for m in at.metric] == [
+        review.format_percent(expected[kpi].latest.value, expected[kpi].floor) for kpi in ("FRT", "NRT", "SSAT")
+    ]
+    assert [m.delta for m in at.metric] == [
+        review.format_points(expected[kpi].change_points) for kpi in ("FRT", "NRT", "SSAT")
+    ]
+    frt = expected["FRT"].latest
+    frt_facts = next(m.value for m in at.markdown if m.value.startswith(f"{frt.good:,} good of {frt.total:,}"))
+    assert "floor **93 %**" in frt_facts
+    assert "3 weeks at or below (since 02 Nov)" in frt_facts
+
+
+def test_segments_are_listed_with_sample_sizes_and_other_on_its_own(demo_db):
+    at = open_review()
+
+    frt_table = plain(next(m.value for m in at.markdown if m.value.startswith("| Segment")))
+    cells = summaries_of(demo_db)["FRT"].latest.segments
+    for segment, shown in [
+        ("L&R", "L\\&R"),
+        ("GitLab SM", "GitLab SM"),
+        ("GitLab SaaS", "GitLab SaaS"),
+        ("Other", "Other\\*"),
+    ]:
+        cell = cells[segment]
+        assert f"| {shown} | {100 * cell.good / cell.total:.1f} % | {cell.good:,} / {cell.total:,} |" in frt_table
+    assert "not part of the combined figure" in frt_table
+
+
+def test_a_kpi_near_its_floor_comes_before_the_kpis_that_are_fine(demo_db):
+    ssat = summaries_of(demo_db)["SSAT"].latest.value
+    con = store.connect(demo_db)
+    store.save_setting(con, "floors", {"FRT": 93, "NRT": 83, "SSAT": round(ssat - 0.5, 1)}, actor="test")
+    con.close()
+
+    at = open_review()
+
+    assert [header.split("\n")[0] for header in card_headers(at)] == ["### FRT", "### SSAT", "### NRT"]
+    assert "Near the floor" in card_headers(at)[1]
+
+
+def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
+    at = open_review()
+
+    assert [e.value for e in at.error] == [
+        "Form a metrics workgroup: FRT has been at or below its 93 % floor for 3 weeks in a row "
+        "(since the week of 02 Nov), the handbook's trigger."
+    ]
+    links = [link.proto for link in at.get("page_link")]
+    assert [(link.page, link.query_string) for link in links] == [
+        ("Workgroups", "kpi=FRT&start=2026-11-02&end=2026-11-16")
+    ]
+
+
+def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
+    con = store.connect(demo_db)
+    formed = workgroups.form_workgroup(
+        con, "test", store.load_settings(con), "FRT", title="FRT *November* dip", opened_on=dt.date(2026, 11, 24)
+    )
+    con.close()
+
+    at = open_review()
+
+    assert not at.error
+    assert [i.value for i in at.info if "already open" in i.value] == [
+        "A workgroup is already open: FRT \\*November\\* dip"
+    ]
+    links = [link.proto for link in at.get("page_link")]
+    assert [(link.page, link.query_string) for link in links] == [("Workgroups", f"wg={formed.workgroup_id}")]
+
+
+def test_partial_week_is_announced_with_how_far_the_data_goes(demo_db):
+    at = open_review()
+
+    assert any("The week of 23 Nov 2026 is partial: data through Thu 26 Nov 2026" in w.value for w in at.warning)
+
+
+def test_every_card_chart_draws_its_kpis_floor(demo_db):
+    at = open_review()
+
+    floors = {}
+    for spec in figures(at):
+        floor_line = next(s for s in spec["layout"]["shapes"] if s.get("name") == "floor")
+        floors[spec["layout"]["meta"]["kpi"]] = floor_line["y0"]
+    assert floors == {"FRT": 93, "NRT": 83, "SSAT": 93}
+
+
+def test_the_week_in_the_url_opens_that_weeks_review(demo_db):
+    at = open_review({"week": "02 Nov 2026"})
+
+    assert at.selectbox(key="week").value == "2026-11-02"
+    assert at.title[0].value == "Weekly review · week of 02 Nov 2026"
+    # On 2 Nov FRT had been at or below its floor for one week only: no workgroup yet.
+    assert card_headers(at)[0] == "### FRT\n#### :orange[:material/warning: At or below the floor]"
+    assert not at.get("page_link")
+    assert at.query_params["week"] == "02 Nov 2026"
+
+
+def test_the_default_week_keeps_the_url_clean(demo_db):
+    at = open_review()
+
+    assert at.selectbox(key="week").value == "2026-11-16"
+    assert "week" not in at.query_params
+
+
+def test_meeting_notes_are_offered_as_a_markdown_download(demo_db):
+    at = open_review()
+
+    button = at.get("download_button")[0].proto
+    assert button.label == "Meeting notes"
+    assert button.url.endswith(".md")
+
+
+def test_presentation_mode_from_the_url_enlarges_the_charts(demo_db):
+    normal = open_review()
+    shown = open_review({"present": "1"})
+
+    assert shown.toggle[0].value is True
+    assert figures(shown)[0]["layout"]["font"]["size"] > figures(normal)[0]["layout"]["font"]["size"]
+
+
+def test_with_every_upload_rolled_back_the_page_points_to_upload_and_demo(demo_db):
+    con = store.connect(demo_db)
+    for upload in store.list_uploads(con):
+        store.rollback(con, upload["id"], actor="test")
+    con.close()
+
+    at = open_review()
+
+    assert "no weekly figures to review yet" in at.info[-1].value
+    assert not at.metric
+    assert at.button(key="load_demo").label == "Load the demo data"
+
+    at.button(key="load_demo").click().run()
+
+    assert not at.exception
+    assert len(at.metric) == 3

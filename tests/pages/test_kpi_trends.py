@@ -1,0 +1,207 @@
+"""The KPI trends page on the real demo database, driven by Streamlit's AppTest.
+
+Every control is bound to the URL. AppTest plays the part of a pasted link (query params
+set before the run must give the same controls and charts); the browser test checks the
+other direction, that changing a control rewrites the address bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import kpis, store, workgroups
+from lib.demo_loader import load_demo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2026, 11, 26)
+FLOORS = {"FRT": 93, "NRT": 83, "SSAT": 93}
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo loaded once per module; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("demo") / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=DEMO_END)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "floorline.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_trends(query_params: dict | None = None) -> AppTest:
+    """The page as the multipage app serves it (so its links to other pages resolve)."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at.switch_page("pages/1_KPI_trends.py")
+    at.query_params = dict(query_params or {})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return {spec["layout"]["meta"]["kpi"]: spec for spec in specs}
+
+
+def trace(spec: dict, name: str) -> dict:
+    return next(t for t in spec["data"] if t["name"] == name)
+
+
+def floor_line(spec: dict) -> dict:
+    return next(s for s in spec["layout"]["shapes"] if s.get("name") == "floor")
+
+
+def test_each_kpi_is_charted_against_its_labelled_floor(demo_db):
+    charts = figures(open_trends())
+
+    assert set(charts) == {"FRT", "NRT", "SSAT"}
+    for kpi, spec in charts.items():
+        line = floor_line(spec)
+        assert line["y0"] == line["y1"] == FLOORS[kpi]
+        low, high = spec["layout"]["yaxis"]["range"]
+        assert low < FLOORS[kpi] < high
+        assert f"floor {FLOORS[kpi]} % — at or below is a breach" in [a["text"] for a in spec["layout"]["annotations"]]
+
+
+def test_the_default_view_is_the_last_26_weeks_of_combined_figures(demo_db):
+    at = open_trends()
+
+    assert at.select_slider(key="weeks").value == ("2026-06-01", "2026-11-23")
+    assert at.multiselect(key="segments").value == []
+    assert at.radio(key="source").value == "display"
+    assert at.selectbox(key="region").value == "all"
+    frt = figures(at)["FRT"]
+    combined = trace(frt, "Combined")
+    assert len(combined["x"]) == 26
+    assert (combined["x"][0], combined["x"][-1]) == ("2026-06-01", "2026-11-23")
+    assert [t["name"] for t in frt["data"] if t["mode"] == "lines"] == ["Combined"]
+    assert at.query_params == {}  # defaults keep the link short
+
+
+def test_the_sustained_frt_breach_is_marked_and_shaded(demo_db):
+    frt = figures(open_trends())["FRT"]
+
+    assert trace(frt, "Week at or below the floor")["x"] == ["2026-11-02", "2026-11-09", "2026-11-16"]
+    assert trace(frt, "Partial week (open marker)")["x"] == ["2026-11-23"]
+    shading = [s for s in frt["layout"]["shapes"] if s["type"] == "rect"]
+    assert len(shading) == 1
+    assert shading[0]["x0"] < "2026-11-02" and "2026-11-16" < shading[0]["x1"] < "2026-11-23"
+
+
+def test_a_pasted_link_reproduces_the_view(demo_db):
+    at = open_trends(
+        {
+            "weeks": ["02 Mar 2026", "07 Sep 2026"],
+            "segments": ["L&R", "Other"],
+            "source": "Sisense only",
+        }
+    )
+
+    assert at.select_slider(key="weeks").value == ("2026-03-02", "2026-09-07")
+    assert at.multiselect(key="segments").value == ["L&R", "Other"]
+    assert at.radio(key="source").value == "secondary"
+    nrt = figures(at)["NRT"]
+    combined = trace(nrt, "Combined")
+    assert (combined["x"][0], combined["x"][-1]) == ("2026-03-02", "2026-09-07")
+    assert trace(nrt, "L&R")["line"]["dash"] != trace(nrt, "Other")["line"]["dash"]
+    # Every week shown came from the Sisense upload, and the hover says so.
+    assert all("sisense_weekly_kpis_demo.csv" in row[2] for row in combined["customdata"])
+    # The link is kept as it was given, so copying it again gives the same view.
+    assert at.query_params["source"] == "Sisense only"
+    assert at.query_params["segments"] == ["L&R", "Other"]
+
+
+def test_a_region_in_the_link_charts_that_regions_figures(demo_db):
+    at = open_trends({"region": "EMEA"})
+
+    assert at.selectbox(key="region").value == "EMEA"
+    con = store.connect(demo_db)
+    emea = kpis.build_series(kpis.fetch_cells(con, region="EMEA"), "FRT", 93)
+    con.close()
+    expected = {str(w.week): w.value for w in emea if w.status in ("ok", "breach")}
+    combined = trace(figures(at)["FRT"], "Combined")
+    shown = {x: y for x, y in zip(combined["x"], combined["y"], strict=True) if x in expected}
+    assert len(shown) == 25  # 26 weeks, the last of them partial
+    assert shown == pytest.approx({week: expected[week] for week in shown})
+
+
+def test_a_choice_with_no_figures_says_so_instead_of_failing(demo_db):
+    # Sisense's weekly aggregate has no regions.
+    at = open_trends({"region": "APAC", "source": "Sisense only"})
+
+    assert not at.get("plotly_chart")
+    assert [i.value for i in at.info if i.value.startswith("No ")] == [
+        f"No {kpi} figures for these weeks (source: Sisense only, region APAC)." for kpi in ("FRT", "NRT", "SSAT")
+    ]
+
+
+def test_changing_a_control_redraws_the_charts(demo_db):
+    at = open_trends()
+
+    at.multiselect(key="segments").set_value(["GitLab SaaS"]).run()
+
+    assert not at.exception
+    assert [t["name"] for t in figures(at)["SSAT"]["data"] if t["mode"] == "lines"] == ["Combined", "GitLab SaaS"]
+
+
+def test_workgroups_appear_as_dated_markers_on_the_chart(demo_db):
+    con = store.connect(demo_db)
+    formed = workgroups.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 17))
+    con.close()
+
+    frt = figures(open_trends())["FRT"]
+
+    assert f"Workgroup #{formed.workgroup_id} formed" in [a["text"] for a in frt["layout"]["annotations"]]
+    marker = next(s for s in frt["layout"]["shapes"] if s["type"] == "line" and s["xref"] == "x")
+    assert marker["x0"] == "2026-11-17"
+
+
+def test_presentation_mode_enlarges_chart_type_and_hides_the_chart_toolbar(demo_db):
+    normal = open_trends()
+    shown = open_trends({"present": "1"})
+
+    assert figures(shown)["FRT"]["layout"]["font"]["size"] > figures(normal)["FRT"]["layout"]["font"]["size"]
+    assert json.loads(shown.get("plotly_chart")[0].proto.config) == {"displayModeBar": False}
+    assert not shown.expander  # the table and CSV download are for the desk, not the shared screen
+
+
+def test_the_numbers_behind_the_charts_can_be_downloaded(demo_db):
+    at = open_trends()
+
+    assert at.expander[0].label == "The numbers behind the charts"
+    assert at.get("download_button")[0].proto.label == "Download as CSV"
+
+
+def test_with_every_upload_rolled_back_the_page_points_to_the_demo_and_upload(demo_db):
+    con = store.connect(demo_db)
+    for upload in store.list_uploads(con):
+        store.rollback(con, upload["id"], actor="test")
+    con.close()
+
+    at = open_trends()
+
+    assert "No weekly figures to chart yet" in at.info[-1].value
+    assert not at.get("plotly_chart")
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links == {
+        "Upload exports, or load the demo data": "Upload",
+        "The weekly review can load a year of demo data": "",  # "" is the app's main page
+    }

@@ -1,0 +1,155 @@
+"""The trend figure shows what a meeting relies on: floor, breaches, partial weeks, gaps, where a number came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from lib.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure
+from lib.kpis import WeekValue, episodes_of
+
+FIRST = dt.date(2026, 9, 7)
+
+
+def week(n: int) -> dt.date:
+    return FIRST + dt.timedelta(days=7 * n)
+
+
+def value(n: int, good: int, total: int, status: str | None = None, upload: int = 1) -> WeekValue:
+    pct = 100 * good / total
+    return WeekValue(week(n), pct, good, total, status or ("breach" if pct <= 93 else "ok"), "primary", (upload,))
+
+
+def gap(n: int) -> WeekValue:
+    return WeekValue(week(n), None, None, None, "gap", note="no data for this week")
+
+
+@pytest.fixture
+def series() -> list[WeekValue]:
+    return [
+        value(0, 960, 1000),
+        value(1, 950, 1000),
+        gap(2),
+        value(3, 930, 1000),  # exactly at the floor: a breach
+        value(4, 910, 1000),
+        value(5, 470, 500, status="partial", upload=2),
+    ]
+
+
+def figure_json(figure) -> dict:
+    """The figure as the browser receives it."""
+    return json.loads(figure.to_json())
+
+
+def trace(spec: dict, name: str) -> dict:
+    return next(t for t in spec["data"] if t["name"] == name)
+
+
+def test_floor_is_a_labelled_line_at_the_floor_and_the_target_a_fainter_one(series):
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, target=95))
+
+    floor = next(s for s in spec["layout"]["shapes"] if s.get("name") == "floor")
+    target = next(s for s in spec["layout"]["shapes"] if s.get("name") == "target")
+    assert floor["y0"] == floor["y1"] == 93
+    assert (floor["x0"], floor["x1"], floor["xref"]) == (0, 1, "paper")
+    assert target["y0"] == target["y1"] == 95
+    assert target["line"]["dash"] == "dot" and target["line"]["width"] < floor["line"]["width"]
+    labels = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "floor 93 % — at or below is a breach" in labels
+    assert "target 95 %" in labels
+
+
+def test_breach_weeks_have_their_own_marker_shape_and_partial_weeks_are_open(series):
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, target=95))
+
+    breaches = trace(spec, "Week at or below the floor")
+    partial = trace(spec, "Partial week (open marker)")
+    ok = trace(spec, "Week above the floor")
+    assert breaches["x"] == [str(week(3)), str(week(4))]
+    assert breaches["marker"]["symbol"] == "triangle-down"
+    assert partial["x"] == [str(week(5))]
+    assert partial["marker"]["symbol"] == "circle-open"
+    assert ok["marker"]["symbol"] == "circle"
+
+
+def test_a_week_without_data_stays_a_gap_in_the_line(series):
+    combined = trace(figure_json(kpi_trend_figure("FRT", series, floor=93)), "Combined")
+
+    assert combined["y"][2] is None
+    assert combined["connectgaps"] is False
+    assert len(combined["x"]) == len(series)
+
+
+def test_hover_tells_value_counts_and_the_upload_it_came_from(series):
+    labels = {1: "upload 1 (explore_sla.csv)", 2: "upload 2 (explore <b>new</b>.csv)"}
+    combined = trace(figure_json(kpi_trend_figure("FRT", series, floor=93, upload_labels=labels)), "Combined")
+
+    assert "%{y:.1f} %" in combined["hovertemplate"]
+    assert combined["customdata"][3] == [
+        "930 good of 1,000",
+        "at or below the floor",
+        "from upload 1 (explore_sla.csv)",
+    ]
+    # A file name is user text: markup in it is shown, not rendered.
+    assert combined["customdata"][5][2] == "from upload 2 (explore &lt;b&gt;new&lt;/b&gt;.csv)"
+    assert combined["customdata"][5][1].startswith("partial week")
+
+
+def test_y_axis_always_includes_the_floor_even_when_every_week_is_far_above_it():
+    high = [value(n, 990, 1000) for n in range(4)]
+
+    low, high_end = figure_json(kpi_trend_figure("FRT", high, floor=93, target=95))["layout"]["yaxis"]["range"]
+
+    assert low < 93 < high_end
+    assert high_end <= 100.5
+
+
+def test_sustained_episodes_are_shaded_over_their_weeks(series):
+    complete = [w for w in series if w.status != "partial"]
+    episodes = episodes_of(complete, sustained_weeks=2)
+
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, episodes=episodes))
+
+    rects = [s for s in spec["layout"]["shapes"] if s["type"] == "rect"]
+    assert len(rects) == 1
+    assert rects[0]["x0"] < str(week(3)) < str(week(4)) < rects[0]["x1"] < str(week(5))
+    assert any(a["text"] == "sustained breach: 2 weeks" for a in spec["layout"]["annotations"])
+
+
+def test_segments_are_drawn_on_demand_each_with_its_own_colour_and_dash(series):
+    segments = {"L&R": series[:2], "Other": series[:2]}
+
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, segment_series=segments))
+
+    names = [t["name"] for t in spec["data"]]
+    assert names[:3] == ["Combined", "L&R", "Other"]
+    assert trace(spec, "L&R")["line"]["dash"] != trace(spec, "Other")["line"]["dash"]
+    palette = set(OKABE_ITO.values())
+    assert {trace(spec, name)["line"]["color"] for name in ("Combined", "L&R", "Other")} <= palette
+    assert len({colour for colour, _ in SEGMENT_STYLES.values()}) == len(SEGMENT_STYLES)
+
+
+def test_annotations_are_vertical_markers_with_escaped_labels(series):
+    notes = [{"date": week(3), "label": "Workgroup <FRT> opened", "kind": "formed"}]
+
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, annotations=notes))
+
+    marker = next(s for s in spec["layout"]["shapes"] if s["type"] == "line" and s["xref"] == "x")
+    assert marker["x0"] == marker["x1"] == str(week(3))
+    assert "Workgroup &lt;FRT&gt; opened" in [a["text"] for a in spec["layout"]["annotations"]]
+
+
+def test_presentation_mode_uses_larger_type(series):
+    normal = figure_json(kpi_trend_figure("FRT", series, floor=93))["layout"]
+    shown = figure_json(kpi_trend_figure("FRT", series, floor=93, presentation=True))["layout"]
+
+    assert shown["font"]["size"] > normal["font"]["size"]
+    assert shown["height"] > normal["height"]
+
+
+def test_an_empty_series_still_draws_the_floor():
+    spec = figure_json(kpi_trend_figure("SSAT", [], floor=93, target=95))
+
+    assert any(s.get("name") == "floor" and s["y0"] == 93 for s in spec["layout"]["shapes"])
