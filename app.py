@@ -12,6 +12,7 @@ import streamlit as st
 from lib import kpis, review, store, workgroups
 from lib.figures import kpi_trend_figure
 from lib.page import escape_markdown, setup_page
+from lib.provenance_view import show_provenance
 from lib.settings import KPIS, database_path
 
 ctx = setup_page("Weekly review", ":material/event_note:")
@@ -99,6 +100,13 @@ def show_card(card: review.KpiCard, week: dt.date) -> None:
         st.markdown(f"{counts}floor **{card.floor:g} %** · target {card.target:g} %  \n{review.streak_text(card)}")
         if card.note:
             st.caption(escape_markdown(card.note))
+        if card.week and st.button(
+            "Where does this number come from?",
+            key=f"provenance_{card.kpi}",
+            icon=":material/manage_search:",
+            type="tertiary",
+        ):
+            show_provenance(ctx, card.kpi, card.week)
         if card.call_to_action and not card.open_workgroup:
             st.error(card.call_to_action, icon=":material/groups:")
             if review.app_page_exists(review.WORKGROUPS_PAGE):

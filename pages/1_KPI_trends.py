@@ -12,6 +12,7 @@ from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
 from lib.figures import kpi_trend_figure
 from lib.page import setup_page
+from lib.provenance_view import show_provenance
 from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 
 ctx = setup_page("KPI trends", ":material/trending_up:")
@@ -171,6 +172,14 @@ for kpi in KPIS:
         key=f"trend_{kpi}",
         alt=f"{kpi} weekly, {first} to {last}, against its {summary.floor:g} % floor",
     )
+    explainable = [w.week for w in reversed(shown) if w.status != "gap"]
+    if explainable and not ctx.presentation:
+        pick, ask = st.columns([1, 2], vertical_alignment="bottom")
+        explain_week = pick.selectbox(
+            "Week to explain", explainable, key=f"explain_{kpi}", format_func=lambda week: f"{week:%d %b %Y}"
+        )
+        if ask.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
+            show_provenance(ctx, kpi, explain_week, layer=layer, region=region)
     table_rows += review.weekly_table(
         kpi, shown, {segment: in_range(series, first, last) for segment, series in by_segment.items()}
     )

@@ -221,3 +221,12 @@ def test_with_every_upload_rolled_back_the_page_points_to_upload_and_demo(demo_d
 
     assert not at.exception
     assert len(at.metric) == 3
+
+
+def test_a_card_explains_where_its_number_comes_from(demo_db):
+    at = open_review()
+    at.button(key="provenance_FRT").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = (" ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)).replace("\\", "")
+    assert "explore_sla_events_demo.csv" in shown  # the upload the value comes from
+    assert "target still active" in shown  # and what was left out of it
