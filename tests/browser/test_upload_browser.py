@@ -1,0 +1,118 @@
+"""A real Chromium against `streamlit run` (tests/browser/conftest.py): exports dropped on the Upload page.
+
+Both tests share the module's server and its demo database, so each compares what it sees
+before and after its own upload rather than assuming what an earlier test left behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NOV_09 = dt.date(2026, 11, 9)
+NOV_16 = dt.date(2026, 11, 16)
+EXPLORE_HEADER = [
+    "Ticket ID",
+    "Ticket form",
+    "SLA metric",
+    "SLA metric status",
+    "SLA target status",
+    "Time - SLA status update - Date",
+]
+NO_EXCEPTION = "[data-testid='stException']"
+
+
+def explore_export(path: Path, weeks: dict) -> Path:
+    """First reply time targets, (achieved, breached) per Monday, dated the Monday and Sunday of each week."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPLORE_HEADER)
+    ticket = 600000
+    for monday, (achieved, breached) in weeks.items():
+        for index in range(achieved + breached):
+            day = monday + dt.timedelta(days=6 if index % 2 else 0)
+            outcome = "Achieved" if index < achieved else "Breached"
+            writer.writerow([ticket, "SaaS", "First reply time", "Completed", outcome, day.isoformat()])
+            ticket += 1
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def settle(page) -> None:
+    """Wait until the script run the last action started has finished."""
+    page.wait_for_timeout(250)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+
+
+def drop_files(page, *paths: Path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("stFileUploaderDropzone").click()
+    chooser.value.set_files([str(path) for path in paths])
+    settle(page)
+
+
+def history_choices(page) -> list[str]:
+    """Every upload in the history, as its chooser lists them ("Upload 3 · file · status")."""
+    page.get_by_role("combobox", name="Choose an upload to download or undo").click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return options
+
+
+def weekly_review_headline(open_app) -> list[str]:
+    """The three KPI cards' values on the weekly review."""
+    page = open_app("/")
+    values = page.get_by_test_id("stMetricValue")
+    expect(values).to_have_count(3)
+    return values.all_inner_texts()
+
+
+def test_an_export_dropped_in_the_browser_is_previewed_stored_and_shown_on_the_weekly_review(open_app, tmp_path):
+    export = explore_export(tmp_path / "frt-weeks-46-47.csv", {NOV_09: (97, 3), NOV_16: (98, 2)})
+    page = open_app("/Upload")
+
+    drop_files(page, export)
+
+    expect(page.get_by_text("What storing it changes")).to_be_visible()
+    page.get_by_role("button", name="Store 1 file").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Stored frt-weeks-46-47\.csv as upload \d+"))).to_be_visible()
+    expect(page.get_by_test_id("stFileUploaderFile")).to_have_count(0)  # the uploader is empty again
+    assert page.locator(NO_EXCEPTION).count() == 0
+    with page.expect_download() as download:  # the history opens on the newest upload: this one
+        page.get_by_role("button", name="Download the original file").click()
+    assert download.value.suggested_filename == "frt-weeks-46-47.csv"
+    assert Path(download.value.path()).read_bytes() == export.read_bytes()
+
+    page = open_app("/")  # the weekly review
+    expect(page.get_by_role("heading", name="Weekly review · week of 16 Nov 2026")).to_be_visible()
+    # The upload replaced the demo data: FRT, the only KPI left with figures, shows the file's 98.0 %.
+    expect(page.get_by_test_id("stMetricValue").filter(has_text="98.0")).to_have_count(1)
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+
+def test_a_bad_file_shows_its_error_in_the_browser_and_changes_nothing(open_app, tmp_path):
+    review_before = weekly_review_headline(open_app)
+    page = open_app("/Upload")
+    history_before = history_choices(page)
+    assert len(history_before) >= 3
+    bad = explore_export(tmp_path / "frt-broken.csv", {NOV_16: (98, 2)})
+    bad.write_text(bad.read_text().replace("2026-11-22", "22/13/2026", 1), encoding="utf-8")
+
+    drop_files(page, bad)
+
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("Will not be stored. frt-broken.csv: row 3, column 'Time - SLA status update - Date'")
+    expect(error).to_contain_text("'22/13/2026' is not a date")
+    expect(page.get_by_role("button", name="Store 0 files")).to_be_disabled()
+    assert page.locator(NO_EXCEPTION).count() == 0
+    assert history_choices(open_app("/Upload")) == history_before
+    assert weekly_review_headline(open_app) == review_before
