@@ -359,6 +359,15 @@ def ingest_file(
         archive = archive_original(con, path, digest, file_kind(path))
         progress(0.75, "storing")
         with WRITE_LOCK:
+            if not preview:
+                # Checked again under the lock: the same file committed from two sessions at once
+                # must land once.
+                twin = cursor.execute(
+                    "SELECT id FROM uploads WHERE sha256 = ? AND status = 'active'", [digest]
+                ).fetchone()
+                if twin:
+                    result.status, result.upload_id = "duplicate", twin[0]
+                    return result
             before = kpi_summaries(cursor, settings) if preview else None
             cursor.execute("BEGIN")
             try:
@@ -509,18 +518,22 @@ def set_status(con, upload_id: int, status: str, actor: str | None, action: str)
             if not found:
                 cursor.execute("ROLLBACK")
                 raise LookupError(f"there is no upload {upload_id}")
-            if status == "active":
-                cursor.execute(
-                    "UPDATE uploads SET status = 'active', precedence = nextval('precedence_seq') WHERE id = ?",
-                    [upload_id],
-                )
-            else:
-                cursor.execute("UPDATE uploads SET status = ? WHERE id = ?", [status, upload_id])
+            apply_status(cursor, upload_id, status)
             record_change(cursor, actor, action, found[0], {"upload_id": upload_id, "was": found[1]})
             bump_data_version(cursor)
             cursor.execute("COMMIT")
         finally:
             cursor.close()
+
+
+def apply_status(cursor, upload_id: int, status: str) -> None:
+    """The status change itself; a restored upload becomes the newest again for the weeks it covers."""
+    if status == "active":
+        cursor.execute(
+            "UPDATE uploads SET status = 'active', precedence = nextval('precedence_seq') WHERE id = ?", [upload_id]
+        )
+    else:
+        cursor.execute("UPDATE uploads SET status = ? WHERE id = ?", [status, upload_id])
 
 
 def rollback(con, upload_id: int, actor: str | None = None) -> None:

@@ -425,23 +425,13 @@ def status_change_preview(con, upload_id: int, action: str) -> list[dict]:
             before = kpi_summaries(cursor, settings)
             cursor.execute("BEGIN")
             try:
-                apply_status(cursor, upload_id, "rolled_back" if action == "rollback" else "active")
+                store.apply_status(cursor, upload_id, "rolled_back" if action == "rollback" else "active")
                 after = kpi_summaries(cursor, settings)
             finally:
                 cursor.execute("ROLLBACK")
         finally:
             cursor.close()
     return store.figure_changes(before, after)
-
-
-def apply_status(cursor, upload_id: int, status: str) -> None:
-    """The status update store.set_status makes (restore puts the upload ahead of the others again)."""
-    if status == "active":
-        cursor.execute(
-            "UPDATE uploads SET status = 'active', precedence = nextval('precedence_seq') WHERE id = ?", [upload_id]
-        )
-    else:
-        cursor.execute("UPDATE uploads SET status = ? WHERE id = ?", [status, upload_id])
 
 
 def apply_action(con, upload_id: int, action: str, actor: str | None) -> None:

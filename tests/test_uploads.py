@@ -412,4 +412,5 @@ def test_the_same_file_committed_twice_at_once_never_doubles_a_figure(db_path, t
 
     assert errors == []
     assert weekly(shared, "FRT") == {NOV_09: (95, 100, "ok"), NOV_16: (92, 100, "breach")}
+    assert [u["status"] for u in store.list_uploads(shared)] == ["active"]  # one upload, not two
     shared.close()
