@@ -9,6 +9,8 @@ above the floor.
 
 Every row is soft-deleted (``deleted_at``) so a delete can be undone; every write holds
 ``store.WRITE_LOCK``, runs in one transaction, leaves an audit row and bumps the data version.
+Only an editor may write (``auth.require_editor``, checked here and not only by the page); a
+write without a named actor records the signed-in address.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from lib import store
+from lib import auth, store
 from lib.kpis import WeekValue, build_series, fetch_cells, summarise
 from lib.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, REGIONS, SEGMENTS, Settings
 
@@ -584,6 +586,8 @@ def form_workgroup(
     One open workgroup per KPI and scope: when one is open it is returned (created=False)
     and nothing is written, so forming twice from the weekly review cannot split the work.
     """
+    auth.require_editor("form workgroups")
+    actor = actor or auth.actor()
     series = scope_series(con, settings, kpi, scope)
     start, end = parse_date(start), parse_date(end)
     if start is None or end is None:
@@ -642,6 +646,8 @@ def require_workgroup(con, workgroup_id: int, *, deleted: bool = False) -> dict:
 
 def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> None:
     """Change a workgroup's own fields (title, people, issue link, exit criteria, summary, dates)."""
+    auth.require_editor("edit workgroups")
+    actor = actor or auth.actor()
     unknown = set(changes) - set(WORKGROUP_FIELDS)
     if unknown:
         raise WorkgroupError(f"cannot change {', '.join(sorted(unknown))} this way")
@@ -670,6 +676,8 @@ def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> No
 
 
 def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.date | None = None, summary=None) -> None:
+    auth.require_editor("close workgroups")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         current = require_workgroup(con, workgroup_id)
         closed_on = parse_date(closed_on) or dt.date.today()
@@ -684,6 +692,8 @@ def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.dat
 
 
 def reopen_workgroup(con, actor: str | None, workgroup_id: int) -> None:
+    auth.require_editor("reopen workgroups")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         current = require_workgroup(con, workgroup_id)
         other = find_open(con, current["kpi"], current["scope"])
@@ -701,6 +711,8 @@ def reopen_workgroup(con, actor: str | None, workgroup_id: int) -> None:
 
 def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
     """Soft delete: the workgroup and everything in it stay stored, and restore_workgroup brings them back."""
+    auth.require_editor("delete workgroups")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         require_workgroup(con, workgroup_id)
         with write(con, actor, "workgroup deleted", f"workgroup {workgroup_id}"):
@@ -711,6 +723,8 @@ def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
 
 
 def restore_workgroup(con, actor: str | None, workgroup_id: int) -> None:
+    auth.require_editor("restore workgroups")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         current = require_workgroup(con, workgroup_id, deleted=True)
         if current["status"] == "open":
@@ -760,6 +774,8 @@ def add_hypothesis(
     verdict_on: dt.date | None = None,
     library_id: int | None = None,
 ) -> int:
+    auth.require_editor("add hypotheses")
+    actor = actor or auth.actor()
     values = hypothesis_values(
         {
             "title": title,
@@ -805,6 +821,8 @@ def hypothesis_row(con, hypothesis_id: int, *, deleted: bool = False) -> dict:
 
 def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.date | None = None, **changes) -> None:
     """Edit a hypothesis; setting a verdict dates it (today unless verdict_on is given)."""
+    auth.require_editor("edit hypotheses")
+    actor = actor or auth.actor()
     values = hypothesis_values(changes, today or dt.date.today())
     with store.WRITE_LOCK:
         current = hypothesis_row(con, hypothesis_id)
@@ -825,6 +843,8 @@ def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.d
 
 
 def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
+    auth.require_editor("delete hypotheses")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         current = hypothesis_row(con, hypothesis_id)
         with write(con, actor, "hypothesis deleted", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
@@ -832,6 +852,8 @@ def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
 
 
 def restore_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
+    auth.require_editor("restore hypotheses")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         current = hypothesis_row(con, hypothesis_id, deleted=True)
         with write(con, actor, "hypothesis restored", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
@@ -937,6 +959,8 @@ def sync_rows(con, table: str, parent_id: int, rows: list[dict]) -> dict:
 
 
 def save_members(con, actor: str | None, workgroup_id: int, rows: list[dict]) -> dict:
+    auth.require_editor("edit workgroup members")
+    actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_member(row)} for row in rows]
     with store.WRITE_LOCK:
         require_workgroup(con, workgroup_id)
@@ -945,6 +969,8 @@ def save_members(con, actor: str | None, workgroup_id: int, rows: list[dict]) ->
 
 
 def save_evidence(con, actor: str | None, hypothesis_id: int, rows: list[dict]) -> dict:
+    auth.require_editor("edit evidence")
+    actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_evidence(row)} for row in rows]
     with store.WRITE_LOCK:
         current = hypothesis_row(con, hypothesis_id)
@@ -954,6 +980,8 @@ def save_evidence(con, actor: str | None, hypothesis_id: int, rows: list[dict]) 
 
 
 def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *, today: dt.date | None = None) -> dict:
+    auth.require_editor("edit workgroup actions")
+    actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_action(row, today or dt.date.today())} for row in rows]
     with store.WRITE_LOCK:
         require_workgroup(con, workgroup_id)
@@ -967,6 +995,8 @@ def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *,
 
 def restore_rows(con, actor: str | None, table: str, ids: list[int]) -> None:
     """Undo the removals of one save (the ids sync_rows reported)."""
+    auth.require_editor("restore workgroup rows")
+    actor = actor or auth.actor()
     if table not in EDITED_TABLES:
         raise WorkgroupError(f"cannot restore rows of {table}")
     if not ids:
@@ -1015,6 +1045,8 @@ def library(con, query: str = "") -> list[dict]:
 
 def copy_from_library(con, actor: str | None, workgroup_id: int, library_id: int) -> int:
     """Add a library hypothesis to a workgroup, worded for its KPI; the copy is the workgroup's to edit."""
+    auth.require_editor("add hypotheses")
+    actor = actor or auth.actor()
     found = rows_of(con.execute("SELECT * FROM hypothesis_library WHERE id = ? AND deleted_at IS NULL", [library_id]))
     if not found:
         raise WorkgroupError(f"there is no library hypothesis #{library_id}")
@@ -1036,6 +1068,8 @@ def add_to_library(
     con, actor: str | None, title: str, *, statement="", falsified_if="", approach="", shaping_actions=""
 ) -> int:
     """A new common hypothesis (write ``{kpi}`` where the KPI's name belongs)."""
+    auth.require_editor("add to the hypothesis library")
+    actor = actor or auth.actor()
     if not clean_text(title):
         raise WorkgroupError("a library hypothesis needs a title")
     with store.WRITE_LOCK:

@@ -2,7 +2,9 @@
 
 The page only lays out widgets; the rules live in lib/workgroups.py. Everything typed is kept
 as a draft in st.session_state (it survives reruns and page switches) and is written to the
-database only when its Save / Form / Add button is pressed.
+database only when its Save / Form / Add button is pressed. A viewer (sign-in configured, not
+an editor) sees every workgroup read only: no control that changes data is drawn, and lib/workgroups.py
+refuses their writes anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ VERDICT_ICONS = {
     "inconclusive": ":material/radio_button_unchecked:",
 }
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+READ_ONLY_NOTE = "Read only: ask an editor to form, edit or delete workgroups."
+
+
+def read_only_note() -> None:
+    st.caption(f":material/visibility: {READ_ONLY_NOTE}")
 
 
 # --- drafts: what was typed, kept until it is saved or discarded -------------------------------------
@@ -464,7 +471,10 @@ def list_view() -> None:
             f"(weeks of {episode.start:%d %b} to {episode.end:%d %b %Y}) and has no workgroup.",
             icon=":material/warning:",
         )
-    form_section(link_kpi, link_start, link_end, breaches)
+    if ctx.can_edit:
+        form_section(link_kpi, link_start, link_end, breaches)
+    else:
+        st.info(READ_ONLY_NOTE, icon=":material/visibility:")
 
     workgroups = wg.list_workgroups(ctx.con)
     st.header(f"Workgroups ({len(workgroups)})", anchor=False)
@@ -520,7 +530,7 @@ def has_drafts(workgroup_id: int) -> bool:
 
 
 def deleted_section() -> None:
-    deleted = wg.list_workgroups(ctx.con, deleted=True)
+    deleted = wg.list_workgroups(ctx.con, deleted=True) if ctx.can_edit else []
     if not deleted:
         return
     with st.expander(f"Deleted workgroups ({len(deleted)})", icon=":material/delete:"):
@@ -578,7 +588,7 @@ def library_section(workgroup: dict | None) -> None:
                         )
                 else:
                     st.caption("No past workgroup has reached a verdict on it yet.")
-                if workgroup:
+                if workgroup and ctx.can_edit:
                     already = entry["id"] in copied
                     st.button(
                         "Copied into this workgroup" if already else "Copy into this workgroup",
@@ -588,7 +598,7 @@ def library_section(workgroup: dict | None) -> None:
                         on_click=copy_hypothesis,
                         args=(ctx.con, workgroup["id"], entry["id"]),
                     )
-        if workgroup is None:
+        if workgroup is None and ctx.can_edit:
             add_library_entry()
 
 
@@ -672,6 +682,9 @@ def overview_tab(workgroup: dict, recovery: wg.Recovery) -> None:
 
 
 def details_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
+    if not ctx.can_edit:
+        details_read_only(workgroup)
+        return
     workgroup_id = workgroup["id"]
     prefix = f"wg{workgroup_id}::"
     stored = {field: workgroup[field] or ("" if not field.endswith("_on") else None) for field in wg.WORKGROUP_FIELDS}
@@ -721,6 +734,31 @@ def details_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
     status_controls(workgroup)
     st.divider()
     delete_controls(f"workgroup_{workgroup_id}", f"Delete workgroup #{workgroup_id}", delete_workgroup, workgroup_id)
+
+
+def shown_text(label: str, value) -> None:
+    """A stored field for a viewer: its label, then the text as text (never Markdown)."""
+    st.markdown(f"**{label}**")
+    st.text(value or "—")
+
+
+def details_read_only(workgroup: dict) -> None:
+    read_only_note()
+    left, right = st.columns(2)
+    with left:
+        shown_text("Title", workgroup["title"])
+        shown_text("Facilitator", workgroup["facilitator"])
+        shown_text("Executive stakeholder", workgroup["executive_stakeholder"])
+        shown_text("Issue link", workgroup["issue_url"])
+        shown_text("Opened on", week_label(workgroup["opened_on"]))
+        if workgroup["status"] == "closed":
+            shown_text("Closed on", week_label(workgroup["closed_on"]))
+    with right:
+        shown_text("Exit criteria", workgroup["exit_criteria"])
+        shown_text("Summary", workgroup["summary"])
+    st.markdown("**Members**")
+    members = pd.DataFrame(workgroup["members"], columns=["name", "role"])
+    st.dataframe(members.rename(columns={"name": "Name", "role": "What they bring"}), hide_index=True)
 
 
 def save_bar(name: str, dirty: bool, on_save, *, discard=(), discard_editor=None, args=()) -> None:
@@ -849,7 +887,13 @@ def hypotheses_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None
         if not group:
             st.caption("None.")
         for hypothesis in group:
-            hypothesis_editor(workgroup, hypothesis)
+            if ctx.can_edit:
+                hypothesis_editor(workgroup, hypothesis)
+            else:
+                hypothesis_read_only(hypothesis)
+    if not ctx.can_edit:
+        read_only_note()
+        return
     st.divider()
     add, library = st.columns(2)
     with add, st.container(border=True):
@@ -953,6 +997,29 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
         )
 
 
+def hypothesis_read_only(hypothesis: dict) -> None:
+    heading = escape_markdown(wg.hypothesis_heading(hypothesis))
+    when = f" · {hypothesis['verdict_on']:%d %b %Y}" if hypothesis["verdict_on"] else ""
+    with st.expander(f"#{hypothesis['id']} · {heading}{when}"):
+        left, right = st.columns(2)
+        with left:
+            shown_text("Testable statement", hypothesis["statement"])
+            shown_text("What result would falsify it", hypothesis["falsified_if"])
+            shown_text("Approach (how it was analysed)", hypothesis["approach"])
+        with right:
+            shown_text("Verdict", hypothesis["verdict"].capitalize())
+            shown_text("Notes", hypothesis["notes"])
+            st.markdown("**Evidence gathered**")
+            st.dataframe(
+                pd.DataFrame(hypothesis["evidence"], columns=["link", "note"]),
+                hide_index=True,
+                column_config={
+                    "link": st.column_config.LinkColumn("Link", width="medium"),
+                    "note": st.column_config.TextColumn("What it shows", width="large"),
+                },
+            )
+
+
 def save_hypothesis(con, hypothesis: dict, evidence_name: str) -> None:
     prefix = f"h{hypothesis['id']}::"
     changes = {field: typed(prefix + field, hypothesis[field]) for field in wg.HYPOTHESIS_FIELDS}
@@ -993,21 +1060,26 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
         "(today unless you give the day) and appears on the KPI trends chart."
     )
     columns = [c for c in wg.ACTION_COLUMNS if c != "hypothesis_id"] + ["answers"]
+    column_config = {
+        "change": st.column_config.TextColumn("What changes", required=True, width="large"),
+        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary"),
+        "owner": st.column_config.TextColumn("Owner"),
+        "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned"),
+        "shipped_on": st.column_config.DateColumn("Shipped", format="YYYY-MM-DD"),
+        "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels)),
+    }
+    if not ctx.can_edit:
+        st.dataframe(
+            pd.DataFrame(rows, columns=columns),
+            hide_index=True,
+            width="stretch",
+            column_config={"id": None, **column_config},
+        )
+        read_only_note()
+        return
     name = f"actions_{workgroup_id}"
-    dirty = draft_editor(
-        name,
-        rows,
-        columns,
-        {
-            "change": st.column_config.TextColumn("What changes", required=True, width="large"),
-            "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary"),
-            "owner": st.column_config.TextColumn("Owner"),
-            "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-            "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned"),
-            "shipped_on": st.column_config.DateColumn("Shipped", format="YYYY-MM-DD"),
-            "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels)),
-        },
-    )
+    dirty = draft_editor(name, rows, columns, column_config)
     save_bar(name, dirty, save_table, discard_editor=name, args=(ctx.con, name, "workgroup_actions", workgroup_id))
 
 

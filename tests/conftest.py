@@ -1,27 +1,12 @@
-"""Shared fixtures: a real DuckDB file per test, and small exports written the way Explore writes them."""
+"""Shared fixtures: a real DuckDB file per test (helpers to write exports are in export_builders.py)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
 
 from lib import store
-
-SLA_HEADER = [
-    "Ticket ID",
-    "Ticket form",
-    "SLA metric",
-    "SLA metric status",
-    "SLA target status",
-    "Time - SLA status update - Date",
-    "Preferred Region for Support",
-]
-SATISFACTION_HEADER = ["Ticket ID", "Ticket form", "Ticket satisfaction rating", "Ticket solved - Date"]
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "dbt_zendesk"
 
 
 @pytest.fixture
@@ -36,37 +21,3 @@ def con(db_path):
     connection = store.connect(db_path)
     yield connection
     connection.close()
-
-
-def csv_text(header: list[str], rows: list[list], delimiter: str = ",") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def sla_rows(week: dt.date, form: str, metric: str, achieved: int, breached: int, region="Americas, USA", day=2):
-    """Rows for one week: ``achieved`` Achieved and ``breached`` Breached targets on the week's ``day``."""
-    date = (week + dt.timedelta(days=day)).isoformat()
-    rows = [["", form, metric, "Completed", "Achieved", date, region] for _ in range(achieved)]
-    rows += [["", form, metric, "Completed", "Breached", date, region] for _ in range(breached)]
-    return rows
-
-
-def span_rows(first: dt.date, last: dt.date) -> list[list]:
-    """One out-of-scope row on the first and last day, so the export's dates span whole weeks."""
-    return [
-        ["", "SaaS", "Requester wait time", "Completed", "Achieved", first.isoformat(), ""],
-        ["", "SaaS", "Requester wait time", "Completed", "Achieved", last.isoformat(), ""],
-    ]
-
-
-def write_sla(path: Path, rows: list[list], *, encoding="utf-8", delimiter=",", header=None) -> Path:
-    numbered = [[str(1000 + i) if not row[0] else row[0], *row[1:]] for i, row in enumerate(rows)]
-    path.write_text(csv_text(header or SLA_HEADER, numbered, delimiter), encoding=encoding)
-    return path
-
-
-def weeks_from(first: dt.date, count: int) -> list[dt.date]:
-    return [first + dt.timedelta(days=7 * i) for i in range(count)]

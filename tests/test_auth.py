@@ -6,7 +6,7 @@ import contextvars
 import datetime as dt
 
 import pytest
-from conftest import sla_rows, span_rows, write_sla
+from export_builders import sla_rows, span_rows, write_sla
 
 from lib import auth, store
 from lib.errors import PermissionDenied

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import sla_rows, span_rows, write_sla
+from export_builders import sla_rows, span_rows, write_sla
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = dt.date(2026, 9, 7)
@@ -34,7 +34,9 @@ def test_ingest_status_uploads_rollback(tmp_path):
     db = tmp_path / "cli.duckdb"
     good = two_weeks(tmp_path, "explore.csv", 93)
     bad = tmp_path / "broken.csv"
-    bad.write_text("Ticket ID,Ticket form,SLA metric,SLA target status,Date\n1,SaaS,First reply time,Maybe,2026-09-08\n")
+    bad.write_text(
+        "Ticket ID,Ticket form,SLA metric,SLA target status,Date\n1,SaaS,First reply time,Maybe,2026-09-08\n"
+    )
 
     ingest = run(db, "ingest", str(good), str(bad))
     assert ingest.returncode == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
+from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib import store
 from lib.kpis import at_or_below, kpi_summaries, status_report

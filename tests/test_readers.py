@@ -7,7 +7,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from conftest import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
+from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
 
 from lib import store
 from lib.errors import RefusedFile

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import csv_text, sla_rows, span_rows, weeks_from, write_sla
+from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib import reconcile, store
 from lib.demo_loader import load_demo

@@ -6,15 +6,18 @@ soft delete with undo, the audit trail and the trends annotations.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import inspect
 import shutil
 
 import pytest
-from conftest import sla_rows, span_rows, weeks_from, write_sla
+from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
-from lib import store
+from lib import auth, store
 from lib import workgroups as wg
 from lib.demo_loader import load_demo
+from lib.errors import PermissionDenied
 from lib.kpis import WeekValue
 
 DEMO_END = dt.date(2026, 11, 26)
@@ -429,6 +432,64 @@ def test_every_write_is_audited_and_moves_the_data_version(demo, settings):
     assert row.fetchone() == ("ana", True)
     with pytest.raises(wg.WorkgroupError, match="cannot change"):
         wg.update_workgroup(demo, "ana", workgroup_id, status="closed")
+
+
+# --- roles: checked here, not only by the page ------------------------------------------------------------
+
+VIEWER = auth.Principal("viewer@example.com", auth.VIEWER, signed_in=True)
+EDITOR = auth.Principal("lead@example.com", auth.EDITOR, signed_in=True)
+
+
+def run_as(principal, function, *args, **kwargs):
+    """Run in a fresh context, as one Streamlit script run would."""
+
+    def body():
+        auth.set_principal(principal)
+        return function(*args, **kwargs)
+
+    return contextvars.copy_context().run(body)
+
+
+def test_a_viewer_cannot_change_any_workgroup_and_an_editor_is_recorded_by_address(demo, settings):
+    formed = run_as(EDITOR, wg.form_workgroup, demo, None, settings, "FRT", members=["Ana", "Bo"])
+    workgroup_id = formed.workgroup_id
+    hypothesis_id = run_as(EDITOR, wg.add_hypothesis, demo, None, workgroup_id, "FRT fell because of time off")
+    assert [actor for _, actor, *_ in store.change_history(demo)[:2]] == ["lead@example.com", "lead@example.com"]
+    assert wg.get_workgroup(demo, workgroup_id)["created_by"] == "lead@example.com"
+
+    before = (store.data_version(demo), store.change_history(demo), wg.get_workgroup(demo, workgroup_id))
+    writes = {
+        "form_workgroup": lambda: wg.form_workgroup(
+            demo, None, settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6)
+        ),
+        "update_workgroup": lambda: wg.update_workgroup(demo, None, workgroup_id, title="Renamed"),
+        "close_workgroup": lambda: wg.close_workgroup(demo, None, workgroup_id),
+        "reopen_workgroup": lambda: wg.reopen_workgroup(demo, None, workgroup_id),
+        "delete_workgroup": lambda: wg.delete_workgroup(demo, None, workgroup_id),
+        "restore_workgroup": lambda: wg.restore_workgroup(demo, None, workgroup_id),
+        "add_hypothesis": lambda: wg.add_hypothesis(demo, None, workgroup_id, "Tickets got harder"),
+        "update_hypothesis": lambda: wg.update_hypothesis(demo, None, hypothesis_id, verdict="falsified"),
+        "delete_hypothesis": lambda: wg.delete_hypothesis(demo, None, hypothesis_id),
+        "restore_hypothesis": lambda: wg.restore_hypothesis(demo, None, hypothesis_id),
+        "save_members": lambda: wg.save_members(demo, None, workgroup_id, [{"name": "Eve"}]),
+        "save_evidence": lambda: wg.save_evidence(demo, None, hypothesis_id, [{"note": "PTO calendar"}]),
+        "save_actions": lambda: wg.save_actions(demo, None, workgroup_id, [{"change": "Stagger PTO"}]),
+        "restore_rows": lambda: wg.restore_rows(demo, None, "workgroup_members", [1]),
+        "copy_from_library": lambda: wg.copy_from_library(demo, None, workgroup_id, 1),
+        "add_to_library": lambda: wg.add_to_library(demo, None, "A new common cause"),
+    }
+    # Every function that records an actor is a write, and every one of them is tried here.
+    takes_actor = {
+        name
+        for name, function in inspect.getmembers(wg, inspect.isfunction)
+        if function.__module__ == wg.__name__ and "actor" in inspect.signature(function).parameters
+    }
+    assert takes_actor - {"write"} == set(writes)
+    for write in writes.values():
+        with pytest.raises(PermissionDenied, match="viewer@example.com may view Floorline but not"):
+            run_as(VIEWER, write)
+    assert (store.data_version(demo), store.change_history(demo), wg.get_workgroup(demo, workgroup_id)) == before
+    assert wg.list_workgroups(demo, deleted=True) == [] and len(wg.list_workgroups(demo)) == 1
 
 
 def test_a_failed_write_leaves_nothing_behind(demo, settings):

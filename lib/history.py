@@ -1,0 +1,103 @@
+"""The audit trail: every stored change, with who made it and when, newest first.
+
+Each change writes its row into ``change_log`` (``lib.store.record_change``) inside its own
+transaction, so a change and its audit row commit together or not at all. This module only
+reads them, as a table the Change history page filters by area, action and person (and offers
+as a CSV through ``lib.downloads.safe_csv``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+UPLOADS = "Uploads"
+SETTINGS = "Settings"
+WORKGROUPS = "Workgroups"
+OKRS = "OKRs"
+OTHER = "Other"
+AREAS = (UPLOADS, SETTINGS, WORKGROUPS, OKRS, OTHER)
+
+# The actions lib/ records, by the part of the app they change. OKR actions all start "okr ".
+AREA_OF_ACTION = {
+    "upload": UPLOADS,
+    "rollback": UPLOADS,
+    "restore": UPLOADS,
+    "demo removed": UPLOADS,
+    "column mapping saved": UPLOADS,
+    "column mapping deleted": UPLOADS,
+    "setting": SETTINGS,
+    "form mapping": SETTINGS,
+    "workgroup formed": WORKGROUPS,
+    "workgroup edited": WORKGROUPS,
+    "workgroup closed": WORKGROUPS,
+    "workgroup reopened": WORKGROUPS,
+    "workgroup deleted": WORKGROUPS,
+    "workgroup restored": WORKGROUPS,
+    "hypothesis added": WORKGROUPS,
+    "hypothesis edited": WORKGROUPS,
+    "hypothesis deleted": WORKGROUPS,
+    "hypothesis restored": WORKGROUPS,
+    "members saved": WORKGROUPS,
+    "evidence saved": WORKGROUPS,
+    "actions saved": WORKGROUPS,
+    "rows restored": WORKGROUPS,
+    "library hypothesis added": WORKGROUPS,
+}
+
+COLUMNS = ("Change", "When (UTC)", "Who", "Area", "Action", "Subject", "Detail")
+
+
+def area_of(action: str) -> str:
+    if action.startswith("okr "):
+        return OKRS
+    return AREA_OF_ACTION.get(action, OTHER)
+
+
+def latest_change(con) -> int:
+    """The newest change's id (0 before any): a cache key that moves with every recorded change.
+
+    Not every change bumps the data version (a saved column mapping changes no figure), so the
+    data version alone would leave the history stale.
+    """
+    return con.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
+
+
+def changes(con) -> pd.DataFrame:
+    """Every recorded change, newest first (the id orders changes made within the same second)."""
+    rows = con.execute(
+        "SELECT id, changed_at, actor, action, subject, detail FROM change_log ORDER BY id DESC"
+    ).fetchall()
+    return pd.DataFrame(
+        [
+            (change_id, changed_at, actor, area_of(action), action, subject, detail or "{}")
+            for change_id, changed_at, actor, action, subject, detail in rows
+        ],
+        columns=list(COLUMNS),
+    )
+
+
+def choices(frame: pd.DataFrame, column: str) -> list[str]:
+    """The values a filter can offer: those present, in the order of AREAS for areas, else alphabetical."""
+    present = set(frame[column])
+    if column == "Area":
+        return [area for area in AREAS if area in present]
+    return sorted(present, key=str.casefold)
+
+
+def filter_changes(frame: pd.DataFrame, *, areas=(), actions=(), people=()) -> pd.DataFrame:
+    """The changes matching every filter given; an empty filter lets everything through."""
+    keep = pd.Series(True, index=frame.index)
+    for column, wanted in (("Area", areas), ("Action", actions), ("Who", people)):
+        if wanted:
+            keep &= frame[column].isin(list(wanted))
+    return frame[keep].reset_index(drop=True)
+
+
+def readable_detail(detail: str) -> str:
+    """A change's stored detail (JSON) laid out for reading; text that is not JSON comes back as it is."""
+    try:
+        return json.dumps(json.loads(detail), indent=2, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return str(detail)

@@ -1,0 +1,217 @@
+"""A real Chromium against `streamlit run`: the audit trail, and the sign-in screen of a served app.
+
+The module's server (tests/browser/conftest.py) runs with sign-in not configured, on a database
+where ann uploaded an export and bob rolled it back (written through lib before the server
+starts: DuckDB lets one process write the file). A second server, with an [auth] table in its
+secrets, shows a visitor without a session nothing but the sign-in screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from lib import store
+from lib.demo_loader import load_demo
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2026, 11, 26)
+NOV_16 = dt.date(2026, 11, 16)
+UPLOADER = "ann@example.com"
+ROLLER = "bob@example.com"
+HOSTILE_ACTOR = '=HYPERLINK("http://evil.example")'
+EXPORT_NAME = "frt-week-47.csv"
+NO_EXCEPTION = "[data-testid='stException']"
+EXPLORE_HEADER = [
+    "Ticket ID",
+    "Ticket form",
+    "SLA metric",
+    "SLA metric status",
+    "SLA target status",
+    "Time - SLA status update - Date",
+]
+SECRETS = """
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-browser-test-cookie-secret"
+client_id = "floorline"
+client_secret = "test-client-secret"
+server_metadata_url = "https://id.example.com/.well-known/openid-configuration"
+
+[floorline]
+allowed_domains = ["example.com"]
+editors = ["ann@example.com"]
+"""
+
+
+def explore_export(path: Path) -> Path:
+    """A week of first reply time targets: 97 achieved, 3 breached, dated the week's Monday and Sunday."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPLORE_HEADER)
+    for index in range(100):
+        day = NOV_16 + dt.timedelta(days=6 if index % 2 else 0)
+        outcome = "Achieved" if index < 97 else "Breached"
+        writer.writerow([700000 + index, "SaaS", "First reply time", "Completed", outcome, day.isoformat()])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def streamlit_database(tmp_path_factory) -> Path:
+    """The demo year, then ann's upload, bob's rollback of it, and a setting saved under a formula-like name."""
+    folder = tmp_path_factory.mktemp("history-db")
+    path = folder / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=DEMO_END)
+    upload = store.ingest_file(con, explore_export(folder / EXPORT_NAME), uploaded_by=UPLOADER)
+    store.rollback(con, upload.upload_id, actor=ROLLER)
+    store.save_setting(con, "stale_after_days", 9, actor=HOSTILE_ACTOR)
+    con.close()
+    return path
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(250)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+
+
+def downloaded_rows(page) -> list[dict]:
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert re.fullmatch(r"floorline-change-history-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_change_history_shows_the_upload_and_the_rollback_with_their_authors(open_app):
+    page = open_app("/Change_history")
+    expect(page.get_by_role("heading", name="Change history")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Sign-in is not configured")
+    expect(page.get_by_text(re.compile(r"^\d+ of \d+ changes$"))).to_be_visible()
+
+    rows = downloaded_rows(page)
+    newest = [(row["Who"], row["Action"], row["Subject"]) for row in rows[:3]]
+    assert newest == [
+        ("'" + HOSTILE_ACTOR, "setting", "stale_after_days"),  # newest first; the formula is neutralised
+        (ROLLER, "rollback", EXPORT_NAME),
+        (UPLOADER, "upload", EXPORT_NAME),
+    ]
+    assert all(row["When (UTC)"] for row in rows)
+
+    # Select the rollback (the second row): its detail appears as text below the table.
+    grid = page.get_by_test_id("stDataFrame").bounding_box()
+    row_height = 35
+    page.mouse.click(grid["x"] + 16, grid["y"] + row_height * 2.5)
+    settle(page)
+    expect(page.get_by_text(f"rollback · {EXPORT_NAME}")).to_be_visible()
+    expect(page.get_by_text(f"by {ROLLER}")).to_be_visible()
+    expect(page.get_by_test_id("stCode")).to_contain_text('"was": "active"')
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+
+def test_the_history_filters_by_person_from_the_link(open_app):
+    page = open_app(f"/Change_history?person={UPLOADER}")
+    caption = page.get_by_text(re.compile(r"^\d+ of \d+ changes$"))
+    expect(caption).to_be_visible()
+    shown, total = (int(n) for n in re.findall(r"\d+", caption.inner_text()))
+    assert 0 < shown < total
+    rows = downloaded_rows(page)
+    assert len(rows) == shown
+    assert {row["Who"] for row in rows} == {UPLOADER}
+    assert ("upload", EXPORT_NAME) in [(row["Action"], row["Subject"]) for row in rows]
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+
+# --- with sign-in configured --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def signed_in_server(tmp_path_factory):
+    """The app with an [auth] table in its secrets, on a database path nothing may open before sign-in."""
+    folder = tmp_path_factory.mktemp("signed-in")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    secrets = folder / "secrets.toml"
+    secrets.write_text(SECRETS.format(port=port), encoding="utf-8")
+    database = folder / "never-opened.duckdb"
+    log = folder / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+        f"--secrets.files={secrets}",  # only this file: the working tree's own secrets.toml stays out of it
+    ]
+    env = {**os.environ, "FLOORLINE_DB": str(database)}
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_health(url, process, log)
+        yield url, database
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("path", ["/", "/Upload", "/Change_history"])
+def test_a_visitor_without_a_session_sees_only_the_sign_in_screen(signed_in_server, browser_page, path):
+    url, database = signed_in_server
+    page = browser_page
+    page.goto(url + path)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Floorline")).to_be_visible()
+    expect(main.get_by_role("button")).to_have_count(1)
+    for figure_or_control in ("stMetric", "stDataFrame", "stPlotlyChart", "stFileUploader", "stAlert"):
+        expect(page.get_by_test_id(figure_or_control)).to_have_count(0)
+    # The sidebar lists the pages (Streamlit's own navigation) and nothing of the app's: no freshness, no toggle.
+    expect(page.get_by_test_id("stSidebarUserContent").get_by_test_id("stElementContainer")).to_have_count(0)
+    assert page.locator(NO_EXCEPTION).count() == 0
+    assert not database.exists(), "nothing was read before sign-in"

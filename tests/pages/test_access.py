@@ -1,0 +1,330 @@
+"""Who sees what, page by page, with sign-in configured (an [auth] table in the secrets).
+
+A signed-out visitor sees only the sign-in screen; an address from another domain only a
+refusal; a viewer every figure but no control that changes data; an editor those controls too.
+The pages that change data are the weekly review's empty state (load the demo data), Upload
+(upload, roll back, remove the demo data, delete a column mapping), Workgroups and OKRs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import store, uploads
+from lib import workgroups as wg
+from lib.demo_loader import load_demo
+from lib.page import escape_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2026, 11, 26)
+EDITOR = "ann@example.com"
+VIEWER = "bob@example.com"
+OUTSIDER = "eve@example.org"
+SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a-test-cookie-secret-of-some-length",
+        "client_id": "floorline",
+        "client_secret": "test-client-secret",
+        "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+    },
+    "floorline": {"allowed_domains": ["example.com"], "editors": [EDITOR]},
+}
+ALL_PAGES = (
+    "app.py",
+    "pages/1_KPI_trends.py",
+    "pages/2_Upload.py",
+    "pages/3_Workgroups.py",
+    "pages/4_OKRs.py",
+    "pages/5_Data_trust.py",
+    "pages/6_Change_history.py",
+)
+WORKGROUP_TABS = ("Overview", "Details and people", "Hypotheses", "Actions", "Export")
+# Buttons that change workgroups, by the start of their keys (pages/3_Workgroups.py).
+WORKGROUP_WRITE_KEYS = (
+    "form_submit",
+    "save_",
+    "discard_",
+    "ask_",
+    "confirm_",
+    "close_",
+    "reopen_",
+    "add_hypothesis_",
+    "copy_",
+    "library_add",
+    "restore_",
+    "undo",
+)
+UPLOAD_WRITE_KEYS = ("upload-commit", "ask-", "confirm-", "remove-demo", "profile-delete")
+OKR_WRITE_LABELS = ("Record check-in", "Import", "Remove the demo OKRs")
+COLUMN_MAP = {
+    "ticket_id": "Case",
+    "form": "Queue",
+    "metric": "Clock",
+    "metric_status": "Clock state",
+    "target_status": "Outcome",
+    "date": "When",
+}
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory) -> dict[str, Path]:
+    """Two databases built once: the demo year with workgroups and a column mapping, and one with no figures."""
+    folder = tmp_path_factory.mktemp("access")
+    full = folder / "full.duckdb"
+    con = store.connect(full)
+    load_demo(con, end=DEMO_END)
+    settings = store.load_settings(con)
+    formed = wg.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
+    hypothesis = wg.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
+    wg.save_evidence(con, "ann", hypothesis, [{"link": "https://example.com/pto", "note": "PTO calendar"}])
+    wg.save_actions(con, "ann", formed.workgroup_id, [{"change": "Stagger PTO", "status": "planned"}])
+    deleted = wg.form_workgroup(con, "ann", settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6))
+    wg.delete_workgroup(con, "ann", deleted.workgroup_id)
+    uploads.save_profile(
+        con,
+        list(COLUMN_MAP.values()),
+        name="Our SLA report",
+        shape="explore_sla",
+        source="explore",
+        column_map=COLUMN_MAP,
+        actor="ann",
+    )
+    con.close()
+    empty = folder / "empty.duckdb"
+    shutil.copyfile(full, empty)
+    con = store.connect(empty)
+    store.remove_demo(con, "ann")  # every upload rolled back: the weekly review has no figures
+    con.close()
+    return {"full": full, "empty": empty}
+
+
+def use_database(template: Path, tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "floorline.duckdb"
+    shutil.copyfile(template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return path
+
+
+@pytest.fixture
+def db(templates, tmp_path, monkeypatch):
+    yield use_database(templates["full"], tmp_path, monkeypatch)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def unopened_db(tmp_path, monkeypatch) -> Path:
+    """A database path nobody has created: the gate must turn visitors away before any page opens it."""
+    path = tmp_path / "never-opened.duckdb"
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_resource.clear()
+    return path
+
+
+@pytest.fixture
+def empty_db(templates, tmp_path, monkeypatch):
+    yield use_database(templates["empty"], tmp_path, monkeypatch)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def visit(page: str, user: dict, query: dict | None = None, session: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
+    at.secrets = SECRETS
+    at.user = user
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def signed_in(email: str) -> dict:
+    return {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+
+
+def element_types(block) -> list[str]:
+    found = []
+    for child in getattr(block, "children", {}).values():
+        found.append(child.type)
+        found.extend(element_types(child))
+    return found
+
+
+def button_keys(at: AppTest) -> list[str]:
+    return [button.key or "" for button in at.button]
+
+
+def write_buttons(at: AppTest, prefixes: tuple[str, ...]) -> list[str]:
+    return [key for key in button_keys(at) if key.startswith(prefixes)]
+
+
+def data_editors(at: AppTest) -> list:
+    """Editable tables (st.data_editor); st.dataframe is read only."""
+    return [frame for frame in at.dataframe if frame.proto.editing_mode != 0]
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(caption.value for caption in at.sidebar.caption)
+
+
+# --- signed out, and from another domain: nothing but the gate ------------------------------------------
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_a_signed_out_visitor_sees_only_the_sign_in_screen(unopened_db, page):
+    at = visit(page, {"is_logged_in": False})
+    assert set(element_types(at.main)) <= {"title", "markdown", "button"}
+    assert element_types(at.sidebar) == [], "no freshness, no figures, no toggles before sign-in"
+    assert [button.label for button in at.button] == ["Sign in"]
+    assert at.title[0].value == "Floorline"
+    assert "Sign in with your company account" in at.markdown[0].value
+    assert not unopened_db.exists(), "no data was read for a signed-out visitor"
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_an_address_from_another_domain_is_refused(unopened_db, page):
+    at = visit(page, signed_in(OUTSIDER))
+    assert set(element_types(at.main)) <= {"title", "error", "button"}
+    assert element_types(at.sidebar) == []
+    assert [button.label for button in at.button] == ["Sign out"]
+    assert f"{OUTSIDER} is not from a domain allowed" in at.error[0].value
+    assert not unopened_db.exists()
+
+
+# --- the weekly review ---------------------------------------------------------------------------------
+
+
+def test_the_weekly_review_shows_a_viewer_the_figures_and_says_who_is_signed_in(db):
+    at = visit("app.py", signed_in(VIEWER))
+    assert len(at.metric) == 3, "one card per KPI"
+    assert f"Signed in as {escape_markdown(VIEWER)} · viewer (read only)" in sidebar_text(at)
+    editor = visit("app.py", signed_in(EDITOR))
+    assert "· editor" in sidebar_text(editor)
+
+
+def test_only_an_editor_may_load_the_demo_data_into_an_empty_app(empty_db):
+    viewer = visit("app.py", signed_in(VIEWER))
+    assert "load_demo" not in button_keys(viewer)
+    assert any("An editor can upload exports" in text.value for text in viewer.markdown)
+
+    editor = visit("app.py", signed_in(EDITOR))
+    assert "load_demo" in button_keys(editor)
+
+
+# --- upload ----------------------------------------------------------------------------------------------
+
+
+def test_upload_a_viewer_sees_the_history_but_no_control_that_changes_it(db):
+    at = visit("pages/2_Upload.py", signed_in(VIEWER))
+    assert not at.file_uploader
+    assert write_buttons(at, UPLOAD_WRITE_KEYS) == []
+    assert len(at.dataframe[0].value) == 3, "the three demo uploads are listed"
+    mappings = next(frame.value for frame in at.dataframe if "Name" in frame.value.columns)
+    assert mappings["Name"].tolist() == ["Our SLA report"], "saved column mappings are listed"
+    assert at.get("download_button"), "originals can still be downloaded"
+
+
+def test_upload_an_editor_may_upload_roll_back_remove_the_demo_and_delete_a_mapping(db):
+    at = visit("pages/2_Upload.py", signed_in(EDITOR))
+    assert at.file_uploader
+    keys = button_keys(at)
+    assert any(key.startswith("ask-rollback-") for key in keys)
+    assert {"remove-demo", "profile-delete"} <= set(keys)
+
+
+# --- workgroups --------------------------------------------------------------------------------------------
+
+
+def test_workgroups_a_viewer_sees_the_list_read_only(db):
+    at = visit("pages/3_Workgroups.py", signed_in(VIEWER))
+    assert any(header.value.startswith("#1 · ") for header in at.subheader), "the workgroup's card is shown"
+    assert at.get("plotly_chart"), "with its chart"
+    assert write_buttons(at, WORKGROUP_WRITE_KEYS) == []
+    assert any("Read only: ask an editor" in message.value for message in at.info)
+    assert not [expander for expander in at.expander if expander.label == "Form a workgroup"]
+    assert not [expander for expander in at.expander if expander.label.startswith("Deleted workgroups")]
+
+
+def test_workgroups_an_editor_may_form_add_to_the_library_and_restore(db):
+    at = visit("pages/3_Workgroups.py", signed_in(EDITOR))
+    assert [expander for expander in at.expander if expander.label == "Form a workgroup"]
+    assert {"library_add", "restore_2"} <= set(button_keys(at))
+    assert not any("Read only" in message.value for message in at.info)
+
+
+@pytest.mark.parametrize("tab", WORKGROUP_TABS)
+def test_workgroups_a_viewer_reads_every_tab_of_a_workgroup_without_controls(db, tab):
+    at = visit("pages/3_Workgroups.py", signed_in(VIEWER), query={"wg": "1", "tab": tab}, session={"tab": tab})
+    assert at.title[0].value == "Workgroup #1"
+    assert write_buttons(at, WORKGROUP_WRITE_KEYS) == []
+    assert not data_editors(at)
+    assert not at.text_input and not at.text_area and not at.date_input and not at.selectbox
+    if tab != "Overview" and tab != "Export":
+        assert any("Read only: ask an editor" in caption.value for caption in at.caption)
+    if tab == "Details and people":
+        members = next(frame.value for frame in at.dataframe if "What they bring" in frame.value.columns)
+        assert members["Name"].tolist() == ["Ana", "Bo"]
+    if tab == "Hypotheses":
+        assert "FRT fell because many people took time off" in [text.value for text in at.text]
+        evidence = next(frame.value for frame in at.dataframe if "link" in frame.value.columns)
+        assert evidence["note"].tolist() == ["PTO calendar"]
+    if tab == "Actions":
+        assert at.dataframe[0].value["change"].tolist() == ["Stagger PTO"]
+
+
+@pytest.mark.parametrize(
+    ("tab", "expected_keys"),
+    [
+        ("Details and people", {"save_details_1", "save_members_1", "close_1", "ask_workgroup_1"}),
+        ("Hypotheses", {"save_h1", "ask_hypothesis_1", "add_hypothesis_1"}),
+        ("Actions", {"save_actions_1"}),
+    ],
+)
+def test_workgroups_an_editor_gets_the_controls_of_every_tab(db, tab, expected_keys):
+    at = visit("pages/3_Workgroups.py", signed_in(EDITOR), query={"wg": "1", "tab": tab}, session={"tab": tab})
+    assert expected_keys <= set(button_keys(at))
+    if tab == "Hypotheses":
+        assert at.text_area, "the hypothesis fields are editable"
+    else:
+        assert data_editors(at), "the members or actions table is editable"
+
+
+# --- OKRs ----------------------------------------------------------------------------------------------------
+
+
+def test_okrs_a_viewer_sees_them_but_cannot_check_in_import_or_edit(db):
+    at = visit("pages/4_OKRs.py", signed_in(VIEWER))
+    assert at.get("plotly_chart"), "the alignment chart is shown"
+    assert not at.file_uploader
+    assert not data_editors(at)
+    assert not [button for button in at.button if button.label in OKR_WRITE_LABELS or button.label.startswith("Save")]
+
+
+def test_okrs_an_editor_may_check_in_import_and_edit(db):
+    at = visit("pages/4_OKRs.py", signed_in(EDITOR))
+    labels = {button.label for button in at.button}
+    assert {"Record check-in", "Remove the demo OKRs"} <= labels
+    assert at.file_uploader
+    assert data_editors(at)
+
+
+# --- change history ----------------------------------------------------------------------------------------
+
+
+def test_a_viewer_reads_the_change_history(db):
+    at = visit("pages/6_Change_history.py", signed_in(VIEWER))
+    changes = at.dataframe[0].value
+    assert changes.iloc[0][["Who", "Action", "Subject"]].tolist() == ["ann", "column mapping saved", "Our SLA report"]
+    assert "workgroup deleted" in changes["Action"].tolist()
