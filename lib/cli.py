@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -25,15 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="store one or more exports")
     ingest.add_argument("files", nargs="+", type=Path)
     ingest.add_argument("--source", choices=SOURCES, help="where the export came from (default: from its shape)")
-    ingest.add_argument("--by", default=None, help="who is uploading (recorded with the upload)")
+    ingest.add_argument("--by", default=None, help="who is uploading (default: this machine's user)")
     status = commands.add_parser("status", help="latest complete week, each KPI against its floor")
     status.add_argument("--json", action="store_true")
     uploads = commands.add_parser("uploads", help="every upload, newest first")
     uploads.add_argument("--json", action="store_true")
     rollback = commands.add_parser("rollback", help="take an upload's figures out (undo with restore)")
     rollback.add_argument("upload_id", type=int)
+    rollback.add_argument("--by", default=None, help="who is rolling back (default: this machine's user)")
     restore = commands.add_parser("restore", help="bring a rolled-back upload back")
     restore.add_argument("upload_id", type=int)
+    restore.add_argument("--by", default=None, help="who is restoring (default: this machine's user)")
     demo = commands.add_parser("demo", help="build the demo database (a year of generated exports)")
     demo.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last day of demo data (default today)")
     return parser
@@ -59,7 +62,7 @@ def run_ingest(con, args) -> int:
             refused += 1
             continue
         try:
-            result = store.ingest_file(con, path, source=args.source, uploaded_by=args.by)
+            result = store.ingest_file(con, path, source=args.source, uploaded_by=args.by or getpass.getuser())
         except RefusedFile as error:
             print(f"refused   {error.message}")
             refused += 1
@@ -111,7 +114,7 @@ def run_uploads(con, args) -> int:
 
 def run_rollback(con, args) -> int:
     try:
-        store.rollback(con, args.upload_id)
+        store.rollback(con, args.upload_id, actor=args.by or getpass.getuser())
     except LookupError as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
@@ -121,7 +124,7 @@ def run_rollback(con, args) -> int:
 
 def run_restore(con, args) -> int:
     try:
-        store.restore(con, args.upload_id)
+        store.restore(con, args.upload_id, actor=args.by or getpass.getuser())
     except LookupError as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED

@@ -96,6 +96,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
         return duckdb.connect(str(db_path), read_only=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    # Every stored time is UTC, whatever the server's zone: the pages label them so.
+    con.execute("SET TimeZone = 'UTC'")
     with WRITE_LOCK:
         con.execute(SCHEMA)
         for module_name in FEATURE_SCHEMAS:

@@ -214,6 +214,7 @@ def save_profile(
 ) -> ColumnProfile:
     """Save (or replace) the mapping for these headers. Raises ValueError with the problems in words."""
     auth.require_editor("save column mappings")
+    actor = actor or auth.actor()
     name = name.strip()
     problems = mapping_problems(cells, shape, column_map)
     if not name:
@@ -241,6 +242,7 @@ def save_profile(
 
 def delete_profile(con, key: str, actor: str | None = None) -> None:
     auth.require_editor("delete column mappings")
+    actor = actor or auth.actor()
     with store.WRITE_LOCK:
         cursor = con.cursor()
         try:
