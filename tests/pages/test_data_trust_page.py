@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import store
+from lib import kpis, store
 from lib.demo_loader import load_demo
 from lib.settings import DEFAULT_FORM_SEGMENTS
 
@@ -44,6 +44,15 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     yield path
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def latest_frt(db_path: Path) -> kpis.WeekValue:
+    """The demo's latest complete FRT week, as lib.kpis computes it."""
+    con = store.connect(db_path)
+    try:
+        return kpis.kpi_summaries(con, store.load_settings(con))["FRT"].latest
+    finally:
+        con.close()
 
 
 def open_page(query_params: dict | None = None) -> AppTest:
@@ -140,19 +149,26 @@ def test_the_charts_draw_both_sources_and_mark_the_flagged_week(demo_db):
     names = [trace.get("name") for trace in nrt["data"]]
     assert names[:2] == ["Explore", "Sisense"]
     marked = next(trace for trace in nrt["data"] if str(trace.get("name", "")).startswith("Beyond"))
-    assert [x[:10] for x in marked["x"]] == ["2026-07-13"]
+    assert [x[:10] for x in marked["x"]] == ["2026-03-09"]
 
 
 def test_the_url_picks_a_kpi_week_and_segment_and_both_sides_explain_themselves(demo_db):
-    at = open_page({"kpi": "NRT", "week": "2026-07-13", "scope": "GitLab SM"})
+    at = open_page({"kpi": "NRT", "week": "2026-03-09", "scope": "GitLab SM"})
 
     picks = {box.key: box.value for box in at.selectbox if box.key in ("kpi", "week", "scope")}
-    assert picks == {"kpi": "NRT", "week": "2026-07-13", "scope": "GitLab SM"}
+    assert picks == {"kpi": "NRT", "week": "2026-03-09", "scope": "GitLab SM"}
     texts = markdown(at)
     assert any(t.startswith("Sisense minus Explore: +4.0 pts, beyond the ±1 point tolerance") for t in texts)
     assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
     assert any(t.startswith("Upload 3: sisense_weekly_kpis_demo.csv") for t in texts)
-    assert any("uses 667 rows of this upload" in t for t in texts)  # Explore: one row per NRT target
+    con = store.connect(demo_db)
+    explore_rows = con.execute(
+        """SELECT sum(w.rows) FROM weekly_counts w JOIN uploads u ON u.id = w.upload_id JOIN form_segments m
+           ON m.form_key = lower(w.form) WHERE u.source = 'explore' AND w.kpi = 'NRT'
+           AND w.week = DATE '2026-03-09' AND m.segment = 'GitLab SM'"""
+    ).fetchone()[0]
+    con.close()
+    assert any(f"uses {explore_rows:,} rows of this upload" in t for t in texts)  # Explore: one row per NRT target
     assert any("uses 1 row of this upload" in t for t in texts)  # Sisense: one aggregate row
 
 
@@ -164,8 +180,10 @@ def test_the_drill_down_is_safe_to_share_until_switched_off(demo_db):
     rows = table_with(at, "Date", "Ticket form", "Ticket group")
     assert "Ticket ID" not in rows.columns and "Row in the file" not in rows.columns
     behind = next(t for t in markdown(at) if "breached targets behind this value" in t)
-    assert "(684 counted − 623 good = 61)" in behind
-    assert len(rows) == 61
+    counted, good, breached = map(int, re.search(r"\((\d+) counted − (\d+) good = (\d+)\)", behind).groups())
+    frt = latest_frt(demo_db)
+    assert (counted, good) == (frt.total, frt.good)
+    assert breached == counted - good == len(rows)
 
     toggle.set_value(False).run()
     rows = table_with(at, "Date", "Ticket form", "Ticket group")
@@ -214,7 +232,8 @@ def test_the_shared_dialog_opens_from_a_button_with_the_upload_and_safe_drill_do
     assert not at.exception, [e.message for e in at.exception]
     texts = markdown(at)
     assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
-    assert any("61 breached targets" in t for t in texts)
+    frt = latest_frt(demo_db)
+    assert any(f"{frt.total - frt.good} breached targets" in t for t in texts)
     assert at.toggle(key="provenance_FRT_safe").value is True
     rows = table_with(at, "Date", "Ticket form")
     assert "Ticket ID" not in rows.columns
