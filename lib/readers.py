@@ -32,7 +32,13 @@ DELIMITERS = (",", ";", "\t", "|")
 # A real Explore workbook unpacks to a few times its size; a "zip bomb" to thousands.
 MAX_XLSX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
+# openpyxl streams worksheets but holds every other part (shared strings, styles) in memory whole,
+# as Python objects several times the XML's size: an export's shared strings are a few MB.
+MAX_XLSX_WHOLE_PART_BYTES = 128 * 1024 * 1024
 MAX_LINE_BYTES = 2 * 1024 * 1024
+# The widest real export (dbt_zendesk ticket metrics) has a few hundred columns; thousands of
+# columns would cost DuckDB gigabytes of buffers for a file of a few kilobytes.
+MAX_COLUMNS = 1000
 
 MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -153,6 +159,8 @@ def find_csv_header(
         options = []
         for delimiter in DELIMITERS:
             cells = split_line(line, delimiter)
+            if len(cells) > MAX_COLUMNS:
+                continue  # refused below, without matching ten thousand cells against every shape
             match = detect_shape(cells, shape_name, column_map)
             if match:
                 options.append((len(match.columns), len(cells), delimiter, cells, match))
@@ -170,13 +178,17 @@ def find_csv_header(
     return index, delimiter, split_line(line, delimiter), None
 
 
-def read_head_lines(path: Path, encoding: str) -> list[str]:
+def read_head_lines(path: Path, encoding: str, file_name: str) -> list[str]:
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     text = head.decode(PYTHON_CODEC[encoding], errors="replace")
     lines = text.splitlines()
     if len(head) == HEAD_BYTES and lines:
         lines = lines[:-1]  # the last line may be cut by the sample's end
+        if not lines:
+            raise RefusedFile(
+                file_name, f"the first line is longer than {HEAD_BYTES // 1024**2} MB; this is not an export", row=1
+            )
     return lines
 
 
@@ -184,11 +196,37 @@ def transcode_to_utf8(path: Path, encoding: str) -> Path:
     """Rewrite a non-UTF-8 text file as UTF-8, a chunk at a time."""
     decoder = codecs.getincrementaldecoder(PYTHON_CODEC[encoding])(errors="strict")
     handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
-    with open(path, "rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
-        while chunk := source.read(1024 * 1024):
-            target.write(decoder.decode(chunk))
-        target.write(decoder.decode(b"", final=True))
+    try:
+        with open(path, "rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
+            while chunk := source.read(1024 * 1024):
+                target.write(decoder.decode(chunk))
+            target.write(decoder.decode(b"", final=True))
+    except BaseException:
+        Path(name).unlink(missing_ok=True)  # a refused file leaves nothing behind
+        raise
     return Path(name)
+
+
+def first_line_with_nul(path: Path) -> int | None:
+    """The line number of the first NUL byte in a UTF-8 file (text never holds one; binary data does)."""
+    lines_before = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            position = chunk.find(b"\x00")
+            if position >= 0:
+                return lines_before + chunk.count(b"\n", 0, position) + 1
+            lines_before += chunk.count(b"\n")
+    return None
+
+
+def refuse_too_wide(header: list[str], file_name: str, row: int) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise RefusedFile(
+            file_name,
+            f"the header has {len(header):,} columns; this is not an export",
+            row=row,
+            expected=f"at most {MAX_COLUMNS:,} columns",
+        )
 
 
 def check_workbook(path: Path, file_name: str) -> None:
@@ -200,6 +238,14 @@ def check_workbook(path: Path, file_name: str) -> None:
         names = archive.namelist()
         if "xl/workbook.xml" not in names:
             raise RefusedFile(file_name, "this ZIP archive is not an Excel workbook", expected="an .xlsx export")
+        for info in archive.infolist():
+            if info.file_size > MAX_XLSX_WHOLE_PART_BYTES and not info.filename.startswith("xl/worksheets/"):
+                raise RefusedFile(
+                    file_name,
+                    f"the workbook's {info.filename} would unpack to {info.file_size / 1024**2:,.0f} MB, "
+                    "far larger than in any export",
+                    expected=f"at most {MAX_XLSX_WHOLE_PART_BYTES // 1024**2} MB",
+                )
         unpacked = sum(info.file_size for info in archive.infolist())
         packed = max(1, sum(info.compress_size for info in archive.infolist()))
         if unpacked > MAX_XLSX_UNPACKED_BYTES or (unpacked > 50 * 1024 * 1024 and unpacked / packed > MAX_XLSX_RATIO):
@@ -228,10 +274,15 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
     check_workbook(path, file_name)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:  # a broken workbook
+    except Exception as error:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
         raise RefusedFile(file_name, f"the workbook cannot be opened ({type(error).__name__})") from None
+    temp_path = None
     try:
         for sheet in workbook.worksheets:
+            # The <dimension> a workbook states is not trusted: openpyxl would stop at a stated
+            # last row that is too small (silently dropping rows) and pad every row to a stated
+            # last column that is too large (16,384 cells a row).
+            sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             header = None
             early: list[tuple[int, list[str]]] = []
@@ -251,17 +302,27 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
             if header is None:
                 continue
             header_row, header_cells, match = header
+            refuse_too_wide(header_cells, file_name, header_row)
             width = len(header_cells)
             handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
+            temp_path = Path(name)
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
                 writer = csv.writer(target)
                 writer.writerow(["source_row", *header_cells])
-                sheet_rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
+                sheet_rows = sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True)
                 for excel_row, values in enumerate(sheet_rows, start=header_row + 1):
-                    cells = [xlsx_cell_text(v) for v in values][:width]
+                    cells = [xlsx_cell_text(v) for v in values]
                     if any(c.strip() for c in cells):
                         writer.writerow([excel_row, *cells, *[""] * (width - len(cells))])
-            return Path(name), header_row, header_cells, match
+            return temp_path, header_row, header_cells, match
+    except RefusedFile:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
+        if temp_path:
+            temp_path.unlink(missing_ok=True)
+        # ParseError covers XML that is cut short, entity expansion ("billion laughs") and
+        # external entities, which expat refuses rather than fetches.
+        raise RefusedFile(file_name, f"the workbook cannot be read ({error or type(error).__name__})") from None
     finally:
         workbook.close()
     raise RefusedFile(file_name, "every sheet in the workbook is empty")
@@ -306,11 +367,12 @@ def load_raw(
         encoding, delimiter, skip, has_row_column = "xlsx", ",", 0, True
     else:
         encoding = sniff_encoding(head, file_name)
-        lines = read_head_lines(path, encoding)
+        lines = read_head_lines(path, encoding, file_name)
         if lines and max(len(line) for line in lines) >= MAX_LINE_BYTES:
             raise RefusedFile(file_name, "a line is longer than 2 MB; this is not an export")
         index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
         header_row, skip, has_row_column = index + 1, index, False
+        refuse_too_wide(header, file_name, header_row)
         csv_path = path
         if encoding != "utf-8" and encoding != "utf-8-sig":
             try:
@@ -320,6 +382,17 @@ def load_raw(
                     file_name, f"byte {error.start} is not valid {ENCODING_LABEL[encoding]} text"
                 ) from None
             temp_files.append(csv_path)
+        # The encoding sniff sees only the start; a NUL byte anywhere means binary data, not text.
+        nul_line = first_line_with_nul(csv_path)
+        if nul_line is not None:
+            for temp in temp_files:
+                temp.unlink(missing_ok=True)
+            raise RefusedFile(
+                file_name,
+                "the file holds binary data (a NUL byte), not text",
+                row=nul_line,
+                expected="a CSV or XLSX export",
+            )
     if not header or not any(cell.strip() for cell in header):
         raise RefusedFile(file_name, "no header row found", expected=describe_expected_headers())
     names = ["source_row"] if has_row_column else []
@@ -354,5 +427,7 @@ def read_header_only(path: Path, file_name: str) -> list[str]:
         csv_path, _, header, _ = xlsx_to_csv(path, file_name, None, None)
         csv_path.unlink(missing_ok=True)
         return header
-    lines = read_head_lines(path, sniff_encoding(head, file_name))
-    return find_csv_header(lines, file_name, None, None)[2]
+    lines = read_head_lines(path, sniff_encoding(head, file_name), file_name)
+    index, _, header, _ = find_csv_header(lines, file_name, None, None)
+    refuse_too_wide(header, file_name, index + 1)
+    return header

@@ -224,6 +224,11 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
             THEN ['{shape.field("rating").label}', '''' || {rating_text} || ''' is not a satisfaction rating',
                   'Good, Bad, Offered or Unoffered'] END"""
     event_date = "parsed_date"
+    # An ignored row's date still stretches the export's span (which decides complete weeks) and
+    # adds weeks to the upload, so it must be a date Floorline accepts at all; otherwise it counts
+    # as no date, like an unreadable one. (A counted row with such a date refuses the file.)
+    ignored_row_date = f"""CASE WHEN {event_date} BETWEEN DATE '2000-01-01' AND current_date + 1
+        THEN {event_date} END"""
     date_problem = f"""CASE
         WHEN {event_date} IS NULL
             THEN ['{date_label}', '''' || {date_text} || ''' is not a date', 'a date such as 2026-11-16']
@@ -236,7 +241,8 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
             {region_sql(text(raw, "region"), field_key(raw, "region"))} AS region,
             {kpi} AS kpi,
             {date_text} AS date_text,
-            CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {event_date} END AS event_date,
+            CASE WHEN ign IS NULL THEN {event_date}
+                 WHEN ign NOT IN ('blank row', 'totals row') THEN {ignored_row_date} END AS event_date,
             CASE WHEN ign IS NULL THEN {outcome} END AS outcome,
             ign AS ignore_reason,
             CASE WHEN ign IS NULL THEN coalesce({problem}, {date_problem}) END AS problem,
@@ -268,8 +274,10 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
     kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT", "SSAT"))
     good_text = f"replace(replace({text(raw, 'good')}, ',', ''), ' ', '')"
     total_text = f"replace(replace({text(raw, 'total')}, ',', ''), ' ', '')"
-    good = f"try_cast(regexp_extract({good_text}, '^\\d+(\\.0+)?$') AS DOUBLE)::BIGINT"
-    total = f"try_cast(regexp_extract({total_text}, '^\\d+(\\.0+)?$') AS DOUBLE)::BIGINT"
+    # The whole-number part, cast exactly: no detour through DOUBLE (which rounds above 2^53), and
+    # a count too large for 64 bits is NULL, so the row is refused rather than the upload failing.
+    good = f"try_cast(regexp_extract({good_text}, '^(\\d+)(\\.0+)?$', 1) AS BIGINT)"
+    total = f"try_cast(regexp_extract({total_text}, '^(\\d+)(\\.0+)?$', 1) AS BIGINT)"
     pct_text = text(raw, "pct")
     pct_number = f"try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE)"
     scale = f"CASE WHEN {pct_text} LIKE '%\\%%' ESCAPE '\\' THEN 1 ELSE {100 if fraction_percentages else 1} END"

