@@ -272,9 +272,13 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
     import openpyxl  # imported here: the command line should not pay for it on CSV files
 
     check_workbook(path, file_name)
+    # A handle, not the path: openpyxl refuses a path that does not end in .xlsx, and an
+    # upload's name (or a staged copy's) need not. Closed in the finally below.
+    workbook_file = open(path, "rb")  # noqa: SIM115
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
+        workbook_file.close()
         raise RefusedFile(file_name, f"the workbook cannot be opened ({type(error).__name__})") from None
     temp_path = None
     try:
@@ -325,6 +329,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         raise RefusedFile(file_name, f"the workbook cannot be read ({error or type(error).__name__})") from None
     finally:
         workbook.close()
+        workbook_file.close()
     raise RefusedFile(file_name, "every sheet in the workbook is empty")
 
 

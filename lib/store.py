@@ -209,11 +209,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def archive_path(con, digest: str, kind: str) -> Path:
+    """archive/<sha256>.<kind> beside the database: the user's file name never picks the path."""
+    return settings_module.archive_dir(database_file(con)) / f"{digest}.{kind}"
+
+
 def archive_original(con, path: Path, digest: str, kind: str) -> Path:
-    """Copy the upload, unchanged, to archive/<sha256>.<kind>: the user's file name never picks the path."""
-    folder = settings_module.archive_dir(database_file(con))
+    """Copy the upload, unchanged, into the archive."""
+    target = archive_path(con, digest, kind)
+    folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}.{kind}"
     if not target.exists():
         partial = folder / f".{digest}.{uuid.uuid4().hex}.part"
         shutil.copyfile(path, partial)
@@ -357,8 +362,11 @@ def ingest_file(
             restore(con, upload_id, actor=uploaded_by)
             result.status, result.upload_id = "restored", upload_id
             return result
-        progress(0.6, "archiving the original")
-        archive = archive_original(con, path, digest, file_kind(path))
+        if preview:
+            archive = archive_path(con, digest, file_kind(path))  # where it would go; nothing is written
+        else:
+            progress(0.6, "archiving the original")
+            archive = archive_original(con, path, digest, file_kind(path))
         progress(0.75, "storing")
         with WRITE_LOCK:
             if not preview:

@@ -76,6 +76,18 @@ def test_xlsx_with_a_report_title_above_the_header(con, tmp_path):
     assert result.encoding == "XLSX"
 
 
+def test_a_workbook_is_read_whatever_its_file_is_called(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(SLA_HEADER)
+    for row in week_rows():
+        workbook.active.append([row[0] or "7", *row[1:]])
+    path = tmp_path / "export-without-extension"
+    workbook.save(tmp_path / "saved.xlsx")
+    (tmp_path / "saved.xlsx").rename(path)
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+
+
 def test_row_numbers_in_xlsx_refusals_are_the_rows_excel_shows(con, tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -239,3 +251,10 @@ def test_upload_size_limit_is_enforced(con, tmp_path):
     path.write_text(csv_text(SLA_HEADER, week_rows() * 10000))
     with pytest.raises(RefusedFile, match="over the 1 MB limit"):
         store.ingest_file(con, path)
+
+
+def test_a_preview_writes_nothing_to_the_archive(con, tmp_path):
+    result = store.ingest_file(con, write_sla(tmp_path / "look.csv", week_rows()), preview=True)
+    assert result.status == "preview" and result.changes
+    archive = store.settings_module.archive_dir(store.database_file(con))
+    assert not archive.exists() or not any(archive.iterdir())
