@@ -16,6 +16,7 @@ configured, is refused too. The command line runs as the machine's user, as an e
 from __future__ import annotations
 
 import contextvars
+import sys
 from dataclasses import dataclass
 
 from lib.errors import PermissionDenied
@@ -83,12 +84,16 @@ def actor(default: str | None = None) -> str:
 
 
 def _sign_in_configured_in_this_server() -> bool:
+    # Only a process that has imported Streamlit can be a server; the command line must not
+    # pay a second for importing it just to learn that it is not one.
+    st = sys.modules.get("streamlit")
+    if st is None:
+        return False
     try:
-        import streamlit as st
         from streamlit import runtime
 
         return runtime.exists() and "auth" in st.secrets
-    except (ImportError, FileNotFoundError, KeyError):
+    except (FileNotFoundError, KeyError):
         return False
 
 

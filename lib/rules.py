@@ -66,8 +66,9 @@ TOTALS_TEXT = "('total', 'totals', 'grand total', 'grand totals', 'sum', 'overal
 
 
 def decisive_columns(raw: RawTable) -> list[str]:
-    """Every cell a rule looks at, trimmed, plus whether the row is blank-ticketed or a totals row."""
-    columns = [f"{raw_text(raw, f)} AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
+    """Every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping, so a
+    million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
+    columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
     columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
     columns.append(f"lower(coalesce(trim(c0), '')) IN {TOTALS_TEXT} AS is_totals")
     return columns
@@ -89,33 +90,55 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
 
 
+OUTCOME_FIELD = {
+    "explore_sla": "target_status",
+    "dbt_sla_policies": "is_breach",
+    "explore_satisfaction": "rating",
+    "dbt_ticket_metrics": "rating",
+}
+
+
 def breached_rows_sql(raw: RawTable, norm: str, week_start: int) -> str:
     """Back to single rows, for the breached targets and Bad ratings only (the drill-down)."""
     join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
+    # The cell that decides good or bad rules out most rows cheaply before the full match.
+    outcome = OUTCOME_FIELD[raw.match.shape.name]
     return f"""
         WITH bad AS (SELECT * FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'),
         rows AS (
             SELECT {raw.row_sql} AS row_number, {raw_text(raw, "ticket_id")} AS ticket_id,
                 nullif({raw_text(raw, "group")}, '') AS ticket_group,
                 nullif({raw_text(raw, "priority")}, '') AS priority, {", ".join(decisive_columns(raw))}
-            FROM {raw.table})
+            FROM {raw.table}
+            WHERE c{raw.match.columns[outcome]} IN (SELECT DISTINCT g_{outcome} FROM bad))
         SELECT r.row_number AS source_row, r.ticket_id, b.kpi, b.event_date,
             {week_sql("b.event_date", week_start)} AS week, b.form, b.region, r.ticket_group, r.priority
         FROM rows r JOIN bad b ON {join}"""
 
 
 def group_columns(raw: RawTable) -> list[str]:
-    return [f"f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS] + ["no_ticket", "is_totals"]
+    return [f"g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS] + ["no_ticket", "is_totals"]
 
 
 def base_sql(raw: RawTable, distinct_table: str, date_field: str, day_first: bool) -> str:
-    """Keys and the parsed date added to each distinct combination, once each."""
-    columns = ["*"]
-    for field in raw.match.columns:
-        if field in KEYED_FIELDS:
-            columns.append(f"{key(text(raw, field))} AS k_{field}")
-    columns.append(f"{parse_date_sql(text(raw, date_field), day_first)} AS parsed_date")
-    return f"SELECT {', '.join(columns)} FROM {distinct_table}"
+    """Keys and the parsed date added to each distinct combination.
+
+    Each is worked out once per distinct *value* (three metrics, a few hundred dates) and
+    joined back, not once per combination.
+    """
+    lookups = [(f"k_{field}", field, key("v")) for field in raw.match.columns if field in KEYED_FIELDS]
+    lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
+    trimmed = ", ".join(f"coalesce(trim(g_{f}), '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS)
+    columns = ["d.*"]
+    joins = []
+    for index, (name, field, expression) in enumerate(lookups):  # the date field is always mapped
+        alias = f"l{index}"
+        columns.append(f"{alias}.{name}")
+        joins.append(
+            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce(trim(g_{field}), '') AS v "
+            f"FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
+        )
+    return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
 
 def parse_date_sql(expression: str, day_first: bool) -> str:

@@ -16,6 +16,7 @@ import json
 import shutil
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -313,25 +314,32 @@ def ingest_file(
             expected="a smaller export (or raise max_upload_mb in settings)",
         )
     progress = on_progress or (lambda fraction, text: None)
-    progress(0.05, "checking the file")
-    digest = sha256_of(path)
+    progress(0.05, "reading rows")
+    prefix = f"stage_{uuid.uuid4().hex[:12]}"
+    cursor = con.cursor()  # temp tables live on this cursor and vanish with it
+    # The file is hashed while DuckDB reads it (both release the GIL): on a large export
+    # that saves the whole hashing time.
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        hashing = hasher.submit(sha256_of, path)
+        try:
+            raw, normalised = stage(
+                cursor,
+                path,
+                file_name,
+                shape=shape,
+                column_map=column_map,
+                week_start_index=settings.week_start_index,
+                prefix=prefix,
+            )
+        except BaseException:
+            cursor.close()
+            raise
+        digest = hashing.result()
     with WRITE_LOCK:
         existing = con.execute(
             "SELECT id, status FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [digest]
         ).fetchone()
-    prefix = f"stage_{uuid.uuid4().hex[:12]}"
-    cursor = con.cursor()  # temp tables live on this cursor and vanish with it
     try:
-        progress(0.15, "reading rows")
-        raw, normalised = stage(
-            cursor,
-            path,
-            file_name,
-            shape=shape,
-            column_map=column_map,
-            week_start_index=settings.week_start_index,
-            prefix=prefix,
-        )
         chosen_source = infer_source(raw.match.shape.name, source)
         result = IngestResult(
             file_name=file_name,
