@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from export_builders import DEMO_END
 
 from lib import store
+from lib.demo_loader import load_demo
 
 
 @pytest.fixture
@@ -21,3 +23,13 @@ def con(db_path):
     connection = store.connect(db_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo year (exports and OKRs), built once per test run; tests copy it before changing it."""
+    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
+    connection = store.connect(path)
+    load_demo(connection, end=DEMO_END)
+    connection.close()
+    return path

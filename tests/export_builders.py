@@ -17,6 +17,8 @@ SLA_HEADER = [
     "Preferred Region for Support",
 ]
 SATISFACTION_HEADER = ["Ticket ID", "Ticket form", "Ticket satisfaction rating", "Ticket solved - Date"]
+# The demo year ends on a Thursday: week of 16 Nov 2026 is the latest complete one.
+DEMO_END = dt.date(2026, 11, 26)
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "dbt_zendesk"
 
 

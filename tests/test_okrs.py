@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from lib import auth, fiscal, kpis, okrs, store
-from lib.demo_loader import load_demo
 from lib.errors import PermissionDenied, RefusedFile
 from lib.fiscal import FiscalQuarter
 from lib.settings import COMBINED_SEGMENTS, REGIONS
@@ -37,15 +36,6 @@ def con(tmp_path, monkeypatch):
     connection = store.connect(path)
     yield connection
     connection.close()
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
-    connection = store.connect(path)
-    load_demo(connection, end=DEMO_END)
-    connection.close()
-    return path
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from lib import store, uploads
-from lib.demo_loader import load_demo
 from lib.kpis import kpi_summaries, status_report
 
 DEMO_END = dt.date(2026, 11, 26)
@@ -62,16 +61,6 @@ def weekly(con, kpi: str) -> dict:
 
 def upload_count(con) -> int:
     return con.execute("SELECT count(*) FROM uploads").fetchone()[0]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    """The demo database, built once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    con.close()
-    return path
 
 
 @pytest.fixture

@@ -16,23 +16,12 @@ from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
 from lib import auth, store
 from lib import workgroups as wg
-from lib.demo_loader import load_demo
 from lib.errors import PermissionDenied
 from lib.kpis import WeekValue
 
 DEMO_END = dt.date(2026, 11, 26)
 FRT_BREACH = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
 OPENED = dt.date(2026, 11, 20)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    """The demo year loaded once; each test copies the file so it has a database of its own."""
-    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
-    connection = store.connect(path)
-    load_demo(connection, end=DEMO_END)
-    connection.close()
-    return path
 
 
 @pytest.fixture

@@ -17,20 +17,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import kpis, review, store, workgroups
-from lib.demo_loader import load_demo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    """The demo loaded once per module; each test works on its own copy."""
-    path = tmp_path_factory.mktemp("demo") / "floorline.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    con.close()
-    return path
 
 
 @pytest.fixture

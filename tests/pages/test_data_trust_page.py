@@ -16,22 +16,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import kpis, store
-from lib.demo_loader import load_demo
+from lib import kpis, reconcile, store
 from lib.settings import DEFAULT_FORM_SEGMENTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(PROJECT_ROOT / "pages" / "5_Data_trust.py")
 DEMO_END = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "floorline.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    con.close()
-    return path
 
 
 @pytest.fixture
@@ -141,31 +131,48 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
     assert dt.date(2026, 11, 23) not in set(every["Week"])
 
 
+def planted_nrt_disagreement(db_path: Path):
+    """The demo's planted NRT disagreement (its segment and week), as lib.reconcile finds it."""
+    con = store.connect(db_path)
+    try:
+        flagged = reconcile.reconcile(con, store.load_settings(con)).flagged
+    finally:
+        con.close()
+    return next(c for c in flagged if c.kpi == "NRT" and c.scope in DEFAULT_FORM_SEGMENTS.values())
+
+
 def test_the_charts_draw_both_sources_and_mark_the_flagged_week(demo_db):
-    at = open_page({"chart": "GitLab SM"})
+    planted = planted_nrt_disagreement(demo_db)
+    at = open_page({"chart": planted.scope})
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert len(figures) == 3
     nrt = next(figure for figure in figures if "NRT" in json.dumps(figure["layout"]["annotations"]))
     names = [trace.get("name") for trace in nrt["data"]]
     assert names[:2] == ["Explore", "Sisense"]
     marked = next(trace for trace in nrt["data"] if str(trace.get("name", "")).startswith("Beyond"))
-    assert [x[:10] for x in marked["x"]] == ["2026-03-09"]
+    assert [x[:10] for x in marked["x"]] == [planted.week.isoformat()]
 
 
 def test_the_url_picks_a_kpi_week_and_segment_and_both_sides_explain_themselves(demo_db):
-    at = open_page({"kpi": "NRT", "week": "2026-03-09", "scope": "GitLab SM"})
+    planted = planted_nrt_disagreement(demo_db)
+    week = planted.week.isoformat()
+    at = open_page({"kpi": "NRT", "week": week, "scope": planted.scope})
 
     picks = {box.key: box.value for box in at.selectbox if box.key in ("kpi", "week", "scope")}
-    assert picks == {"kpi": "NRT", "week": "2026-03-09", "scope": "GitLab SM"}
+    assert picks == {"kpi": "NRT", "week": week, "scope": planted.scope}
     texts = markdown(at)
-    assert any(t.startswith("Sisense minus Explore: +4.0 pts, beyond the ±1 point tolerance") for t in texts)
+    assert any(
+        t.startswith(f"Sisense minus Explore: {planted.difference:+.1f} pts, beyond the ±1 point tolerance")
+        for t in texts
+    )
     assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
     assert any(t.startswith("Upload 3: sisense_weekly_kpis_demo.csv") for t in texts)
     con = store.connect(demo_db)
     explore_rows = con.execute(
         """SELECT sum(w.rows) FROM weekly_counts w JOIN uploads u ON u.id = w.upload_id JOIN form_segments m
            ON m.form_key = lower(w.form) WHERE u.source = 'explore' AND w.kpi = 'NRT'
-           AND w.week = DATE '2026-03-09' AND m.segment = 'GitLab SM'"""
+           AND w.week = ? AND m.segment = ?""",
+        [planted.week, planted.scope],
     ).fetchone()[0]
     con.close()
     assert any(f"uses {explore_rows:,} rows of this upload" in t for t in texts)  # Explore: one row per NRT target

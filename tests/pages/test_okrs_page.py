@@ -12,20 +12,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import fiscal, okrs, store
-from lib.demo_loader import load_demo
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
 DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
-    connection = store.connect(path)
-    load_demo(connection, end=DEMO_END)
-    okrs.load_demo_okrs(connection, DEMO_END)
-    connection.close()
-    return path
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import store, uploads
-from lib.demo_loader import load_demo
 from lib.kpis import status_report
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -57,15 +56,6 @@ def plain(text: str) -> str:
 
 def texts(elements) -> list[str]:
     return [plain(element.value) for element in elements]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    con.close()
-    return path
 
 
 @pytest.fixture

@@ -13,20 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from lib import store
 from lib import workgroups as wg
-from lib.demo_loader import load_demo
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Workgroups.py")
 DEMO_END = dt.date(2026, 11, 26)
 WEEKLY_REVIEW_LINK = {"kpi": "FRT", "start": "2026-11-02", "end": "2026-11-16"}
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
-    connection = store.connect(path)
-    load_demo(connection, end=DEMO_END)
-    connection.close()
-    return path
 
 
 @pytest.fixture
