@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from export_builders import DEMO_END
 
 from lib import store
@@ -33,3 +35,16 @@ def demo_template(tmp_path_factory) -> Path:
     load_demo(connection, end=DEMO_END)
     connection.close()
     return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    """A copy of the demo database for one test, named by FLOORLINE_DB, with Streamlit's caches empty."""
+    path = tmp_path / "floorline.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("FLOORLINE_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import kpis, review, store, workgroups
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "floorline.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def open_review(query_params: dict | None = None) -> AppTest:

@@ -9,11 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import kpis, reconcile, store
@@ -22,18 +19,6 @@ from lib.settings import DEFAULT_FORM_SEGMENTS
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(PROJECT_ROOT / "pages" / "5_Data_trust.py")
 DEMO_END = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "floorline.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def latest_frt(db_path: Path) -> kpis.WeekValue:
@@ -219,6 +204,7 @@ def test_without_a_sisense_upload_the_page_says_what_to_upload(demo_db):
 
 
 def provenance_dialog_script():
+    # AppTest runs this function's body as a script of its own: it imports what it uses.
     import datetime as dt
 
     import streamlit as st

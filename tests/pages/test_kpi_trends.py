@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import kpis, store, workgroups
@@ -21,18 +19,6 @@ from lib import kpis, store, workgroups
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
 FLOORS = {"FRT": 93, "NRT": 83, "SSAT": 93}
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "floorline.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def open_trends(query_params: dict | None = None) -> AppTest:
