@@ -11,17 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from streamlit_process import free_port, running_streamlit
 
 from lib import store
 from lib.demo_loader import load_demo
@@ -140,63 +135,22 @@ def test_the_history_filters_by_person_from_the_link(open_app):
 # --- with sign-in configured --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def signed_in_server(tmp_path_factory):
     """The app with an [auth] table in its secrets, on a database path nothing may open before sign-in."""
     folder = tmp_path_factory.mktemp("signed-in")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     secrets = folder / "secrets.toml"
     secrets.write_text(SECRETS.format(port=port), encoding="utf-8")
     database = folder / "never-opened.duckdb"
-    log = folder / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false",
-        "--server.fileWatcherType=none",
-        f"--secrets.files={secrets}",  # only this file: the working tree's own secrets.toml stays out of it
-    ]
-    env = {**os.environ, "FLOORLINE_DB": str(database)}
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_for_health(url, process, log)
-        yield url, database
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_streamlit(
+        database,
+        folder / "streamlit.log",
+        port=port,
+        # only this file: the working tree's own secrets.toml stays out of it
+        extra_args=[f"--secrets.files={secrets}"],
+    ) as served:
+        yield served, database
 
 
 @pytest.mark.parametrize("path", ["/", "/Upload", "/Change_history"])
