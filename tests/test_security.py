@@ -234,6 +234,9 @@ def test_an_uploaded_file_name_never_decides_where_a_file_is_written(con, db_pat
     data = one_week_export()
     name = "../../x.csv"
     before = files_under(tmp_path)
+    targets = [(folder / name).resolve() for folder in (Path.cwd(), uploads.staging_dir(), tmp_path)]
+    # Where the name points may hold a file of someone else's already: it must stay untouched.
+    untouched = {target: target.stat().st_mtime_ns if target.exists() else None for target in targets}
 
     # The staging copy the Upload page makes as soon as a file arrives.
     staged = uploads.stage_upload(io.BytesIO(data), name)
@@ -251,8 +254,9 @@ def test_an_uploaded_file_name_never_decides_where_a_file_is_written(con, db_pat
     assert (archive / f"{upload['sha256']}.csv").read_bytes() == data
     written = files_under(tmp_path) - before
     assert {path.name for path in written} <= {f"{upload['sha256']}.csv", "floorline.duckdb.wal"}, written
-    for folder in (Path.cwd(), uploads.staging_dir(), archive, tmp_path):
-        assert not (folder / name).resolve().exists()
+    assert not (archive / name).resolve().exists()
+    for target, mtime in untouched.items():
+        assert (target.stat().st_mtime_ns if target.exists() else None) == mtime, target
 
 
 def test_the_upload_size_limit_is_enforced_by_the_app_not_only_the_browser(con, tmp_path, fresh_pages, monkeypatch):
