@@ -25,7 +25,6 @@ Standard library only: the command line imports this module and must start fast.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import random
@@ -69,17 +68,12 @@ IN_SCOPE_FORMS = ("SaaS", "SaaS Account", "Self-Managed", "L&R")
 KPIS = ("FRT", "NRT", "SSAT")
 # The rows each KPI counts, and the (good, missed) values they get.
 KPI_OUTCOMES = {"FRT": ("Achieved", "Breached"), "NRT": ("Achieved", "Breached"), "SSAT": ("Good", "Bad")}
-KPI_OF_METRIC = {FRT_METRIC: "FRT", NRT_METRIC: "NRT"}
-# Segments are reviewed by pooling their forms: GitLab SaaS is SaaS + SaaS Account.
-SEGMENT_MEMBERS = {
-    "SaaS": ("SaaS", "SaaS Account"),
-    "SaaS Account": ("SaaS", "SaaS Account"),
-    "Self-Managed": ("Self-Managed",),
-    "L&R": ("L&R",),
-}
 # Where the Sisense export is wrong: one KPI in each segment, so that every KPI and
-# every segment of the fact-check view has one disagreement to find.
+# every segment of the fact-check view has one disagreement to find. Segments are
+# reviewed by pooling their forms (GitLab SaaS is SaaS + SaaS Account), so a planted
+# change must move the pooled value by 2–6 points too.
 PLANTED_DISAGREEMENTS = {"FRT": "SaaS", "NRT": "Self-Managed", "SSAT": "L&R"}
+SEGMENT_MEMBERS = {"SaaS": ("SaaS", "SaaS Account"), "Self-Managed": ("Self-Managed",), "L&R": ("L&R",)}
 FIRST_TICKET_ID = 480_000
 
 # In-scope tickets (= counted FRT targets) opened in an ordinary full week.
@@ -104,11 +98,13 @@ REGION_GROUPS = {
     "Europe, Middle East, Africa": "Support EMEA",
     "Asia Pacific": "Support APAC",
 }
+REGIONAL_GROUPS = tuple(REGION_GROUPS.values())
 PRIORITIES = ("Low", "Normal", "High", "Urgent")
 PRIORITY_WEIGHTS = (0.17, 0.58, 0.2, 0.05)
 # random.choices is faster given cumulative weights, and these are drawn for every ticket.
 REGION_CUM_WEIGHTS = tuple(itertools.accumulate(REGION_WEIGHTS))
 PRIORITY_CUM_WEIGHTS = tuple(itertools.accumulate(PRIORITY_WEIGHTS))
+EMERGENCY_PRIORITY_CUM_WEIGHTS = (0, 0, 0, 1)  # emergencies are always Urgent
 # Requester wait time / Periodic update are outside the story: a few percent of the
 # rows, periodic updates mostly on urgent tickets, with a flat achieved chance.
 REQUESTER_WAIT_CHANCE = 0.05
@@ -184,13 +180,13 @@ class Target:
 class Ticket:
     __slots__ = ("form", "region", "group", "priority", "opened", "targets", "ticket_id")
 
-    def __init__(self, form: str, region: str, group: str, priority: str, opened: date):
+    def __init__(self, form: str, region: str, group: str, priority: str, opened: date, targets: list[Target]):
         self.form = form
         self.region = region
         self.group = group
         self.priority = priority
         self.opened = opened
-        self.targets: list[Target] = []
+        self.targets = targets
         self.ticket_id = 0
 
 
@@ -363,7 +359,6 @@ def _binomial_weights(trials: int, mean: float) -> list[float]:
     return [math.comb(trials, k) * chance**k * (1 - chance) ** (trials - k) for k in range(trials + 1)]
 
 
-@functools.cache  # called for every ticket, with one of ~370 days
 def _active_probability(day: date, end: date) -> float:
     """Chance that a target touched on `day` is still running at export time.
 
@@ -398,61 +393,62 @@ def _simulate_week(
     for form, profile in FORM_PROFILES.items():
         opened_per_day = _split(round(base * profile.share * rng.uniform(0.94, 1.06)), day_weights)
         nrt_count_weights = list(itertools.accumulate(_binomial_weights(MAX_NRT_PER_TICKET, profile.nrt_per_ticket)))
+        priority_weights = EMERGENCY_PRIORITY_CUM_WEIGHTS if form == "Emergencies" else PRIORITY_CUM_WEIGHTS
+        groups = _groups_by_region(profile)
         first_replies = counted[(week.monday, "FRT", form)]
         form_tickets = []
         for day, opened in zip(week.days, opened_per_day, strict=True):
             regions = rng.choices(REGIONS, cum_weights=REGION_CUM_WEIGHTS, k=opened)
-            priorities = rng.choices(PRIORITIES, cum_weights=PRIORITY_CUM_WEIGHTS, k=opened)
+            priorities = rng.choices(PRIORITIES, cum_weights=priority_weights, k=opened)
             nrt_counts = rng.choices(range(MAX_NRT_PER_TICKET + 1), cum_weights=nrt_count_weights, k=opened)
             reply_lags = rng.choices(lags, cum_weights=reply_weights[day.weekday()], k=sum(nrt_counts))
             # Replies after `end` have not happened yet at export time.
             reply_days = _date_range(day, min(end, day + timedelta(days=NRT_MAX_LAG_DAYS)))
             next_replies = [counted[(_monday(reply_day), "NRT", form)] for reply_day in reply_days]
+            active_chances = [_active_probability(reply_day, end) for reply_day in reply_days]
             next_lag = 0
             for region, priority, nrt_count in zip(regions, priorities, nrt_counts, strict=True):
-                ticket = _new_ticket(form, profile, region, priority, day, rng)
-                targets = ticket.targets
-                target = Target(FRT_METRIC, "Completed", "", day)
-                targets.append(target)
-                first_replies.append(target)
-                if nrt_count:
-                    for lag in sorted(reply_lags[next_lag : next_lag + nrt_count]):
-                        if lag < len(reply_days):
-                            target = Target(NRT_METRIC, "Completed", "", reply_days[lag])
-                            targets.append(target)
-                            next_replies[lag].append(target)
-                    next_lag += nrt_count
-                _add_uncounted_targets(ticket, len(targets) - 1, end, rng)
-                form_tickets.append(ticket)
+                first_reply = Target(FRT_METRIC, "Completed", "", day)
+                first_replies.append(first_reply)
+                targets = [first_reply]
+                last_lag = 0  # the day of the ticket's latest target, as days after opening
+                for lag in sorted(reply_lags[next_lag : next_lag + nrt_count]):
+                    if lag < len(reply_days):
+                        next_reply = Target(NRT_METRIC, "Completed", "", reply_days[lag])
+                        targets.append(next_reply)
+                        next_replies[lag].append(next_reply)
+                        last_lag = lag
+                next_lag += nrt_count
+                _add_uncounted_targets(targets, priority, reply_days[last_lag], active_chances[last_lag], rng)
+                group = groups[region] or rng.choice(REGIONAL_GROUPS)
+                form_tickets.append(Ticket(form, region, group, priority, day, targets))
         form_surveys = _solve_tickets(week, day_weights, form_tickets, rng)
         counted[(week.monday, "SSAT", form)].extend(survey for survey in form_surveys if survey.outcome == "")
         surveys.extend(form_surveys)
         tickets.extend(form_tickets)
-        tickets.extend(_awaiting_first_reply(form, profile, week, opened_per_day, end, rng))
+        tickets.extend(_awaiting_first_reply(form, groups, priority_weights, week, opened_per_day, end, rng))
     return tickets, surveys
 
 
-def _new_ticket(
-    form: str, profile: FormProfile, region: str, priority: str, opened: date, rng: random.Random
-) -> Ticket:
-    if form == "Emergencies":
-        priority = "Urgent"
-    # "All Regions" tickets land in whichever regional queue picks them up.
-    group = profile.group or REGION_GROUPS.get(region) or rng.choice(tuple(REGION_GROUPS.values()))
-    return Ticket(form, region, group, priority, opened)
+def _groups_by_region(profile: FormProfile) -> dict[str, str | None]:
+    """The group a form's tickets land in per region; None ("All Regions" on a regional
+    form) means whichever regional queue picks the ticket up, drawn per ticket."""
+    return {region: profile.group or REGION_GROUPS.get(region) for region in REGIONS}
 
 
-def _add_uncounted_targets(ticket: Ticket, nrt_count: int, end: date, rng: random.Random) -> None:
-    """Rows a reader must leave out of FRT/NRT: other SLA metrics, and still-Active targets.
-    `nrt_count` is the ticket's completed NRT targets so far."""
-    last_touched = ticket.targets[-1].day
-    active_chance = _active_probability(last_touched, end)
+def _add_uncounted_targets(
+    targets: list[Target], priority: str, last_touched: date, active_chance: float, rng: random.Random
+) -> None:
+    """Rows a reader must leave out of FRT/NRT: other SLA metrics, and still-Active targets,
+    dated on the ticket's latest activity."""
+    # So far `targets` holds the FRT target and the completed NRT targets.
+    room_for_a_reply = len(targets) - 1 < MAX_NRT_PER_TICKET
     if rng.random() < REQUESTER_WAIT_CHANCE:
-        ticket.targets.append(_other_metric_target(REQUESTER_WAIT_METRIC, last_touched, active_chance, rng))
-    if rng.random() < PERIODIC_UPDATE_CHANCE[ticket.priority]:
-        ticket.targets.append(_other_metric_target(PERIODIC_UPDATE_METRIC, last_touched, active_chance, rng))
-    if nrt_count < MAX_NRT_PER_TICKET and rng.random() < active_chance:
-        ticket.targets.append(Target(NRT_METRIC, "Active", "", last_touched))
+        targets.append(_other_metric_target(REQUESTER_WAIT_METRIC, last_touched, active_chance, rng))
+    if rng.random() < PERIODIC_UPDATE_CHANCE[priority]:
+        targets.append(_other_metric_target(PERIODIC_UPDATE_METRIC, last_touched, active_chance, rng))
+    if room_for_a_reply and rng.random() < active_chance:
+        targets.append(Target(NRT_METRIC, "Active", "", last_touched))
 
 
 def _other_metric_target(metric: str, day: date, active_chance: float, rng: random.Random) -> Target:
@@ -463,7 +459,8 @@ def _other_metric_target(metric: str, day: date, active_chance: float, rng: rand
 
 def _awaiting_first_reply(
     form: str,
-    profile: FormProfile,
+    groups: dict[str, str | None],
+    priority_weights: Sequence[float],
     week: Week,
     opened_per_day: list[int],
     end: date,
@@ -474,10 +471,9 @@ def _awaiting_first_reply(
     for day, opened in zip(week.days, opened_per_day, strict=True):
         for _ in range(round(opened * _awaiting_first_reply_share(day, end))):
             region = rng.choices(REGIONS, cum_weights=REGION_CUM_WEIGHTS)[0]
-            priority = rng.choices(PRIORITIES, cum_weights=PRIORITY_CUM_WEIGHTS)[0]
-            ticket = _new_ticket(form, profile, region, priority, day, rng)
-            ticket.targets.append(Target(FRT_METRIC, "Active", "", day))
-            waiting.append(ticket)
+            priority = rng.choices(PRIORITIES, cum_weights=priority_weights)[0]
+            group = groups[region] or rng.choice(REGIONAL_GROUPS)
+            waiting.append(Ticket(form, region, group, priority, day, [Target(FRT_METRIC, "Active", "", day)]))
     return waiting
 
 
@@ -502,7 +498,7 @@ def _solve_tickets(week: Week, day_weights: list[float], tickets: list[Ticket], 
             unsolved.append(tickets[next_opened])
             next_opened += 1
         for _ in range(solves):
-            pick = rng.randrange(len(unsolved))
+            pick = int(rng.random() * len(unsolved))  # as rng.randrange, at a fraction of the cost
             unsolved[pick], unsolved[-1] = unsolved[-1], unsolved[pick]
             surveys.append(Survey(day, unsolved.pop(), outcomes[len(surveys)]))
     return surveys
