@@ -1092,27 +1092,30 @@ def export_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
     issue = wg.issue_body(workgroup, series, ctx.settings.floors[workgroup["kpi"]])
     left, right = st.columns(2)
     with left:
-        st.markdown("**Hypothesis and Actions** (handbook entry)")
-        st.download_button(
-            "Download handbook entry",
-            data=handbook,
-            file_name=wg.export_file_name(workgroup, "hypothesis-and-actions"),
-            mime="text/markdown",
-            icon=":material/download:",
-            key=f"download_handbook_{workgroup['id']}",
+        markdown_export(
+            "**Hypothesis and Actions** (handbook entry)",
+            "handbook entry",
+            handbook,
+            wg.export_file_name(workgroup, "hypothesis-and-actions"),
+            f"download_handbook_{workgroup['id']}",
         )
-        st.code(handbook, language="markdown", height=500, wrap_lines=True)
     with right:
-        st.markdown("**Metrics Workgroup** (issue body)")
-        st.download_button(
-            "Download issue body",
-            data=issue,
-            file_name=wg.export_file_name(workgroup, "issue"),
-            mime="text/markdown",
-            icon=":material/download:",
-            key=f"download_issue_{workgroup['id']}",
+        markdown_export(
+            "**Metrics Workgroup** (issue body)",
+            "issue body",
+            issue,
+            wg.export_file_name(workgroup, "issue"),
+            f"download_issue_{workgroup['id']}",
         )
-        st.code(issue, language="markdown", height=500, wrap_lines=True)
+
+
+def markdown_export(heading: str, what: str, text: str, file_name: str, key: str) -> None:
+    """A Markdown export: its download button and the text itself, ready to copy."""
+    st.markdown(heading)
+    st.download_button(
+        f"Download {what}", data=text, file_name=file_name, mime="text/markdown", icon=":material/download:", key=key
+    )
+    st.code(text, language="markdown", height=500, wrap_lines=True)
 
 
 DETAIL_TABS = {
