@@ -58,6 +58,13 @@ def shared_connection(db_path: str):
     return con
 
 
+@st.cache_data(show_spinner=False)
+def stored_state(_con, database: str, data_version: int) -> tuple[Settings, bool]:
+    """The settings and whether the figures are demo data; both change only with the data version."""
+    del database, data_version  # the cache key
+    return store.load_settings(_con), store.has_demo_data(_con)
+
+
 def access_policy() -> auth.AccessPolicy:
     try:
         return auth.AccessPolicy.from_secrets(st.secrets)
@@ -105,13 +112,14 @@ def setup_page(title: str, icon: str) -> PageContext:
     auth.set_principal(principal)
     db_path = str(settings_module.database_path())
     con = shared_connection(db_path).cursor()
-    settings = store.load_settings(con)
+    data_version = store.data_version(con)  # the one query every run makes: it keys all the caches
+    settings, is_demo = stored_state(con, db_path, data_version)
     ctx = PageContext(
         con=con,
         settings=settings,
-        data_version=store.data_version(con),
+        data_version=data_version,
         presentation=presentation,
-        is_demo=store.has_demo_data(con),
+        is_demo=is_demo,
         principal=principal,
     )
     with st.sidebar:
