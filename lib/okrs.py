@@ -47,6 +47,7 @@ from lib import auth, fiscal, store
 from lib.errors import RefusedFile
 from lib.fiscal import FiscalQuarter
 from lib.kpis import build_series, fetch_cells, kpi_summaries, summarise
+from lib.readers import open_checked_workbook
 from lib.settings import COMBINED_SEGMENTS, KPIS, REGIONS, Settings
 
 if TYPE_CHECKING:
@@ -281,16 +282,10 @@ def read_okr_file(path: Path | str, file_name: str | None = None, max_bytes: int
 
 
 def read_workbook(path: Path, file_name: str) -> list[RawTable]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise RefusedFile(file_name, f"the workbook cannot be opened ({error})") from error
     sheet_kinds = {header_key(name): kind for kind, name in SHEET_NAMES.items()}
     sheet_kinds.update({header_key(kind): kind for kind in KINDS})
     tables = []
-    try:
+    with open_checked_workbook(path, file_name) as workbook:
         for sheet in workbook.worksheets:
             kind = sheet_kinds.get(header_key(sheet.title))
             if kind is None:
@@ -299,8 +294,6 @@ def read_workbook(path: Path, file_name: str) -> list[RawTable]:
             source = f"{file_name}, sheet {sheet.title}"
             if rows:
                 tables.append(table_from_rows(kind, source, rows))
-    finally:
-        workbook.close()
     if not tables:
         raise RefusedFile(
             file_name,

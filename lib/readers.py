@@ -13,11 +13,13 @@ is first rewritten as a temporary UTF-8 CSV, streamed, never held whole in memor
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -254,6 +256,27 @@ def check_workbook(path: Path, file_name: str) -> None:
                 f"the workbook would unpack to {unpacked / 1024**2:,.0f} MB from {packed / 1024**2:,.1f} MB "
                 "(a compression bomb, or far larger than any export)",
             )
+
+
+@contextlib.contextmanager
+def open_checked_workbook(path: Path, file_name: str) -> Iterator:
+    """A read-only openpyxl workbook, after the compression-bomb checks; refused if it cannot be opened.
+
+    Opened from a handle, not the path: openpyxl refuses a path that does not end in .xlsx, and an
+    upload's name (or a staged copy's) need not.
+    """
+    import openpyxl  # imported here: the command line should not pay for it on CSV files
+
+    check_workbook(path, file_name)
+    with open(path, "rb") as workbook_file:
+        try:
+            workbook = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
+            raise RefusedFile(file_name, f"the workbook cannot be opened ({type(error).__name__})") from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
 
 
 def xlsx_cell_text(value: object) -> str:

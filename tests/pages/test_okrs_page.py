@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -15,6 +18,7 @@ from lib import fiscal, okrs, store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
 DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -165,6 +169,41 @@ def test_a_good_file_is_imported_and_replaces_the_demo_okrs(db):
         assert store.change_history(connection)[0][2] == "okr import"
     finally:
         connection.close()
+
+
+def test_a_workbook_is_imported_through_the_page_like_a_csv(db):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Objectives"
+    sheet.append(["objective_id", "quarter", "level", "objective", "owner", "aligned_to"])
+    sheet.append(["X1", "FY27-Q4", "department", "Ship the new help centre", "Director", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    at = page()
+    at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", buffer.getvalue(), XLSX_TYPE))
+    ok(at.run())
+    assert not [e.value for e in at.error if "Nothing was stored" in e.value]
+    assert "every row checks out (1 objectives)" in at.info[-1].value
+    next(b for b in at.button if b.label == "Import").click()
+    ok(at.run())
+    connection = store.connect(db)
+    try:
+        assert connection.execute("SELECT id FROM okr_objectives").fetchall() == [("X1",)]
+    finally:
+        connection.close()
+
+
+def test_a_compression_bomb_posing_as_an_okr_workbook_is_refused_before_it_is_unpacked(db):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/sharedStrings.xml", b"0" * (300 * 1024 * 1024))
+    at = page()
+    at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", buffer.getvalue(), XLSX_TYPE))
+    ok(at.run())
+    message = at.error[-1].value.replace("\\", "")
+    assert "Nothing was stored" in message
+    assert "would unpack to" in message
 
 
 def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
