@@ -102,6 +102,44 @@ def test_row_numbers_in_xlsx_refusals_are_the_rows_excel_shows(con, tmp_path):
     assert refused.value.row == 4 and refused.value.column == "SLA target status"
 
 
+DBT_SLA_HEADER = "sla_event_id,ticket_id,metric,sla_applied_at,is_active_sla,is_sla_breach,ticket_group,ticket_form\n"
+DBT_TICKETS_HEADER = "ticket_id,status,first_solved_at,ticket_form,ticket_group,ticket_satisfaction_score\n"
+
+
+def test_dbt_zendesk_models_built_here_count_like_explore(con, tmp_path):
+    # Week of Monday 2026-09-07: SaaS FRT 2 met, 1 breached; one still active and one
+    # requester wait time event do not count. Satisfaction: 2 good, 1 bad, 1 offered.
+    slas = tmp_path / "zendesk__sla_policies.csv"
+    slas.write_text(
+        DBT_SLA_HEADER
+        + "1,101,first_reply_time,2026-09-07 06:37:02.000000,FALSE,FALSE,Support,SaaS\n"
+        + "2,102,first_reply_time,2026-09-08 10:00:00.000000,FALSE,FALSE,Support,SaaS\n"
+        + "3,103,first_reply_time,2026-09-09 10:00:00.000000,FALSE,TRUE,Support,SaaS\n"
+        + "4,104,first_reply_time,2026-09-10 10:00:00.000000,TRUE,FALSE,Support,SaaS\n"
+        + "5,105,requester_wait_time,2026-09-13 23:00:00.000000,FALSE,TRUE,Support,SaaS\n"
+    )
+    tickets = tmp_path / "zendesk__ticket_metrics.csv"
+    tickets.write_text(
+        DBT_TICKETS_HEADER
+        + "201,closed,2026-09-07 09:00:00.000000,SaaS,Support,good\n"
+        + "202,closed,2026-09-08 09:00:00.000000,Self-Managed,Support,good\n"
+        + "203,solved,2026-09-09 09:00:00.000000,SaaS,Support,bad\n"
+        + "204,solved,2026-09-13 09:00:00.000000,SaaS,Support,offered\n"
+    )
+    sla_result = store.ingest_file(con, slas)
+    ticket_result = store.ingest_file(con, tickets)
+    assert (sla_result.shape, sla_result.source) == ("dbt_sla_policies", "dbt")
+    assert (ticket_result.shape, ticket_result.source) == ("dbt_ticket_metrics", "dbt")
+    assert sla_result.ignored == {"target still active": 1, "other SLA metric": 1}
+    summaries = kpi_summaries(con, store.load_settings(con))
+    frt = summaries["FRT"].series[0]
+    assert (frt.week, frt.good, frt.total) == (dt.date(2026, 9, 7), 2, 3)
+    ssat = summaries["SSAT"].series[0]
+    assert (ssat.week, ssat.good, ssat.total) == (dt.date(2026, 9, 7), 2, 3)
+    assert (ssat.segments["GitLab SM"].good, ssat.segments["GitLab SM"].total) == (1, 1)
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"the public dbt_zendesk samples are not at {FIXTURES}")
 def test_dbt_zendesk_samples_ingest(con):
     slas = store.ingest_file(con, FIXTURES / "dunder_mifflin_slas.csv")
     tickets = store.ingest_file(con, FIXTURES / "dunder_mifflin_tickets.csv")
