@@ -243,9 +243,11 @@ def decompose(
     return slices, value1 - value0
 
 
-DISPLAY_UPLOADS_SQL = f"""
+# The upload speaking for each KPI and week in a layer; "display" takes the primary's where it has one.
+SPEAKING_UPLOADS_SQL = f"""
 WITH chosen AS ({CHOSEN_WEEKS_SQL})
 SELECT kpi, week, complete, upload_id FROM chosen
+WHERE $layer = 'display' OR layer = $layer
 QUALIFY row_number() OVER (PARTITION BY kpi, week ORDER BY layer = 'primary' DESC) = 1
 """
 
@@ -258,6 +260,7 @@ def slice_counts(
     *,
     segments=COMBINED_SEGMENTS,
     region: str | None = None,
+    layer: str = "display",
 ) -> dict[dt.date, dict[str, tuple[int, int]]]:
     """Per week, per slice of ``by``: (good, counted), pooled over ``segments`` as the charts pool them."""
     if by not in DIMENSIONS:
@@ -267,7 +270,7 @@ def slice_counts(
         )
     expression = DIMENSIONS[by][1]
     rows = con.execute(
-        f"""WITH picked AS ({DISPLAY_UPLOADS_SQL})
+        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
             SELECT p.week, {expression} AS slice, sum(w.good), sum(w.total),
                 count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)
             FROM picked p
@@ -277,7 +280,7 @@ def slice_counts(
               AND list_contains($segments, {SEGMENT_OF_ROW})
               AND ($region IS NULL OR w.region = $region)
             GROUP BY ALL""",
-        {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region},
+        {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer},
     ).fetchall()
     counts: dict[dt.date, dict[str, tuple[int, int]]] = {week: {} for week in weeks}
     for week, name, good, total, percentage_rows in rows:
@@ -309,11 +312,12 @@ def explain_periods(
     min_events: int,
     segments=COMBINED_SEGMENTS,
     region: str | None = None,
+    layer: str = "display",
 ) -> Decomposition:
     """The change from the pooled weeks ``weeks0`` to the pooled weeks ``weeks1``, split by ``by``."""
     if kpi not in KPIS:
         raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
-    counts = slice_counts(con, kpi, [*weeks0, *weeks1], by, segments=segments, region=region)
+    counts = slice_counts(con, kpi, [*weeks0, *weeks1], by, segments=segments, region=region, layer=layer)
     counts0, counts1 = pooled(counts, weeks0), pooled(counts, weeks1)
     if not counts1:
         raise CannotExplain(f"{kpi} has no counted events in the week of {weeks1[-1]:%d %b %Y}")
@@ -351,13 +355,22 @@ def explain(
     by: str = "segment",
     segments=COMBINED_SEGMENTS,
     region: str | None = None,
+    layer: str = "display",
 ) -> Decomposition:
     """Why ``kpi`` in ``week`` differs from the week before (``previous``) or the four before (``mean4``)."""
     if against not in AGAINST:
         raise CannotExplain(f"compare against previous or mean4, not {against!r}")
     weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
     return explain_periods(
-        con, kpi, [week], weeks0, by, min_events=settings.min_slice_events, segments=segments, region=region
+        con,
+        kpi,
+        [week],
+        weeks0,
+        by,
+        min_events=settings.min_slice_events,
+        segments=segments,
+        region=region,
+        layer=layer,
     )
 
 

@@ -1,0 +1,172 @@
+"""Streamlit sections for lib.explain: "why did it change?", volume, and this week so far.
+
+UI layer only: every figure comes from ``lib.explain`` (and ``lib.figures``), cached on the
+data version. Slice names come from exports (forms, regions), so they go into dataframes
+and escaped Markdown, never into HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib import explain, kpis
+from lib.figures import change_waterfall_figure, volume_figure
+from lib.page import escape_markdown
+from lib.settings import COMBINED_SEGMENTS, database_path
+
+VOLUME_WEEKS_SHOWN = 26
+
+
+@st.cache_data(show_spinner=False)
+def explanation(
+    _con, _settings, database: str, data_version: int, kpi, week, against, by, layer, region, segments
+) -> tuple[dict | None, str]:
+    """(the decomposition as JSON, its sentence) or (None, why it cannot be explained)."""
+    del database, data_version  # cache keys
+    try:
+        result = explain.explain(
+            _con, _settings, kpi, week, against=against, by=by, segments=segments, region=region, layer=layer
+        )
+    except explain.CannotExplain as error:
+        return None, error.message
+    return result.to_json(), explain.describe(result)
+
+
+@st.cache_data(show_spinner=False)
+def volume(_con, _settings, database: str, data_version: int, kpi, week, layer, region, segments):
+    """The volume check of ``week`` and the weekly rows for its chart (up to that week)."""
+    del database, data_version
+    cells = kpis.fetch_cells(_con, region=region)
+    series = kpis.build_series(cells, kpi, _settings.floors[kpi], layer=layer, segments=segments)
+    shown = [w for w in series if w.week <= week][-VOLUME_WEEKS_SHOWN:]
+    return explain.volume_check(series, week), explain.volume_frame_rows(series)[-len(shown) :] if shown else []
+
+
+def slice_table(explained: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Slice": entry["slice"],
+                "Before": entry["against_value"],
+                "Counted before": entry["against_total"],
+                "Now": entry["value"],
+                "Counted now": entry["total"],
+                "Rate part": entry["rate_part"],
+                "Mix part": entry["mix_part"],
+                "Contribution": entry["contribution"],
+                "Note": "too small to judge" + (f": {', '.join(entry['grouped'])}" if entry["grouped"] else "")
+                if entry["too_small"]
+                else "",
+            }
+            for entry in explained["slices"]
+        ]
+    )
+
+
+PERCENT = st.column_config.NumberColumn(format="%.1f %%")
+POINTS = st.column_config.NumberColumn(format="%+.2f")
+
+
+def change_section(
+    ctx, con, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None, segments=None, key: str
+) -> None:
+    """Where the change in ``kpi`` from an earlier period to ``week`` comes from: sentence, waterfall, table.
+
+    ``con``: a cursor of the caller's (a dialog reruns on its own, after the page's run is over).
+    """
+    segments = tuple(segments) if segments else COMBINED_SEGMENTS
+    database = str(database_path())
+    left, right = st.columns(2)
+    against = left.radio(
+        "Compare with",
+        list(explain.AGAINST),
+        format_func=explain.AGAINST.get,
+        horizontal=True,
+        key=f"{key}_against",
+    )
+    by = right.radio(
+        "Split by",
+        list(explain.DIMENSION_CHOICES),
+        format_func=explain.dimension_label,
+        horizontal=True,
+        key=f"{key}_by",
+        help="Each slice's contribution = its rate part (its own value moved) + its mix part (its share of the "
+        "volume moved); they add up exactly to the change (DECISIONS.md §14).",
+    )
+    explained, sentence = explanation(
+        con, ctx.settings, database, ctx.data_version, kpi, week, against, by, layer, region, segments
+    )
+    if explained is None:
+        st.info(f"Cannot split this change: {escape_markdown(sentence)}.", icon=":material/info:")
+    else:
+        st.markdown(escape_markdown(sentence))
+        st.plotly_chart(
+            change_waterfall_figure(explained, presentation=ctx.presentation),
+            width="stretch",
+            config={"displayModeBar": False},
+            key=f"{key}_waterfall",
+        )
+        st.dataframe(
+            slice_table(explained),
+            hide_index=True,
+            width="stretch",
+            key=f"{key}_table",
+            column_config={
+                "Before": PERCENT,
+                "Now": PERCENT,
+                "Rate part": POINTS,
+                "Mix part": POINTS,
+                "Contribution": POINTS,
+            },
+        )
+        small = f" Slices under {explained['min_events']} counted events in both periods are too small to judge."
+        notes = " ".join(f"Note: {escape_markdown(note)}." for note in explained["notes"])
+        st.caption(
+            f"Total change {explained['total_change']:+.2f} points = the sum of the contributions, in points "
+            f"of the combined value.{small} {notes}"
+        )
+    check, rows = volume(con, ctx.settings, database, ctx.data_version, kpi, week, layer, region, segments)
+    st.markdown(f"**Volume.** {escape_markdown(check.describe(kpi))}")
+    if rows:
+        st.plotly_chart(
+            volume_figure(rows, kpi, presentation=ctx.presentation),
+            width="stretch",
+            config={"displayModeBar": False},
+            key=f"{key}_volume",
+        )
+
+
+@st.dialog("Why did it change?", width="large", icon=":material/waterfall_chart:")
+def show_change(ctx, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None) -> None:
+    """Open from a button under a KPI's chart: ``if st.button(...): show_change(ctx, "FRT", week)``."""
+    with ctx.con.cursor() as con:
+        where = f" · {escape_markdown(region)}" if region else ""
+        st.markdown(f"#### {kpi} · combined{where} · week of {week:%d %b %Y}")
+        change_section(ctx, con, kpi, week, layer=layer, region=region, key=f"why_{kpi}")
+
+
+@st.cache_data(show_spinner=False)
+def weeks_so_far(_con, _settings, _summaries, database: str, data_version: int) -> list[explain.WeekSoFar]:
+    del database, data_version
+    found = [explain.week_so_far(_con, summary, _settings) for summary in _summaries.values()]
+    return [so_far for so_far in found if so_far is not None]
+
+
+def week_so_far_section(ctx, summaries: dict) -> None:
+    """The weekly review's "this week so far": each KPI's partial week, which never counts toward a streak."""
+    partial = weeks_so_far(ctx.con, ctx.settings, summaries, str(database_path()), ctx.data_version)
+    if not partial:
+        return
+    st.subheader("This week so far", anchor=False)
+    for so_far in partial:
+        below = kpis.at_or_below(so_far.good, so_far.total, so_far.floor)
+        icon = ":material/warning:" if below else ":material/schedule:"
+        text = escape_markdown(so_far.describe())
+        (st.warning if below else st.info)(text, icon=icon)
+    st.caption(
+        "A partial week: the newest export ends before the week does. It counts toward no streak until an upload "
+        "covers the whole week. The rest-of-week rate assumes a usual week's volume (DECISIONS.md §17)."
+    )
