@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import explain, kpis
+from lib import explain, hypothesis_checks, kpis
 from lib.figures import change_waterfall_figure, volume_figure
 from lib.page import escape_markdown
 from lib.settings import COMBINED_SEGMENTS, database_path
@@ -170,3 +170,57 @@ def week_so_far_section(ctx, summaries: dict) -> None:
         "A partial week: the newest export ends before the week does. It counts toward no streak until an upload "
         "covers the whole week. The rest-of-week rate assumes a usual week's volume (DECISIONS.md §17)."
     )
+
+
+def hypothesis_check(ctx, workgroup: dict, hypothesis: dict, *, on_attach=None, attach_blocked: bool = False) -> None:
+    """A library hypothesis's "Check against the data": the result in words and a suggested verdict.
+
+    ``on_attach(result)``, given only to editors, attaches the result as dated evidence; the
+    verdict stays the workgroup's to set.
+    """
+    if hypothesis_checks.check_kind(hypothesis) is None:
+        if hypothesis.get("library_id"):
+            st.caption(escape_markdown(hypothesis_checks.cannot_check_reason(hypothesis)))
+        return
+    key = f"check_{hypothesis['id']}"
+    by = "region"
+    if hypothesis_checks.check_kind(hypothesis) == hypothesis_checks.PORTION:
+        by = st.radio(
+            "Which portion",
+            hypothesis_checks.PORTION_DIMENSIONS,
+            format_func=explain.dimension_label,
+            horizontal=True,
+            key=f"{key}_by",
+        )
+    stored_key = f"{key}_result"
+    if st.button("Check against the data", key=key, icon=":material/fact_check:"):
+        try:
+            result = hypothesis_checks.run_check(ctx.con, ctx.settings, workgroup, hypothesis, by=by)
+        except explain.CannotExplain as error:
+            result = error.message
+        st.session_state[stored_key] = (ctx.data_version, by, result)
+    stored = st.session_state.get(stored_key)
+    if not stored or stored[0] != ctx.data_version or stored[1] != by:
+        return  # never show a result computed on other data or for another portion
+    result = stored[2]
+    if isinstance(result, str):
+        st.info(f"The data cannot answer this: {escape_markdown(result)}.", icon=":material/info:")
+        return
+    st.markdown(
+        f"{escape_markdown(result.words)}  \n**Suggested verdict: {result.suggested}** "
+        "(a suggestion: the workgroup sets the verdict)."
+    )
+    st.caption(
+        f"Computed {result.computed_on:%d %b %Y} on data version {result.data_version}. "
+        f"{escape_markdown(result.approach)}"
+    )
+    if on_attach is not None:
+        st.button(
+            "Attach as evidence",
+            key=f"{key}_attach",
+            icon=":material/attach_file:",
+            on_click=on_attach,
+            args=(result,),
+            disabled=attach_blocked,
+            help="Save or discard the evidence edits first." if attach_blocked else None,
+        )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import explain, kpis, store
+from lib import explain, hypothesis_checks, kpis, store, workgroups
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,3 +95,40 @@ def test_the_weekly_review_shows_this_week_so_far_under_the_cards(demo_db):
     older = open_page(query_params={"week": "09 Nov 2026"})
     assert not any("% so far (" in alert.value for alert in [*older.warning, *older.info])
     assert "This week so far" not in [header.value for header in older.subheader]
+
+
+def test_a_library_hypothesis_is_checked_against_the_data_and_attached_as_dated_evidence(demo_db):
+    with store.connect(demo_db) as con:
+        formed = workgroups.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
+        hypothesis_id = workgroups.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
+        workgroups.copy_from_library(con, "ann@example.com", formed.workgroup_id, 5)  # time off: no check
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "3_Workgroups.py"), default_timeout=30)
+    at.query_params["wg"] = str(formed.workgroup_id)
+    at.query_params["tab"] = "Hypotheses"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("The data cannot speak to this hypothesis: PTO" in c.value.replace("\\", "") for c in at.caption)
+
+    at.radio(key=f"check_{hypothesis_id}_by").set_value("segment").run()
+    at.button(key=f"check_{hypothesis_id}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    with store.connect(demo_db) as con:
+        workgroup = workgroups.get_workgroup(con, formed.workgroup_id)
+        hypothesis = next(h for h in workgroup["hypotheses"] if h["id"] == hypothesis_id)
+        expected = hypothesis_checks.run_check(con, store.load_settings(con), workgroup, hypothesis, by="segment")
+    shown = texts(at)
+    assert expected.words in shown
+    assert f"Suggested verdict: {expected.suggested}" in shown
+
+    at.button(key=f"check_{hypothesis_id}_attach").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    with store.connect(demo_db) as con:
+        hypothesis = next(
+            h for h in workgroups.get_workgroup(con, formed.workgroup_id)["hypotheses"] if h["id"] == hypothesis_id
+        )
+    [evidence] = hypothesis["evidence"]
+    assert evidence["note"].startswith(f"Checked against the data on {dt.date.today().isoformat()} (data version ")
+    assert expected.words in evidence["note"]
+    assert hypothesis["verdict"] == "open"  # suggested, never set
+    editor = next(e for e in at.data_editor if "note" in e.value.columns)
+    assert list(editor.value["note"]) == [evidence["note"]]  # the evidence table shows what was stored
