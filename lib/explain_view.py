@@ -41,8 +41,21 @@ def volume(_con, _settings, database: str, data_version: int, kpi, week, layer, 
     del database, data_version
     cells = kpis.fetch_cells(_con, region=region)
     series = kpis.build_series(cells, kpi, _settings.floors[kpi], layer=layer, segments=segments)
-    shown = [w for w in series if w.week <= week][-VOLUME_WEEKS_SHOWN:]
-    return explain.volume_check(series, week), explain.volume_frame_rows(series)[-len(shown) :] if shown else []
+    rows = [row for row in explain.volume_frame_rows(series) if row["week"] <= week]
+    return explain.volume_check(series, week), rows[-VOLUME_WEEKS_SHOWN:]
+
+
+# Figures are cached as objects (not pickled): building a plotly figure costs more than a rerun may.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def waterfall_figure(_con, _settings, database, data_version, kpi, week, against, by, layer, region, segments, present):
+    explained, _ = explanation(_con, _settings, database, data_version, kpi, week, against, by, layer, region, segments)
+    return change_waterfall_figure(explained, presentation=present)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def weekly_volume_figure(_con, _settings, database, data_version, kpi, week, layer, region, segments, present):
+    _, rows = volume(_con, _settings, database, data_version, kpi, week, layer, region, segments)
+    return volume_figure(rows, kpi, presentation=present)
 
 
 def slice_table(explained: dict) -> pd.DataFrame:
@@ -104,7 +117,20 @@ def change_section(
     else:
         st.markdown(escape_markdown(sentence))
         st.plotly_chart(
-            change_waterfall_figure(explained, presentation=ctx.presentation),
+            waterfall_figure(
+                con,
+                ctx.settings,
+                database,
+                ctx.data_version,
+                kpi,
+                week,
+                against,
+                by,
+                layer,
+                region,
+                segments,
+                ctx.presentation,
+            ),
             width="stretch",
             config={"displayModeBar": False},
             key=f"{key}_waterfall",
@@ -129,10 +155,14 @@ def change_section(
             f"of the combined value.{small} {notes}"
         )
     check, rows = volume(con, ctx.settings, database, ctx.data_version, kpi, week, layer, region, segments)
-    st.markdown(f"**Volume.** {escape_markdown(check.describe(kpi))}")
-    if rows:
+    partial = rows and rows[-1]["week"] == week and rows[-1]["partial"]
+    partial = " So far: this is a partial week (the newest export ends before it does)." if partial else ""
+    st.markdown(f"**Volume.** {escape_markdown(check.describe(kpi))}{partial}")
+    if len(rows) > 1:
         st.plotly_chart(
-            volume_figure(rows, kpi, presentation=ctx.presentation),
+            weekly_volume_figure(
+                con, ctx.settings, database, ctx.data_version, kpi, week, layer, region, segments, ctx.presentation
+            ),
             width="stretch",
             config={"displayModeBar": False},
             key=f"{key}_volume",
