@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("--week", type=dt.date.fromisoformat, required=True, help="the week (any date in it)")
     why.add_argument("--against", choices=tuple(explain.AGAINST), default="previous")
     why.add_argument("--by", choices=explain.DIMENSION_CHOICES, default="segment")
+    why.add_argument("--min-events", type=int, help="slices with fewer events in both periods are grouped as too small")
     why.add_argument("--json", action="store_true")
     uploads = commands.add_parser("uploads", help="every upload, newest first")
     uploads.add_argument("--json", action="store_true")
@@ -113,7 +114,9 @@ def run_explain(con, args) -> int:
     settings = store.load_settings(con)
     week = week_of(args.week, settings.week_start_index)
     try:
-        result = explain.explain(con, settings, args.kpi, week, against=args.against, by=args.by)
+        result = explain.explain(
+            con, settings, args.kpi, week, against=args.against, by=args.by, min_events=args.min_events
+        )
     except explain.CannotExplain as error:
         print(f"cannot explain: {error.message}", file=sys.stderr)
         return EXIT_REFUSED

@@ -356,8 +356,12 @@ def explain(
     segments=COMBINED_SEGMENTS,
     region: str | None = None,
     layer: str = "display",
+    min_events: int | None = None,
 ) -> Decomposition:
-    """Why ``kpi`` in ``week`` differs from the week before (``previous``) or the four before (``mean4``)."""
+    """Why ``kpi`` in ``week`` differs from the week before (``previous``) or the four before (``mean4``).
+
+    ``min_events`` overrides the setting ``min_slice_events`` (slices under it in both periods are grouped).
+    """
     if against not in AGAINST:
         raise CannotExplain(f"compare against previous or mean4, not {against!r}")
     weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
@@ -367,7 +371,7 @@ def explain(
         [week],
         weeks0,
         by,
-        min_events=settings.min_slice_events,
+        min_events=settings.min_slice_events if min_events is None else min_events,
         segments=segments,
         region=region,
         layer=layer,

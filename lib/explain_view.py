@@ -21,14 +21,25 @@ VOLUME_WEEKS_SHOWN = 26
 
 
 @st.cache_data(show_spinner=False)
-def explanation(
-    _con, _settings, database: str, data_version: int, kpi, week, against, by, layer, region, segments
-) -> tuple[dict | None, str]:
-    """(the decomposition as JSON, its sentence) or (None, why it cannot be explained)."""
+def explanation(_con, _settings, database: str, data_version: int, question: tuple) -> tuple[dict | None, str]:
+    """(the decomposition as JSON, its sentence) or (None, why it cannot be explained).
+
+    ``question``: (kpi, week, against, by, layer, region, segments, min_events).
+    """
     del database, data_version  # cache keys
+    kpi, week, against, by, layer, region, segments, min_events = question
     try:
         result = explain.explain(
-            _con, _settings, kpi, week, against=against, by=by, segments=segments, region=region, layer=layer
+            _con,
+            _settings,
+            kpi,
+            week,
+            against=against,
+            by=by,
+            segments=segments,
+            region=region,
+            layer=layer,
+            min_events=min_events,
         )
     except explain.CannotExplain as error:
         return None, error.message
@@ -47,9 +58,9 @@ def volume(_con, _settings, database: str, data_version: int, kpi, week, layer, 
 
 # Figures are cached as objects (not pickled): building a plotly figure costs more than a rerun may.
 @st.cache_resource(show_spinner=False, max_entries=64)
-def waterfall_figure(_con, _settings, database, data_version, kpi, week, against, by, layer, region, segments, present):
-    explained, _ = explanation(_con, _settings, database, data_version, kpi, week, against, by, layer, region, segments)
-    return change_waterfall_figure(explained, presentation=present)
+def waterfall_figure(_con, _settings, database: str, data_version: int, question: tuple, presentation: bool):
+    explained, _ = explanation(_con, _settings, database, data_version, question)
+    return change_waterfall_figure(explained, presentation=presentation)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -92,7 +103,7 @@ def change_section(
     """
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     database = str(database_path())
-    left, right = st.columns(2)
+    left, right, smallest = st.columns([2, 3, 1.2])
     against = left.radio(
         "Compare with",
         list(explain.AGAINST),
@@ -109,28 +120,23 @@ def change_section(
         help="Each slice's contribution = its rate part (its own value moved) + its mix part (its share of the "
         "volume moved); they add up exactly to the change (DECISIONS.md §14).",
     )
-    explained, sentence = explanation(
-        con, ctx.settings, database, ctx.data_version, kpi, week, against, by, layer, region, segments
+    min_events = smallest.number_input(
+        "Too small to judge under (events)",
+        min_value=0,
+        value=ctx.settings.min_slice_events,
+        step=10,
+        key=f"{key}_min_events",
+        help="A slice with fewer counted events than this in both periods is marked too small to judge, and such "
+        "slices are grouped (setting min_slice_events).",
     )
+    question = (kpi, week, against, by, layer, region, segments, int(min_events))
+    explained, sentence = explanation(con, ctx.settings, database, ctx.data_version, question)
     if explained is None:
         st.info(f"Cannot split this change: {escape_markdown(sentence)}.", icon=":material/info:")
     else:
         st.markdown(escape_markdown(sentence))
         st.plotly_chart(
-            waterfall_figure(
-                con,
-                ctx.settings,
-                database,
-                ctx.data_version,
-                kpi,
-                week,
-                against,
-                by,
-                layer,
-                region,
-                segments,
-                ctx.presentation,
-            ),
+            waterfall_figure(con, ctx.settings, database, ctx.data_version, question, ctx.presentation),
             width="stretch",
             config={"displayModeBar": False},
             key=f"{key}_waterfall",
@@ -148,7 +154,10 @@ def change_section(
                 "Contribution": POINTS,
             },
         )
-        small = f" Slices under {explained['min_events']} counted events in both periods are too small to judge."
+        small = (
+            f" Slices under {explained['min_events']} counted events in both periods are too small to judge "
+            "(marked * on the chart)."
+        )
         notes = " ".join(f"Note: {escape_markdown(note)}." for note in explained["notes"])
         st.caption(
             f"Total change {explained['total_change']:+.2f} points = the sum of the contributions, in points "

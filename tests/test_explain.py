@@ -213,5 +213,9 @@ def test_explain_command_prints_the_split_as_json(db_path, tmp_path):
     assert (report["week"], report["against_weeks"], report["total_change"]) == ("2026-09-14", ["2026-09-07"], -3.0)
     apac = next(s for s in report["slices"] if s["slice"] == "APAC")
     assert (apac["good"], apac["total"], apac["against_good"], apac["against_total"]) == (270, 315, 190, 200)
+    grouped = subprocess.run(
+        [*run, "FRT", "--week", "2026-09-14", "--by", "region", "--min-events", "400", "--json"], capture_output=True
+    )
+    assert [s["slice"] for s in json.loads(grouped.stdout)["slices"]] == ["AMER", "Small slices (2)"]
     refused = subprocess.run([*run, "FRT", "--week", "2026-09-14", "--by", "priority"], capture_output=True, text=True)
     assert refused.returncode == 2 and "Priority is not kept with the counts" in refused.stderr

@@ -64,6 +64,13 @@ def test_kpi_trends_draws_the_waterfall_of_a_weeks_change_with_its_table(demo_db
     regions = waterfall(at)["data"][0]["x"][1:-1]
     assert {"AMER", "APAC", "EMEA"} <= {label.rstrip(" *") for label in regions}
 
+    # The minimum is settable: raised above every region's count, the regions are grouped as too small.
+    at.session_state["why_FRT_min_events"] = 100_000
+    at.button(key="change_FRT").click().run()
+    grouped = next(frame.value for frame in at.dataframe if "Rate part" in frame.value.columns)
+    assert list(grouped["Slice"]) == [f"Small slices ({len(regions)})"]
+    assert grouped["Note"][0].startswith("too small to judge: ")
+
     at.session_state["why_FRT_by"] = "group"
     at.button(key="change_FRT").click().run()
     assert any("Ticket group is not kept with the counts" in info.value for info in at.info)
