@@ -86,9 +86,9 @@ def run_ingest(con, args) -> int:
 def run_status(con, args) -> int:
     settings = store.load_settings(con)
     report = status_report(con, settings)
+    for kpi, extra in explain.status_additions(con, kpi_summaries(con, settings), settings).items():
+        report["kpis"][kpi].update(extra)
     if args.json:
-        for kpi, extra in explain.status_additions(con, kpi_summaries(con, settings), settings).items():
-            report["kpis"][kpi].update(extra)
         print(json.dumps(report, indent=2))
         return 0
     if report["latest_week"] is None:
@@ -107,6 +107,11 @@ def run_status(con, args) -> int:
             f"  {kpi:<5} {shown:>9}  floor {figures['floor']:g}  {flag}  "
             f"({figures['weeks_at_or_below']} weeks at or below)"
         )
+    partial = [figures["week_so_far"]["statement"] for figures in report["kpis"].values() if figures["week_so_far"]]
+    if partial:
+        print("this week so far (not part of any streak):")
+        for statement in partial:
+            print(f"  {statement}")
     return 0
 
 

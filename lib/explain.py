@@ -155,7 +155,7 @@ class Decomposition:
             "against_value": round(float(self.value0), 4),
             "against_good": self.good0,
             "against_total": self.total0,
-            "total_change": round(float(self.total_change), 4),
+            "total_change": round(self.total_change * 10**4) / 10**4,  # as rounded_to_sum rounds it
             "min_events": self.min_events,
             "slices": [
                 {

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from lib import explain, store, workgroups
+from lib.explain import SPEAKING_UPLOADS_SQL
 from lib.kpis import week_step
 from lib.settings import COMBINED_SEGMENTS, REGIONS, Settings
 
@@ -175,7 +176,7 @@ def portion_result(con, settings, kpi, scope, weeks, by):
 
 
 DAY_SQL = f"""
-WITH picked AS ({explain.SPEAKING_UPLOADS_SQL})
+WITH picked AS ({SPEAKING_UPLOADS_SQL})
 SELECT b.week, b.event_date, count(*) AS bad
 FROM picked p
 JOIN bad_events b ON b.upload_id = p.upload_id AND b.kpi = p.kpi AND b.week = p.week
