@@ -10,6 +10,7 @@ import datetime as dt
 import streamlit as st
 
 from lib import kpis, review, store, workgroups
+from lib.explain_view import week_so_far_section
 from lib.figures import kpi_trend_figure
 from lib.page import escape_markdown, setup_page
 from lib.provenance_view import show_provenance
@@ -199,6 +200,8 @@ else:
 for column, card in zip(st.columns(len(the_review.cards)), the_review.cards, strict=True):
     with column:
         show_card(card, the_review.week)
+if chosen == week_options[0]:
+    week_so_far_section(ctx, summaries)
 
 st.caption(
     "Agenda order: sustained breaches, then single-week breaches, then KPIs within "

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-from lib import store
+from lib import explain, store
 from lib.errors import RefusedFile
-from lib.kpis import status_report
+from lib.kpis import kpi_summaries, status_report
+from lib.settings import KPIS
 from lib.shapes import SOURCES
 
 EXIT_REFUSED = 2
@@ -29,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--by", default=None, help="who is uploading (default: this machine's user)")
     status = commands.add_parser("status", help="latest complete week, each KPI against its floor")
     status.add_argument("--json", action="store_true")
+    why = commands.add_parser("explain", help="where a KPI's change from an earlier week comes from")
+    why.add_argument("kpi", type=str.upper, choices=KPIS)
+    why.add_argument("--week", type=dt.date.fromisoformat, required=True, help="the week (any date in it)")
+    why.add_argument("--against", choices=tuple(explain.AGAINST), default="previous")
+    why.add_argument("--by", choices=explain.DIMENSION_CHOICES, default="segment")
+    why.add_argument("--min-events", type=int, help="slices with fewer events in both periods are grouped as too small")
+    why.add_argument("--json", action="store_true")
     uploads = commands.add_parser("uploads", help="every upload, newest first")
     uploads.add_argument("--json", action="store_true")
     rollback = commands.add_parser("rollback", help="take an upload's figures out (undo with restore)")
@@ -76,7 +84,10 @@ def run_ingest(con, args) -> int:
 
 
 def run_status(con, args) -> int:
-    report = status_report(con, store.load_settings(con))
+    settings = store.load_settings(con)
+    report = status_report(con, settings)
+    for kpi, extra in explain.status_additions(con, kpi_summaries(con, settings), settings).items():
+        report["kpis"][kpi].update(extra)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -96,7 +107,40 @@ def run_status(con, args) -> int:
             f"  {kpi:<5} {shown:>9}  floor {figures['floor']:g}  {flag}  "
             f"({figures['weeks_at_or_below']} weeks at or below)"
         )
+    partial = [figures["week_so_far"]["statement"] for figures in report["kpis"].values() if figures["week_so_far"]]
+    if partial:
+        print("this week so far (not part of any streak):")
+        for statement in partial:
+            print(f"  {statement}")
     return 0
+
+
+def run_explain(con, args) -> int:
+    settings = store.load_settings(con)
+    week = week_of(args.week, settings.week_start_index)
+    try:
+        result = explain.explain(
+            con, settings, args.kpi, week, against=args.against, by=args.by, min_events=args.min_events
+        )
+    except explain.CannotExplain as error:
+        print(f"cannot explain: {error.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    print(explain.describe(result))
+    for entry in result.to_json()["slices"]:
+        small = "  (too small to judge)" if entry["too_small"] else ""
+        value = "-" if entry["value"] is None else f"{entry['value']:.1f} %"
+        print(
+            f"  {entry['slice']:<24} {value:>8} of {entry['total']:>7,}  rate {entry['rate_part']:+.2f}"
+            f"  mix {entry['mix_part']:+.2f}  = {entry['contribution']:+.2f}{small}"
+        )
+    return 0
+
+
+def week_of(day: dt.date, week_start_index: int) -> dt.date:
+    return day - dt.timedelta(days=(day.weekday() - week_start_index) % 7)
 
 
 def run_uploads(con, args) -> int:
@@ -147,6 +191,7 @@ def run_demo(con, args) -> int:
 COMMANDS = {
     "ingest": run_ingest,
     "status": run_status,
+    "explain": run_explain,
     "uploads": run_uploads,
     "rollback": run_rollback,
     "restore": run_restore,

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
+from lib.explain import interval_text
 from lib.kpis import Episode, WeekValue
 
 OKABE_ITO = {
@@ -72,7 +73,7 @@ def hover_rows(series: list[WeekValue], upload_labels: dict[int, str]) -> list[l
     rows = []
     for week_value in series:
         counts = (
-            f"{week_value.good:,} good of {week_value.total:,}"
+            f"{week_value.good:,} good of {week_value.total:,} · {interval_text(week_value.good, week_value.total)}"
             if week_value.good is not None and week_value.total
             else html.escape(week_value.note or "")
         )
@@ -311,3 +312,124 @@ def reference_lines(floor: float, target: float | None, base_font: int, compact:
                 }
             )
     return shapes, annotations
+
+
+def change_waterfall_figure(explained: dict, *, presentation: bool = False) -> go.Figure:
+    """The change from the earlier period to the chosen week as a waterfall, one bar per slice.
+
+    ``explained`` is ``lib.explain.Decomposition.to_json()``: the bars start at the earlier
+    value, add each slice's contribution (rate part + mix part, rounded so that they add up)
+    and end at the chosen week's value. Slices too small to judge are hatched and say so.
+    """
+    base_font = 18 if presentation else 13
+    slices = explained["slices"]
+    earlier = (
+        "week of " + dt.date.fromisoformat(explained["against_weeks"][0]).strftime("%d %b")
+        if len(explained["against_weeks"]) == 1
+        else f"{len(explained['against_weeks'])} weeks before"
+    )
+    chosen = "week of " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
+    labels = [earlier, *(html.escape(s["slice"]) + (" *" if s["too_small"] else "") for s in slices), chosen]
+    values = [explained["against_value"], *(s["contribution"] for s in slices), explained["value"]]
+    hover = [f"{explained['against_good']:,} good of {explained['against_total']:,}"]
+    for s in slices:
+        then = "none" if s["against_value"] is None else f"{s['against_value']:.1f} % of {s['against_total']:,}"
+        now = "none" if s["value"] is None else f"{s['value']:.1f} % of {s['total']:,}"
+        small = "<br>too few events to judge" if s["too_small"] else ""
+        grouped = f"<br>grouped: {html.escape(', '.join(s['grouped']))}" if s["grouped"] else ""
+        hover.append(
+            f"{then} → {now}<br>rate part {s['rate_part']:+.2f} · mix part {s['mix_part']:+.2f} points{small}{grouped}"
+        )
+    hover.append(f"{explained['good']:,} good of {explained['total']:,}")
+    low = min(explained["against_value"], explained["value"])
+    running, lowest = explained["against_value"], low
+    for s in slices:
+        running += s["contribution"]
+        lowest = min(lowest, running)
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=["absolute", *("relative" for _ in slices), "total"],
+            base=None,
+            text=[
+                f"{values[0]:.1f} %",
+                *(f"{v:+.2f}" for v in values[1:-1]),
+                f"{values[-1]:.1f} %",
+            ],
+            textposition="outside",
+            customdata=hover,
+            hovertemplate="<b>%{x}</b><br>%{customdata}<extra></extra>",
+            decreasing={"marker": {"color": BREACH_COLOUR}},
+            increasing={"marker": {"color": OKABE_ITO["bluish_green"]}},
+            totals={"marker": {"color": COMBINED_COLOUR}},
+            connector={"line": {"color": TARGET_COLOUR, "width": 1, "dash": "dot"}},
+        )
+    )
+    span = max(explained["against_value"], explained["value"], running) - lowest
+    padding = max(0.5, span * 0.35)
+    figure.update_layout(
+        font={"size": base_font},
+        height=420 if presentation else 340,
+        margin={"l": 8, "r": 8, "t": 28, "b": 8},
+        showlegend=False,
+        yaxis={
+            "range": [
+                max(0.0, lowest - padding),
+                min(100.0, max(explained["against_value"], explained["value"]) + padding),
+            ],
+            "ticksuffix": " %",
+            "fixedrange": True,
+        },
+        xaxis={"fixedrange": True},
+        meta={"kpi": explained["kpi"], "by": explained["by"], "total_change": explained["total_change"]},
+    )
+    return figure
+
+
+def volume_figure(rows: list[dict], kpi: str, *, presentation: bool = False) -> go.Figure:
+    """Counted events per week as bars, with the usual level (mean of the 8 weeks before) and its range."""
+    base_font = 18 if presentation else 12
+    weeks = [row["week"] for row in rows]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name="range of the 8 weeks before",
+                x=weeks + weeks[::-1],
+                y=[row["high"] for row in rows] + [row["low"] for row in rows][::-1],
+                fill="toself",
+                fillcolor="rgba(153,153,153,0.2)",
+                line={"width": 0},
+                hoverinfo="skip",
+            ),
+            go.Bar(
+                name="counted",
+                x=weeks,
+                y=[row["counted"] for row in rows],
+                marker={
+                    "color": [COMBINED_COLOUR for _ in rows],
+                    "opacity": [0.45 if row["partial"] else 0.85 for row in rows],
+                },
+                hovertemplate="%{y:,} counted<extra></extra>",
+            ),
+            go.Scatter(
+                name="usual (mean of the 8 weeks before)",
+                x=weeks,
+                y=[row["usual"] for row in rows],
+                mode="lines",
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+                hovertemplate="usual %{y:,.0f}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(
+        font={"size": base_font},
+        height=260 if presentation else 220,
+        margin={"l": 8, "r": 8, "t": 12, "b": 8},
+        hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        yaxis={"title": None, "fixedrange": True, "rangemode": "tozero"},
+        xaxis={"title": None, "hoverformat": "week of %d %b %Y"},
+        meta={"kpi": kpi},
+    )
+    return figure

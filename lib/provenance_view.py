@@ -15,6 +15,8 @@ import streamlit as st
 
 from lib import provenance as prov_lib
 from lib.downloads import safe_csv
+from lib.explain import interval_text
+from lib.explain_view import change_section
 from lib.page import escape_markdown
 from lib.provenance import Provenance
 from lib.review import format_percent
@@ -36,7 +38,11 @@ def value_line(prov: Provenance, floor: float) -> str:
     value = prov.value
     if value.value is None:
         return f"**No value** · {escape_markdown(value.note or STATUS_WORDS.get(value.status, value.status))}"
-    counts = f" · {value.good:,} good of {value.total:,} counted" if value.good is not None and value.total else ""
+    counts = (
+        f" · {value.good:,} good of {value.total:,} counted · {interval_text(value.good, value.total)}"
+        if value.good is not None and value.total
+        else ""
+    )
     return f"**{format_percent(value.value, floor)}**{counts} · {STATUS_WORDS.get(value.status, value.status)}"
 
 
@@ -195,5 +201,9 @@ def show_provenance(
         where = f" · {escape_markdown(region)}" if region else ""
         st.markdown(f"#### {kpi} · {escape_markdown(prov.scope_label)}{where} · week of {week:%d %b %Y}")
         provenance_details(prov, ctx.settings.floors[kpi], key=f"provenance_{kpi}")
+        with st.expander("Why is this number different from the week before?", icon=":material/waterfall_chart:"):
+            change_section(
+                ctx, con, kpi, week, layer=layer, region=region, segments=prov.segments, key=f"why_{kpi}_dialog"
+            )
         st.markdown(f"##### The {prov_lib.BAD_EVENT_WORDS[kpi]} behind it")
         drill_down_section(con, prov, key=f"provenance_{kpi}", allow_download=not ctx.presentation)

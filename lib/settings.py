@@ -49,6 +49,9 @@ class Settings:
     reconciliation_tolerance_points: float = 1.0
     max_upload_mb: int = 200
     okr_bands: dict[str, float] = field(default_factory=lambda: {"on_target": 85.0, "off_target": 70.0})
+    # A slice of a change (a region, a form) with fewer counted events than this in both periods is too
+    # small to judge on its own: the decomposition groups such slices (DECISIONS.md §14).
+    min_slice_events: int = 30
 
     @property
     def week_start_index(self) -> int:

@@ -159,6 +159,12 @@ VALUES
   'Breaches are spread over the hours and regions in proportion to the tickets that arrive.',
   'Chart breached SLAs by hour of day and region against the people on shift in each hour.',
   'If hours are the cause, then shift schedules or hand-overs so that coverage follows the arrivals.',
+  now()::TIMESTAMP, now()::TIMESTAMP),
+ (8, 'A single bad day',
+  '{kpi} fell because of one bad day (an outage, an incident, a holiday) while the rest of the week held up.',
+  'The breached targets of each breach week were spread over its days, no day holding most of them.',
+  'Count the breached targets (or Bad ratings) per day in each breach week.',
+  'If one day is the cause, then plan cover for such days (incident rota, holiday cover) rather than the whole week.',
   now()::TIMESTAMP, now()::TIMESTAMP)
 ON CONFLICT DO NOTHING;
 """
@@ -977,6 +983,23 @@ def save_evidence(con, actor: str | None, hypothesis_id: int, rows: list[dict]) 
         detail = {"hypothesis_id": hypothesis_id}
         with write(con, actor, "evidence saved", f"workgroup {current['workgroup_id']}", detail):
             return sync_rows(con, "hypothesis_evidence", hypothesis_id, cleaned)
+
+
+def add_evidence(con, actor: str | None, hypothesis_id: int, *, link: str = "", note: str = "") -> int:
+    """One more piece of evidence (a check's result, say), leaving the others as they are."""
+    auth.require_editor("edit evidence")
+    actor = actor or auth.actor()
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id)
+        evidence_id = con.execute("SELECT nextval('hypothesis_evidence_ids')").fetchone()[0]
+        detail = {"hypothesis_id": hypothesis_id, "evidence_id": evidence_id}
+        with write(con, actor, "evidence added", f"workgroup {current['workgroup_id']}", detail):
+            con.execute(
+                """INSERT INTO hypothesis_evidence (id, hypothesis_id, link, note, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP)""",
+                [evidence_id, hypothesis_id, clean_text(link), clean_text(note)],
+            )
+    return evidence_id
 
 
 def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *, today: dt.date | None = None) -> dict:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
+from lib.explain_view import show_change
 from lib.figures import kpi_trend_figure
 from lib.page import setup_page
 from lib.provenance_view import show_provenance
@@ -174,12 +175,14 @@ for kpi in KPIS:
     )
     explainable = [w.week for w in reversed(shown) if w.status != "gap"]
     if explainable and not ctx.presentation:
-        pick, ask = st.columns([1, 2], vertical_alignment="bottom")
+        pick, ask, why = st.columns([1, 1.1, 0.9], vertical_alignment="bottom")
         explain_week = pick.selectbox(
             "Week to explain", explainable, key=f"explain_{kpi}", format_func=lambda week: f"{week:%d %b %Y}"
         )
         if ask.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
             show_provenance(ctx, kpi, explain_week, layer=layer, region=region)
+        if why.button("Why did it change?", key=f"change_{kpi}", icon=":material/waterfall_chart:"):
+            show_change(ctx, kpi, explain_week, layer=layer, region=region)
     table_rows += review.weekly_table(
         kpi, shown, {segment: in_range(series, first, last) for segment, series in by_segment.items()}
     )

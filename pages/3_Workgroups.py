@@ -14,7 +14,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from lib import hypothesis_checks
 from lib import workgroups as wg
+from lib.explain_view import hypothesis_check
 from lib.page import escape_markdown, setup_page
 from lib.settings import KPI_NAMES, KPIS
 
@@ -890,7 +892,7 @@ def hypotheses_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None
             if ctx.can_edit:
                 hypothesis_editor(workgroup, hypothesis)
             else:
-                hypothesis_read_only(hypothesis)
+                hypothesis_read_only(hypothesis, workgroup)
     if not ctx.can_edit:
         read_only_note()
         return
@@ -985,6 +987,7 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
                     "note": st.column_config.TextColumn("What it shows", width="large"),
                 },
             )
+        hypothesis_check(ctx, workgroup, hypothesis, on_attach=attach_check, attach_blocked=evidence_dirty)
         save_bar(
             f"h{hypothesis_id}",
             dirty or evidence_dirty,
@@ -997,7 +1000,12 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
         )
 
 
-def hypothesis_read_only(hypothesis: dict) -> None:
+def attach_check(result) -> None:
+    if run(hypothesis_checks.attach, ctx.con, ctx.user, result, success="Attached as evidence, dated."):
+        reset_editor(f"evidence_{result.hypothesis_id}")  # the editor shows the stored evidence again
+
+
+def hypothesis_read_only(hypothesis: dict, workgroup: dict) -> None:
     heading = escape_markdown(wg.hypothesis_heading(hypothesis))
     when = f" · {hypothesis['verdict_on']:%d %b %Y}" if hypothesis["verdict_on"] else ""
     with st.expander(f"#{hypothesis['id']} · {heading}{when}"):
@@ -1018,6 +1026,7 @@ def hypothesis_read_only(hypothesis: dict) -> None:
                     "note": st.column_config.TextColumn("What it shows", width="large"),
                 },
             )
+        hypothesis_check(ctx, workgroup, hypothesis)
 
 
 def save_hypothesis(con, hypothesis: dict, evidence_name: str) -> None:

@@ -88,7 +88,7 @@ def test_hover_tells_value_counts_and_the_upload_it_came_from(series):
 
     assert "%{y:.1f} %" in combined["hovertemplate"]
     assert combined["customdata"][3] == [
-        "930 good of 1,000",
+        "930 good of 1,000 · 95 % interval 91.2–94.4 %",
         "at or below the floor",
         "from upload 1 (explore_sla.csv)",
     ]

@@ -45,6 +45,8 @@ OUR_SQL_IDENTIFIERS = {
     "ignored_row_date", "expression", "form", "good", "total", "pct", "pct_text", "has_counts", "ignore", "kpi",
     "outcome", "problem", "segment", "segment_text", "week_text", "group", "shape", "ticket_level", "day_first",
     "b", "CHOSEN_WEEKS_SQL", "SEGMENT_OF_ROW", "len",
+    # lib/explain.py: the speaking-upload query built from CHOSEN_WEEKS_SQL (a constant, values as parameters)
+    "SPEAKING_UPLOADS_SQL",
     # lib/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
     # column positions from the header match)
     "match", "trimmed", "joins", "name", "field", "alias",

@@ -218,10 +218,11 @@ def test_a_verdict_is_dated_and_reopening_clears_the_date(demo, settings):
 
 def test_the_library_is_seeded_searchable_copyable_and_shows_past_conclusions(demo, settings):
     titles = [entry["title"] for entry in wg.library(demo)]
-    assert len(titles) == 7
+    assert len(titles) == 8
     for expected in ("Ticket volume", "time-consuming workflow", "subset of tickets", "harder", "Time off"):
         assert any(expected.lower() in title.lower() for title in titles), expected
     assert any("single portion" in t for t in titles) and any("Staffing" in t for t in titles)
+    assert "A single bad day" in titles  # checked against the data (lib.hypothesis_checks)
     assert any("AMER, APAC and EMEA" in entry["statement"] for entry in wg.library(demo))
 
     [time_off] = wg.library(demo, "time OFF")
@@ -462,6 +463,7 @@ def test_a_viewer_cannot_change_any_workgroup_and_an_editor_is_recorded_by_addre
         "restore_hypothesis": lambda: wg.restore_hypothesis(demo, None, hypothesis_id),
         "save_members": lambda: wg.save_members(demo, None, workgroup_id, [{"name": "Eve"}]),
         "save_evidence": lambda: wg.save_evidence(demo, None, hypothesis_id, [{"note": "PTO calendar"}]),
+        "add_evidence": lambda: wg.add_evidence(demo, None, hypothesis_id, note="Checked against the data"),
         "save_actions": lambda: wg.save_actions(demo, None, workgroup_id, [{"change": "Stagger PTO"}]),
         "restore_rows": lambda: wg.restore_rows(demo, None, "workgroup_members", [1]),
         "copy_from_library": lambda: wg.copy_from_library(demo, None, workgroup_id, 1),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import kpis, reconcile, store
+from lib import explain, kpis, reconcile, store
 from lib.settings import DEFAULT_FORM_SEGMENTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -230,3 +230,8 @@ def test_the_shared_dialog_opens_from_a_button_with_the_upload_and_safe_drill_do
     assert at.toggle(key="provenance_FRT_safe").value is True
     rows = table_with(at, "Date", "Ticket form")
     assert "Ticket ID" not in rows.columns
+    # The value's 95 % interval, and why it differs from the week before (DECISIONS.md §14, §15).
+    assert any(explain.interval_text(frt.good, frt.total) in t for t in texts)
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    waterfall = next(spec for spec in charts if spec["data"][0]["type"] == "waterfall")
+    assert waterfall["data"][0]["y"][-1] == round(frt.value, 4)
