@@ -49,6 +49,9 @@ class Settings:
     reconciliation_tolerance_points: float = 1.0
     max_upload_mb: int = 200
     okr_bands: dict[str, float] = field(default_factory=lambda: {"on_target": 85.0, "off_target": 70.0})
+    # Epics page: a master epic's title matches this (regular expression, any case); the handbook searches "area:".
+    epic_master_pattern: str = "area:"
+    epic_stale_after_days: int = 30  # an open master epic with no update for this many days is flagged stale
 
     @property
     def week_start_index(self) -> int:
