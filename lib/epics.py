@@ -101,7 +101,8 @@ NO_DRI = "No DRI"
 NOT_ON_ROSTER = "DRI not on roster"
 OVERDUE = "Overdue"
 STALE = "Stale"
-FLAG_SYMBOLS = {NO_DRI: "⚠", NOT_ON_ROSTER: "⚠", OVERDUE: "⏰", STALE: "💤"}
+# Symbols every font draws (emoji are missing on many presentation machines); the words say the rest.
+FLAG_SYMBOLS = {NO_DRI: "⚠", NOT_ON_ROSTER: "⚠", OVERDUE: "▲", STALE: "◐"}
 
 NO_VISIBLE_WORK = "No visible work"
 FAR_MORE = "Far more than the rest"
@@ -835,8 +836,8 @@ def who_works_on_what(con, masters: list[MasterEpic], quarter_view) -> tuple[lis
     workgroups = open_workgroups_by_person(con)
     rows = []
     for manager in quarter_view.managers:
-        led = [f"{m.area} ({m.epic.reference})" for m in masters if m.dri == manager.name and m.epic.state == "open"]
-        objectives = [f"{o.id}: {o.title}" for o in manager.objectives]
+        led = [m.area for m in masters if m.dri == manager.name and m.epic.state == "open"]
+        objectives = [o.title for o in manager.objectives]
         note = ""
         if not objectives and manager.exemption.exempt:
             note = f"new manager: OKR expected from {manager.exemption.expected_from.label}"
@@ -864,19 +865,19 @@ def who_works_on_what(con, masters: list[MasterEpic], quarter_view) -> tuple[lis
 MASTER_COLUMNS = (
     "Area",
     "DRI",
-    "Region",
+    "Flags",
     "State",
-    "Child epics open",
-    "Child epics closed",
-    "Start",
+    "Child epics",
     "Due",
     "Last update",
-    "Flags",
-    "Named in",
+    "Start",
+    "Region",
     "Epic",
+    "Named in",
 )
 WORK_COLUMNS = (
     "Manager",
+    "Stands out",
     "Region",
     "1. KPIs now",
     "Workgroups",
@@ -884,27 +885,26 @@ WORK_COLUMNS = (
     "3. OKRs this quarter",
     "Master epics (DRI)",
     "Items",
-    "Stands out",
 )
 
 
 def masters_frame(masters: list[MasterEpic]) -> pd.DataFrame:
+    """Flags come right after the DRI, so they stay in view on a shared screen."""
     import pandas as pd
 
     rows = [
         (
             m.area,
             m.dri or (m.dri_written or "—"),
-            m.region or "",
+            flag_text(m.flags, m) or "—",
             m.epic.state,
-            m.children_open,
-            m.children_closed,
-            m.epic.start_date,
+            f"{m.children_open} open · {m.children_closed} closed",
             m.epic.due_date,
             m.last_update,
-            flag_text(m.flags, m) or "—",
-            "; ".join(link.item for link in m.links),
+            m.epic.start_date,
+            m.region or "",
             m.epic.web_url or m.epic.reference,
+            "; ".join(link.item for link in m.links),
         )
         for m in masters
     ]
@@ -917,6 +917,7 @@ def work_frame(rows: list[ManagerWork]) -> pd.DataFrame:
     cells = [
         (
             r.name,
+            ("▲ " + r.stands_out) if r.stands_out else "",
             r.region,
             r.kpis,
             "; ".join(r.workgroups) or "—",
@@ -924,7 +925,6 @@ def work_frame(rows: list[ManagerWork]) -> pd.DataFrame:
             "; ".join(r.okrs) or (r.okr_note or "No OKR"),
             "; ".join(r.epics) or "—",
             r.load,
-            ("▲ " + r.stands_out) if r.stands_out else "",
         )
         for r in rows
     ]

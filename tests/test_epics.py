@@ -313,7 +313,7 @@ def test_flags_no_dri_not_on_roster_overdue_and_stale():
     }
     assert found["area: Quiet (Lukas Becker)"].days_since_update == 30
     assert epics.flag_text(found["area: Late (Alex Rivera)"].flags, found["area: Late (Alex Rivera)"]) == (
-        "⏰ Overdue (due 2026-11-25)"
+        "▲ Overdue (due 2026-11-25)"
     )
 
 
@@ -480,8 +480,9 @@ def test_who_works_on_what_has_a_row_per_manager_and_the_outliers_stand_out(con)
     assert by_name["Sam Carter"].okr_note == "new manager: OKR expected from FY28-Q1"
     assert [r.name for r in rows[:2]] == ["Alex Rivera", "Kenji Watanabe"]  # those who stand out come first
     frame = epics.work_frame(rows)
-    assert list(frame.columns[:3]) == ["Manager", "Region", "1. KPIs now"]
-    assert frame.columns.get_loc("2. Team growth") < frame.columns.get_loc("3. OKRs this quarter")
+    priorities = [frame.columns.get_loc(c) for c in ("1. KPIs now", "2. Team growth", "3. OKRs this quarter")]
+    assert priorities == sorted(priorities)  # the handbook's order, left to right
+    assert frame.loc[0, "Stands out"] == "▲ Far more than the rest"
 
 
 def test_workgroup_members_and_facilitators_count_as_sitting_on_it(con):
