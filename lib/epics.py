@@ -866,13 +866,13 @@ MASTER_COLUMNS = (
     "Area",
     "DRI",
     "Flags",
+    "Epic",
     "State",
     "Child epics",
     "Due",
     "Last update",
     "Start",
     "Region",
-    "Epic",
     "Named in",
 )
 WORK_COLUMNS = (
@@ -889,7 +889,7 @@ WORK_COLUMNS = (
 
 
 def masters_frame(masters: list[MasterEpic]) -> pd.DataFrame:
-    """Flags come right after the DRI, so they stay in view on a shared screen."""
+    """Flags and the link come right after the DRI, so they stay in view on a shared screen."""
     import pandas as pd
 
     rows = [
@@ -897,13 +897,13 @@ def masters_frame(masters: list[MasterEpic]) -> pd.DataFrame:
             m.area,
             m.dri or (m.dri_written or "—"),
             flag_text(m.flags, m) or "—",
+            m.epic.web_url or m.epic.reference,
             m.epic.state,
             f"{m.children_open} open · {m.children_closed} closed",
             m.epic.due_date,
             m.last_update,
             m.epic.start_date,
             m.region or "",
-            m.epic.web_url or m.epic.reference,
             "; ".join(link.item for link in m.links),
         )
         for m in masters
