@@ -623,7 +623,7 @@ class Link:
     kind: str  # "Key result" or "Workgroup action"
     item: str
     owner: str
-    url: str | None  # a page link, e.g. to the OKRs page
+    url: str  # where it lives in this app: the OKRs page at its quarter, or the workgroup's actions
 
 
 @dataclass
@@ -773,7 +773,7 @@ def epic_links(con, epics: list[Epic]) -> dict[tuple[str, int], list[Link]]:
                     "Workgroup action",
                     f"Workgroup #{workgroup_id} ({workgroup_title}): {change}",
                     owner or "",
-                    f"./Workgroups?workgroup={workgroup_id}",
+                    f"./Workgroups?wg={workgroup_id}&tab=Actions",
                 )
             )
     return dict(links)
@@ -936,11 +936,17 @@ def links_frame(masters: list[MasterEpic]) -> pd.DataFrame:
 
     return pd.DataFrame(
         [
-            {"Epic": f"{m.area} ({m.epic.reference})", "Named by": link.kind, "Item": link.item, "Owner": link.owner}
+            {
+                "Epic": f"{m.area} ({m.epic.reference})",
+                "Named by": link.kind,
+                "Item": link.item,
+                "Owner": link.owner,
+                "Open": link.url,
+            }
             for m in masters
             for link in m.links
         ],
-        columns=["Epic", "Named by", "Item", "Owner"],
+        columns=["Epic", "Named by", "Item", "Owner", "Open"],
     )
 
 

@@ -208,11 +208,10 @@ elif view is not None:
         height=ROW_PIXELS * (len(masters) + 1) + 3,  # every master epic in view, no inner scrolling
         column_config={
             "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab"),
+            "Flags": st.column_config.TextColumn("Flags", width=270),  # the longest flag whole
             "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
             "Due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
             "Last update": st.column_config.DateColumn("Last update", format="YYYY-MM-DD"),
-            "Flags": st.column_config.TextColumn("Flags", width="large"),
-            "Area": st.column_config.TextColumn("Area", width="medium"),
         },
         key="master-epics",
     )
@@ -245,7 +244,13 @@ elif view is not None:
         )
     else:
         st.caption("Key results and workgroup actions whose text names a master epic or one of its child epics.")
-        st.dataframe(linked, hide_index=True, width="stretch", key="epic-links")
+        st.dataframe(
+            linked,
+            hide_index=True,
+            width="stretch",
+            key="epic-links",
+            column_config={"Open": st.column_config.LinkColumn("Open", display_text="open in Floorline")},
+        )
 
 st.subheader("Import, fetch and restore")
 if ctx.can_edit:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import cli, epics, fiscal, okrs, store, workgroups
+from lib import cli, epics, fiscal, history, okrs, store, workgroups
 from lib.errors import RefusedFile
 from lib.settings import DEFAULTS
 
@@ -361,6 +361,7 @@ def test_reimport_replaces_the_snapshot_the_old_one_can_be_restored_and_both_are
     epics.restore_snapshot(con, one.snapshot_id, "carol@example.com")
 
     assert [m.dri_written for m in epics.epics_view(con, DEFAULTS, TODAY).masters] == ["Priya Nair"]
+    assert history.area_of("epics import") == history.area_of("epics restore") == history.EPICS
     log = con.execute("SELECT actor, action, subject FROM change_log ORDER BY id").fetchall()
     assert log == [
         ("ann@example.com", "epics import", "epics-monday.json"),
@@ -452,6 +453,7 @@ def test_a_key_result_or_workgroup_action_naming_an_epic_shows_on_the_epic(con):
         ),  # names its child epic &23
     ]
     assert [link.owner for link in by_area["EMEA on-call and weekend coverage"].links] == ["Lukas Becker"]
+    assert by_area["EMEA on-call and weekend coverage"].links[0].url == f"./Workgroups?wg={workgroup_id}&tab=Actions"
 
 
 def test_references_in_text():

@@ -86,6 +86,7 @@ def test_the_demo_epics_show_by_area_with_dris_flags_and_links(db):
             "Named by": "Key result",
             "Item": "FY27-Q4-M1-KR2: SM routing review done (epic &2)",
             "Owner": "Alex Rivera",
+            "Open": "./OKRs?quarter=FY27-Q4",
         }
     ]
 
