@@ -529,7 +529,12 @@ def test_far_more_is_twice_the_median_and_three_more(loads, expected):
 # --- the command line ---------------------------------------------------------------------------
 
 
-def test_cli_import_then_json(db_path, tmp_path, capsys):
+@pytest.fixture
+def pinned_today(monkeypatch):
+    monkeypatch.setattr(fiscal, "today", lambda: TODAY)
+
+
+def test_cli_import_then_json(db_path, tmp_path, capsys, pinned_today):
     good = write(tmp_path, "epics.json", json.dumps([rest_epic(1, "area: Docs (Priya Nair)", due_date="2026-01-01")]))
 
     assert cli.main(["epics", "import", str(good), "--by", "ann"]) == 0
@@ -589,3 +594,20 @@ def test_a_viewer_cannot_import_restore_or_fetch_epics(con, tmp_path):
         with pytest.raises(PermissionDenied, match="viewer@example.com may view Floorline"):
             contextvars.copy_context().run(as_viewer)
     assert epics.snapshots(con) == []
+
+
+def test_cli_lists_master_epics_and_restores_a_snapshot(db_path, tmp_path, capsys, pinned_today):
+    first = write(tmp_path, "first.json", json.dumps([rest_epic(1, "area: Docs (Priya Nair)")]))
+    second = write(tmp_path, "second.json", json.dumps([rest_epic(2, "area: Tooling")]))
+    assert cli.main(["epics", "import", str(first)]) == 0
+    assert cli.main(["epics", "import", str(second)]) == 0
+    capsys.readouterr()
+
+    assert cli.main(["epics", "restore", "1", "--by", "carol"]) == 0
+    assert cli.main(["epics"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "epics snapshot 1 restored"
+    assert lines[1].startswith("epics snapshot 1 from first.json")
+    assert lines[2].split() == ["gitlab-com/support&1", "open", "Priya", "Nair", "Docs", "[DRI", "not", "on", "roster]"]
+    assert cli.main(["epics", "restore", "7"]) == 2
