@@ -512,8 +512,46 @@ def write_snapshot(
             + (e.created_at, e.updated_at, e.closed_at)
             for e in parsed.epics
         ]
-        con.executemany("INSERT INTO epics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_rows(con, rows)
     return ImportResult(snapshot_id, len(parsed.epics), shape, parsed.ignored, parsed.warnings, replaced_demo)
+
+
+EPIC_COLUMNS = (
+    "snapshot_id",
+    "group_path",
+    "iid",
+    "title",
+    "state",
+    "web_url",
+    "labels",
+    "parent_group_path",
+    "parent_iid",
+    "author",
+    "start_date",
+    "due_date",
+    "created_at",
+    "updated_at",
+    "closed_at",
+)
+
+
+def insert_rows(con, rows: list[tuple]) -> None:
+    """All epics in one statement from a data frame: DuckDB binds each executemany row on its own (3,000
+    epics took 11 s that way, a fraction of a second this way)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(EPIC_COLUMNS)).astype(object)
+    con.register("epics_batch", frame)
+    try:
+        con.execute(
+            """INSERT INTO epics SELECT snapshot_id::BIGINT, group_path::VARCHAR, iid::BIGINT, title::VARCHAR,
+                   state::VARCHAR, web_url::VARCHAR, labels::VARCHAR, parent_group_path::VARCHAR,
+                   parent_iid::BIGINT, author::VARCHAR, start_date::DATE, due_date::DATE,
+                   created_at::TIMESTAMP, updated_at::TIMESTAMP, closed_at::TIMESTAMP
+               FROM epics_batch"""
+        )
+    finally:
+        con.unregister("epics_batch")
 
 
 def restore_snapshot(con, snapshot_id: int, actor: str | None = None) -> None:
