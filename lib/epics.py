@@ -389,6 +389,10 @@ def parse_epics(data: bytes, file_name: str) -> ParsedFile:
     except ValueError as error:
         raise RefusedFile(file_name, str(error), expected=EXPECTED_FILE) from None
     if not items:
+        reply = next((v for v in values if isinstance(v, dict) and ("message" in v or "error" in v)), None)
+        if reply is not None:
+            said = str(reply.get("message") or reply.get("error"))[:200]
+            raise RefusedFile(file_name, f"it is GitLab's error reply, not epics: '{said}'", expected=EXPECTED_FILE)
         raise RefusedFile(file_name, "no epics found in it (no item with an iid and a title)", expected=EXPECTED_FILE)
     # REST names a parent by its global id (parent_id); map ids to (group, iid) first.
     ids = {}
