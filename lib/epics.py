@@ -153,6 +153,7 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
 
 
+OUTSIDE_FILE = "(outside this file)"  # the group of a parent epic the file does not hold
 URL_PATTERN = re.compile(r"/groups/(?P<group>[^?#]+?)/-/(?:epics|work_items)/(?P<iid>\d+)")
 REFERENCE_PATTERN = re.compile(r"(?P<group>[\w.\-]+(?:/[\w.\-]+)*)?&(?P<iid>\d+)")
 
@@ -181,15 +182,13 @@ def json_values(text: str, file_name: str) -> list:
 
 
 def decode(data: bytes, file_name: str) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            break
-        return text
-    raise RefusedFile(file_name, "the file is not UTF-8 text", expected=EXPECTED_FILE)
+    """UTF-8 (with or without a byte-order mark), or UTF-16 when it starts with one."""
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RefusedFile(file_name, "the file is not UTF-8 text", expected=EXPECTED_FILE) from None
 
 
 def looks_like_item(value) -> bool:
@@ -257,7 +256,7 @@ def parse_day(value, file_name: str, where: str, column: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         raise RefusedFile(
-            file_name, f"'{value}' is not a date", row=None, column=f"{where} {column}", expected="2026-11-30"
+            file_name, f"'{value}' is not a date", column=f"{where} {column}", expected="2026-11-30"
         ) from None
 
 
@@ -316,11 +315,9 @@ def epic_from_item(item: dict, number: int, file_name: str, ids: dict) -> Epic:
     web_url = pick(item, "web_url", "webUrl")
     from_url = group_of_url(web_url)
     references = item.get("references") if isinstance(item.get("references"), dict) else {}
-    full_reference = references.get("full") or item.get("reference") or ""
-    reference = REFERENCE_PATTERN.fullmatch(str(full_reference))
-    group_path = (
-        from_url[0] if from_url else (reference.group("group") or "") if reference and reference.group("group") else ""
-    )
+    reference = REFERENCE_PATTERN.fullmatch(str(references.get("full") or item.get("reference") or ""))
+    from_reference = reference.group("group") if reference else None
+    group_path = from_url[0] if from_url else (from_reference or "")
     state_text = str(pick(item, "state") or "").lower()
     closed_at = parse_time(pick(item, "closed_at", "closedAt"), file_name, where, "closed_at")
     if state_text in ("opened", "open"):
@@ -344,8 +341,11 @@ def epic_from_item(item: dict, number: int, file_name: str, ids: dict) -> Epic:
             parent_group, parent_iid = located
         elif pick(parent, "iid") is not None:
             parent_group, parent_iid = group_path, int(str(parent["iid"]))
-    elif pick(item, "parent_id") is not None and pick(item, "parent_id") in ids:
-        parent_group, parent_iid = ids[pick(item, "parent_id")]
+    elif pick(item, "parent_id") is not None:
+        # REST names the parent by its global id; one outside the file (another group) matches none of its epics.
+        outside_iid = pick(item, "parent_iid")
+        outside = (OUTSIDE_FILE, None if outside_iid is None else int(str(outside_iid)))
+        parent_group, parent_iid = ids.get(item["parent_id"], outside)
     elif pick(item, "parent_iid") is not None:
         parent_group, parent_iid = group_path, int(str(pick(item, "parent_iid")))
     return Epic(

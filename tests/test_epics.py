@@ -331,6 +331,24 @@ def test_a_child_epics_update_keeps_its_master_from_going_stale_and_children_are
     assert (master.last_update, master.days_since_update, master.flags) == (dt.date(2026, 11, 24), 2, [])
 
 
+def test_a_parent_outside_the_file_is_not_taken_for_an_epic_with_the_same_number():
+    found = masters(
+        rest_epic(1, "area: Here (Priya Nair)"),
+        rest_epic(2, "Child of another group's &1", parent_id=999_999, parent_iid=1),
+    )
+
+    assert (found["area: Here (Priya Nair)"].children_open, found["area: Here (Priya Nair)"].children_closed) == (0, 0)
+
+
+def test_utf16_and_bom_files_read():
+    page = json.dumps([rest_epic(1, "area: Growth (José Núñez)")], ensure_ascii=False)
+
+    for data in (page.encode("utf-16"), b"\xef\xbb\xbf" + page.encode("utf-8")):
+        assert [e.title for e in epics.parse_epics(data, "epics.json").epics] == ["area: Growth (José Núñez)"]
+    with pytest.raises(RefusedFile, match="not UTF-8 text"):
+        epics.parse_epics(page.encode("latin-1"), "epics.json")
+
+
 def test_stale_after_days_is_a_setting():
     item = rest_epic(1, "area: A (Priya Nair)", updated_at="2026-11-16T00:00:00Z")  # 10 days before today
 
