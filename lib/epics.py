@@ -572,6 +572,15 @@ def restore_snapshot(con, snapshot_id: int, actor: str | None = None) -> None:
         con.execute("UPDATE epic_snapshots SET status = ? WHERE id = ?", [ACTIVE, snapshot_id])
 
 
+def remove_demo_epics(con, actor: str | None = None) -> None:
+    """Take the demo epics out (the page then waits for a real import)."""
+    auth.require_editor("remove the demo epics")
+    actor = actor or auth.actor()
+    with audited(con, actor, "epics demo removed", "demo epics"):
+        con.execute("DELETE FROM epics WHERE snapshot_id IN (SELECT id FROM epic_snapshots WHERE is_demo)")
+        con.execute("DELETE FROM epic_snapshots WHERE is_demo")
+
+
 def snapshots(con) -> list[dict]:
     """Every snapshot, newest first."""
     cursor = con.execute(

@@ -258,6 +258,11 @@ if ctx.can_edit:
     snapshots_section()
     with st.expander("Settings for this page"):
         settings_section()
+    if any(s["is_demo"] for s in epics.snapshots(ctx.con)) and st.button(
+        "Remove the demo epics", icon=":material/delete:"
+    ):
+        epics.remove_demo_epics(ctx.con, ctx.user)
+        st.rerun()
 else:
     snapshots_section()
     st.info("You can view epics; an editor imports, fetches and restores them.", icon=":material/visibility:")

@@ -415,6 +415,17 @@ def test_the_first_real_import_removes_the_demo_epics(con, tmp_path):
     assert con.execute("SELECT count(*) FROM epics").fetchone()[0] == 1
 
 
+def test_the_demo_epics_can_be_removed_and_the_removal_is_recorded(con):
+    epics.load_demo_epics(con, TODAY)
+
+    epics.remove_demo_epics(con, "ann@example.com")
+
+    assert epics.snapshots(con) == [] and epics.epics_view(con, DEFAULTS, TODAY).snapshot is None
+    assert con.execute("SELECT count(*) FROM epics").fetchone()[0] == 0
+    last = con.execute("SELECT actor, action FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert last == ("ann@example.com", "epics demo removed")
+
+
 # --- demo, links and who works on what ----------------------------------------------------------
 
 

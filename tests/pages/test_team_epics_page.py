@@ -183,8 +183,18 @@ def test_a_viewer_sees_everything_but_no_control_that_changes_data(db):
 
     assert table(at, "Area").shape[0] == 12
     assert at.get("file_uploader") == []
-    assert [b.label for b in at.button if b.label.startswith(("Import", "Fetch", "Restore", "Save"))] == []
+    assert [b.label for b in at.button if b.label.startswith(("Import", "Fetch", "Restore", "Save", "Remove"))] == []
     assert any("an editor imports, fetches and restores them" in plain(info.value) for info in at.info)
+
+
+def test_an_editor_removes_the_demo_epics(db):
+    at = page()
+
+    ok(next(b for b in at.button if b.label == "Remove the demo epics").click().run())
+
+    assert any("No epics yet" in plain(info.value) for info in at.info)
+    assert stored(db) == []
+    assert not any(b.label == "Remove the demo epics" for b in at.button)
 
 
 def test_settings_change_the_pattern_and_the_stale_days(db):
