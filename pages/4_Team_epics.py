@@ -164,8 +164,9 @@ def settings_section() -> None:
 
 st.title("Team epics")
 st.caption(
-    "The handbook: the Support team tracks ongoing projects in GitLab epics; for the master epics (titles "
-    "with `area:`) a Support manager is the DRI, their name in parentheses after the title. Flags: no DRI, "
+    "The handbook: the Support team tracks ongoing projects in GitLab epics; for the master epics (found by "
+    "searching `area:`) a Support manager is the DRI, their name in parentheses after the title. Here a master "
+    f"epic's title matches **{escape_markdown(ctx.settings.epic_master_pattern)}** (a setting). Flags: no DRI, "
     "DRI not on the manager roster (OKRs page), overdue, and stale (no update on the epic or its child epics "
     f"for {ctx.settings.epic_stale_after_days} days or more)."
 )
