@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--by", default=None, help="who is restoring (default: this machine's user)")
     demo = commands.add_parser("demo", help="build the demo database (a year of generated exports)")
     demo.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last day of demo data (default today)")
+    add_epics_parser(commands)
     return parser
 
 
@@ -188,6 +189,63 @@ def run_demo(con, args) -> int:
     return 0
 
 
+def add_epics_parser(commands) -> None:
+    epics = commands.add_parser("epics", help="the team's master epics with their DRIs and flags")
+    epics.add_argument("--json", action="store_true")
+    actions = epics.add_subparsers(dest="epics_action")
+    epics_import = actions.add_parser("import", help="store a GitLab epics JSON file as the newest snapshot")
+    epics_import.add_argument("file", type=Path)
+    epics_import.add_argument("--by", default=None, help="who is importing (default: this machine's user)")
+    epics_restore = actions.add_parser("restore", help="show an earlier snapshot again")
+    epics_restore.add_argument("snapshot_id", type=int)
+    epics_restore.add_argument("--by", default=None, help="who is restoring (default: this machine's user)")
+
+
+def run_epics(con, args) -> int:
+    from lib import epics, fiscal
+
+    if args.epics_action == "import":
+        if not args.file.is_file():
+            print(f"refused   {args.file}: no such file")
+            return EXIT_REFUSED
+        try:
+            result = epics.import_epics_file(con, args.file, args.by or getpass.getuser())
+        except RefusedFile as error:
+            print(f"refused   {error.message}")
+            return EXIT_REFUSED
+        print(f"imported  {args.file.name}: {result.summary()}")
+        for warning in result.warnings:
+            print(f"          warning: {warning}")
+        return 0
+    if args.epics_action == "restore":
+        try:
+            epics.restore_snapshot(con, args.snapshot_id, args.by or getpass.getuser())
+        except LookupError as error:
+            print(error, file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"epics snapshot {args.snapshot_id} restored")
+        return 0
+    try:
+        view = epics.epics_view(con, store.load_settings(con), fiscal.today())
+    except ValueError as error:  # a bad epic_master_pattern setting
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    report = epics.report(view)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    if report["snapshot"] is None:
+        print("no epics yet: python -m lib epics import FILE")
+        return 0
+    snapshot = report["snapshot"]
+    print(f"epics snapshot {snapshot['id']} from {snapshot['source']} ({snapshot['imported_at']} UTC)")
+    for master in report["master_epics"]:
+        dri = master["dri"] or "no DRI"
+        flags = ", ".join(master["flags"]) or "ok"
+        print(f"  {master['reference']:<26} {master['state']:<7} {dri:<20} {master['area']}  [{flags}]")
+    return 0
+
+
 COMMANDS = {
     "ingest": run_ingest,
     "status": run_status,
@@ -196,4 +254,5 @@ COMMANDS = {
     "rollback": run_rollback,
     "restore": run_restore,
     "demo": run_demo,
+    "epics": run_epics,
 }

@@ -16,10 +16,11 @@ UPLOADS = "Uploads"
 SETTINGS = "Settings"
 WORKGROUPS = "Workgroups"
 OKRS = "OKRs"
+EPICS = "Epics"
 OTHER = "Other"
-AREAS = (UPLOADS, SETTINGS, WORKGROUPS, OKRS, OTHER)
+AREAS = (UPLOADS, SETTINGS, WORKGROUPS, OKRS, EPICS, OTHER)
 
-# The actions lib/ records, by the part of the app they change. OKR actions all start "okr ".
+# The actions lib/ records, by the part of the app they change. OKR actions all start "okr ", epics ones "epics ".
 AREA_OF_ACTION = {
     "upload": UPLOADS,
     "rollback": UPLOADS,
@@ -52,6 +53,8 @@ COLUMNS = ("Change", "When (UTC)", "Who", "Area", "Action", "Subject", "Detail")
 def area_of(action: str) -> str:
     if action.startswith("okr "):
         return OKRS
+    if action.startswith("epics "):
+        return EPICS
     return AREA_OF_ACTION.get(action, OTHER)
 
 

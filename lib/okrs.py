@@ -1558,7 +1558,7 @@ MANAGER_OKRS_NOW = (
         "Get GitLab SM first replies back on target",
         [
             ("GitLab SM FRT at or above 95 % each week", "GitLab SM FRT >= 95", None),
-            ("SM routing review done", None, 72),
+            ("SM routing review done (epic &2)", None, 72),
         ],
     ),
     (

@@ -52,6 +52,9 @@ class Settings:
     # A slice of a change (a region, a form) with fewer counted events than this in both periods is too
     # small to judge on its own: the decomposition groups such slices (DECISIONS.md §14).
     min_slice_events: int = 30
+    # Epics page: a master epic's title matches this (regular expression, any case); the handbook searches "area:".
+    epic_master_pattern: str = "area:"
+    epic_stale_after_days: int = 30  # an open master epic with no update for this many days is flagged stale
 
     @property
     def week_start_index(self) -> int:

@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT);
 
 # Feature modules own their tables (each defines SCHEMA); connect() creates them all, so every
 # page and the command line can rely on them.
-FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs")
+FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs", "lib.epics")
 
 # Writers in one process take turns: DuckDB allows one writing process, and two
 # transactions appending to the same tables from two threads would conflict at commit.

@@ -3,7 +3,8 @@
 A signed-out visitor sees only the sign-in screen; an address from another domain only a
 refusal; a viewer every figure but no control that changes data; an editor those controls too.
 The pages that change data are the weekly review's empty state (load the demo data), Upload
-(upload, roll back, remove the demo data, delete a column mapping), Workgroups and OKRs.
+(upload, roll back, remove the demo data, delete a column mapping), Workgroups, OKRs and Team
+epics (its viewer and editor cases are in test_team_epics_page.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ ALL_PAGES = (
     "pages/2_Upload.py",
     "pages/3_Workgroups.py",
     "pages/4_OKRs.py",
+    "pages/4_Team_epics.py",
     "pages/5_Data_trust.py",
     "pages/6_Change_history.py",
 )
