@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import auth, store
+from lib import auth, navigation, store
 from lib import settings as settings_module
 from lib.provenance import SOURCE_NAMES, source_freshness
-from lib.settings import Settings
+from lib.settings import PROJECT_ROOT, Settings
 
 PRESENTATION_CSS = """
 <style>
@@ -123,6 +124,7 @@ def setup_page(title: str, icon: str) -> PageContext:
         principal=principal,
     )
     with st.sidebar:
+        show_navigation(ctx)
         toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
         if toggled != presentation:
             if toggled:
@@ -157,6 +159,16 @@ def freshness(_con, database: str, data_version: int) -> tuple[dict | None, list
     if not row:
         return None, []
     return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(_con)
+
+
+def show_navigation(ctx: PageContext) -> None:
+    """The page list; a viewer is not offered the pages that are only for changing data."""
+    run = get_script_run_ctx()
+    if run is None or Path(run.main_script_path).resolve() != PROJECT_ROOT / navigation.ENTRY_SCRIPT:
+        return  # a page run on its own (AppTest.from_file of a page) has no app to link into
+    for page in navigation.pages_for(ctx.can_edit):
+        st.page_link(page.path, label=page.label, icon=page.icon)
+    st.divider()
 
 
 def show_access(ctx: PageContext) -> None:

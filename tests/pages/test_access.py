@@ -214,6 +214,16 @@ def test_the_weekly_review_shows_a_viewer_the_figures_and_says_who_is_signed_in(
     assert "· editor" in sidebar_text(editor)
 
 
+def test_the_navigation_offers_a_viewer_no_page_that_is_only_for_changing_data(db):
+    def offered(email: str) -> list[str]:
+        return [link.proto.label for link in visit("app.py", signed_in(email)).sidebar.get("page_link")]
+
+    viewer_pages = offered(VIEWER)
+    assert "Upload" not in viewer_pages
+    assert viewer_pages == ["Weekly review", "KPI trends", "Workgroups", "OKRs", "Data trust", "Change history"]
+    assert offered(EDITOR) == [*viewer_pages[:2], "Upload", *viewer_pages[2:]]
+
+
 def test_only_an_editor_may_load_the_demo_data_into_an_empty_app(empty_db):
     viewer = visit("app.py", signed_in(VIEWER))
     assert "load_demo" not in button_keys(viewer)
