@@ -85,7 +85,12 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
     email = str(st.user.get("email") or "")
     if not email or not policy.domain_allowed(email):
         st.title("Floorline")
-        st.error(f"{email or 'This account'} is not from a domain allowed to use Floorline.", icon=":material/block:")
+        who = escape_markdown(email) if email else "This account"
+        st.error(
+            f"{who} is not from a domain allowed to use Floorline. Sign out, then sign in with your "
+            "company account, or ask whoever runs Floorline to allow your domain.",
+            icon=":material/block:",
+        )
         st.button("Sign out", on_click=st.logout)
         st.stop()
     return auth.Principal(email, policy.role_of(email), signed_in=True)

@@ -199,7 +199,7 @@ def test_an_address_from_another_domain_is_refused(unopened_db, page):
     assert set(element_types(at.main)) <= {"title", "error", "button"}
     assert element_types(at.sidebar) == []
     assert [button.label for button in at.button] == ["Sign out"]
-    assert f"{OUTSIDER} is not from a domain allowed" in at.error[0].value
+    assert f"{escape_markdown(OUTSIDER)} is not from a domain allowed" in at.error[0].value
     assert not unopened_db.exists()
 
 
