@@ -143,9 +143,9 @@ def setup_page(title: str, icon: str) -> PageContext:
         # Static CSS only: no user text ever reaches this HTML.
         st.html(PRESENTATION_CSS)
     if ctx.is_demo:
+        replace = "Upload your exports on the Upload page" if ctx.can_edit else "An editor can upload your exports"
         st.info(
-            "Demo data: these figures are generated, not real. Upload your exports on the Upload page to replace them.",
-            icon=":material/science:",
+            f"Demo data: these figures are generated, not real. {replace} to replace them.", icon=":material/science:"
         )
     return ctx
 

@@ -233,6 +233,18 @@ def test_only_an_editor_may_load_the_demo_data_into_an_empty_app(empty_db):
     assert "load_demo" in button_keys(editor)
 
 
+@pytest.mark.parametrize("page", ["app.py", "pages/1_KPI_trends.py", "pages/5_Data_trust.py"])
+def test_an_empty_app_does_not_send_a_viewer_to_the_upload_page(empty_db, page):
+    at = visit(page, signed_in(VIEWER))
+    assert at.info, "the page says there are no figures"
+    assert [link.proto.page for link in at.main.get("page_link")] == []
+
+
+def test_the_demo_banner_tells_a_viewer_that_an_editor_replaces_the_demo_data(db):
+    banner = visit("pages/1_KPI_trends.py", signed_in(VIEWER)).info[0].value
+    assert banner.endswith("not real. An editor can upload your exports to replace them.")
+
+
 # --- upload ----------------------------------------------------------------------------------------------
 
 
