@@ -114,11 +114,9 @@ def app(demo_template, tmp_path_factory):
 
 
 @pytest.fixture
-def page(chromium):
-    """A browser of its own for each test: no identity cookie from an earlier test."""
-    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-    yield context.new_page()
-    context.close()
+def page(browser_page):
+    """A browser context of its own for each test (conftest): no identity cookie from an earlier test."""
+    return browser_page
 
 
 def settle(page: Page) -> None:
