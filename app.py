@@ -71,11 +71,11 @@ def show_empty_state() -> None:
         "There are no weekly figures to review yet: every upload has been rolled back or none has been made.",
         icon=":material/inbox:",
     )
-    if review.app_page_exists(review.UPLOAD_PAGE):
-        st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
     if not ctx.can_edit:
         st.write("An editor can upload exports or load a year of generated demo data.")
         return
+    if review.app_page_exists(review.UPLOAD_PAGE):
+        st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
     st.write("Or look around with a year of generated demo data (you can remove it again on the Upload page).")
     if st.button("Load the demo data", icon=":material/science:", key="load_demo"):
         from lib.demo_loader import load_demo

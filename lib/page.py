@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import auth, store
+from lib import auth, navigation, store
 from lib import settings as settings_module
 from lib.provenance import SOURCE_NAMES, source_freshness
-from lib.settings import Settings
+from lib.settings import PROJECT_ROOT, Settings
 
 PRESENTATION_CSS = """
 <style>
@@ -84,7 +85,12 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
     email = str(st.user.get("email") or "")
     if not email or not policy.domain_allowed(email):
         st.title("Floorline")
-        st.error(f"{email or 'This account'} is not from a domain allowed to use Floorline.", icon=":material/block:")
+        who = escape_markdown(email) if email else "This account"
+        st.error(
+            f"{who} is not from a domain allowed to use Floorline. Sign out, then sign in with your "
+            "company account, or ask whoever runs Floorline to allow your domain.",
+            icon=":material/block:",
+        )
         st.button("Sign out", on_click=st.logout)
         st.stop()
     return auth.Principal(email, policy.role_of(email), signed_in=True)
@@ -123,6 +129,7 @@ def setup_page(title: str, icon: str) -> PageContext:
         principal=principal,
     )
     with st.sidebar:
+        show_navigation(ctx)
         toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
         if toggled != presentation:
             if toggled:
@@ -136,9 +143,9 @@ def setup_page(title: str, icon: str) -> PageContext:
         # Static CSS only: no user text ever reaches this HTML.
         st.html(PRESENTATION_CSS)
     if ctx.is_demo:
+        replace = "Upload your exports on the Upload page" if ctx.can_edit else "An editor can upload your exports"
         st.info(
-            "Demo data: these figures are generated, not real. Upload your exports on the Upload page to replace them.",
-            icon=":material/science:",
+            f"Demo data: these figures are generated, not real. {replace} to replace them.", icon=":material/science:"
         )
     return ctx
 
@@ -157,6 +164,16 @@ def freshness(_con, database: str, data_version: int) -> tuple[dict | None, list
     if not row:
         return None, []
     return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(_con)
+
+
+def show_navigation(ctx: PageContext) -> None:
+    """The page list; a viewer is not offered the pages that are only for changing data."""
+    run = get_script_run_ctx()
+    if run is None or Path(run.main_script_path).resolve() != PROJECT_ROOT / navigation.ENTRY_SCRIPT:
+        return  # a page run on its own (AppTest.from_file of a page) has no app to link into
+    for page in navigation.pages_for(ctx.can_edit):
+        st.page_link(page.path, label=page.label, icon=page.icon)
+    st.divider()
 
 
 def show_access(ctx: PageContext) -> None:

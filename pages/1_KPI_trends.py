@@ -97,6 +97,9 @@ if not all_weeks:
         "No weekly figures to chart yet: every upload has been rolled back or none has been made.",
         icon=":material/inbox:",
     )
+    if not ctx.can_edit:  # a viewer is not sent to pages that only change data
+        st.write("An editor can upload exports or load a year of generated demo data.")
+        st.stop()
     if review.app_page_exists(review.UPLOAD_PAGE):
         st.page_link(review.UPLOAD_PAGE, label="Upload exports, or load the demo data", icon=":material/upload_file:")
     st.page_link("app.py", label="The weekly review can load a year of demo data", icon=":material/science:")

@@ -319,7 +319,7 @@ show_source_freshness()
 rec = reconciliation(ctx.con, ctx.settings, DATABASE, ctx.data_version)
 if not any(primary or secondary for primary, secondary in rec.series.values()):
     st.info("No weekly figures yet: every upload has been rolled back or none has been made.", icon=":material/inbox:")
-    if review.app_page_exists(review.UPLOAD_PAGE):
+    if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
         st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
     st.stop()
 
@@ -330,7 +330,7 @@ if not rec.summaries["All"].weeks_compared:
         "aggregate (week, ticket form or segment, metric, counts or a percentage) for weeks Explore covers.",
         icon=":material/compare_arrows:",
     )
-    if review.app_page_exists(review.UPLOAD_PAGE):
+    if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
         st.page_link(review.UPLOAD_PAGE, label="Upload a Sisense export", icon=":material/upload_file:")
 else:
     show_summary(rec)

@@ -165,7 +165,7 @@ def test_a_visitor_without_a_session_sees_only_the_sign_in_screen(signed_in_serv
     expect(main.get_by_role("button")).to_have_count(1)
     for figure_or_control in ("stMetric", "stDataFrame", "stPlotlyChart", "stFileUploader", "stAlert"):
         expect(page.get_by_test_id(figure_or_control)).to_have_count(0)
-    # The sidebar lists the pages (Streamlit's own navigation) and nothing of the app's: no freshness, no toggle.
+    # Nothing of the app's in the sidebar: no page list, no freshness, no toggle.
     expect(page.get_by_test_id("stSidebarUserContent").get_by_test_id("stElementContainer")).to_have_count(0)
     assert page.locator(NO_EXCEPTION).count() == 0
     assert not database.exists(), "nothing was read before sign-in"

@@ -17,7 +17,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import store, uploads
+from lib import navigation, store, uploads
 from lib import workgroups as wg
 from lib.demo_loader import load_demo
 from lib.page import escape_markdown
@@ -37,16 +37,7 @@ SECRETS = {
     },
     "floorline": {"allowed_domains": ["example.com"], "editors": [EDITOR]},
 }
-ALL_PAGES = (
-    "app.py",
-    "pages/1_KPI_trends.py",
-    "pages/2_Upload.py",
-    "pages/3_Workgroups.py",
-    "pages/4_OKRs.py",
-    "pages/4_Team_epics.py",
-    "pages/5_Data_trust.py",
-    "pages/6_Change_history.py",
-)
+ALL_PAGES = tuple(entry.path for entry in navigation.PAGES)
 WORKGROUP_TABS = ("Overview", "Details and people", "Hypotheses", "Actions", "Export")
 # Buttons that change workgroups, by the start of their keys (pages/3_Workgroups.py).
 WORKGROUP_WRITE_KEYS = (
@@ -201,7 +192,7 @@ def test_an_address_from_another_domain_is_refused(unopened_db, page):
     assert set(element_types(at.main)) <= {"title", "error", "button"}
     assert element_types(at.sidebar) == []
     assert [button.label for button in at.button] == ["Sign out"]
-    assert f"{OUTSIDER} is not from a domain allowed" in at.error[0].value
+    assert f"{escape_markdown(OUTSIDER)} is not from a domain allowed" in at.error[0].value
     assert not unopened_db.exists()
 
 
@@ -216,6 +207,24 @@ def test_the_weekly_review_shows_a_viewer_the_figures_and_says_who_is_signed_in(
     assert "· editor" in sidebar_text(editor)
 
 
+def test_the_navigation_offers_a_viewer_no_page_that_is_only_for_changing_data(db):
+    def offered(email: str) -> list[str]:
+        return [link.proto.label for link in visit("app.py", signed_in(email)).sidebar.get("page_link")]
+
+    viewer_pages = offered(VIEWER)
+    assert "Upload" not in viewer_pages
+    assert viewer_pages == [
+        "Weekly review",
+        "KPI trends",
+        "Workgroups",
+        "OKRs",
+        "Team epics",
+        "Data trust",
+        "Change history",
+    ]
+    assert offered(EDITOR) == [*viewer_pages[:2], "Upload", *viewer_pages[2:]]
+
+
 def test_only_an_editor_may_load_the_demo_data_into_an_empty_app(empty_db):
     viewer = visit("app.py", signed_in(VIEWER))
     assert "load_demo" not in button_keys(viewer)
@@ -223,6 +232,18 @@ def test_only_an_editor_may_load_the_demo_data_into_an_empty_app(empty_db):
 
     editor = visit("app.py", signed_in(EDITOR))
     assert "load_demo" in button_keys(editor)
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/1_KPI_trends.py", "pages/5_Data_trust.py"])
+def test_an_empty_app_does_not_send_a_viewer_to_the_upload_page(empty_db, page):
+    at = visit(page, signed_in(VIEWER))
+    assert at.info, "the page says there are no figures"
+    assert [link.proto.page for link in at.main.get("page_link")] == []
+
+
+def test_the_demo_banner_tells_a_viewer_that_an_editor_replaces_the_demo_data(db):
+    banner = visit("pages/1_KPI_trends.py", signed_in(VIEWER)).info[0].value
+    assert banner.endswith("not real. An editor can upload your exports to replace them.")
 
 
 # --- upload ----------------------------------------------------------------------------------------------
