@@ -16,7 +16,9 @@ def test_the_page_sits_after_okrs_in_the_sidebar_and_shows_master_epics_with_lin
     page = open_app("/Team_epics")
 
     assert page.locator(NO_EXCEPTION).count() == 0
-    navigation = page.get_by_test_id("stSidebarNav").locator("a").all_inner_texts()
+    links = page.get_by_test_id("stSidebar").get_by_test_id("stPageLink")
+    expect(links.first).to_be_visible()
+    navigation = [text.rpartition("\n")[2].strip() for text in links.all_inner_texts()]  # after the icon
     assert navigation.index("Team epics") == navigation.index("OKRs") + 1
     expect(page.get_by_role("heading", name="Master epics by area")).to_be_visible()
     grid = page.get_by_test_id("stDataFrame").first
