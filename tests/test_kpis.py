@@ -100,6 +100,24 @@ def test_two_consecutive_weeks_at_or_below_is_a_sustained_breach(con, tmp_path):
     ]
 
 
+def test_episodes_and_the_sustained_breach_follow_the_sustained_weeks_setting(con, tmp_path):
+    frt = "First reply time"
+    # ok, breach, breach, ok, breach, breach, breach: runs of 2 and 3 weeks.
+    weekly = {i: [("SaaS", frt, 90, 10) if i in (1, 2, 4, 5, 6) else ("SaaS", frt, 96, 4)] for i in range(7)}
+    ingest_weeks(con, tmp_path, weekly)
+    two = summaries(con)["FRT"]
+    assert [e.weeks for e in two.episodes] == [2, 3] and two.sustained_breach
+
+    store.save_setting(con, "sustained_weeks", 4, actor="ana")
+    four = summaries(con)["FRT"]
+    assert four.streak == 3 and not four.sustained_breach
+    assert four.episodes == []  # neither run is four weeks long
+
+    store.save_setting(con, "sustained_weeks", 3, actor="ana")
+    three = summaries(con)["FRT"]
+    assert three.sustained_breach and [(e.start, e.weeks) for e in three.episodes] == [(weeks_from(MONDAY, 7)[4], 3)]
+
+
 def test_a_gap_breaks_a_streak_and_is_reported(con, tmp_path):
     frt = "First reply time"
     # Week 1 has no FRT data at all: a gap, neither pass nor breach.
