@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from lib import store
-from lib.errors import RefusedFile
+from lib.errors import NothingToChange, RefusedFile
 from lib.kpis import status_report
 from lib.shapes import SOURCES
 
@@ -112,24 +112,23 @@ def run_uploads(con, args) -> int:
     return 0
 
 
-def run_rollback(con, args) -> int:
+def change_status(change, con, args, done: str) -> int:
+    """Roll back or restore; an unknown upload, or one already so, is refused (exit 2) and nothing is written."""
     try:
-        store.rollback(con, args.upload_id, actor=args.by or getpass.getuser())
-    except LookupError as error:
+        change(con, args.upload_id, actor=args.by or getpass.getuser())
+    except (LookupError, NothingToChange) as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    print(f"upload {args.upload_id} rolled back (undo: python -m lib restore {args.upload_id})")
+    print(f"upload {args.upload_id} {done}")
     return 0
+
+
+def run_rollback(con, args) -> int:
+    return change_status(store.rollback, con, args, f"rolled back (undo: python -m lib restore {args.upload_id})")
 
 
 def run_restore(con, args) -> int:
-    try:
-        store.restore(con, args.upload_id, actor=args.by or getpass.getuser())
-    except LookupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
-    print(f"upload {args.upload_id} restored")
-    return 0
+    return change_status(store.restore, con, args, "restored")
 
 
 def run_demo(con, args) -> int:

@@ -40,3 +40,7 @@ class RefusedFile(Exception):
 
 class PermissionDenied(Exception):
     """The signed-in person's role does not allow this change."""
+
+
+class NothingToChange(Exception):
+    """A change asked for is already the case (restoring an active upload): nothing was written."""

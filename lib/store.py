@@ -24,7 +24,7 @@ import duckdb
 
 from lib import auth
 from lib import settings as settings_module
-from lib.errors import RefusedFile
+from lib.errors import NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries
 from lib.readers import ENCODING_LABEL, load_raw
 from lib.rules import NormalisedUpload, normalise
@@ -536,12 +536,22 @@ def set_status(con, upload_id: int, status: str, actor: str | None, action: str)
             if not found:
                 cursor.execute("ROLLBACK")
                 raise LookupError(f"there is no upload {upload_id}")
+            if found[1] == status:
+                # A second restore would bump its precedence over newer uploads and log a restore
+                # that changed nothing the meeting could see: refuse, and say why.
+                cursor.execute("ROLLBACK")
+                raise NothingToChange(already_text(upload_id, found[0], status))
             apply_status(cursor, upload_id, status)
             record_change(cursor, actor, action, found[0], {"upload_id": upload_id, "was": found[1]})
             bump_data_version(cursor)
             cursor.execute("COMMIT")
         finally:
             cursor.close()
+
+
+def already_text(upload_id: int, file_name: str, status: str) -> str:
+    already = "already active" if status == "active" else "already rolled back"
+    return f"Upload {upload_id} ({file_name}) is {already}: nothing changed."
 
 
 def apply_status(cursor, upload_id: int, status: str) -> None:

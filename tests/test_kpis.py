@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib import store
+from lib.errors import NothingToChange
 from lib.kpis import at_or_below, kpi_summaries, status_report
 
 MONDAY = dt.date(2026, 9, 7)
@@ -160,6 +162,34 @@ def test_newest_upload_wins_and_rollback_brings_the_older_figures_back(con, tmp_
     assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
     assert [u["status"] for u in store.list_uploads(con)] == ["active", "active"]
     assert first.upload_id != newer.upload_id
+
+
+def test_restoring_an_active_upload_or_rolling_back_twice_changes_nothing(con, tmp_path):
+    frt = "First reply time"
+    ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 90, 10)], 1: [("SaaS", frt, 90, 10)]}, name="old.csv")
+    newer = ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 97, 3)]}, name="new.csv", first=MONDAY + dt.timedelta(7))
+    older = newer.upload_id - 1
+
+    def stored():
+        return (
+            con.execute("SELECT id, status, precedence FROM uploads ORDER BY id").fetchall(),
+            store.change_history(con),
+            store.data_version(con),
+        )
+
+    before = stored()
+    # Restoring the older, active upload would put it above the newer one for week 2.
+    with pytest.raises(NothingToChange, match=r"Upload \d+ \(old.csv\) is already active: nothing changed"):
+        store.restore(con, older)
+    assert stored() == before
+    weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
+    assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
+
+    store.rollback(con, newer.upload_id)
+    rolled_back = stored()
+    with pytest.raises(NothingToChange, match="is already rolled back: nothing changed"):
+        store.rollback(con, newer.upload_id)
+    assert stored() == rolled_back
 
 
 def test_a_complete_older_week_beats_a_newer_export_that_starts_mid_week(con, tmp_path):

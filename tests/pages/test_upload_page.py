@@ -341,3 +341,20 @@ def test_the_uploader_takes_its_size_limit_from_the_one_setting(con):
     assert upload_page().run().file_uploader[0].proto.max_upload_size_mb == 200
     store.save_setting(con, "max_upload_mb", 5)
     assert upload_page().run().file_uploader[0].proto.max_upload_size_mb == 5
+
+
+def test_restoring_an_upload_someone_else_restored_first_changes_nothing_and_says_so(page, con):
+    sla_demo = next(u["id"] for u in store.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
+    store.rollback(con, sla_demo, actor="bo")
+    page.run()
+    history_choice(page).set_value(sla_demo).run()
+    page.button(key=f"ask-restore-{sla_demo}").click().run()
+    store.restore(con, sla_demo, actor="bo")  # another manager, in another tab, restores it first
+    before = snapshot(con), store.change_history(con)
+
+    page.run()
+
+    assert not page.exception
+    assert f"Upload {sla_demo} (explore_sla_events_demo.csv) is already active: nothing changed." in texts(page.info)
+    assert not any(b.key == "confirm-restore" for b in page.button)
+    assert (snapshot(con), store.change_history(con)) == before
