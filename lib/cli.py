@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from lib import store
-from lib.errors import NothingToChange, RefusedFile
+from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import status_report
 from lib.shapes import SOURCES
 
@@ -46,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         con = store.connect(args.db)
+    except DatabaseLocked as error:
+        print(error, file=sys.stderr)
+        print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
+        return 1
     except duckdb.IOException as error:
         print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
-        print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
         return 1
     with con:
         return COMMANDS[args.command](con, args)

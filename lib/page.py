@@ -15,6 +15,7 @@ import streamlit as st
 
 from lib import auth, store
 from lib import settings as settings_module
+from lib.errors import DatabaseLocked
 from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import Settings
 
@@ -111,7 +112,13 @@ def setup_page(title: str, icon: str) -> PageContext:
     principal = sign_in_gate(access_policy())
     auth.set_principal(principal)
     db_path = str(settings_module.database_path())
-    con = shared_connection(db_path).cursor()
+    try:
+        con = shared_connection(db_path).cursor()
+    except DatabaseLocked as locked:  # not cached: the next run tries again
+        st.title("Floorline cannot open its data", anchor=False)
+        st.error(escape_markdown(locked), icon=":material/lock:")
+        st.button("Try again", icon=":material/refresh:", key="floorline_retry_database", type="primary")
+        st.stop()
     data_version = store.data_version(con)  # the one query every run makes: it keys all the caches
     settings, is_demo = stored_state(con, db_path, data_version)
     ctx = PageContext(

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import re
 import shutil
 import threading
 import uuid
@@ -24,7 +25,7 @@ import duckdb
 
 from lib import auth
 from lib import settings as settings_module
-from lib.errors import NothingToChange, RefusedFile
+from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries
 from lib.readers import ENCODING_LABEL, load_raw
 from lib.rules import NormalisedUpload, normalise
@@ -90,13 +91,25 @@ FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs")
 WRITE_LOCK = threading.RLock()
 
 
+# DuckDB's words when another process holds the file: "Could not set lock on file ...: Conflicting
+# lock is held in /usr/bin/python3 (PID 1234)".
+LOCK_HELD = re.compile(r"Could not set lock on file.*?held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and make sure its schema is current."""
     db_path = Path(path) if path else settings_module.database_path()
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as error:
+        locked = LOCK_HELD.search(str(error))
+        if not locked:
+            raise
+        raise DatabaseLocked(str(db_path), Path(locked["program"]).name, int(locked["pid"])) from error
     if read_only:
-        return duckdb.connect(str(db_path), read_only=True)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
+        return con
     # Every stored time is UTC, whatever the server's zone: the pages label them so.
     con.execute("SET TimeZone = 'UTC'")
     with WRITE_LOCK:

@@ -105,3 +105,11 @@ def test_first_real_upload_replaces_the_demo(tmp_path):
     assert "demo data was removed" in result.stdout
     status = json.loads(run(db, "status", "--json").stdout)
     assert status["kpis"]["FRT"]["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 96.0}
+
+
+def test_a_database_another_process_holds_is_explained_without_a_traceback(locked_db):
+    path, pid = locked_db
+    result = run(path, "status")
+    assert result.returncode == 1
+    assert "is in use by python" in result.stderr and f"(process {pid})" in result.stderr
+    assert "Traceback" not in result.stderr

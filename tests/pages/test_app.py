@@ -204,3 +204,14 @@ def test_a_card_explains_where_its_number_comes_from(demo_db):
     shown = (" ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)).replace("\\", "")
     assert "explore_sla_events_demo.csv" in shown  # the upload the value comes from
     assert "target still active" in shown  # and what was left out of it
+
+
+def test_a_database_another_process_holds_shows_what_is_happening_not_a_traceback(locked_db):
+    path, pid = locked_db
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+
+    assert not at.exception
+    assert at.title[0].value == "Floorline cannot open its data"
+    error = at.error[0].value.replace("\\", "")
+    assert "is in use by python" in error and f"(process {pid})" in error and "Stop that program" in error
+    assert at.button(key="floorline_retry_database")
