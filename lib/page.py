@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import auth, store
+from lib import auth, store, uploads
 from lib import settings as settings_module
 from lib.errors import DatabaseLocked
 from lib.provenance import SOURCE_NAMES, source_freshness
@@ -57,6 +57,12 @@ def shared_connection(db_path: str):
 
         load_demo(con, end=dt.date.today())
     return con
+
+
+@st.cache_resource(show_spinner=False)
+def sweep_staging_at_start() -> None:
+    """Once per server start: staged uploads older than a day were abandoned (a killed server, say)."""
+    uploads.remove_stale_staged_files(uploads.staging_dir())
 
 
 @st.cache_data(show_spinner=False)
@@ -112,6 +118,7 @@ def setup_page(title: str, icon: str) -> PageContext:
     principal = sign_in_gate(access_policy())
     auth.set_principal(principal)
     db_path = str(settings_module.database_path())
+    sweep_staging_at_start()
     try:
         con = shared_connection(db_path).cursor()
     except DatabaseLocked as locked:  # not cached: the next run tries again

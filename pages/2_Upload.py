@@ -16,6 +16,7 @@ ctx = setup_page("Upload", ":material/upload_file:")
 state = st.session_state
 state.setdefault("upload_generation", 0)
 state.setdefault("upload_files", {})  # uploader file id -> {"staged", "header", "detected", "refusal"}
+state.setdefault("upload_staging", uploads.SessionStaging())  # deletes what is left staged when the session ends
 state.setdefault("upload_previews", {})  # (file id, choice, data version) -> FileOutcome
 state.setdefault("upload_remap", set())  # file ids whose columns the user is mapping by hand
 # The data version the previews on screen were computed at: a commit only goes ahead if no
@@ -39,7 +40,7 @@ def stage_files(files) -> dict:
     for file_id, file in current.items():
         if file_id in entries:
             continue
-        staged = uploads.stage_upload(file, file.name)
+        staged = state["upload_staging"].add(uploads.stage_upload(file, file.name))
         entry = {"staged": staged, "header": None, "detected": None, "refusal": None}
         try:
             inspection = uploads.inspect_file(ctx.con, staged)
