@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
-from lib.figures import kpi_trend_figure
+from lib.figures import kpi_trend_figure, marks_outside_text, split_marks
 from lib.page import setup_page
 from lib.provenance_view import show_provenance
 from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
@@ -172,6 +172,11 @@ for kpi in KPIS:
         key=f"trend_{kpi}",
         alt=f"{kpi} weekly, {first} to {last}, against its {summary.floor:g} % floor",
     )
+    _, marks_outside = split_marks(
+        workgroup_annotations(ctx.con, DATABASE, ctx.data_version, kpi), [w.week for w in shown]
+    )
+    if marks_outside:
+        st.caption(marks_outside_text(marks_outside))
     explainable = [w.week for w in reversed(shown) if w.status != "gap"]
     if explainable and not ctx.presentation:
         pick, ask = st.columns([1, 2], vertical_alignment="bottom")

@@ -149,6 +149,24 @@ def test_workgroups_appear_as_dated_markers_on_the_chart(demo_db):
     assert marker["x0"] == "2026-11-17"
 
 
+def test_marks_outside_the_chosen_weeks_are_not_drawn_and_the_caption_counts_them(demo_db):
+    con = store.connect(demo_db)
+    formed = workgroups.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 20))
+    con.close()
+
+    at = open_trends({"weeks": ["02 Mar 2026", "07 Sep 2026"]})
+
+    frt = figures(at)["FRT"]
+    assert not any("Workgroup" in a["text"] for a in frt["layout"]["annotations"])
+    assert not any(s["type"] == "line" and s["xref"] == "x" for s in frt["layout"]["shapes"])
+    start, end = frt["layout"]["xaxis"]["range"]
+    assert (start, end) == ("2026-02-26T12:00:00", "2026-09-10T12:00:00")  # half a week either side, no more
+    assert "Workgroup marks outside the chosen weeks, not drawn: 1 (20 Nov 2026). Widen the weeks to see them." in [
+        c.value for c in at.caption
+    ]
+    assert formed.workgroup_id
+
+
 def test_presentation_mode_enlarges_chart_type_and_hides_the_chart_toolbar(demo_db):
     normal = open_trends()
     shown = open_trends({"present": "1"})
