@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import auth, store, uploads
+from lib import auth, links, store, uploads
 from lib import settings as settings_module
 from lib.errors import DatabaseLocked
 from lib.provenance import SOURCE_NAMES, source_freshness
@@ -202,3 +202,47 @@ def show_freshness(ctx: PageContext) -> None:
             st.warning(
                 f"{SOURCE_NAMES.get(source.source, source.source)} data is {age} days old.", icon=":material/schedule:"
             )
+
+
+def week_picker(widget, label: str, options: list[str], *, key: str, param: str, default, **kwargs):
+    """A week picker (``selectbox``, or ``select_slider`` for a range) kept in the address as ISO weeks.
+
+    ``options`` are ISO weeks; ``default`` is one of them, or a (first, last) pair for a range. A
+    link may name its weeks in either spelling (``2026-09-14`` or ``14 Sep 2026``); the address is
+    rewritten in ISO, and a week with no data is said so above the charts, not dropped silently.
+    Widgets bound with ``bind="query-params"`` would write their shown label instead.
+    """
+    state = st.session_state
+    ranged = isinstance(default, tuple)
+    written, notes_key = f"floorline_link_{param}", f"floorline_link_notes_{param}"
+    link = st.query_params.get_all(param)
+    if link and link != state.get(written):  # a link from outside, not the address this page last wrote
+        weeks, notes = links.resolve_link_weeks(link, [dt.date.fromisoformat(option) for option in options])
+        expected = 2 if ranged else 1
+        if len(weeks) == expected and not notes:
+            chosen = tuple(sorted(links.link_value(week) for week in weeks))
+            state[key] = chosen if ranged else chosen[0]
+            state[notes_key] = []
+        else:
+            shown = " to ".join(f"{dt.date.fromisoformat(iso):%d %b %Y}" for iso in (default if ranged else [default]))
+            notes = notes or [f"The link needs {expected} weeks for “{label}”; it names {len(link)}."]
+            state[notes_key] = [*notes, f"Showing {shown} instead."]
+            state[key] = default
+    current, previous_default = state.get(key), state.get(f"floorline_link_default_{param}")
+    if (
+        current is None
+        or any(iso not in options for iso in (current if ranged else [current]))
+        or current == previous_default  # the default moved (a newer week arrived): follow it
+    ):
+        state[key] = default
+    state[f"floorline_link_default_{param}"] = default
+    value = widget(label, options, key=key, on_change=state.pop, args=(notes_key, None), **kwargs)
+    if value == default:
+        st.query_params.pop(param, None)
+        state[written] = []
+    else:
+        state[written] = list(value) if ranged else [value]
+        st.query_params[param] = state[written]
+    for note in state.get(notes_key, []):
+        st.warning(escape_markdown(note), icon=":material/event_busy:")
+    return value

@@ -1,8 +1,8 @@
 """KPI trends: one chart per KPI with its floor, target, breaches and sustained-breach episodes.
 
-Every control is bound to the URL, by the words it shows (``?weeks=02+Mar+2026&weeks=07+Sep+2026
-&segments=L%26R&region=EMEA&source=Sisense+only``; defaults are left out), so a link pasted into
-the meeting chat opens the same view.
+Every control is kept in the URL (``?weeks=2026-03-02&weeks=2026-09-07&segments=L%26R&region=EMEA
+&source=Sisense+only``; weeks as ISO dates, ``02 Mar 2026`` read too; defaults are left out), so a
+link pasted into the meeting chat opens the same view.
 """
 
 import pandas as pd
@@ -11,7 +11,7 @@ import streamlit as st
 from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
 from lib.figures import kpi_trend_figure, marks_outside_text, split_marks
-from lib.page import setup_page
+from lib.page import setup_page, week_picker
 from lib.provenance_view import show_provenance
 from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 
@@ -102,13 +102,14 @@ if not all_weeks:
     st.stop()
 
 controls = st.columns([2.6, 2.8, 1.5, 2.4], vertical_alignment="bottom")
-first, last = controls[0].select_slider(
+first, last = week_picker(
+    controls[0].select_slider,
     "Weeks",
-    options=all_weeks,
-    value=(all_weeks[max(0, len(all_weeks) - DEFAULT_WEEKS)], all_weeks[-1]),
-    format_func=lambda iso: pd.Timestamp(iso).strftime("%d %b %Y"),
+    all_weeks,
     key="weeks",
-    bind="query-params",
+    param="weeks",
+    default=(all_weeks[max(0, len(all_weeks) - DEFAULT_WEEKS)], all_weeks[-1]),
+    format_func=lambda iso: pd.Timestamp(iso).strftime("%d %b %Y"),
     help=f"Each week is named by its Monday. Default: the last {DEFAULT_WEEKS} weeks of data.",
 )
 segments = controls[1].multiselect(

@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from lib import links
 from lib import workgroups as wg
 from lib.page import escape_markdown, setup_page
 from lib.settings import KPI_NAMES, KPIS
@@ -273,15 +274,18 @@ def week_label(value) -> str:
 
 
 def incoming_link() -> tuple[str | None, dt.date | None, dt.date | None]:
-    """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (bad values are ignored)."""
+    """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (``02 Nov 2026`` is read too)."""
     kpi = st.query_params.get("kpi")
     kpi = kpi.upper() if kpi and kpi.upper() in KPIS else None
     dates = []
     for name in ("start", "end"):
-        try:
-            dates.append(wg.parse_date(st.query_params.get(name)))
-        except ValueError:
-            dates.append(None)
+        value = st.query_params.get(name)
+        dates.append(links.parse_week_text(value) if value else None)
+        if value and dates[-1] is None:
+            st.warning(
+                escape_markdown(f"The link's {name} week “{value}” is not a date Floorline reads ({links.SPELLINGS})."),
+                icon=":material/event_busy:",
+            )
     return kpi, dates[0], dates[1]
 
 

@@ -104,6 +104,25 @@ def test_a_pasted_link_reproduces_the_view(demo_db):
     assert at.query_params["segments"] == ["L&R", "Other"]
 
 
+def test_weeks_in_the_link_are_read_in_either_spelling_and_written_back_as_iso(demo_db):
+    for spelling in (["2026-03-02", "2026-09-07"], ["02 Mar 2026", "2026-09-07"], ["07 Sep 2026", "2 March 2026"]):
+        at = open_trends({"weeks": spelling})
+
+        assert at.select_slider(key="weeks").value == ("2026-03-02", "2026-09-07")
+        assert at.query_params["weeks"] == ["2026-03-02", "2026-09-07"]
+        assert not any("link" in w.value for w in at.warning)
+
+
+def test_a_link_naming_weeks_without_data_says_so_and_shows_the_default_weeks(demo_db):
+    at = open_trends({"weeks": ["2026-03-02", "2031-01-06"]})
+
+    assert at.select_slider(key="weeks").value == ("2026-06-01", "2026-11-23")
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert "The link names the week of 06 Jan 2031, which has no data here." in warnings
+    assert "Showing 01 Jun 2026 to 23 Nov 2026 instead." in warnings
+    assert "weeks" not in at.query_params
+
+
 def test_a_region_in_the_link_charts_that_regions_figures(demo_db):
     at = open_trends({"region": "EMEA"})
 
