@@ -11,7 +11,7 @@ import streamlit as st
 from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
 from lib.figures import kpi_trend_figure, marks_outside_text, split_marks
-from lib.page import setup_page, week_picker
+from lib.page import escape_markdown, setup_page, week_picker
 from lib.provenance_view import show_provenance
 from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 
@@ -152,7 +152,7 @@ for kpi in KPIS:
     shown = in_range(summary.series, first, last)
     st.subheader(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)
     if not any(w.value is not None for w in shown):
-        where = f", region {region}" if region else ""
+        where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(
             f"No {kpi} figures for these weeks (source: {review.SOURCE_LABELS[layer]}{where}).",
             icon=":material/search_off:",
