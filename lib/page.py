@@ -243,6 +243,6 @@ def week_picker(widget, label: str, options: list[str], *, key: str, param: str,
     else:
         state[written] = list(value) if ranged else [value]
         st.query_params[param] = state[written]
-    for note in state.get(notes_key, []):
-        st.warning(escape_markdown(note), icon=":material/event_busy:")
+    if state.get(notes_key):
+        st.warning(escape_markdown(" ".join(state[notes_key])), icon=":material/link_off:")
     return value

@@ -188,8 +188,7 @@ def test_a_week_from_a_link_that_has_no_data_falls_back_to_the_latest_complete_w
     at = open_page({"kpi": "SSAT", "week": "1999-01-04"})
     assert at.selectbox(key="week").value == "2026-11-16"
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert "The link names the week of 04 Jan 1999, which has no data here." in warnings
-    assert "Showing 16 Nov 2026 instead." in warnings
+    assert "The link names the week of 04 Jan 1999, which has no data here. Showing 16 Nov 2026 instead." in warnings
 
 
 def test_a_week_in_the_link_is_read_as_the_pages_show_it_too_and_written_back_as_iso(demo_db):

@@ -118,8 +118,10 @@ def test_a_link_naming_weeks_without_data_says_so_and_shows_the_default_weeks(de
 
     assert at.select_slider(key="weeks").value == ("2026-06-01", "2026-11-23")
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert "The link names the week of 06 Jan 2031, which has no data here." in warnings
-    assert "Showing 01 Jun 2026 to 23 Nov 2026 instead." in warnings
+    assert (
+        "The link names the week of 06 Jan 2031, which has no data here. Showing 01 Jun 2026 to 23 Nov 2026 instead."
+        in warnings
+    )
     assert "weeks" not in at.query_params
 
 
