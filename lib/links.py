@@ -25,6 +25,10 @@ def parse_week_text(text: str) -> dt.date | None:
     return None
 
 
+def unreadable_note(value: str, which: str = "") -> str:
+    return f"The link's {which}week “{value}” is not a date Floorline reads (write it as {SPELLINGS})."
+
+
 def week_holding(day: dt.date, weeks: list[dt.date]) -> dt.date | None:
     """The week (named by its first day) among ``weeks`` that ``day`` falls in."""
     return next((week for week in weeks if week <= day < week + dt.timedelta(days=7)), None)
@@ -36,7 +40,7 @@ def resolve_link_weeks(values: list[str], weeks: list[dt.date]) -> tuple[list[dt
     for value in values:
         day = parse_week_text(value)
         if day is None:
-            notes.append(f"The link's week “{value}” is not a date Floorline reads (write it as {SPELLINGS}).")
+            notes.append(unreadable_note(value))
             continue
         week = week_holding(day, weeks)
         if week is None:

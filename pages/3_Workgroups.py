@@ -282,10 +282,7 @@ def incoming_link() -> tuple[str | None, dt.date | None, dt.date | None]:
         value = st.query_params.get(name)
         dates.append(links.parse_week_text(value) if value else None)
         if value and dates[-1] is None:
-            st.warning(
-                escape_markdown(f"The link's {name} week “{value}” is not a date Floorline reads ({links.SPELLINGS})."),
-                icon=":material/event_busy:",
-            )
+            st.warning(escape_markdown(links.unreadable_note(value, f"{name} ")), icon=":material/link_off:")
     return kpi, dates[0], dates[1]
 
 

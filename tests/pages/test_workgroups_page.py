@@ -132,7 +132,10 @@ def test_a_link_names_its_breach_weeks_in_either_spelling(db):
 
     at = ok(page({"kpi": "FRT", "start": "the ninth", "end": "16 Nov 2026"}))
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert "The link's start week “the ninth” is not a date Floorline reads (2026-09-14 or 14 Sep 2026)." in warnings
+    assert (
+        "The link's start week “the ninth” is not a date Floorline reads (write it as 2026-09-14 or 14 Sep 2026)."
+        in warnings
+    )
     assert [d.value for d in at.date_input] == [dt.date(2026, 11, 2), dt.date(2026, 11, 16)]  # the breach's own
 
 
