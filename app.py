@@ -1,8 +1,8 @@
 """Weekly review, the landing page: is any KPI at or below its floor, and for how long?
 
 One card per KPI in agenda order (sustained breaches first). The chosen week lives in the
-URL as it reads in the picker (``?week=09+Nov+2026``; the latest week leaves the URL clean), so a
-link pasted into the meeting chat opens the same review.
+URL as an ISO week (``?week=2026-11-09``; ``?week=09+Nov+2026`` is read too; the latest week leaves
+the URL clean), so a link pasted into the meeting chat opens the same review.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ import streamlit as st
 from lib import kpis, review, store, workgroups
 from lib.explain_view import week_so_far_section
 from lib.figures import kpi_trend_figure
-from lib.page import escape_markdown, setup_page
+from lib.page import escape_markdown, setup_page, week_picker
 from lib.provenance_view import show_provenance
 from lib.settings import KPIS, database_path
 
@@ -150,12 +150,14 @@ if not weeks:
 
 week_options = [week.isoformat() for week in weeks]
 controls = st.columns([2, 1, 3], vertical_alignment="bottom")
-chosen = controls[0].selectbox(
+chosen = week_picker(
+    controls[0].selectbox,
     "Week",
     week_options,
-    format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}" + (" (latest)" if iso == week_options[0] else ""),
     key="week",
-    bind="query-params",
+    param="week",
+    default=week_options[0],
+    format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}" + (" (latest)" if iso == week_options[0] else ""),
     help="Weeks start on Monday and are named by that Monday. The link in the address bar keeps this choice.",
 )
 the_review = review.weekly_review(

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from lib import explain, store
-from lib.errors import RefusedFile
+from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries, status_report
 from lib.settings import KPIS
 from lib.shapes import SOURCES
@@ -55,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         con = store.connect(args.db)
+    except DatabaseLocked as error:
+        print(error, file=sys.stderr)
+        print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
+        return 1
     except duckdb.IOException as error:
         print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
-        print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
         return 1
     with con:
         return COMMANDS[args.command](con, args)
@@ -157,24 +160,23 @@ def run_uploads(con, args) -> int:
     return 0
 
 
-def run_rollback(con, args) -> int:
+def change_status(change, con, args, done: str) -> int:
+    """Roll back or restore; an unknown upload, or one already so, is refused (exit 2) and nothing is written."""
     try:
-        store.rollback(con, args.upload_id, actor=args.by or getpass.getuser())
-    except LookupError as error:
+        change(con, args.upload_id, actor=args.by or getpass.getuser())
+    except (LookupError, NothingToChange) as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    print(f"upload {args.upload_id} rolled back (undo: python -m lib restore {args.upload_id})")
+    print(f"upload {args.upload_id} {done}")
     return 0
+
+
+def run_rollback(con, args) -> int:
+    return change_status(store.rollback, con, args, f"rolled back (undo: python -m lib restore {args.upload_id})")
 
 
 def run_restore(con, args) -> int:
-    try:
-        store.restore(con, args.upload_id, actor=args.by or getpass.getuser())
-    except LookupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
-    print(f"upload {args.upload_id} restored")
-    return 0
+    return change_status(store.restore, con, args, "restored")
 
 
 def run_demo(con, args) -> int:

@@ -40,3 +40,20 @@ class RefusedFile(Exception):
 
 class PermissionDenied(Exception):
     """The signed-in person's role does not allow this change."""
+
+
+class NothingToChange(Exception):
+    """A change asked for is already the case (restoring an active upload): nothing was written."""
+
+
+class DatabaseLocked(Exception):
+    """Another process holds the database file, so this one cannot open it: says which and what to do."""
+
+    def __init__(self, path: str, program: str | None, pid: int | None):
+        self.path, self.program, self.pid = path, program, pid
+        holder = f"{program} (process {pid})" if program and pid else "another program"
+        super().__init__(
+            f"The database file {path} is in use by {holder}, so Floorline cannot open it right now. "
+            "Only one program at a time can use it: usually a second Floorline server, or a “python -m lib” "
+            "command that is still running. Stop that program (or wait for the command to finish), then try again."
+        )

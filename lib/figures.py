@@ -49,6 +49,25 @@ def widened(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.combine(start, dt.time()) - HALF_WEEK, dt.datetime.combine(end, dt.time()) + HALF_WEEK
 
 
+def split_marks(marks: list[dict], weeks: list[dt.date]) -> tuple[list[dict], list[dict]]:
+    """Marks dated within the charted weeks (the first week's first day to the last week's last),
+    and the marks outside them: those are not drawn, so they never stretch the time axis."""
+    if not weeks:
+        return [], list(marks)
+    first, last = min(weeks), max(weeks) + dt.timedelta(days=6)
+    inside = [mark for mark in marks if first <= mark["date"] <= last]
+    return inside, [mark for mark in marks if not first <= mark["date"] <= last]
+
+
+def marks_outside_text(outside: list[dict]) -> str | None:
+    """A caption for the workgroup marks a chosen range leaves out, or None when every mark is drawn."""
+    if not outside:
+        return None
+    dates = sorted(mark["date"] for mark in outside)
+    span = f"{dates[0]:%d %b %Y}" if dates[0] == dates[-1] else f"{dates[0]:%d %b %Y} to {dates[-1]:%d %b %Y}"
+    return f"Workgroup marks outside the chosen weeks, not drawn: {len(outside)} ({span}). Widen the weeks to see them."
+
+
 STATUS_WORDS = {
     "ok": "above the floor",
     "breach": "at or below the floor",
@@ -188,7 +207,8 @@ def kpi_trend_figure(
                 "font": {"size": base_font - 2, "color": BREACH_COLOUR},
             }
         )
-    for note in annotations or []:
+    drawn, _ = split_marks(annotations or [], weeks)
+    for note in drawn:
         shapes.append(
             {
                 "type": "line",
@@ -231,10 +251,25 @@ def kpi_trend_figure(
         showlegend=not compact,
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
         yaxis={"range": value_axis_range(values, floor, target), "ticksuffix": " %", "title": None, "fixedrange": True},
-        xaxis={"title": None, "tickformat": "%d %b\n%Y" if not compact else "%d %b", "hoverformat": "week of %d %b %Y"},
+        xaxis={
+            "title": None,
+            "tickformat": "%d %b\n%Y" if not compact else "%d %b",
+            "hoverformat": "week of %d %b %Y",
+            "range": time_axis_range(weeks, drawn),
+        },
         meta={"kpi": kpi, "floor": floor, "target": target},
     )
     return figure
+
+
+def time_axis_range(weeks: list[dt.date], marks: list[dict]) -> list[dt.datetime] | None:
+    """Half a week either side of the charted weeks; a mark late in the last week widens it to that day."""
+    if not weeks:
+        return None
+    start, end = widened(min(weeks), max(weeks))
+    # Noon of a mark's day, so its line is not drawn on the very edge.
+    latest_mark = max((dt.datetime.combine(mark["date"], dt.time(12)) for mark in marks), default=end)
+    return [start, max(end, latest_mark)]
 
 
 def marker_trace(series: list[WeekValue], status: str, name: str, symbol: str, colour: str, size: float) -> go.Scatter:

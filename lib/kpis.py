@@ -78,15 +78,13 @@ class WeekValue:
 
 @dataclass
 class Episode:
+    """A run of consecutive breach weeks; episodes_of keeps only runs of at least ``sustained_weeks``."""
+
     start: dt.date
     end: dt.date
     weeks: int
     worst_value: float
     worst_week: dt.date
-
-    @property
-    def sustained(self) -> bool:
-        return self.weeks >= 2
 
 
 @dataclass
@@ -193,7 +191,7 @@ def pool(week_value: WeekValue, floor: float, segments) -> None:
         week_value.note = "partial week: the newest export ends before the week does"
 
 
-def episodes_of(series: list[WeekValue], sustained_weeks: int = 1) -> list[Episode]:
+def episodes_of(series: list[WeekValue], sustained_weeks: int) -> list[Episode]:
     """Runs of consecutive complete weeks at or below the floor, at least ``sustained_weeks`` long."""
     runs: list[list[WeekValue]] = []
     current: list[WeekValue] = []

@@ -14,8 +14,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import auth, navigation, store
+from lib import auth, links, navigation, store, uploads
 from lib import settings as settings_module
+from lib.errors import DatabaseLocked
 from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import PROJECT_ROOT, Settings
 
@@ -57,6 +58,12 @@ def shared_connection(db_path: str):
 
         load_demo(con, end=dt.date.today())
     return con
+
+
+@st.cache_resource(show_spinner=False)
+def sweep_staging_at_start() -> None:
+    """Once per server start: staged uploads older than a day were abandoned (a killed server, say)."""
+    uploads.remove_stale_staged_files(uploads.staging_dir())
 
 
 @st.cache_data(show_spinner=False)
@@ -117,7 +124,14 @@ def setup_page(title: str, icon: str) -> PageContext:
     principal = sign_in_gate(access_policy())
     auth.set_principal(principal)
     db_path = str(settings_module.database_path())
-    con = shared_connection(db_path).cursor()
+    sweep_staging_at_start()
+    try:
+        con = shared_connection(db_path).cursor()
+    except DatabaseLocked as locked:  # not cached: the next run tries again
+        st.title("Floorline cannot open its data", anchor=False)
+        st.error(escape_markdown(locked), icon=":material/lock:")
+        st.button("Try again", icon=":material/refresh:", key="floorline_retry_database", type="primary")
+        st.stop()
     data_version = store.data_version(con)  # the one query every run makes: it keys all the caches
     settings, is_demo = stored_state(con, db_path, data_version)
     ctx = PageContext(
@@ -205,3 +219,47 @@ def show_freshness(ctx: PageContext) -> None:
             st.warning(
                 f"{SOURCE_NAMES.get(source.source, source.source)} data is {age} days old.", icon=":material/schedule:"
             )
+
+
+def week_picker(widget, label: str, options: list[str], *, key: str, param: str, default, **kwargs):
+    """A week picker (``selectbox``, or ``select_slider`` for a range) kept in the address as ISO weeks.
+
+    ``options`` are ISO weeks; ``default`` is one of them, or a (first, last) pair for a range. A
+    link may name its weeks in either spelling (``2026-09-14`` or ``14 Sep 2026``); the address is
+    rewritten in ISO, and a week with no data is said so above the charts, not dropped silently.
+    Widgets bound with ``bind="query-params"`` would write their shown label instead.
+    """
+    state = st.session_state
+    ranged = isinstance(default, tuple)
+    written, notes_key = f"floorline_link_{param}", f"floorline_link_notes_{param}"
+    link = st.query_params.get_all(param)
+    if link and link != state.get(written):  # a link from outside, not the address this page last wrote
+        weeks, notes = links.resolve_link_weeks(link, [dt.date.fromisoformat(option) for option in options])
+        expected = 2 if ranged else 1
+        if len(weeks) == expected and not notes:
+            chosen = tuple(sorted(links.link_value(week) for week in weeks))
+            state[key] = chosen if ranged else chosen[0]
+            state[notes_key] = []
+        else:
+            shown = " to ".join(f"{dt.date.fromisoformat(iso):%d %b %Y}" for iso in (default if ranged else [default]))
+            notes = notes or [f"The link needs {expected} weeks for “{label}”; it names {len(link)}."]
+            state[notes_key] = [*notes, f"Showing {shown} instead."]
+            state[key] = default
+    current, previous_default = state.get(key), state.get(f"floorline_link_default_{param}")
+    if (
+        current is None
+        or any(iso not in options for iso in (current if ranged else [current]))
+        or current == previous_default  # the default moved (a newer week arrived): follow it
+    ):
+        state[key] = default
+    state[f"floorline_link_default_{param}"] = default
+    value = widget(label, options, key=key, on_change=state.pop, args=(notes_key, None), **kwargs)
+    if value == default:
+        st.query_params.pop(param, None)
+        state[written] = []
+    else:
+        state[written] = list(value) if ranged else [value]
+        st.query_params[param] = state[written]
+    if state.get(notes_key):
+        st.warning(escape_markdown(" ".join(state[notes_key])), icon=":material/link_off:")
+    return value

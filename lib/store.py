@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import re
 import shutil
 import threading
 import uuid
@@ -24,7 +25,7 @@ import duckdb
 
 from lib import auth
 from lib import settings as settings_module
-from lib.errors import RefusedFile
+from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries
 from lib.readers import ENCODING_LABEL, load_raw
 from lib.rules import NormalisedUpload, normalise
@@ -90,13 +91,25 @@ FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs", "lib.epics")
 WRITE_LOCK = threading.RLock()
 
 
+# DuckDB's words when another process holds the file: "Could not set lock on file ...: Conflicting
+# lock is held in /usr/bin/python3 (PID 1234)".
+LOCK_HELD = re.compile(r"Could not set lock on file.*?held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and make sure its schema is current."""
     db_path = Path(path) if path else settings_module.database_path()
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as error:
+        locked = LOCK_HELD.search(str(error))
+        if not locked:
+            raise
+        raise DatabaseLocked(str(db_path), Path(locked["program"]).name, int(locked["pid"])) from error
     if read_only:
-        return duckdb.connect(str(db_path), read_only=True)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
+        return con
     # Every stored time is UTC, whatever the server's zone: the pages label them so.
     con.execute("SET TimeZone = 'UTC'")
     with WRITE_LOCK:
@@ -536,12 +549,22 @@ def set_status(con, upload_id: int, status: str, actor: str | None, action: str)
             if not found:
                 cursor.execute("ROLLBACK")
                 raise LookupError(f"there is no upload {upload_id}")
+            if found[1] == status:
+                # A second restore would bump its precedence over newer uploads and log a restore
+                # that changed nothing the meeting could see: refuse, and say why.
+                cursor.execute("ROLLBACK")
+                raise NothingToChange(already_text(upload_id, found[0], status))
             apply_status(cursor, upload_id, status)
             record_change(cursor, actor, action, found[0], {"upload_id": upload_id, "was": found[1]})
             bump_data_version(cursor)
             cursor.execute("COMMIT")
         finally:
             cursor.close()
+
+
+def already_text(upload_id: int, file_name: str, status: str) -> str:
+    already = "already active" if status == "active" else "already rolled back"
+    return f"Upload {upload_id} ({file_name}) is {already}: nothing changed."
 
 
 def apply_status(cursor, upload_id: int, status: str) -> None:

@@ -15,6 +15,7 @@ import json
 import tempfile
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -88,6 +89,28 @@ def stage_upload(source: BinaryIO, file_name: str, folder: Path | None = None) -
 
 def discard(staged: StagedFile) -> None:
     staged.path.unlink(missing_ok=True)
+
+
+def remove_paths(paths: set[Path]) -> None:
+    for path in list(paths):
+        path.unlink(missing_ok=True)
+    paths.clear()
+
+
+class SessionStaging:
+    """The files one browser session staged. When the session ends (Streamlit drops its session
+    state, or the server stops) whatever is still staged is deleted; a file stored or discarded
+    before then is already gone. Files of a server that was killed go with the sweep at the next
+    start (``remove_stale_staged_files``)."""
+
+    def __init__(self):
+        self.paths: set[Path] = set()
+        # The callback holds the set, not self, so the session's state can be collected.
+        self._finalizer = weakref.finalize(self, remove_paths, self.paths)
+
+    def add(self, staged: StagedFile) -> StagedFile:
+        self.paths.add(staged.path)
+        return staged
 
 
 def remove_stale_staged_files(folder: Path, max_age_seconds: int = STALE_STAGED_SECONDS) -> None:
@@ -285,8 +308,16 @@ class Inspection:
 
 
 def inspect_file(con, staged: StagedFile) -> Inspection:
-    """Raises RefusedFile for a file that cannot be read at all (empty, an image, a broken workbook...)."""
-    header = read_header_only(staged.path, staged.file_name)
+    """Raises RefusedFile for a file that cannot be read at all (empty, an image, a broken workbook...).
+
+    Such a file is of no further use (no other export type or column mapping can read it), so
+    its staged copy is deleted at once: a refused 50 MB upload does not sit in the staging folder.
+    """
+    try:
+        header = read_header_only(staged.path, staged.file_name)
+    except RefusedFile:
+        discard(staged)
+        raise
     match = detect_shape(header)
     return Inspection(header, match.shape.name if match else None, find_profile(con, header))
 

@@ -309,16 +309,22 @@ class Recovery:
 def recovery_of(series: list[WeekValue], trigger_end: dt.date | None, weeks_needed: int) -> Recovery:
     """Recovered once ``weeks_needed`` consecutive complete weeks after the trigger are above the floor.
 
-    Gaps, partial weeks and weeks that cannot be pooled break the run, as they break a breach
-    streak: a week nobody can vouch for never counts as a pass.
+    Gaps, partial weeks and weeks that cannot be pooled restart the run, as they break a breach
+    streak: a week nobody can vouch for never counts as a pass. A partial week restarts it once a
+    complete week follows; the newest week, still partial because its export ends before the
+    week does, neither counts nor restarts (the run stands as of the latest complete week).
     """
     run = 0
     observed = 0
+    after_partial = False
     for week_value in series:
         if trigger_end is not None and week_value.week <= trigger_end:
             continue
         if week_value.status == "partial":
-            break
+            after_partial = True
+            continue
+        if after_partial:
+            run, after_partial = 0, False
         observed += 1
         run = run + 1 if week_value.status == "ok" else 0
         if run >= weeks_needed:

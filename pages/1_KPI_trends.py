@@ -1,8 +1,8 @@
 """KPI trends: one chart per KPI with its floor, target, breaches and sustained-breach episodes.
 
-Every control is bound to the URL, by the words it shows (``?weeks=02+Mar+2026&weeks=07+Sep+2026
-&segments=L%26R&region=EMEA&source=Sisense+only``; defaults are left out), so a link pasted into
-the meeting chat opens the same view.
+Every control is kept in the URL (``?weeks=2026-03-02&weeks=2026-09-07&segments=L%26R&region=EMEA
+&source=Sisense+only``; weeks as ISO dates, ``02 Mar 2026`` read too; defaults are left out), so a
+link pasted into the meeting chat opens the same view.
 """
 
 import pandas as pd
@@ -11,8 +11,8 @@ import streamlit as st
 from lib import kpis, review, store, workgroups
 from lib.downloads import safe_csv
 from lib.explain_view import show_change
-from lib.figures import kpi_trend_figure
-from lib.page import setup_page
+from lib.figures import kpi_trend_figure, marks_outside_text, split_marks
+from lib.page import escape_markdown, setup_page, week_picker
 from lib.provenance_view import show_provenance
 from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 
@@ -106,13 +106,14 @@ if not all_weeks:
     st.stop()
 
 controls = st.columns([2.6, 2.8, 1.5, 2.4], vertical_alignment="bottom")
-first, last = controls[0].select_slider(
+first, last = week_picker(
+    controls[0].select_slider,
     "Weeks",
-    options=all_weeks,
-    value=(all_weeks[max(0, len(all_weeks) - DEFAULT_WEEKS)], all_weeks[-1]),
-    format_func=lambda iso: pd.Timestamp(iso).strftime("%d %b %Y"),
+    all_weeks,
     key="weeks",
-    bind="query-params",
+    param="weeks",
+    default=(all_weeks[max(0, len(all_weeks) - DEFAULT_WEEKS)], all_weeks[-1]),
+    format_func=lambda iso: pd.Timestamp(iso).strftime("%d %b %Y"),
     help=f"Each week is named by its Monday. Default: the last {DEFAULT_WEEKS} weeks of data.",
 )
 segments = controls[1].multiselect(
@@ -155,7 +156,7 @@ for kpi in KPIS:
     shown = in_range(summary.series, first, last)
     st.subheader(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)
     if not any(w.value is not None for w in shown):
-        where = f", region {region}" if region else ""
+        where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(
             f"No {kpi} figures for these weeks (source: {review.SOURCE_LABELS[layer]}{where}).",
             icon=":material/search_off:",
@@ -176,6 +177,11 @@ for kpi in KPIS:
         key=f"trend_{kpi}",
         alt=f"{kpi} weekly, {first} to {last}, against its {summary.floor:g} % floor",
     )
+    _, marks_outside = split_marks(
+        workgroup_annotations(ctx.con, DATABASE, ctx.data_version, kpi), [w.week for w in shown]
+    )
+    if marks_outside:
+        st.caption(marks_outside_text(marks_outside))
     explainable = [w.week for w in reversed(shown) if w.status != "gap"]
     if explainable and not ctx.presentation:
         pick, ask, why = st.columns([1, 1.1, 0.9], vertical_alignment="bottom")

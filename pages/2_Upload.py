@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import store, uploads
 from lib.downloads import neutralise
-from lib.errors import RefusedFile
+from lib.errors import NothingToChange, RefusedFile
 from lib.page import escape_markdown, setup_page
 from lib.shapes import SHAPES_BY_NAME, SOURCES
 
@@ -16,6 +16,7 @@ ctx = setup_page("Upload", ":material/upload_file:")
 state = st.session_state
 state.setdefault("upload_generation", 0)
 state.setdefault("upload_files", {})  # uploader file id -> {"staged", "header", "detected", "refusal"}
+state.setdefault("upload_staging", uploads.SessionStaging())  # deletes what is left staged when the session ends
 state.setdefault("upload_previews", {})  # (file id, choice, data version) -> FileOutcome
 state.setdefault("upload_remap", set())  # file ids whose columns the user is mapping by hand
 # The data version the previews on screen were computed at: a commit only goes ahead if no
@@ -39,7 +40,7 @@ def stage_files(files) -> dict:
     for file_id, file in current.items():
         if file_id in entries:
             continue
-        staged = uploads.stage_upload(file, file.name)
+        staged = state["upload_staging"].add(uploads.stage_upload(file, file.name))
         entry = {"staged": staged, "header": None, "detected": None, "refusal": None}
         try:
             inspection = uploads.inspect_file(ctx.con, staged)
@@ -353,6 +354,13 @@ def show_history() -> None:
         },
     )
     by_id = {row["id"]: row for row in history}
+    pending = state.get("upload_pending")
+    if pending and pending[0] in by_id and by_id[pending[0]]["action"] != pending[1]:
+        # Asked to restore (or roll back), and someone else did it first: there is nothing left to do.
+        state.pop("upload_pending")
+        now = "rolled_back" if pending[1] == "rollback" else "active"
+        text = store.already_text(pending[0], by_id[pending[0]]["file"], now)
+        st.info(escape_markdown(text), icon=":material/info:")
     chosen = by_id[
         st.selectbox(
             "Choose an upload to download or undo" if ctx.can_edit else "Choose an upload to download",
@@ -410,9 +418,13 @@ def show_undo(chosen: dict, button_area) -> None:
         show_changes(uploads.status_change_preview(ctx.con, upload_id, action), "What this changes")
         confirm_column, cancel_column = st.columns([1, 5])
         if confirm_column.button(f"Yes, {verb.lower()}", type="primary", key=f"confirm-{action}"):
-            uploads.apply_action(ctx.con, upload_id, action, ctx.user)
-            done = "rolled back" if action == "rollback" else "restored"
-            finish([("success", f"Upload {upload_id} ({chosen['file']}) {done}.")])
+            try:
+                uploads.apply_action(ctx.con, upload_id, action, ctx.user)
+            except NothingToChange as unchanged:  # someone else did it first, in another tab or session
+                finish([("info", str(unchanged))])
+            else:
+                done = "rolled back" if action == "rollback" else "restored"
+                finish([("success", f"Upload {upload_id} ({chosen['file']}) {done}.")])
         if cancel_column.button("Cancel", key=f"cancel-{action}"):
             state.pop("upload_pending", None)
             st.rerun()

@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import hypothesis_checks
+from lib import hypothesis_checks, links
 from lib import workgroups as wg
 from lib.explain_view import hypothesis_check
 from lib.page import escape_markdown, setup_page
@@ -275,15 +275,15 @@ def week_label(value) -> str:
 
 
 def incoming_link() -> tuple[str | None, dt.date | None, dt.date | None]:
-    """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (bad values are ignored)."""
+    """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (``02 Nov 2026`` is read too)."""
     kpi = st.query_params.get("kpi")
     kpi = kpi.upper() if kpi and kpi.upper() in KPIS else None
     dates = []
     for name in ("start", "end"):
-        try:
-            dates.append(wg.parse_date(st.query_params.get(name)))
-        except ValueError:
-            dates.append(None)
+        value = st.query_params.get(name)
+        dates.append(links.parse_week_text(value) if value else None)
+        if value and dates[-1] is None:
+            st.warning(escape_markdown(links.unreadable_note(value, f"{name} ")), icon=":material/link_off:")
     return kpi, dates[0], dates[1]
 
 

@@ -3,7 +3,8 @@
 The other pages show the primary figure (Explore). This one shows where Sisense, the
 secondary source, disagrees with it by more than the tolerance, so a manager can answer
 "Sisense says otherwise" in the meeting — and, for any KPI and week, which uploads, rows and
-rules make each side's number. The picks live in the URL (``?kpi=NRT&week=2026-07-13&scope=GitLab+SM``).
+rules make each side's number. The picks live in the URL (``?kpi=NRT&week=2026-07-13&scope=GitLab+SM``;
+``week=13 Jul 2026`` is read too).
 """
 
 import datetime as dt
@@ -13,7 +14,7 @@ import streamlit as st
 
 from lib import provenance, reconcile, review
 from lib.downloads import safe_csv
-from lib.page import escape_markdown, setup_page
+from lib.page import escape_markdown, setup_page, week_picker
 from lib.provenance_view import drill_down_section, provenance_details
 from lib.settings import KPI_NAMES, KPIS, database_path
 
@@ -265,15 +266,14 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
     if not weeks:
         st.info(f"No {kpi} figures from any source.", icon=":material/search_off:")
         return
-    if state.get("week") not in weeks:
-        state.pop("week", None)  # a week from another KPI's range, or a stale link: fall back to the default
-    # No format_func: a bound widget puts its option's label in the URL, and ?week=2026-11-16 should stay a date.
-    week = picks[1].selectbox(
+    week = week_picker(
+        picks[1].selectbox,
         "Week (its Monday)",
         weeks,
-        index=default_week(rec, kpi, weeks),
         key="week",
-        bind="query-params",
+        param="week",
+        default=weeks[default_week(rec, kpi, weeks)],
+        format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}",
         help="Weeks start on Monday and are named by that Monday.",
     )
     scope = picks[2].selectbox(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,4 +49,27 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     st.cache_resource.clear()
     yield path
     st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def locked_db(db_path):
+    """The database file, held open by a second process (as a second server or a CLI command would)."""
+    store.connect(db_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "ready"
+    st.cache_resource.clear()
+    yield db_path, holder.pid
+    holder.stdin.close()
+    holder.wait(timeout=30)
     st.cache_resource.clear()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from export_builders import sla_rows, span_rows, write_sla
 
+from lib import store
+
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = dt.date(2026, 9, 7)
 
@@ -57,8 +59,17 @@ def test_ingest_status_uploads_rollback(tmp_path):
     assert [(u["id"], u["file"], u["status"]) for u in uploads] == [(1, "explore.csv", "active")]
     assert len(uploads[0]["sha256"]) == 64
 
+    restore_active = run(db, "restore", "1")
+    assert restore_active.returncode == 2
+    assert "Upload 1 (explore.csv) is already active: nothing changed." in restore_active.stderr
+    connection = store.connect(db)
+    assert [row[2] for row in store.change_history(connection)] == ["upload"]  # no restore was logged
+    connection.close()
+
     assert run(db, "rollback", "1").returncode == 0
     assert json.loads(run(db, "uploads", "--json").stdout)[0]["status"] == "rolled_back"
+    second = run(db, "rollback", "1")
+    assert second.returncode == 2 and "is already rolled back: nothing changed." in second.stderr
     assert json.loads(run(db, "status", "--json").stdout)["latest_week"] is None
     assert run(db, "rollback", "99").returncode == 2
 
@@ -94,3 +105,11 @@ def test_first_real_upload_replaces_the_demo(tmp_path):
     assert "demo data was removed" in result.stdout
     status = json.loads(run(db, "status", "--json").stdout)
     assert status["kpis"]["FRT"]["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 96.0}
+
+
+def test_a_database_another_process_holds_is_explained_without_a_traceback(locked_db):
+    path, pid = locked_db
+    result = run(path, "status")
+    assert result.returncode == 1
+    assert "is in use by python" in result.stderr and f"(process {pid})" in result.stderr
+    assert "Traceback" not in result.stderr

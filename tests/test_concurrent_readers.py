@@ -14,9 +14,11 @@ import datetime as dt
 import json
 import threading
 
+import pytest
 from export_builders import SATISFACTION_HEADER, SLA_HEADER, csv_text, sla_rows, span_rows, weeks_from
 
 from lib import store
+from lib.errors import DatabaseLocked
 from lib.kpis import status_report
 
 FIRST_MONDAY = dt.date(2026, 6, 1)
@@ -99,3 +101,13 @@ def test_status_polled_during_uploads_rollbacks_and_restores_is_old_or_new_never
     # Both states, and the switches between them, were seen while the writes went on.
     switches = sum(1 for a, b in zip(seen, seen[1:], strict=False) if a != b)
     assert switches >= 1
+
+
+def test_a_database_held_by_another_process_is_refused_with_what_to_do(locked_db):
+    path, pid = locked_db
+    with pytest.raises(DatabaseLocked) as refused:
+        store.connect(path)
+    message = str(refused.value)
+    assert f"The database file {path} is in use by python" in message and f"(process {pid})" in message
+    assert "Stop that program" in message
+    assert "IO Error" not in message and "duckdb.org" not in message

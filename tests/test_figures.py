@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from lib.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure
+from lib.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure, marks_outside_text, split_marks
 from lib.kpis import WeekValue, episodes_of
 
 FIRST = dt.date(2026, 9, 7)
@@ -139,6 +139,28 @@ def test_annotations_are_vertical_markers_with_escaped_labels(series):
     marker = next(s for s in spec["layout"]["shapes"] if s["type"] == "line" and s["xref"] == "x")
     assert marker["x0"] == marker["x1"] == str(week(3))
     assert "Workgroup &lt;FRT&gt; opened" in [a["text"] for a in spec["layout"]["annotations"]]
+
+
+def test_marks_outside_the_charted_weeks_are_left_out_and_never_stretch_the_axis(series):
+    weeks = [w.week for w in series]
+    before = {"date": weeks[0] - dt.timedelta(days=1), "label": "Workgroup #1 formed", "kind": "formed"}
+    last_sunday = {"date": weeks[-1] + dt.timedelta(days=6), "label": "Workgroup #1 closed", "kind": "closed"}
+    after = {"date": weeks[-1] + dt.timedelta(days=7), "label": "Workgroup #2 formed", "kind": "formed"}
+
+    inside, outside = split_marks([before, last_sunday, after], weeks)
+    assert (inside, outside) == ([last_sunday], [before, after])
+    spec = figure_json(kpi_trend_figure("FRT", series, floor=93, annotations=[before, last_sunday, after]))
+
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "Workgroup #1 closed" in texts and "Workgroup #1 formed" not in texts and "Workgroup #2 formed" not in texts
+    start, end = (dt.datetime.fromisoformat(x) for x in spec["layout"]["xaxis"]["range"])
+    assert start == dt.datetime.combine(weeks[0], dt.time()) - dt.timedelta(days=3, hours=12)
+    assert end == dt.datetime.combine(last_sunday["date"], dt.time(12))  # the last week's Sunday, not a week later
+    assert marks_outside_text(outside) == (
+        f"Workgroup marks outside the chosen weeks, not drawn: 2 ({before['date']:%d %b %Y} to "
+        f"{after['date']:%d %b %Y}). Widen the weeks to see them."
+    )
+    assert marks_outside_text([]) is None
 
 
 def test_presentation_mode_uses_larger_type(series):

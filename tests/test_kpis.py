@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib import store
+from lib.errors import NothingToChange
 from lib.kpis import at_or_below, kpi_summaries, status_report
 
 MONDAY = dt.date(2026, 9, 7)
@@ -100,6 +102,24 @@ def test_two_consecutive_weeks_at_or_below_is_a_sustained_breach(con, tmp_path):
     ]
 
 
+def test_episodes_and_the_sustained_breach_follow_the_sustained_weeks_setting(con, tmp_path):
+    frt = "First reply time"
+    # ok, breach, breach, ok, breach, breach, breach: runs of 2 and 3 weeks.
+    weekly = {i: [("SaaS", frt, 90, 10) if i in (1, 2, 4, 5, 6) else ("SaaS", frt, 96, 4)] for i in range(7)}
+    ingest_weeks(con, tmp_path, weekly)
+    two = summaries(con)["FRT"]
+    assert [e.weeks for e in two.episodes] == [2, 3] and two.sustained_breach
+
+    store.save_setting(con, "sustained_weeks", 4, actor="ana")
+    four = summaries(con)["FRT"]
+    assert four.streak == 3 and not four.sustained_breach
+    assert four.episodes == []  # neither run is four weeks long
+
+    store.save_setting(con, "sustained_weeks", 3, actor="ana")
+    three = summaries(con)["FRT"]
+    assert three.sustained_breach and [(e.start, e.weeks) for e in three.episodes] == [(weeks_from(MONDAY, 7)[4], 3)]
+
+
 def test_a_gap_breaks_a_streak_and_is_reported(con, tmp_path):
     frt = "First reply time"
     # Week 1 has no FRT data at all: a gap, neither pass nor breach.
@@ -142,6 +162,34 @@ def test_newest_upload_wins_and_rollback_brings_the_older_figures_back(con, tmp_
     assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
     assert [u["status"] for u in store.list_uploads(con)] == ["active", "active"]
     assert first.upload_id != newer.upload_id
+
+
+def test_restoring_an_active_upload_or_rolling_back_twice_changes_nothing(con, tmp_path):
+    frt = "First reply time"
+    ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 90, 10)], 1: [("SaaS", frt, 90, 10)]}, name="old.csv")
+    newer = ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 97, 3)]}, name="new.csv", first=MONDAY + dt.timedelta(7))
+    older = newer.upload_id - 1
+
+    def stored():
+        return (
+            con.execute("SELECT id, status, precedence FROM uploads ORDER BY id").fetchall(),
+            store.change_history(con),
+            store.data_version(con),
+        )
+
+    before = stored()
+    # Restoring the older, active upload would put it above the newer one for week 2.
+    with pytest.raises(NothingToChange, match=r"Upload \d+ \(old.csv\) is already active: nothing changed"):
+        store.restore(con, older)
+    assert stored() == before
+    weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
+    assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
+
+    store.rollback(con, newer.upload_id)
+    rolled_back = stored()
+    with pytest.raises(NothingToChange, match="is already rolled back: nothing changed"):
+        store.rollback(con, newer.upload_id)
+    assert stored() == rolled_back
 
 
 def test_a_complete_older_week_beats_a_newer_export_that_starts_mid_week(con, tmp_path):

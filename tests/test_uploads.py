@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from lib import store, uploads
+from lib.errors import RefusedFile
 from lib.kpis import kpi_summaries, status_report
 
 DEMO_END = dt.date(2026, 11, 26)
@@ -69,6 +73,44 @@ def demo_con(demo_template, db_path):
     connection = store.connect(db_path)
     yield connection
     connection.close()
+
+
+def test_a_file_refused_at_inspection_leaves_nothing_staged(con, tmp_path):
+    image = tmp_path / "chart.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50_000)
+    staged = stage(image)
+    with pytest.raises(RefusedFile):
+        uploads.inspect_file(con, staged)
+    assert not staged.path.exists()
+    assert list((tmp_path / "staging").iterdir()) == []
+
+
+def test_what_a_session_left_staged_is_deleted_when_the_session_ends(tmp_path):
+    session = uploads.SessionStaging()
+    kept, stored = (
+        session.add(uploads.stage_upload(io.BytesIO(b"Ticket ID\n1\n"), name, tmp_path)) for name in ("a", "b")
+    )
+    uploads.discard(stored)  # stored (or taken out of the uploader) before the session ends
+    assert kept.path.exists()
+
+    del session  # Streamlit drops a session's state when the session ends
+    gc.collect()
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_staged_files_older_than_a_day_are_swept(tmp_path):
+    old = uploads.stage_upload(io.BytesIO(b"x"), "old.csv", tmp_path)
+    fresh = uploads.stage_upload(io.BytesIO(b"y"), "fresh.csv", tmp_path)
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("not ours")
+    day_and_a_bit = time.time() - uploads.STALE_STAGED_SECONDS - 60
+    os.utime(old.path, (day_and_a_bit, day_and_a_bit))
+    os.utime(unrelated, (day_and_a_bit, day_and_a_bit))
+
+    uploads.remove_stale_staged_files(tmp_path)
+
+    assert not old.path.exists() and fresh.path.exists() and unrelated.exists()
 
 
 def test_an_uploaded_file_is_copied_to_disk_byte_for_byte_under_a_name_of_our_own(tmp_path):

@@ -84,3 +84,15 @@ def test_presentation_mode_collapses_the_sidebar_and_hides_the_toolbar(open_app)
         expect(page.locator("[data-testid='stSidebar']")).to_have_attribute("data-collapsed", "true")
         expect(page.locator("[data-testid='stToolbar']")).to_be_hidden()
         page.wait_for_selector(".js-plotly-plot .annotation-text")
+
+
+def test_weeks_in_a_link_as_the_page_shows_them_are_rewritten_as_iso_and_picking_one_writes_iso(open_app):
+    page = open_app("/KPI_trends?weeks=02+Mar+2026&weeks=07+Sep+2026")
+    page.wait_for_url(re.compile(r"weeks=2026-03-02&weeks=2026-09-07"))
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+    page = open_app("/")
+    page.get_by_role("combobox", name="Week").click()
+    page.get_by_role("option", name="26 Oct 2026").click()
+    page.wait_for_url(re.compile(r"[?&]week=2026-10-26"))
+    expect(page.get_by_role("heading", name="Weekly review · week of 26 Oct 2026")).to_be_visible()

@@ -10,10 +10,13 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from streamlit_process import running_streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +119,38 @@ def test_a_bad_file_shows_its_error_in_the_browser_and_changes_nothing(open_app,
     assert page.locator(NO_EXCEPTION).count() == 0
     assert history_choices(open_app("/Upload")) == history_before
     assert weekly_review_headline(open_app) == review_before
+
+
+def test_a_file_left_staged_when_the_browser_goes_away_is_deleted_once_the_session_ends(
+    chromium, streamlit_database, tmp_path, monkeypatch
+):
+    """A server of its own (on a copy of the demo: the module's server holds the file), with its own
+    temporary folder and a one-second reconnect window."""
+    database = shutil.copy(streamlit_database, tmp_path / "own.duckdb")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    staging = tmp_path / "floorline-staging"
+    export = explore_export(tmp_path / "left-behind.csv", {NOV_09: (97, 3)})
+    server_log = tmp_path / "streamlit.log"
+    with running_streamlit(database, server_log, extra_args=["--server.disconnectedSessionTTL=1"]) as url:
+        context = chromium.new_context()
+        page = context.new_page()
+        page.goto(url + "/Upload")
+        drop_files(page, export)
+        expect(page.get_by_role("button", name=re.compile("^Store"))).to_be_visible()
+        assert len(list(staging.glob("upload-*"))) == 1  # staged, waiting for Store
+        context.close()  # the manager closes the tab without storing
+
+        # Streamlit lets go of a session whose reconnect window has passed when its session
+        # store is next touched: another visitor coming and going.
+        time.sleep(2)
+        for _ in range(2):
+            visitor = chromium.new_context()
+            other = visitor.new_page()
+            other.goto(url + "/")
+            expect(other.get_by_role("heading", name=re.compile("^Weekly review"))).to_be_visible(timeout=60_000)
+            visitor.close()
+            time.sleep(2)
+        deadline = time.monotonic() + 30
+        while list(staging.glob("upload-*")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert list(staging.glob("upload-*")) == []

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import kpis, review, store, workgroups
@@ -145,15 +146,46 @@ def test_every_card_chart_draws_its_kpis_floor(demo_db):
     assert floors == {"FRT": 93, "NRT": 83, "SSAT": 93}
 
 
-def test_the_week_in_the_url_opens_that_weeks_review(demo_db):
-    at = open_review({"week": "02 Nov 2026"})
+@pytest.mark.parametrize("spelling", ["02 Nov 2026", "2026-11-02", "2026-11-04", "2+Nov+2026"])
+def test_the_week_in_the_url_opens_that_weeks_review_in_either_spelling(demo_db, spelling):
+    at = open_review({"week": spelling})
 
     assert at.selectbox(key="week").value == "2026-11-02"
     assert at.title[0].value == "Weekly review · week of 02 Nov 2026"
     # On 2 Nov FRT had been at or below its floor for one week only: no workgroup yet.
     assert card_headers(at)[0] == "### FRT\n#### :orange[:material/warning: At or below the floor]"
     assert not at.main.get("page_link")
-    assert at.query_params["week"] == "02 Nov 2026"
+    assert at.query_params["week"] == "2026-11-02"  # the address is rewritten in the one spelling Floorline writes
+    assert not any("link" in w.value for w in at.warning)
+
+
+def test_choosing_a_week_writes_it_into_the_url_as_an_iso_date(demo_db):
+    at = open_review()
+    at.selectbox(key="week").set_value("2026-10-26").run()
+
+    assert at.query_params["week"] == "2026-10-26"
+    at.selectbox(key="week").set_value("2026-11-16").run()
+    assert "week" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    ("spelling", "said"),
+    [
+        ("2024-01-01", "The link names the week of 01 Jan 2024, which has no data here."),
+        ("14 Sep 2030", "The link names the week of 14 Sep 2030, which has no data here."),
+        (
+            "last week",
+            "The link's week “last week” is not a date Floorline reads (write it as 2026-09-14 or 14 Sep 2026).",
+        ),
+    ],
+)
+def test_a_url_week_without_data_is_said_so_not_dropped_silently(demo_db, spelling, said):
+    at = open_review({"week": spelling})
+
+    assert at.selectbox(key="week").value == "2026-11-16"
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith(said) and w.endswith(" Showing 16 Nov 2026 instead.") for w in warnings), warnings
+    assert "week" not in at.query_params
 
 
 def test_the_default_week_keeps_the_url_clean(demo_db):
@@ -204,3 +236,14 @@ def test_a_card_explains_where_its_number_comes_from(demo_db):
     shown = (" ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)).replace("\\", "")
     assert "explore_sla_events_demo.csv" in shown  # the upload the value comes from
     assert "target still active" in shown  # and what was left out of it
+
+
+def test_a_database_another_process_holds_shows_what_is_happening_not_a_traceback(locked_db):
+    path, pid = locked_db
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+
+    assert not at.exception
+    assert at.title[0].value == "Floorline cannot open its data"
+    error = at.error[0].value.replace("\\", "")
+    assert "is in use by python" in error and f"(process {pid})" in error and "Stop that program" in error
+    assert at.button(key="floorline_retry_database")

@@ -184,9 +184,18 @@ def test_the_drill_down_is_safe_to_share_until_switched_off(demo_db):
     assert any("Ticket IDs are showing" in w.value for w in at.warning)
 
 
-def test_a_week_from_a_link_that_has_no_data_falls_back_to_the_latest_complete_week(demo_db):
+def test_a_week_from_a_link_that_has_no_data_falls_back_to_the_latest_complete_week_and_says_so(demo_db):
     at = open_page({"kpi": "SSAT", "week": "1999-01-04"})
     assert at.selectbox(key="week").value == "2026-11-16"
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert "The link names the week of 04 Jan 1999, which has no data here. Showing 16 Nov 2026 instead." in warnings
+
+
+def test_a_week_in_the_link_is_read_as_the_pages_show_it_too_and_written_back_as_iso(demo_db):
+    at = open_page({"kpi": "NRT", "week": "13 Jul 2026"})
+    assert at.selectbox(key="week").value == "2026-07-13"
+    assert at.query_params["week"] == "2026-07-13"
+    assert not any("link" in w.value for w in at.warning)
 
 
 def test_without_a_sisense_upload_the_page_says_what_to_upload(demo_db):

@@ -104,6 +104,27 @@ def test_a_pasted_link_reproduces_the_view(demo_db):
     assert at.query_params["segments"] == ["L&R", "Other"]
 
 
+def test_weeks_in_the_link_are_read_in_either_spelling_and_written_back_as_iso(demo_db):
+    for spelling in (["2026-03-02", "2026-09-07"], ["02 Mar 2026", "2026-09-07"], ["07 Sep 2026", "2 March 2026"]):
+        at = open_trends({"weeks": spelling})
+
+        assert at.select_slider(key="weeks").value == ("2026-03-02", "2026-09-07")
+        assert at.query_params["weeks"] == ["2026-03-02", "2026-09-07"]
+        assert not any("link" in w.value for w in at.warning)
+
+
+def test_a_link_naming_weeks_without_data_says_so_and_shows_the_default_weeks(demo_db):
+    at = open_trends({"weeks": ["2026-03-02", "2031-01-06"]})
+
+    assert at.select_slider(key="weeks").value == ("2026-06-01", "2026-11-23")
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert (
+        "The link names the week of 06 Jan 2031, which has no data here. Showing 01 Jun 2026 to 23 Nov 2026 instead."
+        in warnings
+    )
+    assert "weeks" not in at.query_params
+
+
 def test_a_region_in_the_link_charts_that_regions_figures(demo_db):
     at = open_trends({"region": "EMEA"})
 
@@ -147,6 +168,24 @@ def test_workgroups_appear_as_dated_markers_on_the_chart(demo_db):
     assert f"Workgroup #{formed.workgroup_id} formed" in [a["text"] for a in frt["layout"]["annotations"]]
     marker = next(s for s in frt["layout"]["shapes"] if s["type"] == "line" and s["xref"] == "x")
     assert marker["x0"] == "2026-11-17"
+
+
+def test_marks_outside_the_chosen_weeks_are_not_drawn_and_the_caption_counts_them(demo_db):
+    con = store.connect(demo_db)
+    formed = workgroups.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 20))
+    con.close()
+
+    at = open_trends({"weeks": ["02 Mar 2026", "07 Sep 2026"]})
+
+    frt = figures(at)["FRT"]
+    assert not any("Workgroup" in a["text"] for a in frt["layout"]["annotations"])
+    assert not any(s["type"] == "line" and s["xref"] == "x" for s in frt["layout"]["shapes"])
+    start, end = frt["layout"]["xaxis"]["range"]
+    assert (start, end) == ("2026-02-26T12:00:00", "2026-09-10T12:00:00")  # half a week either side, no more
+    assert "Workgroup marks outside the chosen weeks, not drawn: 1 (20 Nov 2026). Widen the weeks to see them." in [
+        c.value for c in at.caption
+    ]
+    assert formed.workgroup_id
 
 
 def test_presentation_mode_enlarges_chart_type_and_hides_the_chart_toolbar(demo_db):

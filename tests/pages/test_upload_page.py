@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -341,3 +344,51 @@ def test_the_uploader_takes_its_size_limit_from_the_one_setting(con):
     assert upload_page().run().file_uploader[0].proto.max_upload_size_mb == 200
     store.save_setting(con, "max_upload_mb", 5)
     assert upload_page().run().file_uploader[0].proto.max_upload_size_mb == 5
+
+
+def test_restoring_an_upload_someone_else_restored_first_changes_nothing_and_says_so(page, con):
+    sla_demo = next(u["id"] for u in store.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
+    store.rollback(con, sla_demo, actor="bo")
+    page.run()
+    history_choice(page).set_value(sla_demo).run()
+    page.button(key=f"ask-restore-{sla_demo}").click().run()
+    store.restore(con, sla_demo, actor="bo")  # another manager, in another tab, restores it first
+    before = snapshot(con), store.change_history(con)
+
+    page.run()
+
+    assert not page.exception
+    assert f"Upload {sla_demo} (explore_sla_events_demo.csv) is already active: nothing changed." in texts(page.info)
+    assert not any(b.key == "confirm-restore" for b in page.button)
+    assert (snapshot(con), store.change_history(con)) == before
+
+
+def staged_files(tmp_path) -> list:
+    folder = tmp_path / "staging"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_a_refused_file_and_an_abandoned_session_leave_nothing_staged(con, tmp_path):
+    at = upload_page().run()
+    upload(at, ("picture.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096))
+    assert any("Will not be stored." in text for text in texts(at.error))
+    assert staged_files(tmp_path) == []  # refused at once: nothing kept
+
+    upload(at, ("frt.csv", FIXES_FRT))
+    assert len(staged_files(tmp_path)) == 1  # previewed, waiting for Store
+    del at  # the session ends without storing it: Streamlit drops its state
+    gc.collect()
+    assert staged_files(tmp_path) == []
+
+
+def test_staged_files_older_than_a_day_are_swept_when_the_app_starts(con, tmp_path):
+    folder = tmp_path / "staging"
+    old = uploads.stage_upload(io.BytesIO(b"old"), "old.csv", folder)
+    fresh = uploads.stage_upload(io.BytesIO(b"fresh"), "fresh.csv", folder)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old.path, (two_days_ago, two_days_ago))
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+
+    assert not at.exception
+    assert staged_files(tmp_path) == [fresh.path]

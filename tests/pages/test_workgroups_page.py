@@ -126,6 +126,19 @@ def test_without_a_link_the_form_is_prefilled_from_the_current_sustained_breach(
     assert any("no sustained breach" in c.value for c in at.caption)
 
 
+def test_a_link_names_its_breach_weeks_in_either_spelling(db):
+    at = ok(page({"kpi": "FRT", "start": "09 Nov 2026", "end": "2026-11-16"}))
+    assert [d.value for d in at.date_input] == [dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+
+    at = ok(page({"kpi": "FRT", "start": "the ninth", "end": "16 Nov 2026"}))
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert (
+        "The link's start week “the ninth” is not a date Floorline reads (write it as 2026-09-14 or 14 Sep 2026)."
+        in warnings
+    )
+    assert [d.value for d in at.date_input] == [dt.date(2026, 11, 2), dt.date(2026, 11, 16)]  # the breach's own
+
+
 def test_the_list_shows_open_workgroups_first_with_a_chart_and_recovery(db):
     connection = store.connect(db)
     settings = store.load_settings(connection)

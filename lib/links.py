@@ -1,0 +1,55 @@
+"""Weeks in page addresses: read in either spelling, written in one.
+
+A link names a week as ``2026-09-14`` (what Floorline writes) or as a page shows it,
+``14 Sep 2026`` (what people type or copy from a chart). Any day of a week stands for that
+week. A week the data does not have is reported in words, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# ISO first: it is what Floorline writes. Month names are English, as every page prints them.
+WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
+SPELLINGS = "2026-09-14 or 14 Sep 2026"
+
+
+def parse_week_text(text: str) -> dt.date | None:
+    """The date a link's week value names, or None when it is not a date in a known spelling."""
+    cleaned = " ".join(str(text).replace("+", " ").split())
+    for spelling in WEEK_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, spelling).date()
+        except ValueError:
+            continue
+    return None
+
+
+def unreadable_note(value: str, which: str = "") -> str:
+    return f"The link's {which}week “{value}” is not a date Floorline reads (write it as {SPELLINGS})."
+
+
+def week_holding(day: dt.date, weeks: list[dt.date]) -> dt.date | None:
+    """The week (named by its first day) among ``weeks`` that ``day`` falls in."""
+    return next((week for week in weeks if week <= day < week + dt.timedelta(days=7)), None)
+
+
+def resolve_link_weeks(values: list[str], weeks: list[dt.date]) -> tuple[list[dt.date], list[str]]:
+    """The weeks a link names, among the weeks there is data for, and a sentence for each it cannot use."""
+    found, notes = [], []
+    for value in values:
+        day = parse_week_text(value)
+        if day is None:
+            notes.append(unreadable_note(value))
+            continue
+        week = week_holding(day, weeks)
+        if week is None:
+            notes.append(f"The link names the week of {day:%d %b %Y}, which has no data here.")
+            continue
+        found.append(week)
+    return found, notes
+
+
+def link_value(week: dt.date) -> str:
+    """How Floorline writes a week into a link."""
+    return week.isoformat()
