@@ -28,7 +28,7 @@ from oidc_provider import register_client, running_oidc_provider
 from playwright.sync_api import Page, expect
 from streamlit_process import free_port, running_streamlit
 
-from lib import store, workgroups
+from lib import navigation, store, workgroups
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,7 @@ EVERY_ADDRESS = (
     "/Upload",
     "/Workgroups",
     "/OKRs",
+    "/Team_epics",
     "/Data_trust",
     "/Change_history",
     "/?week=09+Nov+2026&present=1",
@@ -67,13 +68,13 @@ EVERY_ADDRESS = (
     "/No_such_page",
 )
 # The pages that show figures, and what each shows a viewer and an editor alike.
-FIGURE_PAGES = ("/", "/KPI_trends", "/Workgroups", "/OKRs", "/Data_trust", "/Change_history")
-PAGES_WITH_EDITORS_CONTROLS = ("/Workgroups", "/OKRs")
+FIGURE_PAGES = ("/", "/KPI_trends", "/Workgroups", "/OKRs", "/Team_epics", "/Data_trust", "/Change_history")
+PAGES_WITH_EDITORS_CONTROLS = ("/Workgroups", "/OKRs", "/Team_epics")
 FIGURES = ("stMetric", "stPlotlyChart", "stDataFrame", "stTable")
 # Buttons that change stored data, by the start of their label (Upload, the weekly review, Workgroups, OKRs).
 CHANGING_LABEL = re.compile(
     r"^(Store \d|Roll back|Restore|Yes, |Remove the demo|Delete|Load the demo data|Record check-in|Import|Save"
-    r"|Form |Add |Close|Reopen|Undo|Discard|Map the columns)\b"
+    r"|Form |Add |Close|Reopen|Undo|Discard|Map the columns|Fetch )\b"
 )
 
 
@@ -245,7 +246,7 @@ def test_the_viewer_sees_every_figure_the_editor_sees_but_no_control_that_change
     sign_in(editor, app, EDITOR)
     sign_in(page, app, VIEWER)
     expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Signed in as {VIEWER} · viewer (read only)")
-    assert offered_pages(page) == ["Weekly review", "KPI trends", "Workgroups", "OKRs", "Data trust", "Change history"]
+    assert offered_pages(page) == [entry.label for entry in navigation.pages_for(can_edit=False)]
 
     for path in FIGURE_PAGES:
         shown = settled_figures(open_page(page, app, path))
