@@ -64,6 +64,8 @@ class RawTable:
     rows: int
     row_sql: str  # SQL for the spreadsheet row number of a record
     temp_files: list[Path] = field(default_factory=list)
+    # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
+    title_lines: list[str] = field(default_factory=list)
 
     def cleanup(self) -> None:
         for path in self.temp_files:
@@ -171,11 +173,31 @@ def find_csv_header(
             first_nonblank = index
     if first_nonblank is None:
         raise RefusedFile(file_name, "the file has no rows")
-    # No known header: hand back the widest early line so a user can map its columns.
-    index = first_nonblank
+    # No known header: hand back the first early line that is not a one-cell title (a report's
+    # title above the header is never taken for the header), so a user can map its columns.
+    candidates = [i for i, line in enumerate(lines[: MAX_TITLE_ROWS + 1]) if line.strip()]
+    index = next((i for i in candidates if not is_title(lines[i])), first_nonblank)
     line = lines[index]
     delimiter = max(DELIMITERS, key=lambda d: len(split_line(line, d)))
     return index, delimiter, split_line(line, delimiter), None
+
+
+def is_title(line: str) -> bool:
+    """A line with exactly one filled cell, whatever the delimiter: a report's title or a note."""
+    return all(filled_cells(split_line(line, d)) == 1 for d in DELIMITERS)
+
+
+def filled_cells(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def first_not_title(early: list[tuple[int, list[str]]]) -> tuple[int, list[str], None]:
+    row, cells = next(((r, c) for r, c in early if filled_cells(c) != 1), early[0])
+    return row, cells, None
+
+
+def title_text(lines: list[list[str]]) -> list[str]:
+    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in lines if filled_cells(cells)]
 
 
 def read_head_lines(path: Path, encoding: str, file_name: str) -> list[str]:
@@ -299,13 +321,14 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
                 early.append((excel_row, cells))
                 match = detect_shape(cells, shape_name, column_map)
                 if match or len(early) > MAX_TITLE_ROWS:
-                    header = (excel_row, cells, match) if match else (early[0][0], early[0][1], None)
+                    header = (excel_row, cells, match) if match else first_not_title(early)
                     break
             if header is None and early:
-                header = (early[0][0], early[0][1], None)
+                header = first_not_title(early)
             if header is None:
                 continue
             header_row, header_cells, match = header
+            titles = title_text([cells for row, cells in early if row < header_row])
             refuse_too_wide(header_cells, file_name, header_row)
             width = len(header_cells)
             handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
@@ -318,7 +341,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
                     cells = [xlsx_cell_text(v) for v in values]
                     if any(c.strip() for c in cells):
                         writer.writerow([excel_row, *cells, *[""] * (width - len(cells))])
-            return temp_path, header_row, header_cells, match
+            return temp_path, header_row, header_cells, match, titles
     except RefusedFile:
         raise
     except Exception as error:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
@@ -367,7 +390,7 @@ def load_raw(
     kind = sniff_kind(head, file_name)
     temp_files: list[Path] = []
     if kind == "xlsx":
-        csv_path, header_row, header, match = xlsx_to_csv(path, file_name, shape_name, column_map)
+        csv_path, header_row, header, match, titles = xlsx_to_csv(path, file_name, shape_name, column_map)
         temp_files.append(csv_path)
         encoding, delimiter, skip, has_row_column = "xlsx", ",", 0, True
     else:
@@ -376,6 +399,7 @@ def load_raw(
         if lines and max(len(line) for line in lines) >= MAX_LINE_BYTES:
             raise RefusedFile(file_name, "a line is longer than 2 MB; this is not an export")
         index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
+        titles = title_text([split_line(line, delimiter) for line in lines[:index]])
         header_row, skip, has_row_column = index + 1, index, False
         refuse_too_wide(header, file_name, header_row)
         csv_path = path
@@ -421,7 +445,7 @@ def load_raw(
     # position (blank lines inside the data, which DuckDB skips, would shift it).
     row_sql = "source_row::BIGINT" if has_row_column else f"(rowid + {header_row + 1})"
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return RawTable(table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files)
+    return RawTable(table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, titles)
 
 
 def read_header_only(path: Path, file_name: str) -> list[str]:
@@ -429,7 +453,7 @@ def read_header_only(path: Path, file_name: str) -> list[str]:
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     if sniff_kind(head, file_name) == "xlsx":
-        csv_path, _, header, _ = xlsx_to_csv(path, file_name, None, None)
+        csv_path, _, header, _, _ = xlsx_to_csv(path, file_name, None, None)
         csv_path.unlink(missing_ok=True)
         return header
     lines = read_head_lines(path, sniff_encoding(head, file_name), file_name)

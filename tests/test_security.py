@@ -48,6 +48,10 @@ OUR_SQL_IDENTIFIERS = {
     # lib/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
     # column positions from the header match)
     "match", "trimmed", "joins", "name", "field", "alias",
+    # lib/rules.py report tables: lookup temp tables ("stage_<uuid>_numbers"/"_weeks"), count field names,
+    # joins and column lists built from them, a constant day expression, a boolean
+    "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
+    "grouped",
 }  # fmt: skip
 
 
