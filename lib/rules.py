@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from lib.errors import RefusedFile
-from lib.readers import RawTable
+from lib.readers import RawTable, clean_sql
 from lib.shapes import Shape
 
 
@@ -43,7 +43,7 @@ KEYED_FIELDS = ("metric", "rating", "segment", "form", "region")
 def raw_text(raw: RawTable, field: str) -> str:
     """SQL for a field's trimmed text in the raw table ('' when the column is absent or the cell empty)."""
     index = raw.match.columns.get(field) if raw.match else None
-    return "''" if index is None else f"coalesce(trim(c{index}), '')"
+    return "''" if index is None else f"coalesce({clean_sql(f'c{index}')}, '')"
 
 
 def text(raw: RawTable, field: str) -> str:
@@ -70,7 +70,7 @@ def decisive_columns(raw: RawTable) -> list[str]:
     million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
     columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
     columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
-    columns.append(f"lower(coalesce(trim(c0), '')) IN {TOTALS_TEXT} AS is_totals")
+    columns.append(f"lower(coalesce({clean_sql('c0')}, '')) IN {TOTALS_TEXT} AS is_totals")
     return columns
 
 
@@ -128,28 +128,32 @@ def base_sql(raw: RawTable, distinct_table: str, date_field: str, day_first: boo
     """
     lookups = [(f"k_{field}", field, key("v")) for field in raw.match.columns if field in KEYED_FIELDS]
     lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
-    trimmed = ", ".join(f"coalesce(trim(g_{f}), '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS)
+    trimmed = ", ".join(
+        f"coalesce({clean_sql(f'g_{f}')}, '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS
+    )
     columns = ["d.*"]
     joins = []
     for index, (name, field, expression) in enumerate(lookups):  # the date field is always mapped
         alias = f"l{index}"
         columns.append(f"{alias}.{name}")
         joins.append(
-            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce(trim(g_{field}), '') AS v "
-            f"FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
+            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT "
+            f"coalesce({clean_sql(f'g_{field}')}, '') AS v FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
         )
     return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
 
 def parse_date_sql(expression: str, day_first: bool) -> str:
     slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
-    # ISO dates, by far the most common, take the cheap cast; the patterns only see the rest.
+    # ISO dates (with or without a time), by far the most common, take the cheap cast; the patterns
+    # only see the rest. Each reads the whole cell: a date followed by anything but a time is not a date.
+    time = "(?:[ T]\\d.*)?$"
     return f"""coalesce(
-        try_cast(left({expression}, 10) AS DATE),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}'), '%Y/%m/%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'), '{slash}'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'), '%d.%m.%Y')
+        try_cast({expression} AS DATE),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}){time}', 1), '%Y-%m-%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}){time}', 1), '%Y/%m/%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}){time}', 1), '{slash}'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}){time}', 1), '%d.%m.%Y')
     )::DATE"""
 
 
