@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lib import reading
 from lib.errors import RefusedFile
-from lib.readers import RawTable
+from lib.readers import RawTable, clean_sql
 from lib.reading import NumberColumn, ReadOptions
 from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape
 
@@ -49,7 +49,7 @@ KEYED_FIELDS = ("metric", "rating", "segment", "form", "region")
 def raw_text(raw: RawTable, field: str) -> str:
     """SQL for a field's trimmed text in the raw table ('' when the column is absent or the cell empty)."""
     index = raw.match.columns.get(field) if raw.match else None
-    return "''" if index is None else f"coalesce(trim(c{index}), '')"
+    return "''" if index is None else f"coalesce({clean_sql(f'c{index}')}, '')"
 
 
 def text(raw: RawTable, field: str) -> str:
@@ -76,7 +76,7 @@ def decisive_columns(raw: RawTable) -> list[str]:
     million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
     columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
     columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
-    columns.append(f"lower(coalesce(trim(c0), '')) IN {TOTALS_TEXT} AS is_totals")
+    columns.append(f"lower(coalesce({clean_sql('c0')}, '')) IN {TOTALS_TEXT} AS is_totals")
     return columns
 
 
@@ -135,31 +135,36 @@ def base_sql(raw: RawTable, distinct_table: str, date_field: str | None, day_fir
     lookups = [(f"k_{field}", field, key("v")) for field in raw.match.columns if field in KEYED_FIELDS]
     if date_field is not None:
         lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
-    trimmed = ", ".join(f"coalesce(trim(g_{f}), '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS)
+    trimmed = ", ".join(
+        f"coalesce({clean_sql(f'g_{f}')}, '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS
+    )
     columns = ["d.*"]
     joins = []
     for index, (name, field, expression) in enumerate(lookups):  # a date field passed in is always mapped
         alias = f"l{index}"
         columns.append(f"{alias}.{name}")
         joins.append(
-            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce(trim(g_{field}), '') AS v "
-            f"FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
+            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT "
+            f"coalesce({clean_sql(f'g_{field}')}, '') AS v FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
         )
     return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
 
 def parse_date_sql(expression: str, day_first: bool) -> str:
     slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
-    # ISO dates, by far the most common, take the cheap cast; the patterns only see the rest.
+    # ISO dates (with or without a time), by far the most common, take the cheap cast; the patterns
+    # only see the rest. Each reads the whole cell: a date followed by anything but a time is not a date.
+    time = "(?:[ T]\\d.*)?$"
     return f"""coalesce(
-        try_cast(left({expression}, 10) AS DATE),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}'), '%Y/%m/%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'), '{slash}'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'), '%d.%m.%Y'),
-        try_strptime(regexp_extract({expression}, '^[A-Za-z]{{3,9}}\\.? \\d{{1,2}}, \\d{{4}}'),
+        try_cast({expression} AS DATE),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}){time}', 1), '%Y-%m-%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}){time}', 1), '%Y/%m/%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}){time}', 1), '{slash}'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}){time}', 1), '%d.%m.%Y'),
+        try_strptime(regexp_extract({expression}, '^([A-Za-z]{{3,9}}\\.? \\d{{1,2}}, \\d{{4}}){time}', 1),
                      ['%b %d, %Y', '%B %d, %Y']),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}} [A-Za-z]{{3,9}}\\.? \\d{{4}}'), ['%d %b %Y', '%d %B %Y'])
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}} [A-Za-z]{{3,9}}\\.? \\d{{4}}){time}', 1),
+                     ['%d %b %Y', '%d %B %Y'])
     )::DATE"""
 
 
@@ -364,8 +369,8 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
 def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
     """Each distinct trimmed text of a column (of the distinct table), with the first row holding it."""
     return con.execute(
-        f"""SELECT trim({column}) AS t, min(source_row) FROM {table}
-            WHERE coalesce(trim({column}), '') <> '' GROUP BY 1 ORDER BY 2"""
+        f"""SELECT {clean_sql(column)} AS t, min(source_row) FROM {table}
+            WHERE coalesce({clean_sql(column)}, '') <> '' GROUP BY 1 ORDER BY 2"""
     ).fetchall()
 
 
@@ -401,7 +406,7 @@ def weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, no
     # An empty metric cell is how Explore prints a count of nothing.
     con.execute(
         f"""UPDATE {distinct} d SET n = d.n * coalesce(
-                (SELECT w.value FROM {numbers} w WHERE w.v = trim(d.g_weight)), 0)::BIGINT"""
+                (SELECT w.value FROM {numbers} w WHERE w.v = {clean_sql("d.g_weight")}), 0)::BIGINT"""
     )
     label = raw.header[raw.match.columns["weight"]]
     notes["rows weighted"] = f"each row counts as many events as its '{label}' value says"
@@ -549,8 +554,8 @@ def create_week_numbers(con, raw: RawTable, distinct, options, week_start, file_
     """Database weeks for each (Year, Week of year) pair of a report, as Explore numbers them."""
     pairs = []
     for year_text, week_text, row in con.execute(
-        f"""SELECT coalesce(trim(g_year), ''), trim(g_week_of_year), min(source_row) FROM {distinct}
-            WHERE coalesce(trim(g_week_of_year), '') <> '' GROUP BY 1, 2 ORDER BY 3"""
+        f"""SELECT coalesce({clean_sql("g_year")}, ''), {clean_sql("g_week_of_year")}, min(source_row)
+            FROM {distinct} WHERE coalesce({clean_sql("g_week_of_year")}, '') <> '' GROUP BY 1, 2 ORDER BY 3"""
     ).fetchall():
         year, week = only_number(year_text), only_number(week_text)
         if year is not None and week is not None and 2000 <= year <= 2100:

@@ -26,7 +26,7 @@ from lib import auth
 from lib import settings as settings_module
 from lib.errors import RefusedFile
 from lib.kpis import kpi_summaries
-from lib.readers import ENCODING_LABEL, load_raw
+from lib.readers import load_raw
 from lib.reading import ReadOptions
 from lib.rules import NormalisedUpload, normalise
 from lib.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
@@ -352,7 +352,7 @@ def ingest_file(
             upload_id=None,
             shape=raw.match.shape.name,
             source=chosen_source,
-            encoding=ENCODING_LABEL.get(raw.encoding, raw.encoding),
+            encoding=raw.encoding_label,
             rows_read=normalised.rows_read,
             rows_used=normalised.rows_used,
             ignored=normalised.ignored,
@@ -361,7 +361,7 @@ def ingest_file(
             last_date=normalised.last_date,
             columns_used={name: raw.header[index] for name, index in raw.match.columns.items()},
             columns_ignored=[h for i, h in enumerate(raw.header) if i not in raw.match.columns.values() and h],
-            warnings=list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
+            warnings=raw.notes + list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
             reading=dict(normalised.reading),
         )
         if existing and preview and existing[1] == "active":

@@ -73,7 +73,7 @@ def test_xlsx_with_a_report_title_above_the_header(con, tmp_path):
     workbook.save(path)
     result = store.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
-    assert result.encoding == "XLSX"
+    assert result.encoding == "XLSX, sheet 'Sheet'"
 
 
 def test_a_workbook_is_read_whatever_its_file_is_called(con, tmp_path):

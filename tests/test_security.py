@@ -52,6 +52,9 @@ OUR_SQL_IDENTIFIERS = {
     # joins and column lists built from them, a constant day expression, a boolean
     "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
     "grouped",
+    # lib/readers.py and lib/rules.py: clean_sql(column) trims a column of ours; read_csv's parallel flag (a
+    # bool); the last column's name and the column list c0..cN from the header's length
+    "clean_sql", "parallel", "str", "lower", "last", "header", "i", "range",
 }  # fmt: skip
 
 

@@ -502,7 +502,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-xlsx-formula-without-cached-value",
         "formula_status.xlsx",
         xlsx_bytes(formula_sheet),
-        "the target status is empty on a completed target",
+        "open the workbook in Excel and save it, or export it again",
         row=3,
         column="SLA target status",
         why="a formula cell is read as its saved value, never evaluated; this one has none",
@@ -558,7 +558,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-first-line-10mb",
         "long_line.csv",
         lambda: b"Ticket ID," + b"x" * (10 * 1024 * 1024) + b"\n" + valid,
-        "the first line is longer than 1 MB",
+        "the line is longer than 2 MB, the line-length limit",
         row=1,
     )
     long_cell = b'5100,SaaS,First reply time,Completed,Achieved,2026-09-08,"' + b"y" * (10 * 1024 * 1024) + b'"\n'
@@ -581,7 +581,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     refused(
         "refused-mixed-delimiters",
         "mixed.csv",
-        header_only + good_line + b"5101;SaaS;First reply time;Completed;Achieved;2026-09-08;EMEA\n",
+        header_only + good_line + b"5101;SaaS;First reply time;Completed;Achieved;2026-09-08;EMEA\n" + good_line,
         "the SLA metric is empty",
         row=3,
         column="SLA metric",
@@ -591,7 +591,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-unbalanced-quotes",
         "quotes.csv",
         header_only + good_line + b'5101,"SaaS,First reply time,Completed,Achieved,2026-09-08,EMEA\n' + good_line,
-        "unbalanced quotes",
+        "a quoted value starts here and is never closed",
         row=3,
     )
     refused(
@@ -616,15 +616,15 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         why="a lone surrogate: the file claims UTF-16 and is not",
     )
     refused(
-        "refused-invalid-utf8-after-first-megabyte",
+        "refused-invalid-utf8-after-the-first-two-megabytes",
         "late_bad_utf8.csv",
         lambda: (
             header_only
-            + good_line * 20_000
+            + good_line * 40_000
             + b"5101,SaaS,First reply time,Completed,Achieved,2026-09-08,\xc3\x28\xa0\n"
         ),
         "not valid UTF-8",
-        row=20_002,
+        row=40_002,
     )
     refused("refused-nul-bytes", "nul.csv", valid.replace(b"Self-Managed", b"Self\x00Managed"), "NUL bytes")
     refused(
