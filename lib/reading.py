@@ -212,7 +212,7 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         label = "day first (DD/MM/YYYY)" if options.dates == "dmy" else "month first (MM/DD/YYYY)"
         return options.dates == "dmy", f"{label}, as you chose" if slashed else "no slash dates"
     if not slashed:
-        return False, "no slash dates: year-month-day or day.month.year, which read only one way"
+        return False, "dates written year-month-day (or day.month.year), which read only one way"
     day_first_at = next(((t, r) for m, t, r in slashed if int(m.group(1)) > 12), None)
     month_first_at = next(((t, r) for m, t, r in slashed if int(m.group(2)) > 12), None)
     if day_first_at and month_first_at:

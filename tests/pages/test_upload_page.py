@@ -362,11 +362,12 @@ def test_the_preview_says_how_the_file_was_read_and_lets_the_manager_settle_an_a
     numbering.set_value("monday").run()
 
     assert not page.exception and not page.error
-    reading = frame(page, "How Floorline read it")
-    decisions = dict(zip(reading["Decision"], reading["How Floorline read it"], strict=True))
-    assert decisions["Kind of export"] == "Explore report table"
-    assert decisions["Week numbers"] == "weeks numbered from Monday (as you chose)"
-    assert decisions["Number format"] == "decimal dot, thousands separator comma (from '1,940')"
+    [reading] = [text for text in texts(page.markdown) if text.startswith("- **Kind of export:**")]
+    assert reading.splitlines() == [
+        "- **Kind of export:** Explore report table",
+        "- **Number format:** decimal dot, thousands separator comma (from '1,940')",
+        "- **Week numbers:** weeks numbered from Monday (as you chose)",
+    ]
     changes = frame(page, "Breach flag")
     frt = changes[(changes["KPI"] == "FRT") & (changes["Week"] == "2026-11-16")].iloc[0]
     assert frt["After"] == "98.0 %"  # ISO week 47 of 2026: 1,960 of 2,000
