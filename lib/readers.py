@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,15 +164,18 @@ HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]+")
 # Windows-1252 text is mostly ASCII: an accented letter or a typographic mark now and then, seldom
 # three in a row. Shift-JIS, EUC, Big5 or EBCDIC text is runs of high bytes, or control bytes.
 IMPLAUSIBLE_CP1252 = re.compile(rb"[\x80-\xff]{3}|[\x01-\x08\x0b\x0e-\x1f\x7f]")
+# ... and a sign such as ¥, §, ¤ or ¦ glued to the letter after it is a double-byte character
+# (Big5, GBK, Shift-JIS) whose second byte is ASCII: quotes, dashes, ° (°C) and ¿¡ may do that.
+SIGN_BEFORE_LETTER = re.compile(r"[\u00a1-\u00bf](?<![¡«°¿©®])(?=[A-Za-z])")
 
 
 def plausible_cp1252(data: bytes) -> bool:
     """Whether bytes read as Windows-1252 would give the text a person wrote, not mojibake."""
     try:
-        data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
         return False
-    return IMPLAUSIBLE_CP1252.search(data) is None
+    return IMPLAUSIBLE_CP1252.search(data) is None and SIGN_BEFORE_LETTER.search(text) is None
 
 
 PYTHON_CODEC = {
@@ -386,6 +390,10 @@ def refuse_too_wide(header: list[str], file_name: str, row: int) -> None:
         )
 
 
+DAMAGED_WORKBOOK = "the workbook cannot be read: its sheet is damaged, cut short or holds XML no spreadsheet writes"
+WORKBOOK_EXPECTED = "an .xlsx export saved by Excel, Google Sheets or Zendesk Explore"
+
+
 def check_workbook(path: Path, file_name: str) -> None:
     try:
         archive = zipfile.ZipFile(path)
@@ -411,6 +419,12 @@ def check_workbook(path: Path, file_name: str) -> None:
                 f"the workbook would unpack to {unpacked / 1024**2:,.0f} MB from {packed / 1024**2:,.1f} MB "
                 "(a compression bomb, or far larger than any export)",
             )
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                try:
+                    refuse_wide_rows(archive, name, file_name)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    raise RefusedFile(file_name, DAMAGED_WORKBOOK, expected=WORKBOOK_EXPECTED) from None
 
 
 def xlsx_cell_text(value: object) -> str:
@@ -471,17 +485,18 @@ def sheet_cells(workbook, sheet):
                 yield number, values
 
 
-def refuse_wide_rows(path: Path, sheet, file_name: str) -> None:
+def refuse_wide_rows(archive: zipfile.ZipFile, member: str, file_name: str) -> None:
     """Refuse a sheet whose first rows hold more cells than any export has columns, before parsing.
 
     A few hundred kilobytes of workbook can hold a row of a million cells: parsing it would
-    take a minute and a gigabyte. Its XML is only counted here, a megabyte at a time.
+    take a minute and a gigabyte (openpyxl parses a sheet without a stated dimension whole just
+    to size it, when the workbook is opened). Its XML is only counted here, a megabyte at a time.
     """
     cells_in_row, row_number, rows_seen, read = 0, 0, 0, 0
-    with zipfile.ZipFile(path) as archive, archive.open(sheet._worksheet_path) as stream:
+    with archive.open(member) as stream:
         while read < SCAN_XML_BYTES and rows_seen <= SCAN_ROWS and (chunk := stream.read(1024 * 1024)):
             read += len(chunk)
-            pieces = ROW_START.split(chunk)
+            pieces = ROW_START.split(chunk)  # a tag cut by the chunk's end miscounts one row, no more
             cells_in_row += len(CELL_START.findall(pieces[0]))
             for piece in pieces[1:]:
                 if cells_in_row > MAX_COLUMNS:
@@ -491,7 +506,7 @@ def refuse_wide_rows(path: Path, sheet, file_name: str) -> None:
             if cells_in_row > MAX_COLUMNS:
                 raise RefusedFile(
                     file_name,
-                    f"sheet '{sheet.title}' holds a row of more than {MAX_COLUMNS:,} cells; this is not an export",
+                    f"a sheet of the workbook holds a row of more than {MAX_COLUMNS:,} cells; this is not an export",
                     row=max(row_number, 1),
                     expected=f"at most {MAX_COLUMNS:,} columns",
                 )
@@ -607,14 +622,12 @@ def choose_sheet(workbook, path, file_name, shape_name, column_map):
     order = ([active] if active in visible else []) + [sheet for sheet in visible if sheet is not active]
     fallback = None
     for sheet in order:
-        refuse_wide_rows(path, sheet, file_name)
         header = find_sheet_header(workbook, sheet, file_name, shape_name, column_map)
         if header and header.match:
             return sheet, header
         if header and fallback is None:
             fallback = (sheet, header)
     for sheet in hidden:
-        refuse_wide_rows(path, sheet, file_name)
         header = find_sheet_header(workbook, sheet, file_name, shape_name, column_map)
         if header and (header.match or fallback is None):
             state = "very hidden" if sheet.sheet_state == "veryHidden" else "hidden"
@@ -647,7 +660,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         raise RefusedFile(
             file_name,
             "the workbook cannot be opened: it is damaged or not saved by a spreadsheet program",
-            expected="an .xlsx export saved by Excel, Google Sheets or Zendesk Explore",
+            expected=WORKBOOK_EXPECTED,
         ) from None
     temp_path = None
     try:
@@ -691,8 +704,8 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         # entities, which expat refuses rather than fetches; the library's words stay out.
         raise RefusedFile(
             file_name,
-            "the workbook cannot be read: its sheet is damaged, cut short or holds XML no spreadsheet writes",
-            expected="an .xlsx export saved by Excel, Google Sheets or Zendesk Explore",
+            DAMAGED_WORKBOOK,
+            expected=WORKBOOK_EXPECTED,
         ) from None
     finally:
         workbook.close()
@@ -791,23 +804,23 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
 def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
     """A header row inside the data (two exports pasted into one file, columns in any order): refuse it.
 
-    Two of the export's own columns are compared with the header's names (cheap on a million
-    rows); a row where they match is then checked whole.
+    Two of the export's own columns are compared with the header's names, ignoring case and
+    surrounding spaces (cheap on a million rows); a row where both match is then checked whole.
     """
-    names = {cell.strip(STRIPPED_CHARACTERS) for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
+    names = {cell.strip(STRIPPED_CHARACTERS).lower() for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
     if not raw.match or len(names) < 2:
         return
     probes = sorted(raw.match.columns.values())[:2]
     if len(probes) < 2:
         return
     placeholders = ", ".join("?" for _ in names)
-    condition = " AND ".join(f"trim(c{i}, ?) IN ({placeholders})" for i in probes)
+    condition = " AND ".join(f"lower(trim(c{i}, ?)) IN ({placeholders})" for i in probes)
     parameters = [p for _ in probes for p in (STRIPPED_CHARACTERS, *sorted(names))]
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     for row, *values in con.execute(
         f"SELECT {raw.row_sql}, {columns} FROM {raw.table} WHERE {condition} ORDER BY rowid LIMIT 20", parameters
     ).fetchall():
-        repeated = {(v or "").strip(STRIPPED_CHARACTERS) for v in values} & names
+        repeated = {(v or "").strip(STRIPPED_CHARACTERS).lower() for v in values} & names
         if len(repeated) >= max(2, len(names) // 2):
             raise RefusedFile(
                 file_name,
