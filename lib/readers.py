@@ -88,6 +88,8 @@ class RawTable:
     rows: int
     row_sql: str  # SQL for the spreadsheet row number of a record
     temp_files: list[Path] = field(default_factory=list)
+    # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
+    title_lines: list[str] = field(default_factory=list)
     sheet: str | None = None  # the worksheet read, for a workbook
     notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
 
@@ -230,11 +232,26 @@ def find_csv_header(
             first_nonblank = index
     if first_nonblank is None:
         raise RefusedFile(file_name, "the file has no rows")
-    # No known header: hand back the widest early line so a user can map its columns.
-    index = first_nonblank
+    # No known header: hand back the first early line that is not a one-cell title (a report's
+    # title above the header is never taken for the header), so a user can map its columns.
+    candidates = [i for i, line in enumerate(lines[: MAX_TITLE_ROWS + 1]) if line.strip()]
+    index = next((i for i in candidates if not is_title(lines[i])), first_nonblank)
     line = lines[index]
     delimiter = max(DELIMITERS, key=lambda d: len(split_line(line, d)))
     return index, delimiter, split_line(line, delimiter), None
+
+
+def is_title(line: str) -> bool:
+    """A line with exactly one filled cell, whatever the delimiter: a report's title or a note."""
+    return all(filled_cells(split_line(line, d)) == 1 for d in DELIMITERS)
+
+
+def filled_cells(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def title_text(lines: list[list[str]]) -> list[str]:
+    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in lines if filled_cells(cells)]
 
 
 def line_too_long(file_name: str, row: int) -> RefusedFile:
@@ -549,6 +566,7 @@ class SheetHeader:
     cells: list[str]
     match: HeaderMatch | None
     outside: dict[int, str]  # header-row cells beyond the export's columns
+    titles: list[str] = field(default_factory=list)  # the rows above it, as text
 
 
 def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> SheetHeader | None:
@@ -567,8 +585,14 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
         early.append(SheetHeader(number, cells, match, outside))
         if match or len(early) > MAX_TITLE_ROWS:
             break
-    found = next((header for header in early if header.match), None)
-    return found or (early[0] if early else None)
+    if not early:
+        return None
+    # No known header: the first early row that is not a one-cell title, so a user can map its columns.
+    header = next((h for h in early if h.match), None) or next(
+        (h for h in early if filled_cells(h.cells) != 1), early[0]
+    )
+    header.titles = title_text([h.cells for h in early if h.row < header.row])
+    return header
 
 
 @dataclass
@@ -645,7 +669,7 @@ def choose_sheet(workbook, path, file_name, shape_name, column_map):
 def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: dict | None):
     """Stream the sheet holding the export into a UTF-8 CSV whose first column is the Excel row number.
 
-    Returns (CSV path, header row, header cells, match, sheet name, notes).
+    Returns (CSV path, header row, header cells, match, sheet name, notes, title lines).
     """
     import openpyxl  # imported here: the command line should not pay for it on CSV files
 
@@ -681,7 +705,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
                 for c in range(1, width + 1)
             ]
             refuse_too_wide(cells, file_name, header.row)
-            header = SheetHeader(header.row, cells, detect_shape(cells, shape_name, column_map), {})
+            header = SheetHeader(header.row, cells, detect_shape(cells, shape_name, column_map), {}, header.titles)
             with open(temp_path, "w", encoding="utf-8", newline="") as target:
                 writer = csv.writer(target)
                 writer.writerow(["source_row", *header.cells])
@@ -692,7 +716,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
             notes.append("Hidden sheets are never read: " + ", ".join(f"'{t}'" for t in skipped) + ".")
         if copied.strays:
             notes.append("Ignored stray cells outside the export: " + ", ".join(copied.strays) + ".")
-        return temp_path, header.row, header.cells, header.match, sheet.title, notes
+        return temp_path, header.row, header.cells, header.match, sheet.title, notes, header.titles
     except RefusedFile:
         if temp_path:
             temp_path.unlink(missing_ok=True)
@@ -740,6 +764,7 @@ def tidy_duckdb_error(message: str) -> tuple[str, int | None]:
 
 
 def read_csv_sql(table: str, names: list[str], delimiter: str, skip: int, *, parallel: bool) -> str:
+    parallel_flag = "true" if parallel else "false"
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}[delimiter]
     # nullstr: an empty cell reads as '' and only a field missing from a short row as NULL, so
@@ -748,7 +773,7 @@ def read_csv_sql(table: str, names: list[str], delimiter: str, skip: int, *, par
         SELECT * FROM read_csv(?, header = true, auto_detect = false, skip = {skip},
             columns = {columns}, delim = {delimiter_sql}, quote = '"', escape = '"',
             null_padding = true, strict_mode = true, max_line_size = {MAX_LINE_BYTES},
-            nullstr = '\x01', parallel = {str(parallel).lower()})"""
+            nullstr = '\x01', parallel = {parallel_flag})"""
 
 
 def read_csv_into(con, table, csv_path, names, delimiter, skip, file_name, temp_files) -> None:
@@ -785,10 +810,10 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
     """
     if raw.rows == 0:
         return
-    last = len(raw.header) - 1
+    last_column = f"c{len(raw.header) - 1}"
+    columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     cells = con.execute(
-        f"SELECT c{last} IS NULL, {raw.row_sql}, {', '.join(f'c{i}' for i in range(len(raw.header)))} "
-        f"FROM {raw.table} WHERE rowid = ?",
+        f"SELECT {last_column} IS NULL, {raw.row_sql}, {columns} FROM {raw.table} WHERE rowid = ?",
         [raw.rows - 1],
     ).fetchone()
     cut_short, row, values = cells[0], cells[1], cells[2:]
@@ -849,13 +874,16 @@ def load_raw(
     sheet, notes = None, []
     try:
         if kind == "xlsx":
-            csv_path, header_row, header, match, sheet, notes = xlsx_to_csv(path, file_name, shape_name, column_map)
+            csv_path, header_row, header, match, sheet, notes, titles = xlsx_to_csv(
+                path, file_name, shape_name, column_map
+            )
             temp_files.append(csv_path)
             encoding, delimiter, skip, has_row_column = "xlsx", ",", 0, True
         else:
             encoding = sniff_encoding(head, file_name, whole_file=len(head) == size)
             lines = read_head_lines(path, encoding, file_name)
             index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
+            titles = title_text([split_line(line, delimiter) for line in lines[:index]])
             header_row, skip, has_row_column = index + 1, index, False
             refuse_too_wide(header, file_name, header_row)
             csv_path = path
@@ -876,7 +904,7 @@ def load_raw(
         row_sql = "source_row::BIGINT" if has_row_column else f"(rowid + {header_row + 1})"
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         raw = RawTable(
-            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes
+            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, titles, sheet, notes
         )
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name)

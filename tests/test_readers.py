@@ -225,6 +225,7 @@ def test_aggregate_refusals(con, tmp_path):
         "week,segment,metric,pct\n2026-09-07,L&R,FRT,140\n": "outside 0 to 100",
         "week,segment,metric,pct\n2026-09-07,Moon,FRT,90\n": "'Moon' is not a segment",
         "week,segment,metric,good,total\n2026-09-07,L&R,FRT,9,10\n2026-09-08,L&R,FRT,8,10\n": "rows 2 and 3",
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,9,10\n2026-09-15,L&R,FRT,8,10\n": "Mondays and Tuesdays",
     }
     for index, (text, reason) in enumerate(cases.items()):
         path = tmp_path / f"agg{index}.csv"
