@@ -259,7 +259,6 @@ def line_too_long(file_name: str, row: int) -> RefusedFile:
         file_name,
         f"the line is longer than {LINE_LIMIT_TEXT}, the line-length limit; no export has such a line",
         row=row,
-        expected="an export as Zendesk Explore, Sisense or dbt writes it",
     )
 
 
