@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,9 @@ LINE_LIMIT_TEXT = "2 MB"
 HEAD_BYTES = MAX_LINE_BYTES
 MAX_TITLE_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")
+# Explore's CSV settings also offer a dot as the column separator. It is tried only for a header
+# it makes recognisable: a title or note ("Generated 30.11.2026") holds dots without being columns.
+HEADER_DELIMITERS = (*DELIMITERS, ".")
 # A real Explore workbook unpacks to a few times its size; a "zip bomb" to thousands.
 MAX_XLSX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
@@ -87,10 +91,10 @@ class RawTable:
     rows: int
     row_sql: str  # SQL for the spreadsheet row number of a record
     temp_files: list[Path] = field(default_factory=list)
-    sheet: str | None = None  # the worksheet read, for a workbook
-    notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
     # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
     title_lines: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for a workbook
+    notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
 
     @property
     def encoding_label(self) -> str:
@@ -165,15 +169,18 @@ HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]+")
 # Windows-1252 text is mostly ASCII: an accented letter or a typographic mark now and then, seldom
 # three in a row. Shift-JIS, EUC, Big5 or EBCDIC text is runs of high bytes, or control bytes.
 IMPLAUSIBLE_CP1252 = re.compile(rb"[\x80-\xff]{3}|[\x01-\x08\x0b\x0e-\x1f\x7f]")
+# ... and a sign such as ¥, §, ¤ or ¦ glued to the letter after it is a double-byte character
+# (Big5, GBK, Shift-JIS) whose second byte is ASCII: quotes, dashes, ° (°C) and ¿¡ may do that.
+SIGN_BEFORE_LETTER = re.compile(r"[\u00a1-\u00bf](?<![¡«°¿©®])(?=[A-Za-z])")
 
 
 def plausible_cp1252(data: bytes) -> bool:
     """Whether bytes read as Windows-1252 would give the text a person wrote, not mojibake."""
     try:
-        data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
         return False
-    return IMPLAUSIBLE_CP1252.search(data) is None
+    return IMPLAUSIBLE_CP1252.search(data) is None and SIGN_BEFORE_LETTER.search(text) is None
 
 
 PYTHON_CODEC = {
@@ -214,7 +221,7 @@ def find_csv_header(
         if not line.strip():
             continue
         options = []
-        for delimiter in DELIMITERS:
+        for delimiter in HEADER_DELIMITERS:
             cells = split_line(line, delimiter)
             if len(cells) > MAX_COLUMNS:
                 continue  # refused below, without matching ten thousand cells against every shape
@@ -231,7 +238,8 @@ def find_csv_header(
     # No known header: hand back the first early line that is not a one-cell title (a report's
     # title above the header is never taken for the header), so a user can map its columns.
     candidates = [i for i, line in enumerate(lines[: MAX_TITLE_ROWS + 2]) if line.strip()]
-    # The data's width, from the last early line (a data row): a title is narrower.
+    # The data's width, from the last early line (a data row): a title is narrower, even one
+    # whose text holds the delimiter ("Agent activity, September").
     delimiter = max(DELIMITERS, key=lambda d: len(split_line(lines[candidates[-1]], d)))
     width = len(split_line(lines[candidates[-1]], delimiter))
     index = next(
@@ -243,17 +251,17 @@ def find_csv_header(
     return index, delimiter, split_line(line, delimiter), None
 
 
-def filled_cells(cells: list[str]) -> int:
-    return sum(1 for cell in cells if cell.strip())
-
-
 def is_title(line: str) -> bool:
     """A line with exactly one filled cell, whatever the delimiter: a report's title or a note."""
     return all(filled_cells(split_line(line, d)) == 1 for d in DELIMITERS)
 
 
-def title_text(rows: list[list[str]]) -> list[str]:
-    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in rows if filled_cells(cells)]
+def filled_cells(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def title_text(lines: list[list[str]]) -> list[str]:
+    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in lines if filled_cells(cells)]
 
 
 def line_too_long(file_name: str, row: int) -> RefusedFile:
@@ -261,7 +269,6 @@ def line_too_long(file_name: str, row: int) -> RefusedFile:
         file_name,
         f"the line is longer than {LINE_LIMIT_TEXT}, the line-length limit; no export has such a line",
         row=row,
-        expected="an export as Zendesk Explore, Sisense or dbt writes it",
     )
 
 
@@ -409,6 +416,10 @@ def refuse_too_wide(header: list[str], file_name: str, row: int) -> None:
         )
 
 
+DAMAGED_WORKBOOK = "the workbook cannot be read: its sheet is damaged, cut short or holds XML no spreadsheet writes"
+WORKBOOK_EXPECTED = "an .xlsx export saved by Excel, Google Sheets or Zendesk Explore"
+
+
 def check_workbook(path: Path, file_name: str) -> None:
     try:
         archive = zipfile.ZipFile(path)
@@ -434,6 +445,12 @@ def check_workbook(path: Path, file_name: str) -> None:
                 f"the workbook would unpack to {unpacked / 1024**2:,.0f} MB from {packed / 1024**2:,.1f} MB "
                 "(a compression bomb, or far larger than any export)",
             )
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                try:
+                    refuse_wide_rows(archive, name, file_name)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    raise RefusedFile(file_name, DAMAGED_WORKBOOK, expected=WORKBOOK_EXPECTED) from None
 
 
 def xlsx_cell_text(value: object) -> str:
@@ -494,17 +511,18 @@ def sheet_cells(workbook, sheet):
                 yield number, values
 
 
-def refuse_wide_rows(path: Path, sheet, file_name: str) -> None:
+def refuse_wide_rows(archive: zipfile.ZipFile, member: str, file_name: str) -> None:
     """Refuse a sheet whose first rows hold more cells than any export has columns, before parsing.
 
     A few hundred kilobytes of workbook can hold a row of a million cells: parsing it would
-    take a minute and a gigabyte. Its XML is only counted here, a megabyte at a time.
+    take a minute and a gigabyte (openpyxl parses a sheet without a stated dimension whole just
+    to size it, when the workbook is opened). Its XML is only counted here, a megabyte at a time.
     """
     cells_in_row, row_number, rows_seen, read = 0, 0, 0, 0
-    with zipfile.ZipFile(path) as archive, archive.open(sheet._worksheet_path) as stream:
+    with archive.open(member) as stream:
         while read < SCAN_XML_BYTES and rows_seen <= SCAN_ROWS and (chunk := stream.read(1024 * 1024)):
             read += len(chunk)
-            pieces = ROW_START.split(chunk)
+            pieces = ROW_START.split(chunk)  # a tag cut by the chunk's end miscounts one row, no more
             cells_in_row += len(CELL_START.findall(pieces[0]))
             for piece in pieces[1:]:
                 if cells_in_row > MAX_COLUMNS:
@@ -514,7 +532,7 @@ def refuse_wide_rows(path: Path, sheet, file_name: str) -> None:
             if cells_in_row > MAX_COLUMNS:
                 raise RefusedFile(
                     file_name,
-                    f"sheet '{sheet.title}' holds a row of more than {MAX_COLUMNS:,} cells; this is not an export",
+                    f"a sheet of the workbook holds a row of more than {MAX_COLUMNS:,} cells; this is not an export",
                     row=max(row_number, 1),
                     expected=f"at most {MAX_COLUMNS:,} columns",
                 )
@@ -557,7 +575,7 @@ class SheetHeader:
     cells: list[str]
     match: HeaderMatch | None
     outside: dict[int, str]  # header-row cells beyond the export's columns
-    titles: list[str] = field(default_factory=list)  # the text of the rows above it
+    titles: list[str] = field(default_factory=list)  # the rows above it, as text
 
 
 def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> SheetHeader | None:
@@ -576,13 +594,14 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
         early.append(SheetHeader(number, cells, match, outside))
         if match or len(early) > MAX_TITLE_ROWS:
             break
-    # Failing a known header, the first row that is not a one-cell title (never the report's title).
-    found = next((header for header in early if header.match), None) or next(
-        (header for header in early if filled_cells(header.cells) != 1), early[0] if early else None
+    if not early:
+        return None
+    # No known header: the first early row that is not a one-cell title, so a user can map its columns.
+    header = next((h for h in early if h.match), None) or next(
+        (h for h in early if filled_cells(h.cells) != 1), early[0]
     )
-    if found:
-        found.titles = title_text([header.cells for header in early if header.row < found.row])
-    return found
+    header.titles = title_text([h.cells for h in early if h.row < header.row])
+    return header
 
 
 @dataclass
@@ -636,14 +655,12 @@ def choose_sheet(workbook, path, file_name, shape_name, column_map):
     order = ([active] if active in visible else []) + [sheet for sheet in visible if sheet is not active]
     fallback = None
     for sheet in order:
-        refuse_wide_rows(path, sheet, file_name)
         header = find_sheet_header(workbook, sheet, file_name, shape_name, column_map)
         if header and header.match:
             return sheet, header
         if header and fallback is None:
             fallback = (sheet, header)
     for sheet in hidden:
-        refuse_wide_rows(path, sheet, file_name)
         header = find_sheet_header(workbook, sheet, file_name, shape_name, column_map)
         if header and (header.match or fallback is None):
             state = "very hidden" if sheet.sheet_state == "veryHidden" else "hidden"
@@ -661,7 +678,7 @@ def choose_sheet(workbook, path, file_name, shape_name, column_map):
 def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: dict | None):
     """Stream the sheet holding the export into a UTF-8 CSV whose first column is the Excel row number.
 
-    Returns (CSV path, header row, header cells, match, sheet name, notes).
+    Returns (CSV path, header row, header cells, match, sheet name, notes, title lines).
     """
     import openpyxl  # imported here: the command line should not pay for it on CSV files
 
@@ -676,7 +693,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         raise RefusedFile(
             file_name,
             "the workbook cannot be opened: it is damaged or not saved by a spreadsheet program",
-            expected="an .xlsx export saved by Excel, Google Sheets or Zendesk Explore",
+            expected=WORKBOOK_EXPECTED,
         ) from None
     temp_path = None
     try:
@@ -720,8 +737,8 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         # entities, which expat refuses rather than fetches; the library's words stay out.
         raise RefusedFile(
             file_name,
-            "the workbook cannot be read: its sheet is damaged, cut short or holds XML no spreadsheet writes",
-            expected="an .xlsx export saved by Excel, Google Sheets or Zendesk Explore",
+            DAMAGED_WORKBOOK,
+            expected=WORKBOOK_EXPECTED,
         ) from None
     finally:
         workbook.close()
@@ -756,15 +773,16 @@ def tidy_duckdb_error(message: str) -> tuple[str, int | None]:
 
 
 def read_csv_sql(table: str, names: list[str], delimiter: str, skip: int, *, parallel: bool) -> str:
+    parallel_flag = "true" if parallel else "false"
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-    delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}[delimiter]
+    delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'", ".": "'.'"}[delimiter]
     # nullstr: an empty cell reads as '' and only a field missing from a short row as NULL, so
     # a last row cut short can be told from one whose last cells are empty.
     return f"""CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT * FROM read_csv(?, header = true, auto_detect = false, skip = {skip},
             columns = {columns}, delim = {delimiter_sql}, quote = '"', escape = '"',
             null_padding = true, strict_mode = true, max_line_size = {MAX_LINE_BYTES},
-            nullstr = '\x01', parallel = {str(parallel).lower()})"""
+            nullstr = '\x01', parallel = {parallel_flag})"""
 
 
 def read_csv_into(con, table, csv_path, names, delimiter, skip, file_name, temp_files) -> None:
@@ -801,10 +819,10 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
     """
     if raw.rows == 0:
         return
-    last = len(raw.header) - 1
+    last_column = f"c{len(raw.header) - 1}"
+    columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     cells = con.execute(
-        f"SELECT c{last} IS NULL, {raw.row_sql}, {', '.join(f'c{i}' for i in range(len(raw.header)))} "
-        f"FROM {raw.table} WHERE rowid = ?",
+        f"SELECT {last_column} IS NULL, {raw.row_sql}, {columns} FROM {raw.table} WHERE rowid = ?",
         [raw.rows - 1],
     ).fetchone()
     cut_short, row, values = cells[0], cells[1], cells[2:]
@@ -820,23 +838,23 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
 def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
     """A header row inside the data (two exports pasted into one file, columns in any order): refuse it.
 
-    Two of the export's own columns are compared with the header's names (cheap on a million
-    rows); a row where they match is then checked whole.
+    Two of the export's own columns are compared with the header's names, ignoring case and
+    surrounding spaces (cheap on a million rows); a row where both match is then checked whole.
     """
-    names = {cell.strip(STRIPPED_CHARACTERS) for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
+    names = {cell.strip(STRIPPED_CHARACTERS).lower() for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
     if not raw.match or len(names) < 2:
         return
     probes = sorted(raw.match.columns.values())[:2]
     if len(probes) < 2:
         return
     placeholders = ", ".join("?" for _ in names)
-    condition = " AND ".join(f"trim(c{i}, ?) IN ({placeholders})" for i in probes)
+    condition = " AND ".join(f"lower(trim(c{i}, ?)) IN ({placeholders})" for i in probes)
     parameters = [p for _ in probes for p in (STRIPPED_CHARACTERS, *sorted(names))]
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     for row, *values in con.execute(
         f"SELECT {raw.row_sql}, {columns} FROM {raw.table} WHERE {condition} ORDER BY rowid LIMIT 20", parameters
     ).fetchall():
-        repeated = {(v or "").strip(STRIPPED_CHARACTERS) for v in values} & names
+        repeated = {(v or "").strip(STRIPPED_CHARACTERS).lower() for v in values} & names
         if len(repeated) >= max(2, len(names) // 2):
             raise RefusedFile(
                 file_name,
@@ -895,7 +913,7 @@ def load_raw(
         row_sql = "source_row::BIGINT" if has_row_column else f"(rowid + {header_row + 1})"
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         raw = RawTable(
-            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes, titles
+            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, titles, sheet, notes
         )
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name)

@@ -38,7 +38,9 @@ OUR_SQL_IDENTIFIERS = {
     "columns", "column", "c", "key", "updates", "placeholders", "records", "assignments", "condition", "order",
     "where", "marks", "sequence", "parent_column", "select", "demo", "ACTION_COLUMNS", "WORKGROUP_SELECT",
     # read_csv options computed from the file's shape: integers and a delimiter from a fixed table
-    "skip", "delimiter_sql", "MAX_LINE_BYTES",
+    "skip", "delimiter_sql", "MAX_LINE_BYTES", "parallel_flag",
+    # lib/readers.py: the last raw column's name (c<N>); trim() with our constant list of characters
+    "last_column", "clean_sql",
     # SQL fragments of the counting rules (lib/rules.py), built from field positions and constant word lists
     "row_sql", "join", "decisive_columns", "distinct_rows_sql", "base_sql", "breached_rows_sql", "week_sql",
     "raw_text", "text", "region_sql", "field_key", "week", "week_start", "date_problem", "date_text", "event_date",
@@ -52,9 +54,6 @@ OUR_SQL_IDENTIFIERS = {
     # joins and column lists built from them, a constant day expression, a boolean
     "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
     "grouped",
-    # lib/readers.py and lib/rules.py: clean_sql(column) trims a column of ours; read_csv's parallel flag (a
-    # bool); the last column's name and the column list c0..cN from the header's length
-    "clean_sql", "parallel", "str", "lower", "last", "header", "i", "range",
 }  # fmt: skip
 
 
