@@ -58,9 +58,15 @@ MAX_COLUMNS = 1000
 STRIPPED_CHARACTERS = " " + "".join(map(chr, range(1, 32))) + "\x7f\u00a0\u200b\ufeff"
 
 
+# The same characters as a regular-expression class: DuckDB's trim() with a list of characters
+# costs ~3 s a column on a million rows, an anchored regexp_replace ~0.2 s (ingest stays within
+# 2x a bare read).
+STRIPPED_CLASS = "[" + "".join(f"\\x{{{ord(character):x}}}" for character in STRIPPED_CHARACTERS) + "]"
+
+
 def clean_sql(expression: str) -> str:
     """SQL for a value with whitespace and control characters stripped from both ends."""
-    return f"trim({expression}, '{STRIPPED_CHARACTERS}')"
+    return f"regexp_replace({expression}, '^{STRIPPED_CLASS}+|{STRIPPED_CLASS}+$', '', 'g')"
 
 
 # The encodings a refusal names as the ones Floorline reads.
@@ -847,9 +853,12 @@ def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
     probes = sorted(raw.match.columns.values())[:2]
     if len(probes) < 2:
         return
-    placeholders = ", ".join("?" for _ in names)
-    condition = " AND ".join(f"lower(trim(c{i}, ?)) IN ({placeholders})" for i in probes)
-    parameters = [p for _ in probes for p in (STRIPPED_CHARACTERS, *sorted(names))]
+    # One regular expression per probe (a header name between strippable characters, any case):
+    # a tenth of the time of stripping every cell first.
+    alternatives = "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", name) for name in sorted(names))
+    pattern = f"(?i){STRIPPED_CLASS}*(?:{alternatives}){STRIPPED_CLASS}*"
+    condition = " AND ".join(f"regexp_full_match(c{i}, ?)" for i in probes)
+    parameters = [pattern for _ in probes]
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     for row, *values in con.execute(
         f"SELECT {raw.row_sql}, {columns} FROM {raw.table} WHERE {condition} ORDER BY rowid LIMIT 20", parameters
