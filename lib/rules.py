@@ -376,8 +376,9 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
 def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
     """Each distinct trimmed text of a column (of the distinct table), with the first row holding it."""
     return con.execute(
-        f"""SELECT {clean_sql(column)} AS t, min(source_row) FROM {table}
-            WHERE coalesce({clean_sql(column)}, '') <> '' GROUP BY 1 ORDER BY 2"""
+        f"""SELECT {clean_sql("g")} AS t, min(first_row) FROM (
+                SELECT {column} AS g, min(source_row) AS first_row FROM {table} GROUP BY 1)
+            WHERE coalesce({clean_sql("g")}, '') <> '' GROUP BY 1 ORDER BY 2"""
     ).fetchall()
 
 
