@@ -53,11 +53,15 @@ MAX_COLUMNS = 1000
 # is a common CSV-injection hardening, not part of the date): whitespace, control characters,
 # no-break and zero-width spaces, a stray byte-order mark.
 STRIPPED_CHARACTERS = " " + "".join(map(chr, range(1, 32))) + "\x7f\u00a0\u200b\ufeff"
+STRIPPED_CLASS = "[\\x01-\\x20\\x7f\u00a0\u200b\ufeff]"  # the same, as a regular-expression class
 
 
 def clean_sql(expression: str) -> str:
-    """SQL for a value with whitespace and control characters stripped from both ends."""
-    return f"trim({expression}, '{STRIPPED_CHARACTERS}')"
+    """SQL for a value with whitespace and control characters stripped from both ends.
+
+    A regular expression, not ``trim(x, characters)``: DuckDB runs the latter thirty times slower.
+    """
+    return f"regexp_replace({expression}, '^{STRIPPED_CLASS}+|{STRIPPED_CLASS}+$', '', 'g')"
 
 
 # The encodings a refusal names as the ones Floorline reads.
@@ -321,7 +325,6 @@ def scan_text(path: Path, file_name: str) -> None:
     One pass at the speed of ``bytes.find``: a line over the limit must contain a whole
     window of half the limit without a line break, so only such windows are looked at closely.
     """
-    lines_before = 0
     offset = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(SCAN_CHUNK):
@@ -330,18 +333,24 @@ def scan_text(path: Path, file_name: str) -> None:
                 raise RefusedFile(
                     file_name,
                     "the file holds binary data (a NUL byte), not text",
-                    row=lines_before + chunk.count(b"\n", 0, position) + 1,
+                    row=lines_before(path, offset + position) + 1,
                     expected="a CSV or XLSX export",
                 )
             for window in range(0, len(chunk) - LINE_WINDOW + 1, LINE_WINDOW):
-                if (
-                    chunk.find(b"\n", window, window + LINE_WINDOW)
-                    < 0
-                    > chunk.find(b"\r", window, window + LINE_WINDOW)
-                ):
+                end = window + LINE_WINDOW
+                if chunk.find(b"\n", window, end) < 0 and chunk.find(b"\r", window, end) < 0:
                     refuse_long_line(path, file_name, offset + window)
-            lines_before += chunk.count(b"\n")
             offset += len(chunk)
+
+
+def lines_before(path: Path, offset: int) -> int:
+    """How many line breaks the file holds before byte ``offset`` (counted only to name a row)."""
+    count = 0
+    with open(path, "rb") as handle:
+        while offset > 0 and (block := handle.read(min(offset, SCAN_CHUNK))):
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
 
 
 def refuse_long_line(path: Path, file_name: str, inside: int) -> None:
@@ -367,13 +376,7 @@ def refuse_long_line(path: Path, file_name: str, inside: int) -> None:
             end += len(block)
         if end - start <= MAX_LINE_BYTES:
             return
-        handle.seek(0)
-        row = 1
-        remaining = start
-        while remaining > 0:
-            block = handle.read(min(remaining, SCAN_CHUNK))
-            row += block.count(b"\n")
-            remaining -= len(block)
+    row = lines_before(path, start) + 1
     raise line_too_long(file_name, row)
 
 
@@ -825,6 +828,9 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
         )
 
 
+DIGIT_FIELDS = {"ticket_id", "date", "week", "year", "week_of_year", "good", "total", "pct", "sla_targets"}
+
+
 def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
     """A header row inside the data (two exports pasted into one file, columns in any order): refuse it.
 
@@ -834,12 +840,18 @@ def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
     names = {cell.strip(STRIPPED_CHARACTERS).lower() for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
     if not raw.match or len(names) < 2:
         return
-    probes = sorted(raw.match.columns.values())[:2]
-    if len(probes) < 2:
+    # Columns whose data start with a digit (IDs, dates, counts) are probed first: a cell that starts
+    # with one is rejected by one comparison, so only header-like rows pay for lower() and trim().
+    fields = sorted(raw.match.columns, key=lambda f: (f not in DIGIT_FIELDS, raw.match.columns[f]))[:2]
+    if len(fields) < 2:
         return
     placeholders = ", ".join("?" for _ in names)
-    condition = " AND ".join(f"lower(trim(c{i}, ?)) IN ({placeholders})" for i in probes)
-    parameters = [p for _ in probes for p in (STRIPPED_CHARACTERS, *sorted(names))]
+    condition = " AND ".join(
+        ("(c{i} < '0' OR c{i} >= ':') AND " if f in DIGIT_FIELDS else "").format(i=raw.match.columns[f])
+        + f"lower(trim(c{raw.match.columns[f]})) IN ({placeholders})"
+        for f in fields
+    )
+    parameters = [name for _ in fields for name in sorted(names)]
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     for row, *values in con.execute(
         f"SELECT {raw.row_sql}, {columns} FROM {raw.table} WHERE {condition} ORDER BY rowid LIMIT 20", parameters

@@ -1024,7 +1024,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     refused(
         "refused-header-repeated-in-other-case-and-spacing",
         "pasted_case.csv",
-        valid + csv_bytes([f" {h.upper()}\t" for h in SLA_HEADER], GOOD_ROWS),
+        valid + csv_bytes([f" {h.upper()}  " for h in SLA_HEADER], GOOD_ROWS),
         repeated,
         row=7,
     )
