@@ -417,7 +417,9 @@ def check_workbook(path: Path, file_name: str) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise RefusedFile(file_name, "the file starts like a ZIP archive but is damaged") from None
+        raise RefusedFile(
+            file_name, "the file starts like a ZIP archive (a workbook) but is damaged or cut off; download it again"
+        ) from None
     with archive:
         names = archive.namelist()
         if "xl/workbook.xml" not in names:
@@ -712,7 +714,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
                 writer = csv.writer(target)
                 writer.writerow(["source_row", *header.cells])
                 copied = copy_sheet_rows(workbook, sheet, header, width, writer, file_name)
-        notes = [f"Read the sheet '{sheet.title}' of the workbook."]
+        notes = []  # the sheet read is named with the encoding ("XLSX, sheet 'Export'")
         skipped = [s.title for s in workbook.worksheets if s.sheet_state != "visible"]
         if skipped:
             notes.append("Hidden sheets are never read: " + ", ".join(f"'{t}'" for t in skipped) + ".")

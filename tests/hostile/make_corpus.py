@@ -890,6 +890,19 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         row=7,
     )
     refused(
+        "refused-cut-off-utf16-inside-a-character",
+        "cut_utf16_character.csv",
+        codecs.BOM_UTF16_LE + (text + "5102,SaaS").encode("utf-16-le")[:-1],
+        "the download looks cut off: it ends in the middle of a character",
+    )
+    refused(
+        "refused-xlsx-cut-off",
+        "cut_workbook.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS * 20]))[:-200],
+        "damaged or cut off",
+        why="a workbook download cut short loses the ZIP's directory, which lists its parts",
+    )
+    refused(
         "refused-cut-off-inside-a-quoted-cell",
         "cut_quoted.csv",
         valid + b'5102,"SaaS',
