@@ -92,10 +92,10 @@ class RawTable:
     rows: int
     row_sql: str  # SQL for the spreadsheet row number of a record
     temp_files: list[Path] = field(default_factory=list)
-    # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
-    title_lines: list[str] = field(default_factory=list)
     sheet: str | None = None  # the worksheet read, for a workbook
     notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
+    # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
+    title_lines: list[str] = field(default_factory=list)
 
     @property
     def encoding_label(self) -> str:
@@ -238,11 +238,21 @@ def find_csv_header(
         raise RefusedFile(file_name, "the file has no rows")
     # No known header: hand back the first early line that is not a one-cell title (a report's
     # title above the header is never taken for the header), so a user can map its columns.
-    candidates = [i for i, line in enumerate(lines[: MAX_TITLE_ROWS + 1]) if line.strip()]
-    index = next((i for i in candidates if not is_title(lines[i])), first_nonblank)
+    candidates = [i for i, line in enumerate(lines[: MAX_TITLE_ROWS + 2]) if line.strip()]
+    # The data's width, from the last early line (a data row): a title is narrower.
+    delimiter = max(DELIMITERS, key=lambda d: len(split_line(lines[candidates[-1]], d)))
+    width = len(split_line(lines[candidates[-1]], delimiter))
+    index = next(
+        (i for i in candidates if len(split_line(lines[i], delimiter)) == width and not is_title(lines[i])),
+        next((i for i in candidates if not is_title(lines[i])), first_nonblank),
+    )
     line = lines[index]
     delimiter = max(DELIMITERS, key=lambda d: len(split_line(line, d)))
     return index, delimiter, split_line(line, delimiter), None
+
+
+def filled_cells(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
 
 
 def is_title(line: str) -> bool:
@@ -250,12 +260,8 @@ def is_title(line: str) -> bool:
     return all(filled_cells(split_line(line, d)) == 1 for d in DELIMITERS)
 
 
-def filled_cells(cells: list[str]) -> int:
-    return sum(1 for cell in cells if cell.strip())
-
-
-def title_text(lines: list[list[str]]) -> list[str]:
-    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in lines if filled_cells(cells)]
+def title_text(rows: list[list[str]]) -> list[str]:
+    return [" ".join(cell.strip() for cell in cells if cell.strip()) for cells in rows if filled_cells(cells)]
 
 
 def line_too_long(file_name: str, row: int) -> RefusedFile:
@@ -570,7 +576,7 @@ class SheetHeader:
     cells: list[str]
     match: HeaderMatch | None
     outside: dict[int, str]  # header-row cells beyond the export's columns
-    titles: list[str] = field(default_factory=list)  # the rows above it, as text
+    titles: list[str] = field(default_factory=list)  # the text of the rows above it
 
 
 def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> SheetHeader | None:
@@ -589,14 +595,13 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
         early.append(SheetHeader(number, cells, match, outside))
         if match or len(early) > MAX_TITLE_ROWS:
             break
-    if not early:
-        return None
-    # No known header: the first early row that is not a one-cell title, so a user can map its columns.
-    header = next((h for h in early if h.match), None) or next(
-        (h for h in early if filled_cells(h.cells) != 1), early[0]
+    # Failing a known header, the first row that is not a one-cell title (never the report's title).
+    found = next((header for header in early if header.match), None) or next(
+        (header for header in early if filled_cells(header.cells) != 1), early[0] if early else None
     )
-    header.titles = title_text([h.cells for h in early if h.row < header.row])
-    return header
+    if found:
+        found.titles = title_text([header.cells for header in early if header.row < found.row])
+    return found
 
 
 @dataclass
@@ -917,7 +922,7 @@ def load_raw(
         row_sql = "source_row::BIGINT" if has_row_column else f"(rowid + {header_row + 1})"
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         raw = RawTable(
-            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, titles, sheet, notes
+            table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes, titles
         )
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name)

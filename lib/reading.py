@@ -142,7 +142,8 @@ def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file
     pool = uniform or [candidate for candidate, _ in fitting]
     readings = {candidate: tuple(parse_number(text, candidate)[0] for _, text, _ in texts) for candidate in pool}
     if len(set(readings.values())) > 1:
-        first, second = pool[0], pool[1]
+        first = pool[0]
+        second = next(c for c in pool if readings[c] != readings[first])
         column, text, row = next(
             (c, t, r) for c, t, r in texts if parse_number(t, first)[0] != parse_number(t, second)[0]
         )
@@ -211,7 +212,7 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         label = "day first (DD/MM/YYYY)" if options.dates == "dmy" else "month first (MM/DD/YYYY)"
         return options.dates == "dmy", f"{label}, as you chose" if slashed else "no slash dates"
     if not slashed:
-        return False, "no slash dates: year-month-day or day.month.year, which read only one way"
+        return False, "dates written year-month-day (or day.month.year), which read only one way"
     day_first_at = next(((t, r) for m, t, r in slashed if int(m.group(1)) > 12), None)
     month_first_at = next(((t, r) for m, t, r in slashed if int(m.group(2)) > 12), None)
     if day_first_at and month_first_at:
@@ -229,12 +230,12 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         return False, f"month first (MM/DD/YYYY): '{month_first_at[0]}' has a day above 12"
     readings = {}
     for day_first in (True, False):
-        days = set()
+        days = []
         for m, _, _ in slashed:
             first, second, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
             day, month = (first, second) if day_first else (second, first)
             try:
-                days.add(dt.date(year, month, day))
+                days.append(dt.date(year, month, day))
             except ValueError:
                 days = None
                 break
@@ -275,7 +276,7 @@ def describe_both(found: re.Match) -> str:
         other = dt.date(year, first, second).strftime("%-d %B %Y")
     except ValueError:
         return "two different dates"
-    return f"{one} or {other}"
+    return f"{one} read day first or {other} read month first"
 
 
 # --- Weeks ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from lib import reading
 from lib.errors import RefusedFile
 from lib.readers import RawTable, clean_sql
 from lib.reading import NumberColumn, ReadOptions
-from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape
+from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape, normalise_header
 
 
 @dataclass(frozen=True)
@@ -430,6 +430,20 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
             f"the table {grouped}; Floorline needs the Ticket form to tell L&R, GitLab SM and GitLab SaaS apart. "
             "In Explore, add the Ticket form attribute to the report's rows and export again",
             expected="a 'Ticket form' column",
+        )
+    if not any(f in columns for f in REPORT_TIME_FIELDS):
+        by_month = any(normalise_header(h).endswith("month") for h in raw.header)
+        raise RefusedFile(
+            file_name,
+            (
+                "the table is by month, and a month cannot be cut into weeks"
+                if by_month
+                else "the table has no day or week"
+            )
+            + "; weekly floors need a day or a week. In Explore, use a time attribute such as 'SLA update - Date', "
+            "'SLA update - Week', or 'Week of year' beside 'Year' (for satisfaction: 'Ticket solved - Date'), "
+            "and export again",
+            expected="a date or week column",
         )
     if "week_of_year" in columns and not any(f in columns for f in ("year", "date", "week")):
         raise RefusedFile(

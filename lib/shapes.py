@@ -362,10 +362,9 @@ def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | No
 
 
 def report_is_complete(columns: dict[str, int]) -> bool:
-    """A report table has a time attribute and at least one of Zendesk's SLA or satisfaction metrics."""
-    has_time = "date" in columns or "week" in columns or "week_of_year" in columns
-    has_metric = any(f in columns for f in (*SLA_REPORT_METRICS, *SATISFACTION_REPORT_METRICS))
-    return has_time and has_metric
+    """A report table has at least one of Zendesk's SLA or satisfaction metrics (a table without a day or
+    week is still recognised, so that the refusal can say what to add)."""
+    return any(f in columns for f in (*SLA_REPORT_METRICS, *SATISFACTION_REPORT_METRICS))
 
 
 def detect_shape(cells: list[str], shape_name: str | None = None, column_map: dict | None = None) -> HeaderMatch | None:

@@ -260,7 +260,12 @@ def show_file(file_id: str, entry: dict):
     if outcome.result is not None and outcome.result.reading:
         with decisions:
             st.markdown("**How the file was read**")
-            st.dataframe(uploads.reading_rows(outcome.result), hide_index=True)
+            st.markdown(
+                "\n".join(
+                    f"- **{row['Decision']}:** {escape_markdown(row['How Floorline read it'])}"
+                    for row in uploads.reading_rows(outcome.result)
+                )
+            )
     show_preview(outcome, top)
     return (file_id, staged, choice) if outcome.can_commit else None
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from export_builders import sla_rows, span_rows, write_sla
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,3 +97,27 @@ def test_first_real_upload_replaces_the_demo(tmp_path):
     assert "demo data was removed" in result.stdout
     status = json.loads(run(db, "status", "--json").stdout)
     assert status["kpis"]["FRT"]["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 96.0}
+
+
+def test_ingest_says_how_it_read_a_file_and_takes_the_reading_flags(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    report = tmp_path / "frt_by_day.csv"
+    report.write_text(
+        "SLA update - Date;Ticket form;SLA metric;Achieved SLA targets;Breached SLA targets\n"
+        "03/04/2026;SaaS;First reply time;1.000;20\n"
+        "04/03/2026;SaaS;First reply time;980;20\n"
+    )
+
+    refused = run(db, "ingest", str(report))
+    assert refused.returncode == 2
+    assert "day-first or month-first" in refused.stdout and "--dates dmy or --dates mdy" in refused.stdout
+
+    accepted = run(db, "ingest", str(report), "--dates", "dmy", "--thousands", "dot")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    lines = accepted.stdout.splitlines()
+    assert lines[0].startswith("accepted") and "2 weeks (2026-03-02 to 2026-03-30)" in lines[0]
+    assert "          date order: day first (DD/MM/YYYY), as you chose" in lines
+    assert any(line.startswith("          numbers: decimal comma, thousands separator dot") for line in lines)
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT week, good, total FROM weekly_counts ORDER BY week").fetchall()
+    assert stored == [(dt.date(2026, 3, 2), 980, 1000), (dt.date(2026, 3, 30), 1000, 1020)]
