@@ -630,7 +630,8 @@ def copy_sheet_rows(workbook, sheet, header: SheetHeader, width: int, writer, fi
                 continue
         for column, value in values.items():
             if column > width:
-                outside_columns.setdefault(column, []).append((number, value))
+                note = "a formula without a saved value" if value is UNCALCULATED else value
+                outside_columns.setdefault(column, []).append((number, note))
             elif value is UNCALCULATED:
                 label = header.cells[column - 1] if column <= len(header.cells) else ""
                 raise refuse_uncalculated(file_name, number, label or cell_name(number, column))
@@ -814,12 +815,14 @@ def read_csv_into(con, table, csv_path, names, delimiter, skip, file_name, temp_
 def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
     """A final row with fewer fields than the header is a download cut off mid-row: refuse it.
 
-    DuckDB pads a short row with NULLs (an empty cell reads as ''), so the last row's last
-    cell is NULL exactly when the row was cut short.
+    DuckDB pads a short row with NULLs (an empty cell reads as ''), so the last row's cell under
+    the header's last named column is NULL exactly when the row was cut short. One row is read,
+    by its position: the file is not read again.
     """
-    if raw.rows == 0:
+    named = [i for i, cell in enumerate(raw.header) if cell.strip(STRIPPED_CHARACTERS)]
+    if raw.rows == 0 or not named:
         return
-    last_column = f"c{len(raw.header) - 1}"
+    last_column = f"c{named[-1]}"
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
     cells = con.execute(
         f"SELECT {last_column} IS NULL, {raw.row_sql}, {columns} FROM {raw.table} WHERE rowid = ?",
