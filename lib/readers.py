@@ -417,6 +417,7 @@ def refuse_too_wide(header: list[str], file_name: str, row: int) -> None:
 
 DAMAGED_WORKBOOK = "the workbook cannot be read: its sheet is damaged, cut short or holds XML no spreadsheet writes"
 WORKBOOK_EXPECTED = "an .xlsx export saved by Excel, Google Sheets or Zendesk Explore"
+UNOPENABLE_WORKBOOK = "the workbook cannot be opened: it is damaged or not saved by a spreadsheet program"
 
 
 def check_workbook(path: Path, file_name: str) -> None:
@@ -691,11 +692,7 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
         workbook = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
         workbook_file.close()
-        raise RefusedFile(
-            file_name,
-            "the workbook cannot be opened: it is damaged or not saved by a spreadsheet program",
-            expected=WORKBOOK_EXPECTED,
-        ) from None
+        raise RefusedFile(file_name, UNOPENABLE_WORKBOOK, expected=WORKBOOK_EXPECTED) from None
     temp_path = None
     try:
         sheet, header = choose_sheet(workbook, path, file_name, shape_name, column_map)
