@@ -47,6 +47,7 @@ from lib import auth, fiscal, store
 from lib.errors import RefusedFile
 from lib.fiscal import FiscalQuarter
 from lib.kpis import build_series, fetch_cells, kpi_summaries, summarise
+from lib.readers import UNOPENABLE_WORKBOOK, WORKBOOK_EXPECTED
 from lib.settings import COMBINED_SEGMENTS, KPIS, REGIONS, Settings
 
 if TYPE_CHECKING:
@@ -285,8 +286,8 @@ def read_workbook(path: Path, file_name: str) -> list[RawTable]:
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise RefusedFile(file_name, f"the workbook cannot be opened ({error})") from error
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook; its words stay out
+        raise RefusedFile(file_name, UNOPENABLE_WORKBOOK, expected=WORKBOOK_EXPECTED) from None
     sheet_kinds = {header_key(name): kind for kind, name in SHEET_NAMES.items()}
     sheet_kinds.update({header_key(kind): kind for kind in KINDS})
     tables = []

@@ -7,7 +7,7 @@ German), numbered so that week 1 holds the week's fourth day. None of that is in
 This module looks at every distinct value, decides what the file must mean, and says how
 it decided, so the Upload page and the command line can show it and let a manager flip it.
 Where the evidence allows two readings that give different figures, it refuses and names
-the setting that settles it. (DECISIONS.md §15.)
+the setting that settles it. (DECISIONS.md §14.)
 """
 
 from __future__ import annotations

@@ -312,3 +312,12 @@ def test_a_workbook_names_the_sheet_it_read_and_never_reads_a_hidden_one(con, tm
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     assert result.encoding == "XLSX, sheet 'This week'"
     assert "Hidden sheets are never read: 'Old export'." in result.warnings
+
+
+def test_a_header_ending_in_an_empty_column_does_not_make_every_last_row_look_cut_off(con, tmp_path):
+    # Some tools end the header line with a delimiter: the rows are one field shorter, and complete.
+    rows = [[r[0] or "7", *r[1:]] for r in week_rows()]
+    path = tmp_path / "trailing_delimiter.csv"
+    path.write_text(",".join(SLA_HEADER) + ",\n" + csv_text(SLA_HEADER, rows).split("\n", 1)[1])
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]

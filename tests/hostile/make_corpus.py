@@ -890,6 +890,19 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         row=7,
     )
     refused(
+        "refused-cut-off-utf16-inside-a-character",
+        "cut_utf16_character.csv",
+        codecs.BOM_UTF16_LE + (text + "5102,SaaS").encode("utf-16-le")[:-1],
+        "the download looks cut off: it ends in the middle of a character",
+    )
+    refused(
+        "refused-xlsx-cut-off",
+        "cut_workbook.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS * 20]))[:-200],
+        "damaged or cut off",
+        why="a workbook download cut short loses the ZIP's directory, which lists its parts",
+    )
+    refused(
         "refused-cut-off-inside-a-quoted-cell",
         "cut_quoted.csv",
         valid + b'5102,"SaaS',
@@ -1024,7 +1037,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     refused(
         "refused-header-repeated-in-other-case-and-spacing",
         "pasted_case.csv",
-        valid + csv_bytes([f" {h.upper()}\t" for h in SLA_HEADER], GOOD_ROWS),
+        valid + csv_bytes([f" {h.upper()}  " for h in SLA_HEADER], GOOD_ROWS),
         repeated,
         row=7,
     )
