@@ -213,6 +213,10 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         return options.dates == "dmy", f"{label}, as you chose" if slashed else "no slash dates"
     if not slashed:
         return False, "dates written year-month-day (or day.month.year), which read only one way"
+    # A text that is a date neither way ('22/13/2026') is no evidence: it is refused later as not a date.
+    slashed = [(m, t, r) for m, t, r in slashed if valid_either_way(m)]
+    if not slashed:
+        return False, "no slash date reads as a date either way"
     day_first_at = next(((t, r) for m, t, r in slashed if int(m.group(1)) > 12), None)
     month_first_at = next(((t, r) for m, t, r in slashed if int(m.group(2)) > 12), None)
     if day_first_at and month_first_at:
@@ -267,6 +271,17 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         column=column,
         expected="dates that read only one way",
     )
+
+
+def valid_either_way(found: re.Match) -> bool:
+    first, second, year = int(found.group(1)), int(found.group(2)), int(found.group(3))
+    for day, month in ((first, second), (second, first)):
+        try:
+            dt.date(year, month, day)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def describe_both(found: re.Match) -> str:

@@ -87,3 +87,9 @@ def test_date_order_needs_evidence():
         decide_date_order(texts, ReadOptions(), "f.csv", "Date")
     assert decide_date_order(texts, ReadOptions(dates="mdy"), "f.csv", "Date")[0] is False
     assert decide_date_order([("2026-06-05", 2)], ReadOptions(), "f.csv", "Date")[0] is False
+
+
+def test_a_slash_text_that_is_a_date_neither_way_is_no_evidence():
+    """'22/13/2026' is refused later as not a date, not as dates written both ways."""
+    day_first, how = decide_date_order([("09/14/2026", 2), ("22/13/2026", 3)], ReadOptions(), "f.csv", "Date")
+    assert day_first is False and "'09/14/2026' has a day above 12" in how
