@@ -809,12 +809,15 @@ def read_csv_into(con, table, csv_path, names, delimiter, skip, file_name, temp_
         raise RefusedFile(file_name, reason, row=line)
 
 
-def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
-    """A final row with fewer fields than the header is a download cut off mid-row: refuse it.
+def refuse_cut_off_last_row(con, raw: RawTable, file_name: str, *, ends_with_line_break: bool) -> None:
+    """A final row cut short is a download cut off mid-row: refuse it.
 
     DuckDB pads a short row with NULLs (an empty cell reads as ''), so the last row's cell under
-    the header's last named column is NULL exactly when the row was cut short. One row is read,
-    by its position: the file is not read again.
+    the header's last named column is NULL exactly when the row has too few fields. A file that
+    does not end with a line break may also be cut inside its last cell: that cell is taken as
+    cut when it is shorter than every other value of its column and begins one of them
+    (``2026-09-1`` beside ``2026-09-10``, ``EM`` beside ``EMEA``). One row is read by its
+    position, and a column's lengths at most: the file is not read again.
     """
     named = [i for i, cell in enumerate(raw.header) if cell.strip(STRIPPED_CHARACTERS)]
     if raw.rows == 0 or not named:
@@ -826,13 +829,38 @@ def refuse_cut_off_last_row(con, raw: RawTable, file_name: str) -> None:
         [raw.rows - 1],
     ).fetchone()
     cut_short, row, values = cells[0], cells[1], cells[2:]
-    if cut_short and any((v or "").strip(STRIPPED_CHARACTERS) for v in values):
+    if not any((v or "").strip(STRIPPED_CHARACTERS) for v in values):
+        return
+    if cut_short:
         fields = sum(v is not None for v in values)
         raise RefusedFile(
             file_name,
             f"{CUT_OFF}: the last row has {fields} of the header's {len(raw.header)} fields; download the export again",
             row=row,
         )
+    last_value = values[named[-1]]
+    if ends_with_line_break or not last_value:
+        return
+    longer_elsewhere = con.execute(
+        f"""SELECT min(length({last_column})) > length($value)
+                AND bool_or(starts_with({last_column}, $value) AND {last_column} <> $value)
+            FROM {raw.table} WHERE rowid < $last AND {last_column} <> ''""",
+        {"value": last_value, "last": raw.rows - 1},
+    ).fetchone()[0]
+    if longer_elsewhere:
+        raise RefusedFile(
+            file_name,
+            f"{CUT_OFF}: the file ends inside the last row's value '{last_value[:40]}', shorter than every "
+            "other value in its column; download the export again",
+            row=row,
+            column=raw.header[named[-1]],
+        )
+
+
+def ends_with_line_break(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1))
+        return handle.read(1) in (b"\n", b"\r")
 
 
 DIGIT_FIELDS = {"ticket_id", "date", "week", "year", "week_of_year", "good", "total", "pct", "sla_targets"}
@@ -925,7 +953,7 @@ def load_raw(
             table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes, titles
         )
         if kind == "csv":
-            refuse_cut_off_last_row(con, raw, file_name)
+            refuse_cut_off_last_row(con, raw, file_name, ends_with_line_break=ends_with_line_break(csv_path))
         refuse_repeated_header(con, raw, file_name)
     except BaseException:
         for temp in temp_files:
