@@ -40,6 +40,9 @@ LINE_LIMIT_TEXT = "2 MB"
 HEAD_BYTES = MAX_LINE_BYTES
 MAX_TITLE_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")
+# Explore's CSV settings also offer a dot as the column separator. It is tried only for a header
+# it makes recognisable: a title or note ("Generated 30.11.2026") holds dots without being columns.
+HEADER_DELIMITERS = (*DELIMITERS, ".")
 # A real Explore workbook unpacks to a few times its size; a "zip bomb" to thousands.
 MAX_XLSX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
@@ -222,7 +225,7 @@ def find_csv_header(
         if not line.strip():
             continue
         options = []
-        for delimiter in DELIMITERS:
+        for delimiter in HEADER_DELIMITERS:
             cells = split_line(line, delimiter)
             if len(cells) > MAX_COLUMNS:
                 continue  # refused below, without matching ten thousand cells against every shape
@@ -773,7 +776,7 @@ def tidy_duckdb_error(message: str) -> tuple[str, int | None]:
 def read_csv_sql(table: str, names: list[str], delimiter: str, skip: int, *, parallel: bool) -> str:
     parallel_flag = "true" if parallel else "false"
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-    delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}[delimiter]
+    delimiter_sql = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'", ".": "'.'"}[delimiter]
     # nullstr: an empty cell reads as '' and only a field missing from a short row as NULL, so
     # a last row cut short can be told from one whose last cells are empty.
     return f"""CREATE OR REPLACE TEMP TABLE {table} AS

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lib import reading
 from lib.errors import RefusedFile
-from lib.readers import RawTable, clean_sql
+from lib.readers import STRIPPED_CLASS, RawTable, clean_sql
 from lib.reading import NumberColumn, ReadOptions
 from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape, normalise_header
 
@@ -68,15 +68,22 @@ def key(expression: str) -> str:
 
 # Cells that vary with every row and decide no rule: kept out of the grouping.
 PER_ROW_FIELDS = ("ticket_id", "group", "priority")
-TOTALS_TEXT = "('total', 'totals', 'grand total', 'grand totals', 'sum', 'overall', 'combined', 'all')"
+TOTALS_LABELS = ("total", "totals", "grand total", "grand totals", "sum", "overall", "combined", "all")
+TOTALS_TEXT = "(" + ", ".join(f"'{label}'" for label in TOTALS_LABELS) + ")"
+# The same tests as regular expressions on a raw cell, for the million-row scans: far cheaper
+# than stripping every cell first (lib/readers.py STRIPPED_CLASS).
+EMPTY_CELL_PATTERN = f"'{STRIPPED_CLASS}*'"
+TOTALS_CELL_PATTERN = f"'(?i){STRIPPED_CLASS}*(?:{'|'.join(TOTALS_LABELS)}){STRIPPED_CLASS}*'"
 
 
 def decisive_columns(raw: RawTable) -> list[str]:
     """Every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping, so a
     million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
     columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
-    columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
-    columns.append(f"lower(coalesce({clean_sql('c0')}, '')) IN {TOTALS_TEXT} AS is_totals")
+    ticket = raw.match.columns.get("ticket_id")
+    no_ticket = "true" if ticket is None else f"regexp_full_match(coalesce(c{ticket}, ''), {EMPTY_CELL_PATTERN})"
+    columns.append(f"{no_ticket} AS no_ticket")
+    columns.append(f"regexp_full_match(coalesce(c0, ''), {TOTALS_CELL_PATTERN}) AS is_totals")
     return columns
 
 
@@ -144,8 +151,8 @@ def base_sql(raw: RawTable, distinct_table: str, date_field: str | None, day_fir
         alias = f"l{index}"
         columns.append(f"{alias}.{name}")
         joins.append(
-            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT "
-            f"coalesce({clean_sql(f'g_{field}')}, '') AS v FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
+            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce({clean_sql('g')}, '') AS v "
+            f"FROM (SELECT DISTINCT g_{field} AS g FROM {distinct_table}))) {alias} ON {alias}.v = d.f_{field}"
         )
     return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
@@ -369,8 +376,9 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
 def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
     """Each distinct trimmed text of a column (of the distinct table), with the first row holding it."""
     return con.execute(
-        f"""SELECT {clean_sql(column)} AS t, min(source_row) FROM {table}
-            WHERE coalesce({clean_sql(column)}, '') <> '' GROUP BY 1 ORDER BY 2"""
+        f"""SELECT {clean_sql("g")} AS t, min(first_row) FROM (
+                SELECT {column} AS g, min(source_row) AS first_row FROM {table} GROUP BY 1)
+            WHERE coalesce({clean_sql("g")}, '') <> '' GROUP BY 1 ORDER BY 2"""
     ).fetchall()
 
 

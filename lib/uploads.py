@@ -179,7 +179,10 @@ def mapping_problems(cells: list[str], shape_name: str | None, column_map: dict[
     problems += [f"the file has no column '{header}'" for header in unknown]
     if not problems and match_header(cells, shape, chosen) is None:
         problems.append(
-            "a weekly aggregate needs good and total counts or a percentage, and a ticket form or a segment"
+            "a report table needs at least one of Zendesk's metric columns (Achieved SLA targets, Good "
+            "satisfaction tickets, ...)"
+            if shape_name == "explore_report"
+            else "a weekly aggregate needs good and total counts or a percentage, and a ticket form or a segment"
         )
     return problems
 
@@ -198,6 +201,8 @@ def suggested_map(cells: list[str], shape_name: str) -> dict[str, str]:
         hits = [i for i, h in enumerate(normalised) if h in spec.aliases and i not in taken]
         if not hits and spec.date_like:
             hits = [i for i, h in enumerate(normalised) if h.endswith("date") and i not in taken]
+        if not hits and spec.suffixes:
+            hits = [i for i, h in enumerate(normalised) if h.endswith(spec.suffixes) and i not in taken]
         if hits:
             suggestion[spec.name] = cells[hits[0]]
             taken.add(hits[0])

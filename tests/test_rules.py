@@ -512,3 +512,13 @@ def test_a_title_row_is_never_quoted_as_the_header(con, tmp_path, kind):
         path = xlsx_file(tmp_path / "unknown.xlsx", header, rows, titles=[title])
     message = refusal(con, path)
     assert title not in message and "'Created', 'Assignee', 'Replies'" in message
+
+
+def test_a_report_with_dot_as_column_separator(con, tmp_path):
+    """Explore offers a dot as the CSV column separator: cells holding a dot come quoted."""
+    rows = daily_sla_rows(lambda value, whole=True: number_text(value, "comma", "none", 1))
+    path = tmp_path / "dots.csv"
+    path.write_bytes(csv_bytes(SLA_REPORT_HEADER, rows, ".", titles=["Report generated 30.11.2026"]))
+    result = store.ingest_file(con, path)
+    assert_report_figures(con)
+    assert "decimal comma" in result.reading["numbers"]
