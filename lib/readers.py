@@ -610,7 +610,6 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
 
 @dataclass
 class SheetCopy:
-    header: SheetHeader
     strays: list[str]  # notes on cells outside the export, ignored
     spills: list[int]  # columns outside the export holding more than one stray note
 
@@ -648,7 +647,7 @@ def copy_sheet_rows(workbook, sheet, header: SheetHeader, width: int, writer, fi
         if len(cells) == 1
         for row, value in cells
     ] + [f"{cell_name(row, column)} ('{value[:40]}')" for row, column, value in lone_rows]
-    return SheetCopy(header, strays, spills)
+    return SheetCopy(strays, spills)
 
 
 def choose_sheet(workbook, path, file_name, shape_name, column_map):
