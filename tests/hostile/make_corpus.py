@@ -449,7 +449,8 @@ def with_stray(xml: str, reference: str, text: str) -> str:
 
 def wide_row_xlsx(cells: int, *, row: int, dimension: str | None = None) -> bytes:
     """A workbook of a few hundred kilobytes whose row ``row`` holds ``cells`` cells (no references)."""
-    head = sheet_xml([SLA_HEADER, *GOOD_ROWS][: row - 1], dimension=dimension).removesuffix("</sheetData></worksheet>")
+    rows = [SLA_HEADER, *GOOD_ROWS * 60][: row - 1]
+    head = sheet_xml(rows, dimension=dimension).removesuffix("</sheetData></worksheet>")
     wide = f'<row r="{row}">' + "<c><v>1</v></c>" * cells + "</row>"
     return xlsx_bytes(head + wide + "</sheetData></worksheet>")
 
@@ -1313,6 +1314,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         ("refused-xlsx-one-row-of-1.3-million-cells", 1_300_000, 1, None),
         ("refused-xlsx-wide-row-below-the-header", 1_300_000, 2, "A1:G2"),
         ("refused-xlsx-wide-row-under-a-false-dimension", 200_000, 1, "A1:XFD1"),
+        ("refused-xlsx-wide-row-far-below-the-header", 1_300_000, 300, None),
     ]:
         refused(
             case_id,
