@@ -174,8 +174,9 @@ HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]+")
 # three in a row. Shift-JIS, EUC, Big5 or EBCDIC text is runs of high bytes, or control bytes.
 IMPLAUSIBLE_CP1252 = re.compile(rb"[\x80-\xff]{3}|[\x01-\x08\x0b\x0e-\x1f\x7f]")
 # ... and a sign such as ¥, §, ¤ or ¦ glued to the letter after it is a double-byte character
-# (Big5, GBK, Shift-JIS) whose second byte is ASCII: quotes, dashes, ° (°C) and ¿¡ may do that.
-SIGN_BEFORE_LETTER = re.compile(r"[\u00a1-\u00bf](?<![¡«°¿©®])(?=[A-Za-z])")
+# (Big5, GBK, Shift-JIS) whose second byte is ASCII. Quotes, dashes, « » ¿ ¡ ° © ® µ ª º · ´
+# may stand before a letter in text a person wrote (25°C, µs, l·l, don´t).
+SIGN_BEFORE_LETTER = re.compile(r"[¢£¤¥¦§¨¬¯±²³¶¸¹¼½¾](?=[A-Za-z])")
 
 
 def plausible_cp1252(data: bytes) -> bool:
