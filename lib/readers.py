@@ -898,7 +898,7 @@ def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
                 "this row repeats the header row: two exports seem to be pasted into one file, so rows "
                 "could be counted twice",
                 row=row,
-                expected="one export a file (upload each export on its own)",
+                expected="one export per file: upload each export on its own",
             )
 
 
