@@ -99,6 +99,7 @@ def run_ingest(con, args) -> int:
             refused += 1
             continue
         print(f"{result.status:<10}{path.name}: {result.summary()}")
+        print(f"          file: {result.encoding}")  # for a workbook, the sheet that was read
         for what, how in result.reading.items():
             print(f"          {what}: {how}")
         for warning in result.warnings:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from export_builders import sla_rows, span_rows, write_sla
+from export_builders import SLA_HEADER, sla_rows, span_rows, write_sla
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = dt.date(2026, 9, 7)
@@ -121,3 +121,29 @@ def test_ingest_says_how_it_read_a_file_and_takes_the_reading_flags(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         stored = con.execute("SELECT week, good, total FROM weekly_counts ORDER BY week").fetchall()
     assert stored == [(dt.date(2026, 3, 2), 980, 1000), (dt.date(2026, 3, 30), 1000, 1020)]
+
+
+def test_ingest_names_the_sheet_of_a_workbook_it_read(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    stale = workbook.active
+    stale.title = "Old"
+    stale.sheet_state = "hidden"
+    export = workbook.create_sheet("Export")
+    monday = dt.date(2026, 9, 7)
+    for row in [
+        SLA_HEADER,
+        *span_rows(monday, monday + dt.timedelta(days=6)),
+        *sla_rows(monday, "SaaS", "First reply time", 9, 1),
+    ]:
+        export.append(row)
+    workbook.active = 1
+    workbook.save(tmp_path / "week.xlsx")
+
+    ingest = run(tmp_path / "floorline.duckdb", "ingest", str(tmp_path / "week.xlsx"))
+
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    lines = ingest.stdout.splitlines()
+    assert "          file: XLSX, sheet 'Export'" in lines
+    assert "          warning: Hidden sheets are never read: 'Old'." in lines

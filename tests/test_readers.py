@@ -288,7 +288,7 @@ def test_dates_are_read_from_the_whole_cell_after_stripping_control_characters(c
 
 
 def test_windows_1252_is_assumed_only_when_the_bytes_read_as_text_a_person_wrote():
-    assert plausible_cp1252("Zürich, São Paulo, “EMEA” – Dublin’s 25°C office".encode("cp1252"))
+    assert plausible_cp1252("Zürich, São Paulo, “EMEA” – Dublin’s 25°C office, 5 µs, l·lusió, »Hallo«".encode("cp1252"))
     for text, codec in [("東京", "shift_jis"), ("台北", "big5"), ("北京", "gbk"), ("Москва", "koi8_r")]:
         assert not plausible_cp1252(f"5001,SaaS,{text}\n".encode(codec)), codec
 

@@ -449,7 +449,8 @@ def with_stray(xml: str, reference: str, text: str) -> str:
 
 def wide_row_xlsx(cells: int, *, row: int, dimension: str | None = None) -> bytes:
     """A workbook of a few hundred kilobytes whose row ``row`` holds ``cells`` cells (no references)."""
-    head = sheet_xml([SLA_HEADER, *GOOD_ROWS][: row - 1], dimension=dimension).removesuffix("</sheetData></worksheet>")
+    rows = [SLA_HEADER, *GOOD_ROWS * 60][: row - 1]
+    head = sheet_xml(rows, dimension=dimension).removesuffix("</sheetData></worksheet>")
     wide = f'<row r="{row}">' + "<c><v>1</v></c>" * cells + "</row>"
     return xlsx_bytes(head + wide + "</sheetData></worksheet>")
 
@@ -940,6 +941,26 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         cut,
         row=40_002,
     )
+    # Cut inside the last cell of a file without a final line break: shorter than every other value
+    # of its column, and the start of one of them.
+    date_last = [*SLA_HEADER[:5], SLA_HEADER[6], DATE_COLUMN]
+    date_last_rows = [[*r[:5], r[6], r[5]] for r in GOOD_ROWS]
+    refused(
+        "refused-cut-off-inside-the-last-cell-a-date",
+        "cut_last_date.csv",
+        csv_bytes(date_last, date_last_rows) + b"5102,SaaS,First reply time,Completed,Achieved,EMEA,2026-09-1",
+        cut,
+        row=7,
+        column=DATE_COLUMN,
+    )
+    refused(
+        "refused-cut-off-inside-the-last-cell-a-region",
+        "cut_last_region.csv",
+        valid + b"5102,SaaS,First reply time,Completed,Achieved,2026-09-08,EM",
+        cut,
+        row=7,
+        column="Preferred Region for Support",
+    )
     # Complete last rows that look short, and are not.
     accepted("accepted-no-final-line-break", "no_final_break.csv", valid.rstrip(b"\n"))
     accepted(
@@ -948,6 +969,18 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         valid + b"5102,SaaS,Requester wait time,Completed,Achieved,2026-09-09,\n",
     )
     accepted("accepted-blank-lines-after-the-data", "trailing_blank_lines.csv", valid + b"\n\n\r\n\n")
+    accepted(
+        "accepted-no-final-line-break-short-last-region",
+        "short_last_region.csv",
+        valid + b"5102,SaaS,Requester wait time,Completed,Achieved,2026-09-09,APJ",
+        why="shorter than the other regions, but the start of none of them: a whole value",
+    )
+    accepted(
+        "accepted-no-final-line-break-short-last-date",
+        "short_last_date.csv",
+        csv_bytes(date_last, date_last_rows) + b"5102,SaaS,Requester wait time,Completed,Achieved,EMEA,2026-09-9",
+    )
+
     accepted("accepted-last-row-of-delimiters-only", "trailing_commas.csv", valid + b",,,\n")
 
     # One line over the 2 MB line-length limit, wherever it sits.
@@ -1281,6 +1314,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         ("refused-xlsx-one-row-of-1.3-million-cells", 1_300_000, 1, None),
         ("refused-xlsx-wide-row-below-the-header", 1_300_000, 2, "A1:G2"),
         ("refused-xlsx-wide-row-under-a-false-dimension", 200_000, 1, "A1:XFD1"),
+        ("refused-xlsx-wide-row-far-below-the-header", 1_300_000, 300, None),
     ]:
         refused(
             case_id,
