@@ -411,6 +411,9 @@ def weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, no
     """An event row carrying a count metric (`SLA targets` = 2) stands for that many events."""
     numbers = f"{prefix}_weights"
     create_number_lookup(con, raw, distinct, ["weight"], {"weight"}, options, file_name, numbers, notes)
+    # Rows as the file has them, for "rows read" (a blank line weighs nothing but is still a line).
+    con.execute(f"ALTER TABLE {distinct} ADD COLUMN file_rows BIGINT")
+    con.execute(f"UPDATE {distinct} SET file_rows = n")
     # An empty metric cell is how Explore prints a count of nothing.
     con.execute(
         f"""UPDATE {distinct} d SET n = d.n * coalesce(
@@ -787,7 +790,10 @@ def normalise(
                 AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
         ).fetchall()
     )
-    blank_rows = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason = 'blank row'").fetchone()[0]
+    file_rows = "file_rows" if "weight" in raw.match.columns and shape.ticket_level else "n"
+    blank_rows = con.execute(
+        f"SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason = 'blank row'"
+    ).fetchone()[0]
     first_date, last_date = con.execute(
         f"SELECT min(event_date), max(event_date) FROM {norm} WHERE ignore_reason IS NULL"
     ).fetchone()

@@ -452,10 +452,11 @@ def test_event_rows_are_weighted_by_sla_targets(con, tmp_path):
     rows = [["1", "SaaS", "First reply time", "Achieved", (MONDAY + dt.timedelta(days=d)).isoformat(), "3"]
             for d in range(7)]  # fmt: skip
     rows += [["2", "SaaS", "First reply time", "Breached", MONDAY.isoformat(), "2"]]
-    rows += [["3", "SaaS", "Next reply time", "Breached", MONDAY.isoformat(), "1"]]
+    rows += [["3", "SaaS", "Next reply time", "Breached", MONDAY.isoformat(), "1"], [""] * 6, [""] * 6]
     path = tmp_path / "events.csv"
     path.write_bytes(csv_bytes(header, rows))
     result = store.ingest_file(con, path)
+    assert result.rows_read == 9  # the file's rows, blank ones left out, not the targets they stand for
     assert weekly(con, "FRT") == [(MONDAY, 21, 23, "breach")]  # counted by rows it would be 7 / 8
     assert result.rows_used == 24
     assert "SLA targets" in result.reading["rows weighted"]

@@ -53,7 +53,7 @@ OUR_SQL_IDENTIFIERS = {
     # lib/rules.py report tables: lookup temp tables ("stage_<uuid>_numbers"/"_weeks"), count field names,
     # joins and column lists built from them, a constant day expression, a boolean
     "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
-    "grouped",
+    "grouped", "file_rows",
 }  # fmt: skip
 
 
