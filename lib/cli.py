@@ -14,6 +14,7 @@ import duckdb
 from lib import explain, store
 from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries, status_report
+from lib.reading import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
 from lib.settings import KPIS
 from lib.shapes import SOURCES
 
@@ -28,6 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="+", type=Path)
     ingest.add_argument("--source", choices=SOURCES, help="where the export came from (default: from its shape)")
     ingest.add_argument("--by", default=None, help="who is uploading (default: this machine's user)")
+    reading_flags = ingest.add_argument_group(
+        "how to read the files (default: decided from each file, which says how; a file that could be read "
+        "two ways is refused, naming the flag that settles it)"
+    )
+    reading_flags.add_argument(
+        "--dates", choices=DATE_ORDERS[1:], help="slash dates are day/month/year or month/day/year"
+    )
+    reading_flags.add_argument(
+        "--week-labels", choices=WEEK_LABELS[1:], help="a week label is the week's first day (start) or last (end)"
+    )
+    reading_flags.add_argument(
+        "--week-numbering",
+        choices=WEEK_NUMBERING[1:],
+        help="Explore's 'Week of year' counts weeks from Sunday (English, US) or Monday (English, UK; German)",
+    )
+    reading_flags.add_argument("--decimal", choices=DECIMALS[1:], help="the export's decimal separator")
+    reading_flags.add_argument("--thousands", choices=THOUSANDS[1:], help="the export's thousands separator")
     status = commands.add_parser("status", help="latest complete week, each KPI against its floor")
     status.add_argument("--json", action="store_true")
     why = commands.add_parser("explain", help="where a KPI's change from an earlier week comes from")
@@ -66,20 +84,36 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](con, args)
 
 
+def read_options(args) -> ReadOptions:
+    return ReadOptions(
+        dates=args.dates or "auto",
+        week_labels=args.week_labels or "auto",
+        week_numbering=args.week_numbering or "auto",
+        decimal=args.decimal or "auto",
+        thousands=args.thousands or "auto",
+    )
+
+
 def run_ingest(con, args) -> int:
     refused = 0
+    options = read_options(args)
     for path in args.files:
         if not path.is_file():
             print(f"refused   {path}: no such file")
             refused += 1
             continue
         try:
-            result = store.ingest_file(con, path, source=args.source, uploaded_by=args.by or getpass.getuser())
+            result = store.ingest_file(
+                con, path, source=args.source, uploaded_by=args.by or getpass.getuser(), options=options
+            )
         except RefusedFile as error:
             print(f"refused   {error.message}")
             refused += 1
             continue
         print(f"{result.status:<10}{path.name}: {result.summary()}")
+        print(f"          file: {result.encoding}")  # for a workbook, the sheet that was read
+        for what, how in result.reading.items():
+            print(f"          {what}: {how}")
         for warning in result.warnings:
             print(f"          warning: {warning}")
         if result.replaced_demo:

@@ -12,7 +12,7 @@ import or restore is one transaction under ``store.WRITE_LOCK`` with a change-lo
 data-version bump, like every other write. A file that cannot be read is refused whole,
 naming the file, the item and the field, and nothing is stored.
 
-The rules (each with a worked example in DECISIONS.md §19):
+The rules (each with a worked example in DECISIONS.md §21):
 
 - **Master epic:** its title matches the ``epic_master_pattern`` setting (a regular
   expression, case-insensitive; default ``area:``). Its *area* is the title text after the

@@ -4,11 +4,11 @@
   contribution per slice of a dimension (segment, region, ticket form), each made of a
   *rate* part (the slice's own value moved) and a *mix* part (the slice's share of the
   volume moved). The parts are exact fractions and sum exactly to the total change
-  (DECISIONS.md §14).
-- ``wilson`` is the 95 % Wilson score interval of a weekly value's counts (§15).
-- ``volume_check`` puts a week's counted events against the previous eight weeks (§16).
+  (DECISIONS.md §16).
+- ``wilson`` is the 95 % Wilson score interval of a weekly value's counts (§17).
+- ``volume_check`` puts a week's counted events against the previous eight weeks (§18).
 - ``week_so_far`` is the partial week: its value so far, the share of a usual week's volume
-  already in, and the rate the rest of the week must exceed to end above the floor (§17).
+  already in, and the rate the rest of the week must exceed to end above the floor (§19).
 
 Counts come from the stored weekly counts, aggregated in DuckDB; the upload that speaks for
 each week is chosen by ``lib.kpis.CHOSEN_WEEKS_SQL``, the query every page uses, so the two
@@ -194,7 +194,7 @@ def rounded_to_sum(parts: list[Fraction], total: Fraction, decimals: int) -> lis
 def decompose(
     counts0: dict[str, tuple[int, int]], counts1: dict[str, tuple[int, int]], min_events: int = 0
 ) -> tuple[list[Slice], Fraction]:
-    """Shift-share split of V1 − V0 over slices, exact (DECISIONS.md §14).
+    """Shift-share split of V1 − V0 over slices, exact (DECISIONS.md §16).
 
     ``counts`` map a slice to (good, total) in each period. With shares s = n_i / N and
     rates r = 100 g_i / n_i, the pooled value is V = Σ s_i r_i and

@@ -118,7 +118,7 @@ def change_section(
         horizontal=True,
         key=f"{key}_by",
         help="Each slice's contribution = its rate part (its own value moved) + its mix part (its share of the "
-        "volume moved); they add up exactly to the change (DECISIONS.md §14).",
+        "volume moved); they add up exactly to the change (DECISIONS.md §16).",
     )
     min_events = smallest.number_input(
         "Too small to judge under (events)",
@@ -207,7 +207,7 @@ def week_so_far_section(ctx, summaries: dict) -> None:
         (st.warning if below else st.info)(text, icon=icon)
     st.caption(
         "A partial week: the newest export ends before the week does. It counts toward no streak until an upload "
-        "covers the whole week. The rest-of-week rate assumes a usual week's volume (DECISIONS.md §17)."
+        "covers the whole week. The rest-of-week rate assumes a usual week's volume (DECISIONS.md §19)."
     )
 
 

@@ -1,6 +1,6 @@
 """Library hypotheses checked against the stored data, for a workgroup's breach weeks.
 
-The hypotheses the counts can speak to each have a check (DECISIONS.md §18):
+The hypotheses the counts can speak to each have a check (DECISIONS.md §20):
 
 - *Ticket volume is too high* (library #1): each breach week's counted events against the
   eight weeks before the breach (lib.explain.volume_check).
@@ -127,7 +127,7 @@ def volume_result(con, settings, kpi, scope, weeks):
     suggested = "supported" if len(above) == len(checks) else ("falsified" if not above else "inconclusive")
     approach = (
         f"Counted {words_kind} per week ({workgroups.scope_label(scope)}) in each breach week against the "
-        f"{explain.USUAL_VOLUME_WEEKS} weeks before the breach (DECISIONS.md §16)."
+        f"{explain.USUAL_VOLUME_WEEKS} weeks before the breach (DECISIONS.md §18)."
     )
     return words, suggested, approach, [c.describe(kpi) for c in checks]
 
@@ -146,7 +146,7 @@ def portion_result(con, settings, kpi, scope, weeks, by):
     )
     approach = (
         f"Shift-share split by {label} of the change from the {BASELINE_WEEKS} weeks before the breach (pooled) to "
-        f"the breach weeks (pooled), {workgroups.scope_label(scope)} (DECISIONS.md §14)."
+        f"the breach weeks (pooled), {workgroups.scope_label(scope)} (DECISIONS.md §16)."
     )
     details = [
         f"{s.name}: {'—' if s.rate0 is None else f'{float(s.rate0):.1f} %'} → "
@@ -226,7 +226,7 @@ def day_result(con, settings, kpi, scope, weeks):
         summary = f"In {standing_out} of {len(weeks)} breach weeks one day held at least half of the {bad_words}."
     approach = (
         f"{bad_words.capitalize()} per day in each breach week, from the ticket-level rows behind the weekly value "
-        f"({workgroups.scope_label(scope)}); an even spread puts about 14 % on each day (DECISIONS.md §18)."
+        f"({workgroups.scope_label(scope)}); an even spread puts about 14 % on each day (DECISIONS.md §20)."
     )
     return " ".join([summary, *details]), suggested, approach, details
 

@@ -13,11 +13,14 @@ of three places:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
+from lib import reading
 from lib.errors import RefusedFile
-from lib.readers import RawTable
-from lib.shapes import Shape
+from lib.readers import STRIPPED_CLASS, RawTable, clean_sql
+from lib.reading import NumberColumn, ReadOptions
+from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape, normalise_header
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class NormalisedUpload:
     last_date: dt.date | None
     weeks: list[dt.date]
     warnings: list[str]
+    # How the file was read, in words (kind, date order, weeks, numbers, weights), for the
+    # preview and the command line; each decision a manager can flip is in ReadOptions.
+    reading: dict[str, str]
 
 
 # Fields compared by key (letters only, lower case) rather than by their exact text.
@@ -43,7 +49,7 @@ KEYED_FIELDS = ("metric", "rating", "segment", "form", "region")
 def raw_text(raw: RawTable, field: str) -> str:
     """SQL for a field's trimmed text in the raw table ('' when the column is absent or the cell empty)."""
     index = raw.match.columns.get(field) if raw.match else None
-    return "''" if index is None else f"coalesce(trim(c{index}), '')"
+    return "''" if index is None else f"coalesce({clean_sql(f'c{index}')}, '')"
 
 
 def text(raw: RawTable, field: str) -> str:
@@ -62,15 +68,22 @@ def key(expression: str) -> str:
 
 # Cells that vary with every row and decide no rule: kept out of the grouping.
 PER_ROW_FIELDS = ("ticket_id", "group", "priority")
-TOTALS_TEXT = "('total', 'totals', 'grand total', 'grand totals', 'sum', 'overall', 'combined', 'all')"
+TOTALS_LABELS = ("total", "totals", "grand total", "grand totals", "sum", "overall", "combined", "all")
+TOTALS_TEXT = "(" + ", ".join(f"'{label}'" for label in TOTALS_LABELS) + ")"
+# The same tests as regular expressions on a raw cell, for the million-row scans: far cheaper
+# than stripping every cell first (lib/readers.py STRIPPED_CLASS).
+EMPTY_CELL_PATTERN = f"'{STRIPPED_CLASS}*'"
+TOTALS_CELL_PATTERN = f"'(?i){STRIPPED_CLASS}*(?:{'|'.join(TOTALS_LABELS)}){STRIPPED_CLASS}*'"
 
 
 def decisive_columns(raw: RawTable) -> list[str]:
     """Every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping, so a
     million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
     columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
-    columns.append(f"{raw_text(raw, 'ticket_id')} = '' AS no_ticket")
-    columns.append(f"lower(coalesce(trim(c0), '')) IN {TOTALS_TEXT} AS is_totals")
+    ticket = raw.match.columns.get("ticket_id")
+    no_ticket = "true" if ticket is None else f"regexp_full_match(coalesce(c{ticket}, ''), {EMPTY_CELL_PATTERN})"
+    columns.append(f"{no_ticket} AS no_ticket")
+    columns.append(f"regexp_full_match(coalesce(c0, ''), {TOTALS_CELL_PATTERN}) AS is_totals")
     return columns
 
 
@@ -120,36 +133,45 @@ def group_columns(raw: RawTable) -> list[str]:
     return [f"g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS] + ["no_ticket", "is_totals"]
 
 
-def base_sql(raw: RawTable, distinct_table: str, date_field: str, day_first: bool) -> str:
+def base_sql(raw: RawTable, distinct_table: str, date_field: str | None, day_first: bool) -> str:
     """Keys and the parsed date added to each distinct combination.
 
     Each is worked out once per distinct *value* (three metrics, a few hundred dates) and
     joined back, not once per combination.
     """
     lookups = [(f"k_{field}", field, key("v")) for field in raw.match.columns if field in KEYED_FIELDS]
-    lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
-    trimmed = ", ".join(f"coalesce(trim(g_{f}), '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS)
+    if date_field is not None:
+        lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
+    trimmed = ", ".join(
+        f"coalesce({clean_sql(f'g_{f}')}, '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS
+    )
     columns = ["d.*"]
     joins = []
-    for index, (name, field, expression) in enumerate(lookups):  # the date field is always mapped
+    for index, (name, field, expression) in enumerate(lookups):  # a date field passed in is always mapped
         alias = f"l{index}"
         columns.append(f"{alias}.{name}")
         joins.append(
-            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce(trim(g_{field}), '') AS v "
-            f"FROM {distinct_table})) {alias} ON {alias}.v = d.f_{field}"
+            f"LEFT JOIN (SELECT v, {expression} AS {name} FROM (SELECT DISTINCT coalesce({clean_sql('g')}, '') AS v "
+            f"FROM (SELECT DISTINCT g_{field} AS g FROM {distinct_table}))) {alias} ON {alias}.v = d.f_{field}"
         )
     return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
 
 def parse_date_sql(expression: str, day_first: bool) -> str:
     slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
-    # ISO dates, by far the most common, take the cheap cast; the patterns only see the rest.
+    # ISO dates (with or without a time), by far the most common, take the cheap cast; the patterns
+    # only see the rest. Each reads the whole cell: a date followed by anything but a time is not a date.
+    time = "(?:[ T]\\d.*)?$"
     return f"""coalesce(
-        try_cast(left({expression}, 10) AS DATE),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}'), '%Y/%m/%d'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'), '{slash}'),
-        try_strptime(regexp_extract({expression}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'), '%d.%m.%Y')
+        try_cast({expression} AS DATE),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}){time}', 1), '%Y-%m-%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}){time}', 1), '%Y/%m/%d'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}){time}', 1), '{slash}'),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}){time}', 1), '%d.%m.%Y'),
+        try_strptime(regexp_extract({expression}, '^([A-Za-z]{{3,9}}\\.? \\d{{1,2}}, \\d{{4}}){time}', 1),
+                     ['%b %d, %Y', '%B %d, %Y']),
+        try_strptime(regexp_extract({expression}, '^(\\d{{1,2}} [A-Za-z]{{3,9}}\\.? \\d{{4}}){time}', 1),
+                     ['%d %b %Y', '%d %B %Y'])
     )::DATE"""
 
 
@@ -351,15 +373,261 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
         FROM (SELECT *, {ignore} AS ign FROM ({base_sql(raw, distinct_table, "week", day_first)}))"""
 
 
-def detect_day_first(con, raw: RawTable, field: str) -> bool:
-    """Slash dates are month-first (Zendesk is American) unless a first number above 12 says otherwise."""
-    expression = raw_text(raw, field)
-    found = con.execute(
-        f"""SELECT count(*) FROM {raw.table}
-            WHERE {expression} LIKE '%/%'
-                AND try_cast(regexp_extract({expression}, '^(\\d{{1,2}})/\\d{{1,2}}/\\d{{4}}', 1) AS INTEGER) > 12"""
-    ).fetchone()[0]
-    return found > 0
+def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
+    """Each distinct trimmed text of a column (of the distinct table), with the first row holding it."""
+    return con.execute(
+        f"""SELECT {clean_sql("g")} AS t, min(first_row) FROM (
+                SELECT {column} AS g, min(source_row) AS first_row FROM {table} GROUP BY 1)
+            WHERE coalesce({clean_sql("g")}, '') <> '' GROUP BY 1 ORDER BY 2"""
+    ).fetchall()
+
+
+def decide_day_first(con, raw: RawTable, distinct: str, options: ReadOptions, file_name: str, notes) -> bool:
+    """Day-first or month-first, from every date-like cell of the file (lib/reading.py)."""
+    fields = [f for f in ("date", "week") if f in raw.match.columns]
+    if not fields:  # weeks numbered beside a year: no dates to read
+        return False
+    texts = [found for f in fields for found in distinct_texts(con, distinct, f"g_{f}")]
+    day_first, how = reading.decide_date_order(texts, options, file_name, raw.header[raw.match.columns[fields[0]]])
+    notes["date order"] = how
+    return day_first
+
+
+def create_number_lookup(con, raw: RawTable, distinct: str, fields, whole, options, file_name, table, notes):
+    """A table of every distinct numeric cell of ``fields`` and its value, read in the file's one number format."""
+    columns = []
+    for name in fields:
+        texts = distinct_texts(con, distinct, f"g_{name}")
+        columns.append(NumberColumn(raw.header[raw.match.columns[name]], texts, name in whole))
+    number_format, how = reading.decide_number_format(columns, options, file_name)
+    notes["numbers"] = how
+    values = sorted({found for column in columns for found, _ in column.values})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (v VARCHAR, value DOUBLE)")
+    if values:
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?)", reading.number_lookup(values, number_format))
+
+
+def weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, notes) -> None:
+    """An event row carrying a count metric (`SLA targets` = 2) stands for that many events."""
+    numbers = f"{prefix}_weights"
+    create_number_lookup(con, raw, distinct, ["weight"], {"weight"}, options, file_name, numbers, notes)
+    # Rows as the file has them, for "rows read" (a blank line weighs nothing but is still a line).
+    con.execute(f"ALTER TABLE {distinct} ADD COLUMN file_rows BIGINT")
+    con.execute(f"UPDATE {distinct} SET file_rows = n")
+    # An empty metric cell is how Explore prints a count of nothing.
+    con.execute(
+        f"""UPDATE {distinct} d SET n = d.n * coalesce(
+                (SELECT w.value FROM {numbers} w WHERE w.v = {clean_sql("d.g_weight")}), 0)::BIGINT"""
+    )
+    label = raw.header[raw.match.columns["weight"]]
+    notes["rows weighted"] = f"each row counts as many events as its '{label}' value says"
+
+
+def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
+    """The KPI family of a report table ('sla' or 'satisfaction'), or a refusal naming what to add."""
+    columns = raw.match.columns
+    has_sla = any(f in columns for f in SLA_REPORT_METRICS)
+    has_satisfaction = any(f in columns for f in SATISFACTION_REPORT_METRICS)
+    if has_sla and has_satisfaction:
+        raise RefusedFile(
+            file_name,
+            "the table mixes SLA metrics and satisfaction metrics; Floorline reads one report at a time",
+            expected="one export per Explore report (SLA, or satisfaction)",
+        )
+    if "form" not in columns:
+        grouped = "is grouped by Ticket group, not Ticket form" if "group" in columns else "has no Ticket form"
+        raise RefusedFile(
+            file_name,
+            f"the table {grouped}; Floorline needs the Ticket form to tell L&R, GitLab SM and GitLab SaaS apart. "
+            "In Explore, add the Ticket form attribute to the report's rows and export again",
+            expected="a 'Ticket form' column",
+        )
+    if not any(f in columns for f in REPORT_TIME_FIELDS):
+        by_month = any(normalise_header(h).endswith("month") for h in raw.header)
+        raise RefusedFile(
+            file_name,
+            (
+                "the table is by month, and a month cannot be cut into weeks"
+                if by_month
+                else "the table has no day or week"
+            )
+            + "; weekly floors need a day or a week. In Explore, use a time attribute such as 'SLA update - Date', "
+            "'SLA update - Week', or 'Week of year' beside 'Year' (for satisfaction: 'Ticket solved - Date'), "
+            "and export again",
+            expected="a date or week column",
+        )
+    if "week_of_year" in columns and not any(f in columns for f in ("year", "date", "week")):
+        raise RefusedFile(
+            file_name,
+            "the table has a Week of year but no Year; add the Year attribute beside it in Explore and export again",
+            expected="a '... - Year' column beside '... - Week of year'",
+        )
+    if has_sla:
+        if "metric" not in columns:
+            raise RefusedFile(
+                file_name,
+                "the table has no SLA metric, so first and next reply targets cannot be told apart. In Explore, "
+                "add the SLA metric attribute to the report's rows and export again",
+                expected="an 'SLA metric' column",
+            )
+        has_outcomes = "achieved" in columns and "breached" in columns
+        if not has_outcomes and not ("target_status" in columns and "sla_targets" in columns):
+            raise RefusedFile(
+                file_name,
+                "the table needs both 'Achieved SLA targets' and 'Breached SLA targets': FRT and NRT are "
+                "Achieved ÷ (Achieved + Breached), and 'SLA targets' also counts targets still active, so it "
+                "cannot stand in. Add the missing metric in Explore and export again",
+                expected="'Achieved SLA targets' and 'Breached SLA targets' columns",
+            )
+        return "sla"
+    if not ("good" in columns and ("bad" in columns or "rated" in columns)):
+        raise RefusedFile(
+            file_name,
+            "the table needs 'Good satisfaction tickets' and 'Bad satisfaction tickets' (or 'Rated satisfaction "
+            "tickets'): SSAT is Good ÷ (Good + Bad), and a percentage alone cannot be pooled across forms. Add "
+            "them in Explore and export again",
+            expected="'Good satisfaction tickets' and 'Bad satisfaction tickets' columns",
+        )
+    return "satisfaction"
+
+
+REPORT_COUNT_FIELDS = ("achieved", "breached", "good", "bad", "rated", "sla_targets")
+
+
+def report_time_field(raw: RawTable) -> str:
+    return next(f for f in REPORT_TIME_FIELDS if f in raw.match.columns)
+
+
+def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str, numbers: str, weeks: str) -> str:
+    """SELECT producing one normalised entry per distinct row of an Explore report table."""
+    blank, totals = blank_and_totals_sql(raw)
+    columns = raw.match.columns
+    time_field = report_time_field(raw)
+    date_field = time_field if time_field in ("date", "week") else None
+    values = {f: f"num_{f}" for f in REPORT_COUNT_FIELDS if f in columns}
+    form = text(raw, "form")
+    attribute_totals = " OR ".join(
+        f"lower({text(raw, f)}) IN {TOTALS_TEXT}" for f in ("form", "metric", "region", time_field) if f in columns
+    )
+    if family == "sla":
+        metric = text(raw, "metric")
+        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        if "achieved" in values and "breached" in values:
+            good = values["achieved"]
+            total = f"{values['achieved']} + {values['breached']}"
+            inactive = "false"
+        else:  # rows by SLA target status, counted by 'SLA targets'
+            status = f"lower({text(raw, 'target_status')})"
+            good = f"CASE WHEN {status} = 'achieved' THEN {values['sla_targets']} ELSE 0 END"
+            total = values["sla_targets"]
+            inactive = f"{status} NOT IN ('achieved', 'breached')"
+        ignore_metric = f"""WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
+            WHEN {inactive} THEN 'target still active'"""
+        metric_problem = f"""WHEN {metric} = '' THEN ['SLA metric', 'the SLA metric is empty',
+            'First reply time, Next reply time or another SLA metric']"""
+    else:
+        kpi = "'SSAT'"
+        good = values["good"]
+        total = f"{values['good']} + {values['bad']}" if "bad" in values else values["rated"]
+        ignore_metric = metric_problem = ""
+    if time_field == "week_of_year":
+        time_text = f"{text(raw, 'year')} || ' week ' || {text(raw, 'week_of_year')}"
+        day = "numbered_week"
+    else:
+        time_text = text(raw, time_field)
+        day = "parsed_date"
+    time_label = raw.match.shape.field(time_field).label  # our label, never the file's header text
+    ignore = f"""CASE
+        WHEN {blank} THEN 'blank row'
+        WHEN {totals} OR {attribute_totals} THEN 'totals row'
+        {ignore_metric} END"""
+    problem = f"""CASE
+        {metric_problem}
+        WHEN {form} = '' THEN ['Ticket form', 'the ticket form is empty', 'a ticket form such as SaaS or L&R']
+        WHEN {day} IS NULL THEN ['{time_label}', '''' || {time_text} || ''' is not a date or a week',
+                                 'a date such as 2026-11-16, or a week number beside a year']
+        WHEN {day} < DATE '2000-01-01' OR {day} > current_date + 1
+            THEN ['{time_label}', {time_text} || ' is before 2000 or in the future',
+                  'a date between 2000-01-01 and today']
+        WHEN ({good}) > ({total}) THEN ['counts', 'more good than counted (' || ({good}) || ' of ' || ({total}) || ')',
+                                       'good at most the total'] END"""
+    number_joins = " ".join(f"LEFT JOIN {numbers} n_{f} ON n_{f}.v = b.f_{f}" for f in values)
+    week_join = f"LEFT JOIN {weeks} wk ON wk.y = b.f_year AND wk.w = b.f_week_of_year" if day == "numbered_week" else ""
+    looked_up = "".join(f", coalesce(n_{f}.value, 0) AS num_{f}" for f in values)
+    if week_join:
+        looked_up += ", wk.week AS numbered_week"
+    return f"""
+        SELECT *,
+            {form} AS form,
+            {region_sql(text(raw, "region"), field_key(raw, "region"))} AS region,
+            {kpi} AS kpi,
+            {time_text} AS date_text,
+            CASE WHEN ign IS NULL OR ign NOT IN ('blank row', 'totals row') THEN {day} END AS event_date,
+            NULL::VARCHAR AS outcome,
+            ign AS ignore_reason,
+            CASE WHEN ign IS NULL THEN {problem} END AS problem,
+            NULL::VARCHAR AS segment,
+            CASE WHEN ign IS NULL THEN ({good})::BIGINT END AS good,
+            CASE WHEN ign IS NULL THEN ({total})::BIGINT END AS total,
+            NULL::DOUBLE AS pct
+        FROM (SELECT *, {ignore} AS ign FROM (
+            SELECT b.*{looked_up}
+            FROM ({base_sql(raw, distinct_table, date_field, day_first)}) b {number_joins} {week_join}))"""
+
+
+def create_week_numbers(con, raw: RawTable, distinct, options, week_start, file_name, table, notes) -> None:
+    """Database weeks for each (Year, Week of year) pair of a report, as Explore numbers them."""
+    pairs = []
+    for year_text, week_text, row in con.execute(
+        f"""SELECT coalesce({clean_sql("g_year")}, ''), {clean_sql("g_week_of_year")}, min(source_row)
+            FROM {distinct} WHERE coalesce({clean_sql("g_week_of_year")}, '') <> '' GROUP BY 1, 2 ORDER BY 3"""
+    ).fetchall():
+        year, week = only_number(year_text), only_number(week_text)
+        if year is not None and week is not None and 2000 <= year <= 2100:
+            pairs.append((year, week, row, year_text, week_text))
+    label = raw.header[raw.match.columns["week_of_year"]]
+    mapping, how = reading.decide_week_numbering(
+        [(y, w, r) for y, w, r, _, _ in pairs], options, week_start, file_name, label
+    )
+    notes["weeks"] = how
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (y VARCHAR, w VARCHAR, week DATE)")
+    rows = [(year_text, week_text, mapping[(y, w)]) for y, w, _, year_text, week_text in pairs]
+    if rows:
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
+
+
+def only_number(value: str) -> int | None:
+    """The one number in a cell such as '2026', 'Week 47' or 'W47'; None when there is not exactly one."""
+    found = re.findall(r"\d+", value)
+    return int(found[0]) if len(found) == 1 else None
+
+
+def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, file_name: str, notes) -> None:
+    """Move each week label onto the database week it mostly covers (lib/reading.py), saying how."""
+    labels = [
+        day
+        for (day,) in con.execute(
+            f"SELECT DISTINCT event_date FROM {norm} WHERE event_date IS NOT NULL AND problem IS NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    if not labels:
+        return
+    header = raw.header[raw.match.columns["week"]]
+    weekdays = sorted({day.weekday() for day in labels})
+    if len(weekdays) > 1:
+        names = " and ".join(f"{reading.WEEKDAY_NAMES[w]}s" for w in weekdays[:3])
+        raise RefusedFile(
+            file_name,
+            f"the week labels fall on {names}, so Floorline cannot tell which week each stands for. "
+            "Export with one label per week (its first day, or its last day with 'week ending' in the header)",
+            column=header,
+            expected="week labels on one weekday",
+        )
+    label_is_end, how = reading.decide_week_labels(labels, header, raw.title_lines, options, week_start)
+    notes["week labels"] = how
+    # The week holding the period's fourth day: the first day plus three, or the last day less three.
+    middle = "event_date - 3" if label_is_end else "event_date + 3"
+    con.execute(f"UPDATE {norm} SET event_date = {week_sql(middle, week_start)} WHERE event_date IS NOT NULL")
 
 
 def detect_fraction_percentages(con, raw: RawTable) -> bool:
@@ -406,9 +674,13 @@ def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int
         )
 
 
-def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) -> NormalisedUpload:
+def normalise(
+    con, raw: RawTable, file_name: str, week_start: int, prefix: str, options: ReadOptions | None = None
+) -> NormalisedUpload:
     """Apply the counting rules to a loaded export; refuse it if any row in scope is unreadable."""
+    options = options or ReadOptions()
     shape = raw.match.shape
+    report = shape.name == "explore_report"
     if raw.rows == 0:
         raise RefusedFile(file_name, "the file has a header but no data rows")
     for field_name, positions in raw.match.duplicates.items():
@@ -421,24 +693,42 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
                 column=label,
                 expected="each column name once",
             )
-    date_field = "date" if shape.ticket_level else "week"
-    day_first = detect_day_first(con, raw, date_field)
+    notes = {"kind": shape.title}
+    family = refuse_missing_report_columns(raw, file_name) if report else None
     distinct = f"{prefix}_distinct"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=shape.ticket_level)}")
+    # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.
+    grouped = shape.ticket_level or report
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=grouped)}")
+    day_first = decide_day_first(con, raw, distinct, options, file_name, notes)
+    if shape.ticket_level and "weight" in raw.match.columns:
+        weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
     norm = f"{prefix}_norm"
-    if shape.ticket_level:
+    if report:
+        numbers, weeks = f"{prefix}_numbers", f"{prefix}_weeks"
+        count_fields = [f for f in REPORT_COUNT_FIELDS if f in raw.match.columns]
+        evidence = [f for f in ("pct_achieved", "pct_satisfaction") if f in raw.match.columns]
+        create_number_lookup(
+            con, raw, distinct, count_fields + evidence, set(count_fields), options, file_name, numbers, notes
+        )
+        if report_time_field(raw) == "week_of_year":
+            create_week_numbers(con, raw, distinct, options, week_start, file_name, weeks, notes)
+        select = report_sql(raw, distinct, day_first, family, numbers, weeks)
+    elif shape.ticket_level:
         select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
     refuse_first_problem(con, norm, file_name)
-    if not shape.ticket_level:
+    if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
+    if "week" in raw.match.columns and not shape.ticket_level:
+        file_week_labels(con, raw, norm, options, week_start, file_name, notes)
 
     week = week_sql("event_date", week_start)
     counts = f"{prefix}_counts"
     coverage = f"{prefix}_coverage"
     bad_events = f"{prefix}_bad"
+    daily = shape.ticket_level or (report and report_time_field(raw) == "date")
     if shape.ticket_level:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {counts} AS
@@ -447,6 +737,22 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
                 NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
             FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
         )
+    elif report:
+        # A daily table sums into weeks; a weekly one has one week per label.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
+                sum(good * n)::BIGINT AS good, sum(total * n)::BIGINT AS total,
+                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
+            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
+        )
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, segment, region, good, total, pct, 1 AS rows
+            FROM {norm} WHERE ignore_reason IS NULL"""
+        )
+    if daily:
         # A week is complete when the export's dates (any row's) span all seven of its days.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
@@ -456,17 +762,14 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
                 ({week} >= span.first_day AND {week} + 6 <= span.last_day) AS complete
             FROM {norm}, span WHERE kpi IS NOT NULL AND event_date IS NOT NULL"""
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
     else:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
-            SELECT kpi, {week} AS week, form, segment, region, good, total, pct, 1 AS rows
-            FROM {norm} WHERE ignore_reason IS NULL"""
-        )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
             SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
         )
+    if shape.ticket_level:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
+    else:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
             SELECT source_row, NULL::VARCHAR AS ticket_id, kpi, event_date, event_date AS week, form, region,
@@ -487,7 +790,10 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
                 AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
         ).fetchall()
     )
-    blank_rows = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason = 'blank row'").fetchone()[0]
+    file_rows = "file_rows" if "weight" in raw.match.columns and shape.ticket_level else "n"
+    blank_rows = con.execute(
+        f"SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason = 'blank row'"
+    ).fetchone()[0]
     first_date, last_date = con.execute(
         f"SELECT min(event_date), max(event_date) FROM {norm} WHERE ignore_reason IS NULL"
     ).fetchone()
@@ -496,5 +802,15 @@ def normalise(con, raw: RawTable, file_name: str, week_start: int, prefix: str) 
     if shape.ticket_level and "region" not in raw.match.columns:
         warnings.append("no region column: regional filters will not include this file")
     return NormalisedUpload(
-        counts, coverage, bad_events, raw.rows - blank_rows, used, ignored, first_date, last_date, weeks, warnings
+        counts,
+        coverage,
+        bad_events,
+        raw.rows - blank_rows,
+        used,
+        ignored,
+        first_date,
+        last_date,
+        weeks,
+        warnings,
+        notes,
     )

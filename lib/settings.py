@@ -50,7 +50,7 @@ class Settings:
     max_upload_mb: int = 200
     okr_bands: dict[str, float] = field(default_factory=lambda: {"on_target": 85.0, "off_target": 70.0})
     # A slice of a change (a region, a form) with fewer counted events than this in both periods is too
-    # small to judge on its own: the decomposition groups such slices (DECISIONS.md §14).
+    # small to judge on its own: the decomposition groups such slices (DECISIONS.md §16).
     min_slice_events: int = 30
     # Epics page: a master epic's title matches this (regular expression, any case); the handbook searches "area:".
     epic_master_pattern: str = "area:"

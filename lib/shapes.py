@@ -15,7 +15,8 @@ PRIMARY_SOURCES = ("explore", "dbt")
 
 
 def normalise_header(cell: object) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(cell or "").lower())
+    # "%" is kept as "pct": "% Achieved SLA targets" is a percentage, "Achieved SLA targets" a count.
+    return re.sub(r"[^a-z0-9]", "", str(cell or "").lower().replace("%", "pct"))
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class Field:
     # when no alias matches, because report builders rename them freely.
     date_like: bool = False
     label: str = ""
+    # Endings that identify the field when no alias matches: Explore prefixes time attributes
+    # ("SLA update - Week of year") and wraps metrics ("D_COUNT(Achieved SLA targets)").
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,9 @@ class Shape:
     default_source: str
     fields: tuple[Field, ...]
     ticket_level: bool = True
+    # Headers that make a file something else: event rows that also carry Zendesk's count
+    # metrics (Achieved / Breached SLA targets, ...) are a report table, summed by its counts.
+    excluded: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -50,6 +57,28 @@ REGION = Field(
     label="Preferred Region for Support",
 )
 GROUP = Field("group", ("ticketgroup", "group", "groupname"), required=False, label="Ticket group")
+# Zendesk's count metrics. Their presence makes a file a report table (counts per row), never
+# event rows counted one by one.
+REPORT_COUNT_SUFFIXES = (
+    "achievedslatargets",
+    "breachedslatargets",
+    "activeslatargets",
+    "goodsatisfactiontickets",
+    "badsatisfactiontickets",
+    "ratedsatisfactiontickets",
+)
+SLA_TARGETS_WEIGHT = Field(
+    "weight",
+    ("slatargets", "dcountslatargets", "countslatargets", "sumslatargets"),
+    required=False,
+    label="SLA targets",
+)
+TICKETS_WEIGHT = Field(
+    "weight",
+    ("tickets", "dcounttickets", "counttickets", "solvedtickets", "dcountsolvedtickets"),
+    required=False,
+    label="Tickets",
+)
 PRIORITY = Field("priority", ("ticketpriority", "priority"), required=False, label="Ticket priority")
 
 EXPLORE_SLA = Shape(
@@ -82,7 +111,9 @@ EXPLORE_SLA = Shape(
         REGION,
         GROUP,
         PRIORITY,
+        SLA_TARGETS_WEIGHT,
     ),
+    excluded=REPORT_COUNT_SUFFIXES,
 )
 
 EXPLORE_SATISFACTION = Shape(
@@ -106,8 +137,114 @@ EXPLORE_SATISFACTION = Shape(
         REGION,
         GROUP,
         PRIORITY,
+        TICKETS_WEIGHT,
     ),
+    excluded=REPORT_COUNT_SUFFIXES,
 )
+
+EXPLORE_REPORT = Shape(
+    "explore_report",
+    "Explore report table",
+    "explore",
+    (
+        # Time attributes: one of a date, a week, or a week of year beside a year.
+        Field(
+            "week",
+            (
+                "week",
+                "weekstart",
+                "weekof",
+                "weekbeginning",
+                "weekstarting",
+                "weekending",
+                "weekstartdate",
+                "weekendingdate",
+                "weekbeginningdate",
+            ),
+            required=False,
+            label="week",
+            suffixes=("week", "weekending", "weekstart", "weekbeginning"),
+        ),
+        Field(
+            "week_of_year",
+            ("weekofyear", "weeknumber", "weekno", "isoweek"),
+            required=False,
+            label="Week of year",
+            suffixes=("weekofyear",),
+        ),
+        Field("year", ("year",), required=False, label="Year", suffixes=("year",)),
+        Field(
+            "date",
+            ("slaupdatedate", "ticketsolveddate", "timeslastatusupdatedate", "date", "day"),
+            required=False,
+            label="date",
+            suffixes=("date",),
+        ),
+        Field("form", ("ticketform", "form", "ticketformname"), required=False, label="Ticket form"),
+        Field("metric", ("slametric", "slametricname", "metric"), required=False, label="SLA metric"),
+        Field("target_status", ("slatargetstatus", "targetstatus"), required=False, label="SLA target status"),
+        REGION,
+        GROUP,
+        # Percentages first: "% Achieved SLA targets" also ends like "Achieved SLA targets".
+        Field(
+            "pct_achieved",
+            ("pctachievedslatargets",),
+            required=False,
+            label="% Achieved SLA targets",
+            suffixes=("pctachievedslatargets",),
+        ),
+        Field(
+            "pct_satisfaction",
+            ("pctsatisfactionscore", "satisfactionscore"),
+            required=False,
+            label="% Satisfaction score",
+            suffixes=("pctsatisfactionscore",),
+        ),
+        Field(
+            "achieved",
+            ("achievedslatargets",),
+            required=False,
+            label="Achieved SLA targets",
+            suffixes=("achievedslatargets",),
+        ),
+        Field(
+            "breached",
+            ("breachedslatargets",),
+            required=False,
+            label="Breached SLA targets",
+            suffixes=("breachedslatargets",),
+        ),
+        Field(
+            "active", ("activeslatargets",), required=False, label="Active SLA targets", suffixes=("activeslatargets",)
+        ),
+        Field("sla_targets", ("slatargets",), required=False, label="SLA targets", suffixes=("slatargets",)),
+        Field(
+            "good",
+            ("goodsatisfactiontickets",),
+            required=False,
+            label="Good satisfaction tickets",
+            suffixes=("goodsatisfactiontickets",),
+        ),
+        Field(
+            "bad",
+            ("badsatisfactiontickets",),
+            required=False,
+            label="Bad satisfaction tickets",
+            suffixes=("badsatisfactiontickets",),
+        ),
+        Field(
+            "rated",
+            ("ratedsatisfactiontickets",),
+            required=False,
+            label="Rated satisfaction tickets",
+            suffixes=("ratedsatisfactiontickets",),
+        ),
+    ),
+    ticket_level=False,
+)
+SLA_REPORT_METRICS = ("achieved", "breached", "active", "sla_targets", "pct_achieved")
+SATISFACTION_REPORT_METRICS = ("good", "bad", "rated", "pct_satisfaction")
+REPORT_TIME_FIELDS = ("week", "week_of_year", "date")
 
 WEEKLY_AGGREGATE = Shape(
     "weekly_aggregate",
@@ -169,8 +306,9 @@ DBT_TICKET_METRICS = Shape(
     ),
 )
 
-# dbt shapes first: their headers also satisfy the looser Explore aliases.
-SHAPES = (DBT_SLA_POLICIES, DBT_TICKET_METRICS, EXPLORE_SLA, EXPLORE_SATISFACTION, WEEKLY_AGGREGATE)
+# dbt shapes first: their headers also satisfy the looser Explore aliases. Event rows before
+# report tables (a report needs Zendesk's metric columns, which event rows do not carry).
+SHAPES = (DBT_SLA_POLICIES, DBT_TICKET_METRICS, EXPLORE_SLA, EXPLORE_SATISFACTION, EXPLORE_REPORT, WEEKLY_AGGREGATE)
 SHAPES_BY_NAME = {shape.name: shape for shape in SHAPES}
 
 
@@ -204,15 +342,29 @@ def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | No
             hits = [i for i, h in enumerate(normalised) if h.endswith("date") and i not in taken]
             if hits:
                 columns[field.name] = hits[0]
+        if field.name not in columns and field.suffixes and not mapped:
+            hits = [i for i, h in enumerate(normalised) if h.endswith(field.suffixes) and i not in taken]
+            if hits:
+                columns[field.name] = hits[0]
         if field.name in columns:
             taken.add(columns[field.name])
         elif field.required:
             return None
+    if shape.excluded and any(h.endswith(shape.excluded) for h in normalised):
+        return None
+    if shape is EXPLORE_REPORT and not report_is_complete(columns):
+        return None
     if shape is WEEKLY_AGGREGATE:
         has_counts = "good" in columns and "total" in columns
         if not (has_counts or "pct" in columns) or not ("form" in columns or "segment" in columns):
             return None
     return HeaderMatch(shape, columns, duplicates)
+
+
+def report_is_complete(columns: dict[str, int]) -> bool:
+    """A report table has at least one of Zendesk's SLA or satisfaction metrics (a table without a day or
+    week is still recognised, so that the refusal can say what to add)."""
+    return any(f in columns for f in (*SLA_REPORT_METRICS, *SATISFACTION_REPORT_METRICS))
 
 
 def detect_shape(cells: list[str], shape_name: str | None = None, column_map: dict | None = None) -> HeaderMatch | None:

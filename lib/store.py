@@ -27,7 +27,8 @@ from lib import auth
 from lib import settings as settings_module
 from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.kpis import kpi_summaries
-from lib.readers import ENCODING_LABEL, load_raw
+from lib.readers import load_raw
+from lib.reading import ReadOptions
 from lib.rules import NormalisedUpload, normalise
 from lib.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
 from lib.shapes import PRIMARY_SOURCES, SOURCES, closest_shape
@@ -198,6 +199,7 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     replaced_demo: bool = False
     changes: list[dict] = field(default_factory=list)  # for a preview: every weekly figure that would move
+    reading: dict[str, str] = field(default_factory=dict)  # how the file was read, in words
 
     def summary(self) -> str:
         weeks = f"{len(self.weeks)} weeks ({self.weeks[0]} to {self.weeks[-1]})" if self.weeks else "no weeks"
@@ -268,6 +270,7 @@ def stage(
     column_map: dict | None,
     week_start_index: int,
     prefix: str,
+    options: ReadOptions | None = None,
 ):
     raw = load_raw(con, path, file_name, f"{prefix}_raw", shape_name=shape, column_map=column_map)
     try:
@@ -289,7 +292,7 @@ def stage(
                 expected="an Explore SLA or satisfaction export, a weekly aggregate, or a dbt_zendesk model "
                 "(or map the columns on the upload page)",
             )
-        normalised = normalise(con, raw, file_name, week_start_index, prefix)
+        normalised = normalise(con, raw, file_name, week_start_index, prefix, options)
     finally:
         raw.cleanup()
     return raw, normalised
@@ -307,6 +310,7 @@ def ingest_file(
     is_demo: bool = False,
     preview: bool = False,
     on_progress=None,
+    options: ReadOptions | None = None,
 ) -> IngestResult:
     """Store one export (or, with ``preview``, report what storing it would do, and store nothing).
 
@@ -343,6 +347,7 @@ def ingest_file(
                 column_map=column_map,
                 week_start_index=settings.week_start_index,
                 prefix=prefix,
+                options=options,
             )
         except BaseException:
             cursor.close()
@@ -360,7 +365,7 @@ def ingest_file(
             upload_id=None,
             shape=raw.match.shape.name,
             source=chosen_source,
-            encoding=ENCODING_LABEL.get(raw.encoding, raw.encoding),
+            encoding=raw.encoding_label,
             rows_read=normalised.rows_read,
             rows_used=normalised.rows_used,
             ignored=normalised.ignored,
@@ -369,7 +374,8 @@ def ingest_file(
             last_date=normalised.last_date,
             columns_used={name: raw.header[index] for name, index in raw.match.columns.items()},
             columns_ignored=[h for i, h in enumerate(raw.header) if i not in raw.match.columns.values() and h],
-            warnings=list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
+            warnings=raw.notes + list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
+            reading=dict(normalised.reading),
         )
         if existing and preview and existing[1] == "active":
             result.status, result.upload_id = "duplicate", existing[0]

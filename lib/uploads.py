@@ -24,6 +24,7 @@ from lib import auth, store
 from lib.errors import RefusedFile
 from lib.kpis import kpi_summaries
 from lib.readers import read_header_only
+from lib.reading import ReadOptions
 from lib.shapes import SHAPES, SHAPES_BY_NAME, SOURCES, Field, detect_shape, match_header, normalise_header
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -134,6 +135,7 @@ class Choice:
     source: str | None = None
     column_map: tuple[tuple[str, str], ...] = ()  # (field, header text), hashable for cache keys
     profile_name: str | None = None
+    options: ReadOptions = ReadOptions()  # date order, week reading, number format: "auto" decides from the file
 
     def map_dict(self) -> dict[str, str] | None:
         return dict(self.column_map) or None
@@ -200,7 +202,10 @@ def mapping_problems(cells: list[str], shape_name: str | None, column_map: dict[
     problems += [f"the file has no column '{header}'" for header in unknown]
     if not problems and match_header(cells, shape, chosen) is None:
         problems.append(
-            "a weekly aggregate needs good and total counts or a percentage, and a ticket form or a segment"
+            "a report table needs at least one of Zendesk's metric columns (Achieved SLA targets, Good "
+            "satisfaction tickets, ...)"
+            if shape_name == "explore_report"
+            else "a weekly aggregate needs good and total counts or a percentage, and a ticket form or a segment"
         )
     return problems
 
@@ -219,6 +224,8 @@ def suggested_map(cells: list[str], shape_name: str) -> dict[str, str]:
         hits = [i for i, h in enumerate(normalised) if h in spec.aliases and i not in taken]
         if not hits and spec.date_like:
             hits = [i for i, h in enumerate(normalised) if h.endswith("date") and i not in taken]
+        if not hits and spec.suffixes:
+            hits = [i for i, h in enumerate(normalised) if h.endswith(spec.suffixes) and i not in taken]
         if hits:
             suggestion[spec.name] = cells[hits[0]]
             taken.add(hits[0])
@@ -372,6 +379,7 @@ def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview) -> Fil
             uploaded_by=uploaded_by,
             preview=preview,
             on_progress=on_progress,
+            options=choice.options,
         )
     except RefusedFile as refused:
         return FileOutcome(staged.file_name, refusal=refused.message, earlier_upload=earlier)
@@ -400,6 +408,56 @@ def describe_weeks(weeks: list) -> str:
     if len(weeks) == 1:
         return f"1 week ({weeks[0]})"
     return f"{len(weeks)} weeks ({weeks[0]} to {weeks[-1]})"
+
+
+# --- How a file was read, and how a manager can change it ---------------------------------
+
+READING_LABELS = {
+    "kind": "Kind of export",
+    "date order": "Date order",
+    "week labels": "Week labels",
+    "weeks": "Week numbers",
+    "numbers": "Number format",
+    "rows weighted": "Rows standing for several",
+}
+# Each decision a manager may take over: the option's field, its label, and its choices in words.
+READING_CHOICES = {
+    "dates": (
+        "Date order",
+        {"auto": "Decide from the file", "dmy": "Day first (31/12/2026)", "mdy": "Month first (12/31/2026)"},
+    ),
+    "week_labels": (
+        "Week labels",
+        {
+            "auto": "Decide from the file",
+            "start": "A label is the week's first day",
+            "end": "A label is the week's last day (week ending)",
+        },
+    ),
+    "week_numbering": (
+        "Explore's week numbers start on",
+        {"auto": "Decide from the file", "sunday": "Sunday (English, US)", "monday": "Monday (English, UK; German)"},
+    ),
+    "decimal": ("Decimal separator", {"auto": "Decide from the file", "dot": "Dot (1.5)", "comma": "Comma (1,5)"}),
+    "thousands": (
+        "Thousands separator",
+        {
+            "auto": "Decide from the file",
+            "none": "None (1050)",
+            "space": "Space (1 050)",
+            "comma": "Comma (1,050)",
+            "dot": "Dot (1.050)",
+        },
+    ),
+}
+
+
+def reading_rows(result: store.IngestResult) -> list[dict]:
+    """How the file was read, one decision a row, for the preview."""
+    return [
+        {"Decision": READING_LABELS.get(what, what), "How Floorline read it": how}
+        for what, how in result.reading.items()
+    ]
 
 
 # --- The difference a change makes ---------------------------------------------------------

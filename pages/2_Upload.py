@@ -10,6 +10,7 @@ from lib import store, uploads
 from lib.downloads import neutralise
 from lib.errors import NothingToChange, RefusedFile
 from lib.page import escape_markdown, setup_page
+from lib.reading import ReadOptions
 from lib.shapes import SHAPES_BY_NAME, SOURCES
 
 ctx = setup_page("Upload", ":material/upload_file:")
@@ -228,7 +229,22 @@ def show_file(file_id: str, entry: dict):
         help="Explore and dbt are primary; Sisense is the secondary source that gets fact-checked.",
     )
     column_map = initial.column_map if same_shape else ()
-    choice = uploads.Choice(shape_name, source, column_map, initial.profile_name if column_map else None)
+    reading_area = st.container()
+    decisions = reading_area.container()  # filled once the preview has run
+    with reading_area.expander("Change how the file is read", icon=":material/tune:"):
+        st.caption(
+            "Floorline decides these from the whole file and says how below; a file that could be read two ways "
+            "is refused until you choose here."
+        )
+        picked = {}
+        grid = st.columns(3)
+        for position, (option, (label, choices)) in enumerate(uploads.READING_CHOICES.items()):
+            picked[option] = grid[position % 3].selectbox(
+                label, list(choices), format_func=choices.get, key=f"read-{option}-{file_id}"
+            )
+    choice = uploads.Choice(
+        shape_name, source, column_map, initial.profile_name if column_map else None, ReadOptions(**picked)
+    )
     if file_id in state["upload_remap"] or not inspection.fits(choice):
         defaults = dict(column_map) or uploads.suggested_map(header, shape_name)
         show_mapping_form(file_id, staged, header, shape_name, source, defaults)
@@ -242,6 +258,15 @@ def show_file(file_id: str, entry: dict):
         state["upload_remap"].add(file_id)
         st.rerun()
     outcome = cached_preview(file_id, staged, choice)
+    if outcome.result is not None and outcome.result.reading:
+        with decisions:
+            st.markdown("**How the file was read**")
+            st.markdown(
+                "\n".join(
+                    f"- **{row['Decision']}:** {escape_markdown(row['How Floorline read it'])}"
+                    for row in uploads.reading_rows(outcome.result)
+                )
+            )
     show_preview(outcome, top)
     return (file_id, staged, choice) if outcome.can_commit else None
 

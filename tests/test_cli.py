@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from export_builders import sla_rows, span_rows, write_sla
+import duckdb
+from export_builders import SLA_HEADER, sla_rows, span_rows, write_sla
 
 from lib import store
 
@@ -45,7 +46,9 @@ def test_ingest_status_uploads_rollback(tmp_path):
     assert "Traceback" not in ingest.stdout + ingest.stderr
     lines = ingest.stdout.splitlines()
     assert lines[0].startswith("accepted") and "upload 1" in lines[0] and "2 weeks" in lines[0]
-    assert lines[1].startswith("refused") and "broken.csv" in lines[1] and "row 2" in lines[1]
+    assert "          kind: Explore SLA events" in lines  # how the file was read, under its line
+    refused = [line for line in lines if line.startswith("refused")]
+    assert len(refused) == 1 and "broken.csv" in refused[0] and "row 2" in refused[0]
 
     status = json.loads(run(db, "status", "--json").stdout)
     assert status["latest_week"] == "2026-09-14"
@@ -113,3 +116,53 @@ def test_a_database_another_process_holds_is_explained_without_a_traceback(locke
     assert result.returncode == 1
     assert "is in use by python" in result.stderr and f"(process {pid})" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_says_how_it_read_a_file_and_takes_the_reading_flags(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    report = tmp_path / "frt_by_day.csv"
+    report.write_text(
+        "SLA update - Date;Ticket form;SLA metric;Achieved SLA targets;Breached SLA targets\n"
+        "03/04/2026;SaaS;First reply time;1.000;20\n"
+        "04/03/2026;SaaS;First reply time;980;20\n"
+    )
+
+    refused = run(db, "ingest", str(report))
+    assert refused.returncode == 2
+    assert "day-first or month-first" in refused.stdout and "--dates dmy or --dates mdy" in refused.stdout
+
+    accepted = run(db, "ingest", str(report), "--dates", "dmy", "--thousands", "dot")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    lines = accepted.stdout.splitlines()
+    assert lines[0].startswith("accepted") and "2 weeks (2026-03-02 to 2026-03-30)" in lines[0]
+    assert "          date order: day first (DD/MM/YYYY), as you chose" in lines
+    assert any(line.startswith("          numbers: decimal comma, thousands separator dot") for line in lines)
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT week, good, total FROM weekly_counts ORDER BY week").fetchall()
+    assert stored == [(dt.date(2026, 3, 2), 980, 1000), (dt.date(2026, 3, 30), 1000, 1020)]
+
+
+def test_ingest_names_the_sheet_of_a_workbook_it_read(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    stale = workbook.active
+    stale.title = "Old"
+    stale.sheet_state = "hidden"
+    export = workbook.create_sheet("Export")
+    monday = dt.date(2026, 9, 7)
+    for row in [
+        SLA_HEADER,
+        *span_rows(monday, monday + dt.timedelta(days=6)),
+        *sla_rows(monday, "SaaS", "First reply time", 9, 1),
+    ]:
+        export.append(row)
+    workbook.active = 1
+    workbook.save(tmp_path / "week.xlsx")
+
+    ingest = run(tmp_path / "floorline.duckdb", "ingest", str(tmp_path / "week.xlsx"))
+
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    lines = ingest.stdout.splitlines()
+    assert "          file: XLSX, sheet 'Export'" in lines
+    assert "          warning: Hidden sheets are never read: 'Old'." in lines

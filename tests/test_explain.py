@@ -19,7 +19,7 @@ AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa
 
 
 def test_decomposition_by_region_matches_the_worked_example_in_decisions():
-    # DECISIONS.md §14: APAC grows from 20 % to 30 % of the volume while its rate falls 95 -> 90.
+    # DECISIONS.md §16: APAC grows from 20 % to 30 % of the volume while its rate falls 95 -> 90.
     before = {"AMER": (475, 500), "APAC": (190, 200), "EMEA": (285, 300)}
     after = {"AMER": (475, 500), "APAC": (270, 300), "EMEA": (190, 200)}
     slices, change = explain.decompose(before, after)

@@ -585,3 +585,12 @@ def test_a_viewer_cannot_change_okrs_and_nothing_is_stored(con, tmp_path):
     finally:
         auth.set_principal(None)
     assert store.change_history(con)[0][1] == "ann@example.com"
+
+
+def test_a_damaged_okr_workbook_is_refused_in_plain_words(tmp_path):
+    path = tmp_path / "okrs.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # starts like a workbook, is none
+    with pytest.raises(RefusedFile) as refused:
+        okrs.read_okr_file(path)
+    assert refused.value.message.startswith("okrs.xlsx: the workbook cannot be opened: it is damaged")
+    assert "zip" not in refused.value.message.lower()

@@ -12,6 +12,7 @@ from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows,
 from lib import store
 from lib.errors import RefusedFile
 from lib.kpis import kpi_summaries, status_report
+from lib.readers import plausible_cp1252
 
 MONDAY = dt.date(2026, 9, 7)
 
@@ -73,7 +74,7 @@ def test_xlsx_with_a_report_title_above_the_header(con, tmp_path):
     workbook.save(path)
     result = store.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
-    assert result.encoding == "XLSX"
+    assert result.encoding == "XLSX, sheet 'Sheet'"
 
 
 def test_a_workbook_is_read_whatever_its_file_is_called(con, tmp_path):
@@ -263,6 +264,7 @@ def test_aggregate_refusals(con, tmp_path):
         "week,segment,metric,pct\n2026-09-07,L&R,FRT,140\n": "outside 0 to 100",
         "week,segment,metric,pct\n2026-09-07,Moon,FRT,90\n": "'Moon' is not a segment",
         "week,segment,metric,good,total\n2026-09-07,L&R,FRT,9,10\n2026-09-08,L&R,FRT,8,10\n": "rows 2 and 3",
+        "week,segment,metric,good,total\n2026-09-07,L&R,FRT,9,10\n2026-09-15,L&R,FRT,8,10\n": "Mondays and Tuesdays",
     }
     for index, (text, reason) in enumerate(cases.items()):
         path = tmp_path / f"agg{index}.csv"
@@ -296,3 +298,64 @@ def test_a_preview_writes_nothing_to_the_archive(con, tmp_path):
     assert result.status == "preview" and result.changes
     archive = store.settings_module.archive_dir(store.database_file(con))
     assert not archive.exists() or not any(archive.iterdir())
+
+
+def test_a_short_row_inside_the_data_is_still_read_only_a_short_last_row_is_cut_off(con, tmp_path):
+    rows = week_rows()
+    text = csv_text(SLA_HEADER, rows[:3]) + "Total\n" + csv_text(SLA_HEADER, rows[3:]).split("\n", 1)[1]
+    path = tmp_path / "total_inside.csv"
+    path.write_text(text)
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+
+    cut = tmp_path / "cut.csv"
+    cut.write_text(text + "77,SaaS,First reply time,Completed,Achieved,2026-09-0")
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, cut)
+    assert "the download looks cut off" in refused.value.message
+    assert refused.value.row == len(rows) + 3  # header, the rows, the totals row, then the cut row
+
+
+def test_dates_are_read_from_the_whole_cell_after_stripping_control_characters(con, tmp_path):
+    # "\t2026-09-13" read by its first ten characters was 2026-09-01: another week.
+    rows = [[*r[:5], "\t" + r[5] + " 23:59:59\u00a0", r[6]] for r in week_rows()]
+    store.ingest_file(con, write_sla(tmp_path / "tabbed.csv", rows))
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+    weeks = {w for (w,) in con.execute("SELECT DISTINCT week FROM weekly_counts").fetchall()}
+    assert weeks == {MONDAY}
+
+
+def test_windows_1252_is_assumed_only_when_the_bytes_read_as_text_a_person_wrote():
+    assert plausible_cp1252("Zürich, São Paulo, “EMEA” – Dublin’s 25°C office, 5 µs, l·lusió, »Hallo«".encode("cp1252"))
+    for text, codec in [("東京", "shift_jis"), ("台北", "big5"), ("北京", "gbk"), ("Москва", "koi8_r")]:
+        assert not plausible_cp1252(f"5001,SaaS,{text}\n".encode(codec)), codec
+
+
+def test_a_workbook_names_the_sheet_it_read_and_never_reads_a_hidden_one(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    stale = workbook.active
+    stale.title = "Old export"
+    stale.append(SLA_HEADER)
+    for row in week_rows():
+        stale.append([row[0] or "7", *row[1:4], "Breached" if row[4] == "Achieved" else row[4], *row[5:]])
+    stale.sheet_state = "hidden"
+    current = workbook.create_sheet("This week")
+    current.append(SLA_HEADER)
+    for row in week_rows():
+        current.append([row[0] or "7", *row[1:]])
+    workbook.active = 1
+    path = tmp_path / "two_sheets.xlsx"
+    workbook.save(path)
+    result = store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
+    assert result.encoding == "XLSX, sheet 'This week'"
+    assert "Hidden sheets are never read: 'Old export'." in result.warnings
+
+
+def test_a_header_ending_in_an_empty_column_does_not_make_every_last_row_look_cut_off(con, tmp_path):
+    # Some tools end the header line with a delimiter: the rows are one field shorter, and complete.
+    rows = [[r[0] or "7", *r[1:]] for r in week_rows()]
+    path = tmp_path / "trailing_delimiter.csv"
+    path.write_text(",".join(SLA_HEADER) + ",\n" + csv_text(SLA_HEADER, rows).split("\n", 1)[1])
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]

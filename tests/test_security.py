@@ -38,7 +38,9 @@ OUR_SQL_IDENTIFIERS = {
     "columns", "column", "c", "key", "updates", "placeholders", "records", "assignments", "condition", "order",
     "where", "marks", "sequence", "parent_column", "select", "demo", "ACTION_COLUMNS", "WORKGROUP_SELECT",
     # read_csv options computed from the file's shape: integers and a delimiter from a fixed table
-    "skip", "delimiter_sql", "MAX_LINE_BYTES",
+    "skip", "delimiter_sql", "MAX_LINE_BYTES", "parallel_flag",
+    # lib/readers.py: the last raw column's name (c<N>); trim() with our constant list of characters
+    "last_column", "clean_sql",
     # SQL fragments of the counting rules (lib/rules.py), built from field positions and constant word lists
     "row_sql", "join", "decisive_columns", "distinct_rows_sql", "base_sql", "breached_rows_sql", "week_sql",
     "raw_text", "text", "region_sql", "field_key", "week", "week_start", "date_problem", "date_text", "event_date",
@@ -50,6 +52,10 @@ OUR_SQL_IDENTIFIERS = {
     # lib/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
     # column positions from the header match)
     "match", "trimmed", "joins", "name", "field", "alias",
+    # lib/rules.py report tables: lookup temp tables ("stage_<uuid>_numbers"/"_weeks"), count field names,
+    # joins and column lists built from them, a constant day expression, a boolean
+    "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
+    "grouped", "file_rows",
 }  # fmt: skip
 
 

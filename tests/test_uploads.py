@@ -207,7 +207,7 @@ def test_an_xlsx_export_counts_the_same_as_its_csv_and_is_archived_as_uploaded(c
 
     outcome = uploads.commit_file(con, stage(tmp_path / "week.xlsx"), uploads.Choice(), uploaded_by="ann")
 
-    assert (outcome.result.rows_used, outcome.result.encoding) == (50, "XLSX")
+    assert (outcome.result.rows_used, outcome.result.encoding) == (50, "XLSX, sheet 'Sheet'")
     assert weekly(con, "FRT")[NOV_09] == (48, 50, "ok")
     [row] = uploads.history(con)
     assert uploads.read_archived(uploads.archived_original(row)) == (tmp_path / "week.xlsx").read_bytes()

@@ -95,14 +95,17 @@ class Case:
     rows_used: int | None = None  # for accepted cases: the rows counted, and the one week stored
     complete: bool | None = None  # ... and whether the export covers that week completely
     why: str = ""
+    max_seconds: float | None = None  # for isolated cases: how long refusing it may take
 
 
 # --- builders -------------------------------------------------------------------------------
 
 
-def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+def csv_bytes(
+    header: list[str], rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8", quoting=csv.QUOTE_MINIMAL
+) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=quoting)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode(encoding)
@@ -388,6 +391,74 @@ def ole_bytes() -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 482
 
 
+# --- workbooks of several sheets, formulas, stray notes, wide rows ---------------------------
+
+
+def workbook_of(sheets: list[tuple[str, str, str]], active: int = 0) -> bytes:
+    """A workbook of several sheets: (name, state, sheet XML) each; ``active`` is the tab Excel opens."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    content_types = re.sub(r'<Override PartName="/xl/worksheets/sheet1.xml"[^>]*/>', overrides, XLSX_CONTENT_TYPES)
+    entries = "".join(
+        f'<sheet name="{xml_escape(name)}" sheetId="{n}" r:id="rId{n}"'
+        + ("" if state == "visible" else f' state="{state}"')
+        + "/>"
+        for n, (name, state, _) in enumerate(sheets, start=1)
+    )
+    workbook = XLSX_WORKBOOK.replace(
+        '<sheets><sheet name="Export" sheetId="1" r:id="rId1"/></sheets>',
+        f'<bookViews><workbookView activeTab="{active}"/></bookViews><sheets>{entries}</sheets>',
+    )
+    relations = "".join(
+        f'<Relationship Id="rId{n}" Target="worksheets/sheet{n}.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            re.sub(r"<Relationship Id=\"rId1\".*?/>", relations, XLSX_WORKBOOK_RELS, flags=re.S),
+        )
+        for n, (_, _, xml) in enumerate(sheets, start=1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", xml)
+    return buffer.getvalue()
+
+
+def with_cell(xml: str, reference: str, cell: str) -> str:
+    """Replace the inline-string cell at ``reference`` with raw cell XML."""
+    replaced, count = re.subn(rf'<c r="{reference}" t="inlineStr"><is><t>[^<]*</t></is></c>', cell, xml)
+    assert count == 1, reference
+    return replaced
+
+
+def with_stray(xml: str, reference: str, text: str) -> str:
+    """Add a lone text cell at ``reference`` (in its own row when that row does not exist yet)."""
+    row = int(re.sub(r"[A-Z]+", "", reference))
+    cell = f'<c r="{reference}" t="inlineStr"><is><t>{xml_escape(text)}</t></is></c>'
+    if f'<row r="{row}">' in xml:
+        return re.sub(rf'(<row r="{row}">.*?)</row>', lambda m: m[1] + cell + "</row>", xml, count=1)
+    return xml.replace("</sheetData>", f'<row r="{row}">{cell}</row></sheetData>')
+
+
+def wide_row_xlsx(cells: int, *, row: int, dimension: str | None = None) -> bytes:
+    """A workbook of a few hundred kilobytes whose row ``row`` holds ``cells`` cells (no references)."""
+    rows = [SLA_HEADER, *GOOD_ROWS * 60][: row - 1]
+    head = sheet_xml(rows, dimension=dimension).removesuffix("</sheetData></worksheet>")
+    wide = f'<row r="{row}">' + "<c><v>1</v></c>" * cells + "</row>"
+    return xlsx_bytes(head + wide + "</sheetData></worksheet>")
+
+
+def crlf(data: bytes) -> bytes:
+    return data.replace(b"\n", b"\r\n")
+
+
 # --- the corpus -----------------------------------------------------------------------------
 
 
@@ -402,8 +473,21 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     ten_thousand = [f"Field {i}" for i in range(10_000)]
     cases: list[tuple[Case, Callable[[], bytes] | bytes | None]] = []
 
-    def refused(case_id, name, data, reason, *, row=None, column=None, upload_name=None, isolated=False, why=""):
-        case = Case(case_id, name, upload_name or name, True, reason, row, column, isolated, why=why)
+    def refused(
+        case_id,
+        name,
+        data,
+        reason,
+        *,
+        row=None,
+        column=None,
+        upload_name=None,
+        isolated=False,
+        why="",
+        max_seconds=None,
+    ):
+        case = Case(case_id, name, upload_name or name, True, reason, row, column, isolated, why=why,
+                    max_seconds=max_seconds)  # fmt: skip
         cases.append((case, data))
 
     def accepted(case_id, name, data, check="", *, upload_name=None, rows_used=3, complete=True, why=""):
@@ -502,7 +586,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-xlsx-formula-without-cached-value",
         "formula_status.xlsx",
         xlsx_bytes(formula_sheet),
-        "the target status is empty on a completed target",
+        "open the workbook in Excel and save it, or export it again",
         row=3,
         column="SLA target status",
         why="a formula cell is read as its saved value, never evaluated; this one has none",
@@ -558,7 +642,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-first-line-10mb",
         "long_line.csv",
         lambda: b"Ticket ID," + b"x" * (10 * 1024 * 1024) + b"\n" + valid,
-        "the first line is longer than 1 MB",
+        "the line is longer than 2 MB, the line-length limit",
         row=1,
     )
     long_cell = b'5100,SaaS,First reply time,Completed,Achieved,2026-09-08,"' + b"y" * (10 * 1024 * 1024) + b'"\n'
@@ -581,7 +665,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     refused(
         "refused-mixed-delimiters",
         "mixed.csv",
-        header_only + good_line + b"5101;SaaS;First reply time;Completed;Achieved;2026-09-08;EMEA\n",
+        header_only + good_line + b"5101;SaaS;First reply time;Completed;Achieved;2026-09-08;EMEA\n" + good_line,
         "the SLA metric is empty",
         row=3,
         column="SLA metric",
@@ -591,7 +675,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         "refused-unbalanced-quotes",
         "quotes.csv",
         header_only + good_line + b'5101,"SaaS,First reply time,Completed,Achieved,2026-09-08,EMEA\n' + good_line,
-        "unbalanced quotes",
+        "a quoted value starts here and is never closed",
         row=3,
     )
     refused(
@@ -616,15 +700,15 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         why="a lone surrogate: the file claims UTF-16 and is not",
     )
     refused(
-        "refused-invalid-utf8-after-first-megabyte",
+        "refused-invalid-utf8-after-the-first-two-megabytes",
         "late_bad_utf8.csv",
         lambda: (
             header_only
-            + good_line * 20_000
+            + good_line * 40_000
             + b"5101,SaaS,First reply time,Completed,Achieved,2026-09-08,\xc3\x28\xa0\n"
         ),
         "not valid UTF-8",
-        row=20_002,
+        row=40_002,
     )
     refused("refused-nul-bytes", "nul.csv", valid.replace(b"Self-Managed", b"Self\x00Managed"), "NUL bytes")
     refused(
@@ -771,6 +855,476 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS], dimension="A1:XFD1048576")),
         why="a false size must not make the reader pad every row to 16,384 cells",
     )
+
+    # --- round two (issue 13): accepted, but must not be --------------------------------------
+    # A download cut off mid-row: the last row has fewer fields than the header, or a quote never closes.
+    cut = "the download looks cut off"
+    cut_rows = {
+        "refused-cut-off-mid-date": b"5102,SaaS,First reply time,Completed,Achieved,2026-09",
+        "refused-cut-off-mid-status": b"5102,SaaS,First reply time,Completed,Achie",
+        "refused-cut-off-after-a-delimiter": b"5102,SaaS,",
+        "refused-cut-off-mid-row-with-a-final-line-break": b"5102,SaaS,First reply time,Completed,Achieved\n",
+        "refused-cut-off-mid-ticket-id": b"51",
+    }
+    for case_id, tail in cut_rows.items():
+        refused(case_id, f"{case_id[8:]}.csv", valid + tail, cut, row=7)
+    refused("refused-cut-off-crlf", "cut_crlf.csv", crlf(valid) + b"5102,SaaS,First reply time,Compl", cut, row=7)
+    refused(
+        "refused-cut-off-semicolons",
+        "cut_semicolons.csv",
+        csv_bytes(SLA_HEADER, GOOD_ROWS, ";") + b"5102;SaaS;First reply time;Completed;Achieved;2026-",
+        cut,
+        row=7,
+    )
+    refused(
+        "refused-cut-off-windows-1252",
+        "cut_cp1252.csv",
+        valid.replace(b"EMEA", b"Z\xfcrich") + b"5102,SaaS,First reply time,Completed,Achieved,2026-09-1",
+        cut,
+        row=7,
+    )
+    refused(
+        "refused-cut-off-utf16",
+        "cut_utf16.csv",
+        codecs.BOM_UTF16_LE + (text + "5102,SaaS,First reply time,Completed").encode("utf-16-le"),
+        cut,
+        row=7,
+    )
+    refused(
+        "refused-cut-off-utf16-inside-a-character",
+        "cut_utf16_character.csv",
+        codecs.BOM_UTF16_LE + (text + "5102,SaaS").encode("utf-16-le")[:-1],
+        "the download looks cut off: it ends in the middle of a character",
+    )
+    refused(
+        "refused-xlsx-cut-off",
+        "cut_workbook.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *GOOD_ROWS * 20]))[:-200],
+        "damaged or cut off",
+        why="a workbook download cut short loses the ZIP's directory, which lists its parts",
+    )
+    refused(
+        "refused-cut-off-inside-a-quoted-cell",
+        "cut_quoted.csv",
+        valid + b'5102,"SaaS',
+        "the download looks cut off",
+        row=7,
+    )
+    refused(
+        "refused-cut-off-inside-a-quoted-comment-with-line-breaks",
+        "cut_comment.csv",
+        csv_bytes([*SLA_HEADER, "Comment"], [[*r, "fine"] for r in GOOD_ROWS])
+        + b'5102,SaaS,First reply time,Completed,Achieved,2026-09-08,EMEA,"Great help,\nthank',
+        cut,
+        row=7,
+    )
+    refused(
+        "refused-cut-off-inside-a-multibyte-character",
+        "cut_character.csv",
+        valid + "5102,SaaS,First reply time,Completed,Achieved,2026-09-08,Zürich".encode()[:-5],
+        "the download looks cut off: it ends in the middle of a character",
+    )
+    refused(
+        "refused-cut-off-inside-a-multibyte-character-after-two-megabytes",
+        "cut_character_large.csv",
+        lambda: (
+            header_only
+            + good_line * 40_000
+            + "5102,SaaS,First reply time,Completed,Achieved,2026-09-08,東京".encode()[:-2]
+        ),
+        "the download looks cut off: it ends in the middle of a character",
+    )
+    refused(
+        "refused-cut-off-after-two-megabytes",
+        "cut_large.csv",
+        lambda: header_only + good_line * 40_000 + b"5102,SaaS,First reply time,Completed,Achieved,2026-0",
+        cut,
+        row=40_002,
+    )
+    # Cut inside the last cell of a file without a final line break: shorter than every other value
+    # of its column, and the start of one of them.
+    date_last = [*SLA_HEADER[:5], SLA_HEADER[6], DATE_COLUMN]
+    date_last_rows = [[*r[:5], r[6], r[5]] for r in GOOD_ROWS]
+    refused(
+        "refused-cut-off-inside-the-last-cell-a-date",
+        "cut_last_date.csv",
+        csv_bytes(date_last, date_last_rows) + b"5102,SaaS,First reply time,Completed,Achieved,EMEA,2026-09-1",
+        cut,
+        row=7,
+        column=DATE_COLUMN,
+    )
+    refused(
+        "refused-cut-off-inside-the-last-cell-a-region",
+        "cut_last_region.csv",
+        valid + b"5102,SaaS,First reply time,Completed,Achieved,2026-09-08,EM",
+        cut,
+        row=7,
+        column="Preferred Region for Support",
+    )
+    # Complete last rows that look short, and are not.
+    accepted("accepted-no-final-line-break", "no_final_break.csv", valid.rstrip(b"\n"))
+    accepted(
+        "accepted-last-row-with-empty-trailing-cells",
+        "empty_trailing_cells.csv",
+        valid + b"5102,SaaS,Requester wait time,Completed,Achieved,2026-09-09,\n",
+    )
+    accepted("accepted-blank-lines-after-the-data", "trailing_blank_lines.csv", valid + b"\n\n\r\n\n")
+    accepted(
+        "accepted-no-final-line-break-short-last-region",
+        "short_last_region.csv",
+        valid + b"5102,SaaS,Requester wait time,Completed,Achieved,2026-09-09,APJ",
+        why="shorter than the other regions, but the start of none of them: a whole value",
+    )
+    accepted(
+        "accepted-no-final-line-break-short-last-date",
+        "short_last_date.csv",
+        csv_bytes(date_last, date_last_rows) + b"5102,SaaS,Requester wait time,Completed,Achieved,EMEA,2026-09-9",
+    )
+
+    accepted("accepted-last-row-of-delimiters-only", "trailing_commas.csv", valid + b",,,\n")
+
+    # One line over the 2 MB line-length limit, wherever it sits.
+    limit = "longer than 2 MB, the line-length limit"
+    over = b"x" * (3 * 1024 * 1024)
+    refused(
+        "refused-long-line-last-without-line-break", "long_last.csv", lambda: valid + b"5102,SaaS," + over, limit, row=7
+    )
+    refused(
+        "refused-long-line-mid-file",
+        "long_middle.csv",
+        lambda: header_only + good_line * 2 + over + b"\n" + valid[len(header_only) :],
+        limit,
+        row=4,
+    )
+    refused(
+        "refused-long-line-forty-megabytes",
+        "long_40mb.csv",
+        lambda: header_only + good_line + b"5102," + b"y" * (40 * 1024 * 1024) + b"\n" + good_line * 1000,
+        limit,
+        row=3,
+    )
+    refused(
+        "refused-long-line-crlf",
+        "long_crlf.csv",
+        lambda: crlf(valid) + b"5102,SaaS," + over + b"\r\n" + crlf(good_line),
+        limit,
+        row=7,
+    )
+    refused(
+        "refused-long-line-semicolons",
+        "long_semicolons.csv",
+        lambda: csv_bytes(SLA_HEADER, GOOD_ROWS, ";") + b"5102;" + over + b"\n",
+        limit,
+        row=7,
+    )
+    refused(
+        "refused-long-line-windows-1252",
+        "long_cp1252.csv",
+        lambda: valid.replace(b"EMEA", b"Z\xfcrich") + b"5102," + over + b"\n" + good_line,
+        limit,
+        row=7,
+    )
+    refused(
+        "refused-long-line-after-blank-lines",
+        "long_after_blanks.csv",
+        lambda: valid + b"\n" * 5 + over + b"\n" + good_line,
+        limit,
+        row=12,
+    )
+    refused(
+        "refused-long-quoted-cell-with-line-breaks",
+        "long_quoted.csv",
+        lambda: valid + b'5102,"' + b"many lines\n" * 300_000 + b'",x,x,x,x,x\n',
+        "the row is longer than 2 MB",
+        row=7,
+    )
+    accepted(
+        "accepted-long-cell-under-the-limit",
+        "long_cell_under_limit.csv",
+        lambda: csv_bytes(
+            [*SLA_HEADER, "Comment"], [[*r, "z" * (1024 * 1024) if i == 0 else ""] for i, r in enumerate(GOOD_ROWS)]
+        ),
+    )
+
+    # Two exports pasted into one file: a header row inside the data.
+    repeated = "repeats the header row"
+    reordered = [SLA_HEADER[i] for i in (5, 0, 2, 1, 3, 4, 6)]
+    refused("refused-header-repeated-mid-file", "pasted.csv", valid + csv_bytes(SLA_HEADER, GOOD_ROWS), repeated, row=7)
+    refused(
+        "refused-header-repeated-with-columns-reordered",
+        "pasted_reordered.csv",
+        valid + csv_bytes(reordered, [[r[i] for i in (5, 0, 2, 1, 3, 4, 6)] for r in GOOD_ROWS]),
+        repeated,
+        row=7,
+    )
+    refused(
+        "refused-header-repeated-as-last-row", "pasted_last.csv", valid + csv_bytes(SLA_HEADER, []), repeated, row=7
+    )
+    refused(
+        "refused-header-repeated-after-a-title-row",
+        "pasted_title.csv",
+        valid + b"Zendesk Explore: SLA achievement\n" + csv_bytes(SLA_HEADER, GOOD_ROWS[:2]),
+        repeated,
+        row=8,
+    )
+    refused(
+        "refused-header-repeated-in-other-case-and-spacing",
+        "pasted_case.csv",
+        valid + csv_bytes([f" {h.upper()}  " for h in SLA_HEADER], GOOD_ROWS),
+        repeated,
+        row=7,
+    )
+    refused(
+        "refused-header-repeated-semicolons",
+        "pasted_semicolons.csv",
+        csv_bytes(SLA_HEADER, GOOD_ROWS, ";")
+        + csv_bytes(SLA_HEADER, GOOD_ROWS, ";")[len(header_only) :].replace(b"5", b"6", 1)
+        + csv_bytes(SLA_HEADER, [], ";"),
+        repeated,
+        row=12,
+    )
+    refused(
+        "refused-header-repeated-in-a-workbook",
+        "pasted.xlsx",
+        xlsx_bytes(sheet_xml([["SLA report"], SLA_HEADER, *GOOD_ROWS, reordered, *GOOD_ROWS[:1]])),
+        repeated,
+        row=8,
+    )
+
+    # Hidden sheets are never read; the active visible sheet holding an export is.
+    stale = [[r[0], r[1], r[2], r[3], "Breached" if r[4] == "Achieved" else r[4], r[5], r[6]] for r in GOOD_ROWS]
+    export_sheet = sheet_xml([SLA_HEADER, *GOOD_ROWS])
+    stale_sheet = sheet_xml([SLA_HEADER, *stale, sla_row(ticket="5999")])
+    notes_sheet = sheet_xml([["Notes"], ["Exported from Zendesk Explore for the weekly review"]])
+    # Each time the stale sheet would give other figures; the visible "Export" sheet must be the one read.
+    hidden, very_hidden = ("Old", "hidden", stale_sheet), ("Old", "veryHidden", stale_sheet)
+    export, stale_visible, notes = (
+        ("Export", "visible", export_sheet),
+        ("Stale", "visible", stale_sheet),
+        ("Notes", "visible", notes_sheet),
+    )
+    for case_id, sheets, active in [
+        ("accepted-xlsx-stale-hidden-sheet-first", [hidden, export], 1),
+        ("accepted-xlsx-stale-very-hidden-sheet-first", [very_hidden, export], 1),
+        ("accepted-xlsx-active-tab-is-the-second-visible-sheet", [stale_visible, export], 1),
+        ("accepted-xlsx-active-notes-sheet-export-beside-it", [notes, export], 0),
+        ("accepted-xlsx-active-tab-names-a-hidden-sheet", [export, hidden], 1),
+        ("accepted-xlsx-hidden-sheets-around-the-export", [hidden, export, ("B", "veryHidden", stale_sheet)], 1),
+    ]:
+        accepted(case_id, f"{case_id[9:]}.xlsx", workbook_of(sheets, active), "sheet:Export")
+    refused(
+        "refused-xlsx-export-only-on-a-hidden-sheet",
+        "hidden_only.xlsx",
+        workbook_of([("Notes", "visible", notes_sheet), ("Export", "hidden", export_sheet)]),
+        "on the hidden sheet 'Export'",
+    )
+    refused(
+        "refused-xlsx-export-only-on-a-very-hidden-sheet",
+        "very_hidden_only.xlsx",
+        workbook_of([("Empty", "visible", sheet_xml([])), ("Export", "veryHidden", export_sheet)]),
+        "on the very hidden sheet 'Export'",
+    )
+
+    # Cells that start or end with whitespace or control characters (CSV-injection hardening).
+    def dressed(dress: Callable[[str], str]) -> list[list[str]]:
+        return [[dress(cell) for cell in row] for row in GOOD_ROWS]
+
+    for case_id, dress in [
+        ("accepted-cells-starting-with-a-tab", lambda v: "\t" + v),
+        ("accepted-cells-starting-with-a-carriage-return", lambda v: "\r" + v),
+        ("accepted-cells-starting-with-a-line-feed", lambda v: "\n" + v),
+        ("accepted-cells-ending-with-tabs-and-spaces", lambda v: v + " \t "),
+        ("accepted-cells-wrapped-in-no-break-and-zero-width-spaces", lambda v: "\u00a0\u200b" + v + "\u00a0"),
+        ("accepted-cells-wrapped-in-control-characters", lambda v: "\x0b\x1f" + v + "\x0c"),
+    ]:
+        # Every cell quoted, as a hardened export writes them: a line break inside quotes is text.
+        accepted(case_id, f"{case_id[9:]}.csv", csv_bytes(SLA_HEADER, dressed(dress), quoting=csv.QUOTE_ALL))
+    accepted(
+        "accepted-xlsx-cells-starting-with-a-tab",
+        "tab_cells.xlsx",
+        xlsx_bytes(sheet_xml([SLA_HEADER, *dressed(lambda v: "\t" + v)])),
+        "sheet:Export",
+    )
+    for case_id, value in [
+        ("refused-date-with-trailing-text", "2026-09-08x"),
+        ("refused-date-followed-by-words", "2026-09-08 or so"),
+    ]:
+        refused(
+            case_id,
+            f"{case_id[8:]}.csv",
+            sla_with(sla_row(date=value)),
+            f"'{value}' is not a date",
+            row=3,
+            column=DATE_COLUMN,
+        )
+
+    # Formula cells whose value was never calculated (a workbook written by a script).
+    in_excel = "open the workbook in Excel and save it, or export it again"
+    plain = sheet_xml([SLA_HEADER, GOOD_ROW, sla_row(ticket="5101")])
+    for case_id, reference, cell, column in [
+        ("refused-xlsx-formula-date-without-value", "F3", '<c r="F3"><f>DATE(2026,9,8)</f></c>', DATE_COLUMN),
+        (
+            "refused-xlsx-shared-formula-without-value",
+            "E3",
+            '<c r="E3" t="str"><f t="shared" si="0"/></c>',
+            "SLA target status",
+        ),
+        (
+            "refused-xlsx-formula-with-empty-value",
+            "C3",
+            '<c r="C3" t="str"><f>"First reply time"</f><v></v></c>',
+            "SLA metric",
+        ),
+        ("refused-xlsx-formula-ticket-without-value", "A3", '<c r="A3"><f>A2+1</f></c>', "Ticket ID"),
+    ]:
+        refused(
+            case_id,
+            f"{case_id[8:]}.xlsx",
+            xlsx_bytes(with_cell(plain, reference, cell)),
+            in_excel,
+            row=3,
+            column=column,
+        )
+    refused(
+        "refused-xlsx-formula-in-the-header-without-value",
+        "formula_header.xlsx",
+        xlsx_bytes(with_cell(plain, "B1", '<c r="B1" t="str"><f>"Ticket "&amp;"form"</f></c>')),
+        in_excel,
+        row=1,
+        column="B1",
+    )
+    accepted(
+        "accepted-xlsx-formula-with-a-saved-value",
+        "formula_saved.xlsx",
+        xlsx_bytes(with_cell(export_sheet, "E3", '<c r="E3" t="str"><f>"Achie"&amp;"ved"</f><v>Achieved</v></c>')),
+        "sheet:Export",
+    )
+
+    # Text in an encoding Floorline cannot tell: refused, never stored as mojibake.
+    unknown = "encoding Floorline cannot read"
+    for case_id, region, codec in [
+        ("refused-shift-jis", "東京", "shift_jis"),
+        ("refused-euc-jp", "東京", "euc_jp"),
+        ("refused-gbk", "北京", "gbk"),
+        ("refused-big5", "台北", "big5"),
+        ("refused-euc-kr", "서울", "euc_kr"),
+        ("refused-koi8-r", "Москва", "koi8_r"),
+    ]:
+        refused(
+            case_id,
+            f"{case_id[8:]}.csv",
+            csv_bytes(SLA_HEADER, [r[:6] + [region] for r in GOOD_ROWS], encoding=codec),
+            unknown,
+        )
+    refused(
+        "refused-utf8-with-one-broken-character",
+        "broken_utf8.csv",
+        csv_bytes(SLA_HEADER, [r[:6] + ["Zürich"] for r in GOOD_ROWS]).replace("ü".encode(), b"\xc3", 1),
+        "the text is not valid UTF-8 here",
+        row=2,
+    )
+    for case_id, region in [
+        ("accepted-windows-1252-accents", "Zürich, São Paulo, Málaga"),
+        ("accepted-windows-1252-typographic-quotes", "“EMEA” – Dublin’s office"),
+    ]:
+        accepted(
+            case_id,
+            f"{case_id[9:]}.csv",
+            csv_bytes(SLA_HEADER, [r[:6] + [region] for r in GOOD_ROWS], encoding="cp1252"),
+        )
+
+    # --- round two: refused, but readable --------------------------------------------------------
+    quoted = [
+        [
+            "5001",
+            "SaaS",
+            "Requester wait time",
+            "Completed",
+            "Achieved",
+            "2026-09-07",
+            "EMEA",
+            'He said "thanks", twice',
+        ],
+        ["5002", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", "EMEA", "line one\nline two"],
+        [
+            "5003",
+            "Self-Managed",
+            "First reply time",
+            "Completed",
+            "Breached",
+            "2026-09-09",
+            "Americas, USA",
+            "a;b|c\td",
+        ],
+        ["5004", "L&R", "Next reply time", "Completed", "Achieved", "2026-09-10", "Asia Pacific", "crlf\r\ninside"],
+        ["5005", "SaaS", "Requester wait time", "Completed", "Achieved", "2026-09-13", "EMEA", "\n\nblank lines\n\n"],
+    ]
+    comment_header = [*SLA_HEADER, "Satisfaction comment"]
+    accepted(
+        "accepted-quoted-cells-with-line-breaks-quotes-and-delimiters",
+        "quoted_cells.csv",
+        csv_bytes(comment_header, quoted),
+    )
+    accepted(
+        "accepted-quoted-cells-semicolon-delimited", "quoted_semicolons.csv", csv_bytes(comment_header, quoted, ";")
+    )
+    accepted("accepted-quoted-cells-crlf", "quoted_crlf.csv", crlf(csv_bytes(comment_header, quoted)))
+    accepted(
+        "accepted-quoted-group-name-with-line-break",
+        "quoted_group.csv",
+        csv_bytes(
+            [*SLA_HEADER, "Ticket group"],
+            [[*r, "Support\nEMEA" if i == 1 else "Support"] for i, r in enumerate(GOOD_ROWS)],
+        ),
+    )
+    lines = valid.split(b"\n")
+    for case_id, data in [
+        ("accepted-crlf-with-one-lf-line", crlf(b"\n".join(lines[:3]) + b"\n") + b"\n".join(lines[3:])),
+        ("accepted-lf-with-one-crlf-line", b"\n".join(lines[:3]) + b"\r\n" + b"\n".join(lines[3:])),
+        (
+            "accepted-lf-with-lone-cr-lines",
+            b"\n".join(lines[:2]) + b"\r" + b"\r".join(lines[2:4]) + b"\n" + b"\n".join(lines[4:]),
+        ),
+        ("accepted-crlf-last-line-lf", crlf(b"\n".join(lines[:-2]) + b"\n") + lines[-2] + b"\n"),
+        ("accepted-lone-cr-line-endings-only", valid.replace(b"\n", b"\r")),
+        (
+            "accepted-mixed-line-endings-and-quoted-line-breaks",
+            crlf(csv_bytes(comment_header, quoted[:2])) + csv_bytes(comment_header, quoted[2:]).split(b"\n", 1)[1],
+        ),
+    ]:
+        accepted(case_id, f"{case_id[9:]}.csv", data)
+
+    # A stray note far below or to the right of a workbook's export: ignored and reported.
+    for case_id, strays in [
+        ("accepted-xlsx-stray-note-in-the-last-row", [("A1048576", "checked by Sam")]),
+        ("accepted-xlsx-stray-note-in-the-last-column", [("XFD1", "v2")]),
+        ("accepted-xlsx-stray-notes-far-below-and-far-right", [("XFD1", "v2"), ("A1048576", "end")]),
+        ("accepted-xlsx-stray-note-right-of-a-data-row", [("Z4", "ask Kim")]),
+        ("accepted-xlsx-stray-note-below-the-data-in-another-column", [("K40", "draft")]),
+    ]:
+        xml = export_sheet
+        for reference, note in strays:
+            xml = with_stray(xml, reference, note)
+        accepted(case_id, f"{case_id[9:]}.xlsx", xlsx_bytes(xml), "note:" + strays[-1][0])
+
+    # --- round two: other faults --------------------------------------------------------------
+    # Rows of more cells than any export has columns: refused from the sheet's first rows, before parsing.
+    too_wide = "holds a row of more than 1,000 cells"
+    for case_id, cells, row, dimension in [
+        ("refused-xlsx-one-row-of-1.3-million-cells", 1_300_000, 1, None),
+        ("refused-xlsx-wide-row-below-the-header", 1_300_000, 2, "A1:G2"),
+        ("refused-xlsx-wide-row-under-a-false-dimension", 200_000, 1, "A1:XFD1"),
+        ("refused-xlsx-wide-row-far-below-the-header", 1_300_000, 300, None),
+    ]:
+        refused(
+            case_id,
+            f"{case_id[8:]}.xlsx",
+            lambda c=cells, r=row, d=dimension: wide_row_xlsx(c, row=r, dimension=d),
+            too_wide,
+            row=row,
+            isolated=True,
+            max_seconds=2.0,
+        )
     return cases
 
 

@@ -239,7 +239,7 @@ def test_the_shared_dialog_opens_from_a_button_with_the_upload_and_safe_drill_do
     assert at.toggle(key="provenance_FRT_safe").value is True
     rows = table_with(at, "Date", "Ticket form")
     assert "Ticket ID" not in rows.columns
-    # The value's 95 % interval, and why it differs from the week before (DECISIONS.md §14, §15).
+    # The value's 95 % interval, and why it differs from the week before (DECISIONS.md §16, §17).
     assert any(explain.interval_text(frt.good, frt.total) in t for t in texts)
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     waterfall = next(spec for spec in charts if spec["data"][0]["type"] == "waterfall")

@@ -392,3 +392,34 @@ def test_staged_files_older_than_a_day_are_swept_when_the_app_starts(con, tmp_pa
 
     assert not at.exception
     assert staged_files(tmp_path) == [fresh.path]
+
+
+WEEK_OF_YEAR_REPORT = (
+    b"SLA update - Year,SLA update - Week of year,Ticket form,SLA metric,Achieved SLA targets,Breached SLA targets\n"
+    b'2026,46,SaaS,First reply time,"1,940",60\n'
+    b'2026,47,SaaS,First reply time,"1,960",40\n'
+)
+
+
+def test_the_preview_says_how_the_file_was_read_and_lets_the_manager_settle_an_ambiguity(page, con):
+    before = snapshot(con)
+    upload(page, ("frt-by-week-number.csv", WEEK_OF_YEAR_REPORT))
+
+    [error] = texts(page.error)
+    assert "week 46 of 2026" in error and "How the file was read" in error
+    assert snapshot(con) == before
+
+    numbering = next(box for box in page.selectbox if box.label == "Explore's week numbers start on")
+    numbering.set_value("monday").run()
+
+    assert not page.exception and not page.error
+    [reading] = [text for text in texts(page.markdown) if text.startswith("- **Kind of export:**")]
+    assert reading.splitlines() == [
+        "- **Kind of export:** Explore report table",
+        "- **Number format:** decimal dot, thousands separator comma (from '1,940')",
+        "- **Week numbers:** weeks numbered from Monday (as you chose)",
+    ]
+    changes = frame(page, "Breach flag")
+    frt = changes[(changes["KPI"] == "FRT") & (changes["Week"] == "2026-11-16")].iloc[0]
+    assert frt["After"] == "98.0 %"  # ISO week 47 of 2026: 1,960 of 2,000
+    assert snapshot(con) == before

@@ -1,0 +1,525 @@
+"""Exports as they leave Explore: report tables, every export setting, week starts, weighted rows.
+
+Every file here is built in the test. The figures asserted are the weekly values a manager
+sees, with their streaks and breach flags; each ambiguity has a refusal test.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from lib import store
+from lib.errors import RefusedFile
+from lib.kpis import kpi_summaries
+from lib.reading import ReadOptions
+
+MONDAY = dt.date(2026, 8, 31)
+WEEKS = [MONDAY + dt.timedelta(weeks=i) for i in range(3)]
+# FRT per week and form: (achieved, breached, still active). Combined (L&R + SM + SaaS):
+# 2946/3100 = 95.0 %, 2883/3100 = 93.0 % (at the floor: a breach), 2790/3100 = 90.0 % (breach).
+FRT = {
+    "SaaS": [(1900, 100, 40), (1860, 140, 25), (1800, 200, 30)],
+    "L&R": [(96, 4, 3), (93, 7, 0), (90, 10, 2)],
+    "Self-Managed": [(950, 50, 12), (930, 70, 9), (900, 100, 1)],
+    "GitLab Dedicated": [(0, 10, 0), (0, 10, 0), (0, 10, 0)],  # Other: never in combined
+}
+NRT = {"SaaS": [(1700, 300, 5), (1720, 280, 0), (1650, 350, 7)]}  # 85.0, 86.0, 82.5 %
+EXPECTED_FRT = [(WEEKS[0], 2946, 3100, "ok"), (WEEKS[1], 2883, 3100, "breach"), (WEEKS[2], 2790, 3100, "breach")]
+EXPECTED_NRT = [(WEEKS[0], 1700, 2000, "ok"), (WEEKS[1], 1720, 2000, "ok"), (WEEKS[2], 1650, 2000, "breach")]
+SLA_REPORT_HEADER = [
+    "SLA update - Date",
+    "Ticket form",
+    "SLA metric",
+    "SLA targets",
+    "Achieved SLA targets",
+    "Breached SLA targets",
+    "Active SLA targets",
+    "% Achieved SLA targets",
+]
+SEPARATOR = {"none": "", "space": " ", "comma": ",", "dot": "."}
+DECIMAL = {"dot": ".", "comma": ","}
+
+
+def number_text(value: float, decimal="dot", thousands="none", places=0) -> str:
+    """A number as Explore's CSV export settings print it."""
+    whole, _, fraction = f"{abs(value):.{places}f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    text = SEPARATOR[thousands].join(groups) + (DECIMAL[decimal] + fraction if places else "")
+    return ("-" if value < 0 else "") + text
+
+
+def split_week(counts: tuple[int, int, int]) -> list[tuple[int, tuple[int, int, int]]]:
+    """A week's counts split over its Monday and its Sunday (day offset, counts): a daily table."""
+    achieved, breached, active = counts
+    monday = (achieved // 2, breached // 2, active // 2)
+    return [(0, monday), (6, (achieved - monday[0], breached - monday[1], active - monday[2]))]
+
+
+def daily_sla_rows(fmt=lambda v, whole=True: str(v), date=lambda d: d.isoformat()) -> list[list[str]]:
+    rows = []
+    for metric, table in (("First reply time", FRT), ("Next reply time", NRT)):
+        for form, weeks in table.items():
+            for week, counts in zip(WEEKS, weeks, strict=True):
+                for offset, (achieved, breached, active) in split_week(counts):
+                    targets = achieved + breached + active
+                    pct = 100 * achieved / (achieved + breached) if achieved + breached else 0
+                    day = week + dt.timedelta(days=offset)
+                    rows.append(
+                        [date(day), form, metric, fmt(targets), fmt(achieved), fmt(breached), fmt(active),
+                         fmt(pct, False)]
+                    )  # fmt: skip
+    rows.append([date(WEEKS[0]), "SaaS", "Periodic update time", fmt(9), fmt(1), fmt(8), fmt(0), fmt(11.1, False)])
+    return rows
+
+
+def csv_bytes(header: list[str], rows: list[list], delimiter=",", titles=(), encoding="utf-8") -> bytes:
+    buffer = io.StringIO()
+    for title in titles:
+        buffer.write(title + "\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_file(path, header: list[str], rows: list[list], titles=()):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for title in titles:
+        sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def weekly(con, kpi: str) -> list[tuple]:
+    summary = kpi_summaries(con, store.load_settings(con))[kpi]
+    return [(w.week, w.good, w.total, w.status) for w in summary.series]
+
+
+def flags(con, kpi: str) -> tuple[int, bool]:
+    summary = kpi_summaries(con, store.load_settings(con))[kpi]
+    return summary.streak, summary.sustained_breach
+
+
+def assert_report_figures(con):
+    assert weekly(con, "FRT") == EXPECTED_FRT
+    assert weekly(con, "NRT") == EXPECTED_NRT
+    assert flags(con, "FRT") == (2, True)
+    assert flags(con, "NRT") == (1, False)
+
+
+def refusal(con, path, **kwargs) -> str:
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path, **kwargs)
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0  # nothing stored
+    return refused.value.message
+
+
+# --- Report tables, every export setting ------------------------------------------------------
+
+FORMATS = [(d, t) for d in ("dot", "comma") for t in ("none", "space", "comma", "dot") if DECIMAL[d] != SEPARATOR[t]]
+
+
+# Every separator pair with every delimiter, the decimal places (0-5) cycling through them.
+CSV_SETTINGS = [
+    (delimiter, decimal, thousands, (index + index // 6) % 6)
+    for index, (delimiter, (decimal, thousands)) in enumerate(
+        (delimiter, pair) for delimiter in (",", ";", "\t", "|") for pair in FORMATS
+    )
+]
+
+
+@pytest.mark.parametrize(("delimiter", "decimal", "thousands", "places"), CSV_SETTINGS)
+def test_daily_sla_report_reads_exactly_under_every_csv_export_setting(
+    con, tmp_path, delimiter, decimal, thousands, places
+):
+    def fmt(value, whole=True):
+        return number_text(value, decimal, thousands, places)
+
+    path = tmp_path / "sla_report.csv"
+    path.write_bytes(csv_bytes(SLA_REPORT_HEADER, daily_sla_rows(fmt), delimiter, titles=["SLA targets by day"]))
+    result = store.ingest_file(con, path)
+    assert result.shape == "explore_report"
+    assert_report_figures(con)
+    assert result.ignored == {"other SLA metric": 1}
+    if places:  # with no decimals printed, either separator reads the same figures
+        assert f"decimal {decimal}" in result.reading["numbers"]
+
+
+@pytest.mark.parametrize(
+    ("decimal", "thousands", "places"), [("dot", "none", 0), ("comma", "dot", 2), ("dot", "comma", 3)]
+)
+def test_daily_sla_report_as_xlsx_with_text_cells_in_each_setting(con, tmp_path, decimal, thousands, places):
+    def fmt(value, whole=True):
+        return number_text(value, decimal, thousands, places)
+
+    path = xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, daily_sla_rows(fmt), titles=["SLA report"])
+    store.ingest_file(con, path)
+    assert_report_figures(con)
+
+
+def test_daily_sla_report_as_xlsx_with_number_and_date_cells(con, tmp_path):
+    def fmt(value, whole=True):
+        return int(value) if whole else round(value / 100, 4)
+
+    rows = daily_sla_rows(fmt, date=lambda d: dt.datetime(d.year, d.month, d.day))
+    path = xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows)
+    store.ingest_file(con, path)
+    assert_report_figures(con)
+
+
+def test_sla_targets_is_never_the_denominator(con, tmp_path):
+    """8 achieved, 1 breached, 3 still active: 12 SLA targets, FRT 8 / 9 = 88.9 %, not 8 / 12."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA targets", "Achieved SLA targets",
+              "Breached SLA targets", "% Achieved SLA targets"]  # fmt: skip
+    rows = [[(MONDAY + dt.timedelta(days=d)).isoformat(), "SaaS", "First reply time", "", "", "", ""] for d in range(7)]
+    rows[2][3:] = ["12", "8", "1", "88.89%"]
+    path = tmp_path / "frt.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 8, 9, "breach")]
+
+
+def test_totals_row_and_totals_column_are_not_counted_twice(con, tmp_path):
+    header = ["Ticket form", "SLA metric", "SLA update - Date", "Achieved SLA targets", "Breached SLA targets", "Total"]
+    rows = []
+    for d in range(7):
+        day = (MONDAY + dt.timedelta(days=d)).isoformat()
+        rows.append(["SaaS", "First reply time", day, "10", "0", "10"])
+        rows.append(["L&R", "First reply time", day, "9", "1", "10"])
+    rows.append(["L&R", "Total", "", "63", "7", "70"])  # a subtotal per form
+    rows.append(["Grand total", "", "", "133", "7", "140"])
+    path = tmp_path / "with_totals.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 133, 140, "ok")]
+    assert result.ignored == {"totals row": 2}
+    assert result.columns_ignored == ["Total"]
+
+
+def test_satisfaction_report_by_solved_date(con, tmp_path):
+    header = ["Ticket solved - Date", "Ticket form", "Good satisfaction tickets", "Bad satisfaction tickets",
+              "Rated satisfaction tickets", "% Satisfaction score"]  # fmt: skip
+    rows = []
+    for week, (good, bad) in zip(WEEKS, [(190, 10), (90, 10), (1395, 105)], strict=True):
+        for d in range(7):
+            g, b = (good, bad) if d == 3 else (0, 0)
+            rows.append([(week + dt.timedelta(days=d)).isoformat(), "Self-Managed", str(g), str(b), str(g + b), ""])
+    path = tmp_path / "ssat.csv"
+    path.write_bytes(csv_bytes(header, rows, ";"))
+    store.ingest_file(con, path)
+    assert weekly(con, "SSAT") == [
+        (WEEKS[0], 190, 200, "ok"),
+        (WEEKS[1], 90, 100, "breach"),
+        (WEEKS[2], 1395, 1500, "breach"),
+    ]
+    assert flags(con, "SSAT") == (2, True)
+
+
+def test_rows_by_target_status_counted_by_sla_targets(con, tmp_path):
+    """A report with rows by SLA target status and the 'SLA targets' metric: Active rows do not count."""
+    header = ["SLA update - Week", "Ticket form", "SLA metric", "SLA target status", "SLA targets"]
+    rows = [
+        [MONDAY.isoformat(), "SaaS", "First reply time", "Achieved", "1.024"],
+        [MONDAY.isoformat(), "SaaS", "First reply time", "Breached", "76"],
+        [MONDAY.isoformat(), "SaaS", "First reply time", "", "300"],
+        [MONDAY.isoformat(), "SaaS", "Next reply time", "Achieved", "17"],
+    ]
+    path = tmp_path / "by_status.csv"
+    path.write_bytes(csv_bytes(header, rows, ";"))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 1024, 1100, "ok")]
+    assert result.ignored == {"target still active": 1}
+
+
+# --- Week attributes ------------------------------------------------------------------------------
+
+
+def weekly_report(labels: list[str], header_time="SLA update - Week", extra=None) -> tuple[list[str], list[list]]:
+    header = [header_time, "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    counts = [(96, 4), (93, 7), (90, 10)]
+    rows = [[label, "SaaS", "First reply time", str(a), str(b)] for label, (a, b) in zip(labels, counts, strict=True)]
+    return header, rows
+
+
+SUNDAYS = ["2026-08-30", "2026-09-06", "2026-09-13"]
+
+
+def test_sunday_week_labels_go_under_the_monday_inside_their_week(con, tmp_path):
+    header, rows = weekly_report(SUNDAYS)
+    path = tmp_path / "weekly.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert [w[:3] for w in weekly(con, "FRT")] == [(WEEKS[0], 96, 100), (WEEKS[1], 93, 100), (WEEKS[2], 90, 100)]
+    assert flags(con, "FRT") == (2, True)
+    assert (
+        "first day" in result.reading["week labels"]
+        and "2026-08-30 goes under the week of 2026-08-31" in (result.reading["week labels"])
+    )
+
+
+@pytest.mark.parametrize("where", ["header", "title"])
+def test_week_ending_labels_go_under_the_week_they_end(con, tmp_path, where):
+    labels = ["2026-09-06", "2026-09-13", "2026-09-20"]  # Sundays ending the weeks of 31 Aug, 7 and 14 Sep
+    header, rows = weekly_report(labels, "Week ending" if where == "header" else "SLA update - Week")
+    titles = ["FRT, week ending on Sunday"] if where == "title" else []
+    path = tmp_path / "week_ending.csv"
+    path.write_bytes(csv_bytes(header, rows, titles=titles))
+    result = store.ingest_file(con, path)
+    assert [w[:3] for w in weekly(con, "FRT")] == [(WEEKS[0], 96, 100), (WEEKS[1], 93, 100), (WEEKS[2], 90, 100)]
+    assert "last day" in result.reading["week labels"]
+
+
+def test_the_manager_can_flip_the_week_label_reading(con, tmp_path):
+    header, rows = weekly_report(SUNDAYS)
+    path = tmp_path / "weekly.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path, options=ReadOptions(week_labels="end"))
+    assert [w[0] for w in weekly(con, "FRT")] == [WEEKS[0] - dt.timedelta(weeks=1), WEEKS[0], WEEKS[1]]
+    assert "as you chose" in result.reading["week labels"]
+
+
+def test_sunday_labels_in_a_sunday_start_database_stay_where_they_are(con, tmp_path):
+    store.save_setting(con, "week_start", "sunday")
+    header, rows = weekly_report(SUNDAYS)
+    path = tmp_path / "weekly.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert [w[0] for w in weekly(con, "FRT")] == [dt.date.fromisoformat(s) for s in SUNDAYS]
+
+
+def test_week_labels_on_different_weekdays_are_refused(con, tmp_path):
+    header, rows = weekly_report(["2026-08-31", "2026-09-06", "2026-09-14"])
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    assert "Mondays and Sundays" in refusal(con, path)
+
+
+def week_of_year_file(tmp_path, pairs: list[tuple[str, str]], name="woy.csv"):
+    header = ["SLA update - Year", "SLA update - Week of year", "Ticket form", "SLA metric",
+              "Achieved SLA targets", "Breached SLA targets"]  # fmt: skip
+    counts = [(96, 4), (93, 7), (90, 10), (99, 1)]
+    rows = [[y, w, "SaaS", "First reply time", str(a), str(b)] for (y, w), (a, b) in zip(pairs, counts, strict=False)]
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(header, rows))
+    return path
+
+
+def test_week_of_year_in_a_year_where_both_week_starts_agree(con, tmp_path):
+    """2025: 4 January is a Saturday, so Sunday- and Monday-numbered week 36 file under the same week."""
+    path = week_of_year_file(tmp_path, [("2025", "36"), ("2025", "37"), ("2025", "38")])
+    result = store.ingest_file(con, path)
+    first = dt.date(2025, 9, 1)  # ISO week 36 of 2025
+    assert [w[:3] for w in weekly(con, "FRT")] == [
+        (first, 96, 100),
+        (first + dt.timedelta(weeks=1), 93, 100),
+        (first + dt.timedelta(weeks=2), 90, 100),
+    ]
+    assert flags(con, "FRT") == (2, True)
+    assert "same weeks" in result.reading["weeks"]
+
+
+def test_week_of_year_in_2026_needs_the_week_start_and_then_reads_exactly(con, tmp_path):
+    """2026: 4 January is a Sunday, so the two numberings are six days apart; the manager must say."""
+    path = week_of_year_file(tmp_path, [("2026", "36"), ("2026", "37"), ("2026", "38")])
+    message = refusal(con, path)
+    assert "--week-numbering" in message and "Sunday (English, US)" in message and "row 2" in message
+    store.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
+    assert [w[0] for w in weekly(con, "FRT")] == [dt.date(2026, 8, 31), dt.date(2026, 9, 7), dt.date(2026, 9, 14)]
+
+
+def test_week_of_year_counted_from_sunday_files_each_week_under_its_monday(con, tmp_path):
+    path = week_of_year_file(tmp_path, [("2026", "36"), ("2026", "37"), ("2026", "38")])
+    store.ingest_file(con, path, options=ReadOptions(week_numbering="sunday"))
+    # Sunday-numbered week 36 of 2026 runs Sunday 6 to Saturday 12 September.
+    assert [w[0] for w in weekly(con, "FRT")] == [dt.date(2026, 9, 7), dt.date(2026, 9, 14), dt.date(2026, 9, 21)]
+
+
+def test_week_one_split_by_the_calendar_year_is_one_week(con, tmp_path):
+    """Explore's Year is the day's calendar year: 29-31 Dec 2025 come as (2025, week 1), 1-4 Jan as (2026, 1)."""
+    pairs = [("2025", "51"), ("2025", "52"), ("2025", "1"), ("2026", "1")]
+    path = week_of_year_file(tmp_path, pairs)
+    store.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
+    assert [w[:3] for w in weekly(con, "FRT")] == [
+        (dt.date(2025, 12, 15), 96, 100),
+        (dt.date(2025, 12, 22), 93, 100),
+        (dt.date(2025, 12, 29), 189, 200),
+    ]
+
+
+# --- Dates --------------------------------------------------------------------------------------
+
+
+def dated_report(tmp_path, dates: list[str], name="dated.csv"):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    rows = [[d, "SaaS", "First reply time", "9", "1"] for d in dates]
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(header, rows))
+    return path
+
+
+def test_a_day_above_twelve_makes_the_whole_file_day_first(con, tmp_path):
+    path = dated_report(tmp_path, ["07/09/2026", "13/09/2026"])
+    result = store.ingest_file(con, path)
+    assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 9, 7), 18, 20)]
+    assert "'13/09/2026' has a day above 12" in result.reading["date order"]
+
+
+def test_a_day_above_twelve_in_second_place_makes_it_month_first(con, tmp_path):
+    path = dated_report(tmp_path, ["09/07/2026", "09/13/2026"])
+    store.ingest_file(con, path)
+    assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 9, 7), 18, 20)]
+
+
+def test_dates_forming_one_contiguous_range_decide_the_order(con, tmp_path):
+    """1-7 September read month-first is one week; day-first it would be seven months."""
+    path = dated_report(tmp_path, [f"09/0{d}/2026" for d in range(1, 8)])
+    result = store.ingest_file(con, path)
+    assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 8, 31), 54, 60), (dt.date(2026, 9, 7), 9, 10)]
+    assert "cover 7 days" in result.reading["date order"]
+
+
+def test_ambiguous_dates_are_refused_until_the_manager_says(con, tmp_path):
+    path = dated_report(tmp_path, ["03/04/2026", "04/03/2026"])
+    message = refusal(con, path)
+    assert (
+        "--dates dmy or --dates mdy" in message
+        and "3 April 2026 read day first or 4 March 2026 read month first" in message
+    )
+    result = store.ingest_file(con, path, options=ReadOptions(dates="dmy"))
+    assert [w[0] for w in weekly(con, "FRT") if w[2]] == [dt.date(2026, 3, 2), dt.date(2026, 3, 30)]
+    assert "as you chose" in result.reading["date order"]
+
+
+def test_dates_written_both_ways_are_refused(con, tmp_path):
+    path = dated_report(tmp_path, ["13/09/2026", "09/14/2026"])
+    assert "both day-first" in refusal(con, path)
+
+
+# --- Numbers ------------------------------------------------------------------------------------
+
+
+def test_thousands_dot_with_decimal_comma_is_read_from_the_percentage(con, tmp_path):
+    """`1.050` in a count column of a file with decimal commas is one thousand and fifty."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets",
+              "% Achieved SLA targets"]  # fmt: skip
+    rows = [[(MONDAY + dt.timedelta(days=d)).isoformat(), "SaaS", "First reply time", "0", "0", ""] for d in range(7)]
+    rows[0][3:] = ["1.050", "50", "95,45"]
+    path = tmp_path / "de.csv"
+    path.write_bytes(csv_bytes(header, rows, ";"))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 1050, 1100, "ok")]
+    assert "decimal comma" in result.reading["numbers"]
+
+
+def test_a_count_that_reads_two_ways_is_refused_naming_the_setting(con, tmp_path):
+    """'1.000' and '2.000' alone: one and two (three decimals) or a thousand and two thousand?"""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    rows = [[MONDAY.isoformat(), "SaaS", "First reply time", "1.000", "2.000"]]
+    path = tmp_path / "ambiguous.csv"
+    path.write_bytes(csv_bytes(header, rows, ";"))
+    message = refusal(con, path)
+    assert "thousands separator set to none" in message and "--thousands" in message
+    store.ingest_file(con, path, options=ReadOptions(decimal="comma", thousands="dot"))
+    assert weekly(con, "FRT")[0][1:3] == (1000, 3000)
+
+
+def test_a_count_that_is_not_whole_is_refused(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    path = tmp_path / "fraction.csv"
+    path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "First reply time", "9.5", "x"]]))
+    message = refusal(con, path)
+    assert "'x' is not a number" in message and "row 2" in message
+
+
+# --- Rows standing for several targets -----------------------------------------------------------
+
+
+def test_event_rows_are_weighted_by_sla_targets(con, tmp_path):
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date", "SLA targets"]
+    rows = [["1", "SaaS", "First reply time", "Achieved", (MONDAY + dt.timedelta(days=d)).isoformat(), "3"]
+            for d in range(7)]  # fmt: skip
+    rows += [["2", "SaaS", "First reply time", "Breached", MONDAY.isoformat(), "2"]]
+    rows += [["3", "SaaS", "Next reply time", "Breached", MONDAY.isoformat(), "1"], [""] * 6, [""] * 6]
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert result.rows_read == 9  # the file's rows, blank ones left out, not the targets they stand for
+    assert weekly(con, "FRT") == [(MONDAY, 21, 23, "breach")]  # counted by rows it would be 7 / 8
+    assert result.rows_used == 24
+    assert "SLA targets" in result.reading["rows weighted"]
+
+
+def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_breaks(con, tmp_path):
+    header = ["Ticket ID", "Ticket form", "Ticket satisfaction rating", "Ticket solved - Date", "Comment", "Tickets"]
+    rows = [
+        ["1", "L&R", "Good", MONDAY.isoformat(), 'Quick, "great"\nthanks', "28"],
+        ["2", "L&R", "Bad", (MONDAY + dt.timedelta(days=6)).isoformat(), "slow;\r\nvery slow", "2"],
+        ["3", "L&R", "Offered", MONDAY.isoformat(), "", "5"],
+    ]
+    path = tmp_path / "ssat_events.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "SSAT") == [(MONDAY, 28, 30, "ok")]
+    assert result.ignored == {"survey not answered": 5}
+
+
+# --- Refusals in a manager's words ----------------------------------------------------------------
+
+
+def test_a_table_by_ticket_group_without_ticket_form_says_to_add_ticket_form(con, tmp_path):
+    header = ["SLA update - Date", "Ticket group", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    path = tmp_path / "by_group.csv"
+    path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "Support AMER", "First reply time", "9", "1"]]))
+    message = refusal(con, path)
+    assert "grouped by Ticket group" in message and "add the Ticket form attribute" in message
+
+
+def test_an_sla_table_without_breached_targets_says_sla_targets_cannot_stand_in(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA targets", "Achieved SLA targets"]
+    path = tmp_path / "no_breached.csv"
+    path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "First reply time", "12", "9"]]))
+    assert "'SLA targets' also counts targets still active" in refusal(con, path)
+
+
+def test_an_sla_table_without_sla_metric_says_to_add_it(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "Achieved SLA targets", "Breached SLA targets"]
+    path = tmp_path / "no_metric.csv"
+    path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "9", "1"]]))
+    assert "add the SLA metric attribute" in refusal(con, path)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_title_row_is_never_quoted_as_the_header(con, tmp_path, kind):
+    header = ["Created", "Assignee", "Replies"]
+    rows = [["2026-09-01", "Ann", "3"]]
+    title = "Agent activity, September"
+    if kind == "csv":
+        path = tmp_path / "unknown.csv"
+        path.write_bytes(csv_bytes(header, rows, titles=[title]))
+    else:
+        path = xlsx_file(tmp_path / "unknown.xlsx", header, rows, titles=[title])
+    message = refusal(con, path)
+    assert title not in message and "'Created', 'Assignee', 'Replies'" in message
+
+
+def test_a_report_with_dot_as_column_separator(con, tmp_path):
+    """Explore offers a dot as the CSV column separator: cells holding a dot come quoted."""
+    rows = daily_sla_rows(lambda value, whole=True: number_text(value, "comma", "none", 1))
+    path = tmp_path / "dots.csv"
+    path.write_bytes(csv_bytes(SLA_REPORT_HEADER, rows, ".", titles=["Report generated 30.11.2026"]))
+    result = store.ingest_file(con, path)
+    assert_report_figures(con)
+    assert "decimal comma" in result.reading["numbers"]
