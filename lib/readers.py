@@ -705,17 +705,11 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
 
     Returns (CSV path, header row, header cells, match, sheet name, notes, title lines).
     """
-    import openpyxl  # imported here: the command line should not pay for it on CSV files
+    with open_checked_workbook(path, file_name) as workbook:
+        return copy_export_sheet(workbook, path, file_name, shape_name, column_map)
 
-    check_workbook(path, file_name)
-    # A handle, not the path: openpyxl refuses a path that does not end in .xlsx, and an
-    # upload's name (or a staged copy's) need not. Closed in the finally below.
-    workbook_file = open(path, "rb")  # noqa: SIM115
-    try:
-        workbook = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a damaged or hostile workbook makes openpyxl raise almost anything
-        workbook_file.close()
-        raise RefusedFile(file_name, UNOPENABLE_WORKBOOK, expected=WORKBOOK_EXPECTED) from None
+
+def copy_export_sheet(workbook, path: Path, file_name: str, shape_name: str | None, column_map: dict | None):
     temp_path = None
     try:
         sheet, header = choose_sheet(workbook, path, file_name, shape_name, column_map)
@@ -761,9 +755,6 @@ def xlsx_to_csv(path: Path, file_name: str, shape_name: str | None, column_map: 
             DAMAGED_WORKBOOK,
             expected=WORKBOOK_EXPECTED,
         ) from None
-    finally:
-        workbook.close()
-        workbook_file.close()
 
 
 def tidy_duckdb_error(message: str) -> tuple[str, int | None]:
