@@ -392,6 +392,15 @@ def refuse_long_line(path: Path, file_name: str, inside: int) -> None:
     raise line_too_long(file_name, row)
 
 
+def mixes_line_endings(path: Path) -> bool:
+    """Whether the start of a text file ends its lines in more than one way (CRLF, LF, a lone CR)."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    crlf = head.count(b"\r\n")
+    kinds = (crlf, head.count(b"\n") - crlf, head.count(b"\r") - crlf)
+    return sum(count > 0 for count in kinds) > 1
+
+
 def normalise_line_endings(path: Path) -> Path:
     """A copy of a text file with every line ending (CRLF, LF or a lone CR) written as LF."""
     handle, name = tempfile.mkstemp(prefix="floorline-", suffix=".csv")
@@ -952,6 +961,10 @@ def load_raw(
                 temp_files.append(csv_path)
             else:
                 refuse_cut_character(path, file_name, size)
+            if mixes_line_endings(csv_path):
+                # DuckDB reads a title line ending in LF above CRLF rows as a file with no rows at all.
+                csv_path = normalise_line_endings(csv_path)
+                temp_files.append(csv_path)
             # The sniffs see only the start; a NUL byte or an over-long line anywhere is refused.
             scan_text(csv_path, file_name)
         if not header or not any(cell.strip() for cell in header):

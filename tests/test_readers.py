@@ -359,3 +359,11 @@ def test_a_header_ending_in_an_empty_column_does_not_make_every_last_row_look_cu
     path.write_text(",".join(SLA_HEADER) + ",\n" + csv_text(SLA_HEADER, rows).split("\n", 1)[1])
     store.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
+
+
+def test_a_title_line_ending_in_lf_above_crlf_rows_is_read_whole(con, tmp_path):
+    numbered = [[str(100 + i), *row[1:]] for i, row in enumerate(week_rows())]
+    path = tmp_path / "titled.csv"
+    path.write_bytes(("FRT by week\n" + csv_text(SLA_HEADER, numbered).replace("\n", "\r\n")).encode())
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
