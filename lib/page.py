@@ -12,20 +12,62 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import auth, store
 from lib import settings as settings_module
 from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import Settings
 
+# Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
+# reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
+# menu with the theme); the page's own bar at the top (page switcher, exit) keeps the presenter free.
+# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size.
 PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
-  [data-testid="stMetricValue"] { font-size: 3rem; }
-  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
-  .block-container { padding-top: 1.5rem; }
+  [data-testid="stHeading"] h1 { font-size: 2.1rem; padding-top: 0; }
+  [data-testid="stHeading"] h2 { font-size: 1.55rem; }
+  [data-testid="stMetricValue"] { font-size: 2.4rem; }
+  [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
+  [data-testid="stDataFrame"] { zoom: 1.3; }
+  [data-testid="stDecoration"] { display: none; }
+  .block-container { padding-top: 3.6rem; }
+  .st-key-floorline_presentation_bar {
+    position: fixed; top: 0.45rem; right: 3.5rem; width: auto; z-index: 999991;
+  }
 </style>
 """
+PRESENT_QUERY = {"present": "1"}
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One page in the sidebar's navigation: its script, the name it goes by, and its icon."""
+
+    script: str
+    label: str
+    icon: str
+
+    @property
+    def url_path(self) -> str:
+        """The page's address under the app's root, as Streamlit derives it from the file name."""
+        if "/" not in self.script:
+            return "/"
+        return "/" + re.sub(r"^\d+_", "", Path(self.script).stem)
+
+
+# Every page, in the order the weekly meeting goes through them. The sidebar draws this list,
+# and the page smoke test and the browser benchmark walk it: a new page is added here only.
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("app.py", "Weekly review", ":material/event_note:"),
+    NavEntry("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
+    NavEntry("pages/3_Workgroups.py", "Workgroups", ":material/groups:"),
+    NavEntry("pages/4_OKRs.py", "OKRs", ":material/flag:"),
+    NavEntry("pages/5_Data_trust.py", "Data trust", ":material/fact_check:"),
+    NavEntry("pages/2_Upload.py", "Upload", ":material/upload_file:"),
+    NavEntry("pages/6_Change_history.py", "Change history", ":material/history:"),
+)
 
 
 @dataclass
@@ -99,6 +141,50 @@ def presentation_requested() -> bool:
     return st.query_params.get("present", "0") in ("1", "true", "yes")
 
 
+def set_presentation(on: bool) -> None:
+    if on:
+        st.query_params.update(PRESENT_QUERY)
+    else:
+        st.query_params.pop("present", None)
+
+
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def served_as_app() -> bool:
+    """False when a page runs on its own, as a test may run it: its links to other pages would lead nowhere."""
+    run = get_script_run_ctx()
+    return run is not None and Path(run.main_script_path).resolve() == APP_SCRIPT
+
+
+def show_navigation(presentation: bool) -> None:
+    """The sidebar's page links, from ``NAVIGATION``; in presentation mode they keep it on."""
+    if not served_as_app():
+        return
+    query = PRESENT_QUERY if presentation else None
+    for entry in NAVIGATION:
+        st.page_link(entry.script, label=entry.label, icon=entry.icon, query_params=query)
+    st.divider()
+
+
+def show_presentation_bar(title: str, is_demo: bool) -> None:
+    """On screen in presentation mode, in the header's row: a compact page switcher and the way out, so the
+    presenter never edits the URL; and, on demo data, a badge that says so in the little room there is."""
+    with st.container(horizontal=True, vertical_alignment="center", key="floorline_presentation_bar", width="content"):
+        if is_demo:
+            st.badge("Demo data: generated, not real", icon=":material/science:", color="blue")
+        with st.popover(title, icon=":material/menu:", help="Go to another page, staying in presentation mode"):
+            for entry in NAVIGATION if served_as_app() else ():
+                st.page_link(entry.script, label=entry.label, icon=entry.icon, query_params=PRESENT_QUERY)
+        st.button(
+            "Exit presentation",
+            icon=":material/close_fullscreen:",
+            key="floorline_exit_presentation",
+            on_click=set_presentation,
+            args=(False,),
+        )
+
+
 def setup_page(title: str, icon: str) -> PageContext:
     """Call first on every page: sets the page up and returns what it needs."""
     presentation = presentation_requested()
@@ -123,19 +209,17 @@ def setup_page(title: str, icon: str) -> PageContext:
         principal=principal,
     )
     with st.sidebar:
+        show_navigation(presentation)
         toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
         if toggled != presentation:
-            if toggled:
-                st.query_params["present"] = "1"
-            else:
-                st.query_params.pop("present", None)
+            set_presentation(toggled)
             st.rerun()
         show_freshness(ctx)
         show_access(ctx)
     if presentation:
-        # Static CSS only: no user text ever reaches this HTML.
         st.html(PRESENTATION_CSS)
-    if ctx.is_demo:
+        show_presentation_bar(title, ctx.is_demo)
+    elif ctx.is_demo:
         st.info(
             "Demo data: these figures are generated, not real. Upload your exports on the Upload page to replace them.",
             icon=":material/science:",

@@ -329,11 +329,18 @@ def chart_window(series: list[WeekValue], trigger_start: dt.date | None) -> list
 
 
 def workgroup_figure(
-    series: list[WeekValue], workgroup: dict, floor: float, recovery: Recovery, *, height=220, font_size=12
+    series: list[WeekValue], workgroup: dict, floor: float, recovery: Recovery, *, height=220, presentation=False
 ):
-    """A small chart of a workgroup's KPI since its trigger: values, the floor, the breach shaded."""
+    """A small chart of a workgroup's KPI since its trigger: values, the floor, the breach shaded.
+
+    Drawn in the trend charts' style (lib.figures): the floor a solid vermillion line, weeks at or
+    below it downward triangles, partial weeks open markers; type larger in presentation mode.
+    """
     import plotly.graph_objects as go
 
+    from lib.figures import BREACH_COLOUR, COMBINED_COLOUR, OKABE_ITO, TARGET_COLOUR
+
+    font_size = 16 if presentation else 12
     window = chart_window(series, workgroup.get("trigger_start"))
     complete = [w for w in window if w.status in ("ok", "breach") and w.value is not None]
     partial = [w for w in window if w.status == "partial" and w.value is not None]
@@ -344,8 +351,12 @@ def workgroup_figure(
             y=[w.value for w in complete],
             mode="lines+markers",
             name=workgroup["kpi"],
-            line={"color": "#1f77b4", "width": 2},
-            marker={"color": ["#d62728" if w.status == "breach" else "#1f77b4" for w in complete], "size": 7},
+            line={"color": COMBINED_COLOUR, "width": 3 if presentation else 2},
+            marker={
+                "color": [BREACH_COLOUR if w.status == "breach" else COMBINED_COLOUR for w in complete],
+                "symbol": ["triangle-down" if w.status == "breach" else "circle" for w in complete],
+                "size": 9,
+            },
             hovertemplate="Week of %{x|%d %b %Y}: %{y:.1f} %<extra></extra>",
         )
     )
@@ -356,38 +367,37 @@ def workgroup_figure(
                 y=[w.value for w in partial],
                 mode="markers",
                 name="partial week",
-                marker={"color": "#999999", "size": 7, "symbol": "circle-open"},
+                marker={"color": TARGET_COLOUR, "size": 9, "symbol": "circle-open"},
                 hovertemplate="Week of %{x|%d %b %Y} (partial): %{y:.1f} %<extra></extra>",
             )
         )
     figure.add_hline(
         y=floor,
-        line={"color": "#d62728", "dash": "dash", "width": 1},
+        line={"color": BREACH_COLOUR, "width": 2.5},
         annotation_text=f"floor {floor:g} %",
         annotation_position="bottom left",
-        annotation_font={"size": font_size - 1, "color": "#d62728"},
+        annotation_font={"size": font_size - 1, "color": BREACH_COLOUR},
     )
     if workgroup.get("trigger_start") and workgroup.get("trigger_end"):
         figure.add_vrect(
             x0=workgroup["trigger_start"] - dt.timedelta(days=3),
             x1=workgroup["trigger_end"] + dt.timedelta(days=3),
-            fillcolor="#d62728",
-            opacity=0.08,
+            fillcolor=BREACH_COLOUR,
+            opacity=0.13,
             line_width=0,
         )
     if recovery.recovered_on:
-        figure.add_vline(x=recovery.recovered_on, line={"color": "#2ca02c", "dash": "dot", "width": 1})
+        recovered = {"color": OKABE_ITO["bluish_green"], "dash": "dot", "width": 1.5}
+        figure.add_vline(x=recovery.recovered_on, line=recovered)
     values = [w.value for w in complete + partial] + [floor]
     figure.update_layout(
-        height=height,
+        height=height + 40 if presentation else height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
         yaxis={"title": None, "ticksuffix": " %", "range": [min(values) - 1.5, max(values) + 1.5]},
         xaxis={"title": None, "tickformat": "%d %b"},
-        plot_bgcolor="white",
         font={"size": font_size},
     )
-    figure.update_yaxes(gridcolor="#eeeeee")
     return figure
 
 

@@ -246,8 +246,7 @@ def small_chart(workgroup: dict, recovery: wg.Recovery, key: str, height: int = 
         st.caption("No data for this KPI and scope.")
         return
     floor = ctx.settings.floors[workgroup["kpi"]]
-    font_size = 16 if ctx.presentation else 12
-    figure = wg.workgroup_figure(series, workgroup, floor, recovery, height=height, font_size=font_size)
+    figure = wg.workgroup_figure(series, workgroup, floor, recovery, height=height, presentation=ctx.presentation)
     st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key=key)
 
 

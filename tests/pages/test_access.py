@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from lib import store, uploads
 from lib import workgroups as wg
 from lib.demo_loader import load_demo
-from lib.page import escape_markdown
+from lib.page import NAVIGATION, escape_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
@@ -36,15 +36,7 @@ SECRETS = {
     },
     "floorline": {"allowed_domains": ["example.com"], "editors": [EDITOR]},
 }
-ALL_PAGES = (
-    "app.py",
-    "pages/1_KPI_trends.py",
-    "pages/2_Upload.py",
-    "pages/3_Workgroups.py",
-    "pages/4_OKRs.py",
-    "pages/5_Data_trust.py",
-    "pages/6_Change_history.py",
-)
+ALL_PAGES = tuple(entry.script for entry in NAVIGATION)
 WORKGROUP_TABS = ("Overview", "Details and people", "Hypotheses", "Actions", "Export")
 # Buttons that change workgroups, by the start of their keys (pages/3_Workgroups.py).
 WORKGROUP_WRITE_KEYS = (

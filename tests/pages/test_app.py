@@ -106,7 +106,7 @@ def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
         "Form a metrics workgroup: FRT has been at or below its 93 % floor for 3 weeks in a row "
         "(since the week of 02 Nov), the handbook's trigger."
     ]
-    links = [link.proto for link in at.get("page_link")]
+    links = [link.proto for link in at.main.get("page_link")]
     assert [(link.page, link.query_string) for link in links] == [
         ("Workgroups", "kpi=FRT&start=2026-11-02&end=2026-11-16")
     ]
@@ -125,7 +125,7 @@ def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
     assert [i.value for i in at.info if "already open" in i.value] == [
         "A workgroup is already open: FRT \\*November\\* dip"
     ]
-    links = [link.proto for link in at.get("page_link")]
+    links = [link.proto for link in at.main.get("page_link")]
     assert [(link.page, link.query_string) for link in links] == [("Workgroups", f"wg={formed.workgroup_id}")]
 
 
@@ -152,7 +152,7 @@ def test_the_week_in_the_url_opens_that_weeks_review(demo_db):
     assert at.title[0].value == "Weekly review · week of 02 Nov 2026"
     # On 2 Nov FRT had been at or below its floor for one week only: no workgroup yet.
     assert card_headers(at)[0] == "### FRT\n#### :orange[:material/warning: At or below the floor]"
-    assert not at.get("page_link")
+    assert not at.main.get("page_link")
     assert at.query_params["week"] == "02 Nov 2026"
 
 

@@ -175,7 +175,7 @@ def test_with_every_upload_rolled_back_the_page_points_to_the_demo_and_upload(de
 
     assert "No weekly figures to chart yet" in at.info[-1].value
     assert not at.get("plotly_chart")
-    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    links = {link.proto.label: link.proto.page for link in at.main.get("page_link")}
     assert links == {
         "Upload exports, or load the demo data": "Upload",
         "The weekly review can load a year of demo data": "",  # "" is the app's main page

@@ -136,7 +136,7 @@ def test_preview_shows_the_difference_and_commit_stores_it_and_empties_the_uploa
         r"Stored frt-week\.csv as upload \d+: 200 rows counted, 2 weeks \(2026-11-09 to 2026-11-16\)\.", stored
     )
     assert any("demo data is gone" in text for text in texts(page.info))
-    links = [(link.proto.label, link.proto.page) for link in page.get("page_link")]
+    links = [(link.proto.label, link.proto.page) for link in page.main.get("page_link")]
     assert links == [("See the new figures on the weekly review", "")]  # "" is the landing page's address
     assert [(u.key, u.value) for u in page.file_uploader] == [("uploader-1", [])]
     history = frame(page, "Who")
