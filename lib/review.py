@@ -78,6 +78,7 @@ class KpiCard:
     note: str = ""
     open_workgroup: dict | None = None  # {"title": ..., ...} of a workgroup already open for this KPI
     workgroup_query: dict[str, str] | None = None  # prefill for the workgroups page on a sustained breach
+    trigger_weeks: int = 2  # settings.sustained_weeks: weeks in a row at or below the floor that call for a workgroup
 
     @property
     def call_to_action(self) -> str | None:
@@ -85,7 +86,8 @@ class KpiCard:
             return None
         return (
             f"Form a metrics workgroup: {self.kpi} has been at or below its {self.floor:g} % floor for "
-            f"{self.streak} weeks in a row (since the week of {self.breach_start:%d %b}), the handbook's trigger."
+            f"{self.streak} weeks in a row (since the week of {self.breach_start:%d %b %Y}); the handbook calls "
+            f"for a workgroup after {self.trigger_weeks} (a sustained breach)."
         )
 
 
@@ -175,6 +177,7 @@ def kpi_card(
         note=note,
         open_workgroup=open_workgroup,
         workgroup_query=workgroup_query,
+        trigger_weeks=settings.sustained_weeks,
     )
 
 

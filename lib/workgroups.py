@@ -1123,7 +1123,7 @@ def hypothesis_heading(hypothesis: dict) -> str:
 def verdict_text(hypothesis: dict) -> str:
     if hypothesis["verdict"] == "open":
         return "Open (no verdict yet)"
-    when = f" on {hypothesis['verdict_on']:%Y-%m-%d}" if hypothesis.get("verdict_on") else ""
+    when = f" on {hypothesis['verdict_on']:%d %b %Y}" if hypothesis.get("verdict_on") else ""
     return f"{hypothesis['verdict'].capitalize()}{when}"
 
 
@@ -1132,9 +1132,9 @@ def action_line(action: dict) -> str:
     if action.get("owner"):
         parts.append(f"owner {one_line(action['owner'])}")
     if action.get("due_on"):
-        parts.append(f"due {action['due_on']:%Y-%m-%d}")
+        parts.append(f"due {action['due_on']:%d %b %Y}")
     if action.get("shipped_on"):
-        parts.append(f"shipped {action['shipped_on']:%Y-%m-%d}")
+        parts.append(f"shipped {action['shipped_on']:%d %b %Y}")
     return f"- {one_line(action['change'])} ({', '.join(parts)})"
 
 
@@ -1142,6 +1142,11 @@ def issue_reference(workgroup: dict) -> str:
     title = one_line(workgroup["title"])
     url = one_line(workgroup.get("issue_url"))
     return f"[{title}]({url})" if url else f"{title} (workgroup #{workgroup['id']})"
+
+
+def stored_week(captured: dict) -> str:
+    """A captured trigger week (stored ISO) as every page and export writes a date: '02 Nov 2026'."""
+    return f"{dt.date.fromisoformat(captured['week']):%d %b %Y}"
 
 
 def handbook_entry(workgroup: dict, today: dt.date | None = None) -> str:
@@ -1152,14 +1157,14 @@ def handbook_entry(workgroup: dict, today: dt.date | None = None) -> str:
     """
     kpi = workgroup["kpi"]
     where = "" if workgroup["scope"] == COMBINED else f" ({workgroup['scope']})"
-    lines = [f"## {kpi}{where} is below target", ""]
+    lines = [f"## {kpi}{where} is at or below its floor", ""]
     if not workgroup["hypotheses"]:
         lines += ["_No hypotheses recorded yet._", ""]
     unlinked_actions = [a for a in workgroup["actions"] if a.get("hypothesis_id") is None]
     for hypothesis in workgroup["hypotheses"]:
         dated = hypothesis.get("verdict_on") or today or dt.date.today()
         lines += [f"### {hypothesis_heading(hypothesis)}", "", "#### Past analysis", ""]
-        lines += [f"##### {dated:%Y-%m-%d}: {issue_reference(workgroup)}", ""]
+        lines += [f"##### {dated:%d %b %Y}: {issue_reference(workgroup)}", ""]
         lines += [f"- **Statement:** {one_line(hypothesis['statement'])}"]
         if hypothesis.get("falsified_if"):
             lines += [f"- **Would be falsified by:** {one_line(hypothesis['falsified_if'])}"]
@@ -1191,8 +1196,8 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
     lines = [f"## Metrics Workgroup: {one_line(workgroup['title'])}", ""]
     lines += [
         f"- **KPI:** {kpi} ({KPI_NAMES.get(kpi, kpi)}), {scope_label(workgroup['scope'])}",
-        f"- **Status:** {workgroup['status']}, opened {workgroup['opened_on']:%Y-%m-%d}"
-        + (f", closed {workgroup['closed_on']:%Y-%m-%d}" if workgroup.get("closed_on") else ""),
+        f"- **Status:** {workgroup['status']}, opened {workgroup['opened_on']:%d %b %Y}"
+        + (f", closed {workgroup['closed_on']:%d %b %Y}" if workgroup.get("closed_on") else ""),
     ]
     if workgroup.get("issue_url"):
         lines += [f"- **Issue:** {one_line(workgroup['issue_url'])}"]
@@ -1200,13 +1205,13 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
     if trigger:
         lines += [
             f"{kpi} was at or below its {floor:g} % floor for {len(trigger)} consecutive weeks, "
-            f"weeks of {trigger[0]['week']} to {trigger[-1]['week']} (weeks start on Monday).",
+            f"weeks of {stored_week(trigger[0])} to {stored_week(trigger[-1])} (weeks start on Monday).",
             "",
             "| Week of | " + kpi + " | Good | Counted |",
             "|---|---:|---:|---:|",
         ]
         lines += [
-            f"| {w['week']} | {pct(w['value'])} | {w['good'] if w['good'] is not None else '—'} | "
+            f"| {stored_week(w)} | {pct(w['value'])} | {w['good'] if w['good'] is not None else '—'} | "
             f"{w['total'] if w['total'] is not None else '—'} |"
             for w in trigger
         ]
@@ -1224,13 +1229,13 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
             for name in segment_names:
                 good, total = w["segments"].get(name, [None, None])
                 cells.append(f"{pct(100 * good / total)} ({good}/{total})" if total else "—")
-            lines += [f"| {w['week']} | " + " | ".join(cells) + " |"]
+            lines += [f"| {stored_week(w)} | " + " | ".join(cells) + " |"]
         lines += [""]
     if series:
         since = [w for w in chart_window(series, workgroup.get("trigger_start")) if w.value is not None]
         lines += ["Weekly values since shortly before the trigger:", ""]
         lines += ["| Week of | " + kpi + " | Status |", "|---|---:|---|"]
-        lines += [f"| {w.week:%Y-%m-%d} | {pct(w.value)} | {w.status} |" for w in since]
+        lines += [f"| {w.week:%d %b %Y} | {pct(w.value)} | {w.status} |" for w in since]
         lines += [""]
     lines += ["### Members", ""]
     lines += [f"- **Facilitator:** {one_line(workgroup.get('facilitator')) or 'to be named'}"]

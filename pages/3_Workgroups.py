@@ -1063,9 +1063,9 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
         "change": st.column_config.TextColumn("What changes", required=True, width="large"),
         "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary"),
         "owner": st.column_config.TextColumn("Owner"),
-        "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+        "due_on": st.column_config.DateColumn("Due", format="DD MMM YYYY"),
         "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned"),
-        "shipped_on": st.column_config.DateColumn("Shipped", format="YYYY-MM-DD"),
+        "shipped_on": st.column_config.DateColumn("Shipped", format="DD MMM YYYY"),
         "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels)),
     }
     if not ctx.can_edit:

@@ -309,7 +309,7 @@ COLUMN_CONFIG = {
     "managers": {
         "region": st.column_config.SelectboxColumn("Region", options=list(REGIONS), required=True),
         "segment": st.column_config.SelectboxColumn("Segment", options=list(COMBINED_SEGMENTS)),
-        "manager_since": st.column_config.DateColumn("Manager since", format="D MMM YYYY", required=True),
+        "manager_since": st.column_config.DateColumn("Manager since", format="DD MMM YYYY", required=True),
     },
     "objectives": {
         "quarter": st.column_config.TextColumn("Quarter", default=quarter.label, required=True),
@@ -325,7 +325,7 @@ COLUMN_CONFIG = {
         "kpi_link": st.column_config.TextColumn("KPI link", help=okrs.KPI_LINK_EXPECTED),
     },
     "check_ins": {
-        "date": st.column_config.DateColumn("Date", format="D MMM YYYY", required=True),
+        "date": st.column_config.DateColumn("Date", format="DD MMM YYYY", required=True),
         "score": st.column_config.NumberColumn("Score", min_value=0, max_value=100, required=True),
     },
 }

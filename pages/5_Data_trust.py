@@ -147,7 +147,7 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
 
 
 TABLE_CONFIG = {
-    "Week": st.column_config.DateColumn(format="D MMM YYYY"),
+    "Week": st.column_config.DateColumn(format="DD MMM YYYY"),
     "Explore %": st.column_config.NumberColumn(format="%.2f"),
     "Sisense %": st.column_config.NumberColumn(format="%.2f"),
     "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),

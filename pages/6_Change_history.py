@@ -82,7 +82,7 @@ selection = st.dataframe(
     column_order=[column for column in history.COLUMNS if column != "Area"],
     column_config={
         "Change": st.column_config.NumberColumn(width=62, format="%d"),
-        "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=150),
+        "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm:ss", width=150),
         "Who": st.column_config.TextColumn(width=175),
         "Action": st.column_config.TextColumn(width=145),
         "Subject": st.column_config.TextColumn(width=185),

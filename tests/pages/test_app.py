@@ -104,7 +104,7 @@ def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
 
     assert [e.value for e in at.error] == [
         "Form a metrics workgroup: FRT has been at or below its 93 % floor for 3 weeks in a row "
-        "(since the week of 02 Nov), the handbook's trigger."
+        "(since the week of 02 Nov 2026); the handbook calls for a workgroup after 2 (a sustained breach)."
     ]
     links = [link.proto for link in at.main.get("page_link")]
     assert [(link.page, link.query_string) for link in links] == [
