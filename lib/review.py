@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from lib.downloads import neutralise
-from lib.kpis import KpiSummary, summarise
+from lib.kpis import KpiSummary, WeekValue, summarise
 from lib.page import escape_markdown
 from lib.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 
@@ -287,6 +287,11 @@ def format_points(change: float | None) -> str:
     if change is None:
         return "—"
     return f"{change:+.1f} pts"
+
+
+def week_to_explain(weeks: list[WeekValue]) -> int:
+    """Which of ``weeks`` (newest first) to explain by default: the latest complete one, not a partial week."""
+    return next((index for index, week in enumerate(weeks) if week.status != "partial"), 0)
 
 
 def streak_text(card: KpiCard) -> str:

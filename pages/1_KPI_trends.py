@@ -172,11 +172,15 @@ for kpi in KPIS:
         key=f"trend_{kpi}",
         alt=f"{kpi} weekly, {first} to {last}, against its {summary.floor:g} % floor",
     )
-    explainable = [w.week for w in reversed(shown) if w.status != "gap"]
+    explainable = [w for w in reversed(shown) if w.status != "gap"]
     if explainable and not ctx.presentation:
         pick, ask = st.columns([1, 2], vertical_alignment="bottom")
         explain_week = pick.selectbox(
-            "Week to explain", explainable, key=f"explain_{kpi}", format_func=lambda week: f"{week:%d %b %Y}"
+            "Week to explain",
+            [w.week for w in explainable],
+            index=review.week_to_explain(explainable),
+            key=f"explain_{kpi}",
+            format_func=lambda week: f"{week:%d %b %Y}",
         )
         if ask.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
             show_provenance(ctx, kpi, explain_week, layer=layer, region=region)

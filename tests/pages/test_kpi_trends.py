@@ -180,3 +180,12 @@ def test_with_every_upload_rolled_back_the_page_points_to_the_demo_and_upload(de
         "Upload exports, or load the demo data": "Upload",
         "The weekly review can load a year of demo data": "",  # "" is the app's main page
     }
+
+
+def test_week_to_explain_defaults_to_the_latest_complete_week_not_the_partial_one(demo_db):
+    at = open_trends()
+
+    # The demo year ends Thu 26 Nov 2026: the week of 23 Nov is partial, 16 Nov the latest complete week.
+    picker = at.selectbox(key="explain_FRT")
+    assert picker.options[0] == "23 Nov 2026"
+    assert picker.value == dt.date(2026, 11, 16)
