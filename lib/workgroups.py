@@ -501,12 +501,24 @@ def open_workgroup_for(con, kpi: str) -> dict | None:
     if not found:
         return None
     workgroup = decode_workgroup(found[0])
+    hypotheses = rows_of(
+        con.execute(
+            """SELECT h.title, h.statement, h.verdict, h.verdict_on, l.title AS library_title
+               FROM workgroup_hypotheses h LEFT JOIN hypothesis_library l ON l.id = h.library_id
+               WHERE h.workgroup_id = ? AND h.deleted_at IS NULL ORDER BY h.id""",
+            [workgroup["id"]],
+        )
+    )
     return {
         "id": workgroup["id"],
         "title": workgroup["title"],
         "opened_on": workgroup["opened_on"],
         "scope": workgroup["scope"],
         "breach_weeks": [dt.date.fromisoformat(w["week"]) for w in workgroup["trigger_weeks"]],
+        "facilitator": one_line(workgroup.get("facilitator")),
+        "issue_url": one_line(workgroup.get("issue_url")),
+        # (hypothesis, verdict) as the handbook export words them
+        "hypotheses": [(hypothesis_heading(h), verdict_text(h)) for h in hypotheses],
     }
 
 

@@ -127,6 +127,12 @@ def test_forming_captures_the_demo_breach_and_a_second_form_returns_the_open_one
     assert summary["id"] == formed.workgroup_id
     assert summary["opened_on"] == OPENED
     assert summary["breach_weeks"] == FRT_BREACH
+    assert (summary["facilitator"], summary["issue_url"], summary["hypotheses"]) == ("", "", [])
+    hypothesis = wg.add_hypothesis(demo, "ana", formed.workgroup_id, "FRT fell because many people took time off")
+    assert wg.open_workgroup_for(demo, "FRT")["hypotheses"] == [
+        ("FRT fell because many people took time off", "Open (no verdict yet)")
+    ]
+    assert hypothesis
     assert wg.open_workgroup_for(demo, "NRT") is None
 
 
