@@ -1,8 +1,8 @@
 """Change history: the audit trail of every stored change, with who made it and when, newest first.
 
 Viewers read it too. Filters sit in the URL (``?person=ann@example.com&area=Uploads``), so a
-link to "everything Ann changed" can be shared. Stored text (names, file names, the JSON
-detail) is shown as text in the table and in a code block, never as Markdown or HTML.
+link to "everything Ann changed" can be shared. Stored text (names, file names, the detail
+in words) is shown as text in the table and in a code block, never as Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -96,6 +96,6 @@ if chosen_rows:
         f"**Change {chosen['Change']}: {escape_markdown(chosen['Action'])} · {escape_markdown(chosen['Subject'])}**  \n"
         f"by {escape_markdown(chosen['Who'])}, {chosen['When (UTC)']:%d %b %Y %H:%M:%S} UTC"
     )
-    st.code(history.readable_detail(chosen["Detail"]), language="json", wrap_lines=True)
+    st.code(history.readable_detail(chosen["Detail"]) or "No detail recorded.", language=None, wrap_lines=True)
 else:
     st.caption("Select a row to read its detail in full.")
