@@ -59,7 +59,6 @@ def segment_frame(prov: Provenance) -> pd.DataFrame:
                 "Rows": row.rows,
                 "Good": row.good if not row.percentage_rows else None,
                 "Counted": row.total if not row.percentage_rows else None,
-                "Forms": row.forms,
             }
             for row in prov.segment_rows
         ]
@@ -88,6 +87,11 @@ def provenance_details(prov: Provenance, floor: float, *, key: str) -> None:
         )
         if prov.segment_rows:
             st.dataframe(segment_frame(prov), hide_index=True, width="stretch", key=f"{key}_segments")
+            # The forms under the table, not in a column: in half the page's width a Forms column was cut off.
+            st.caption(
+                "Forms: "
+                + "; ".join(f"{row.segment}: {escape_markdown(row.forms or 'none')}" for row in prov.segment_rows)
+            )
         ignored = ", ".join(f"{count:,} {reason}" for reason, count in upload.ignored_reasons.items())
         st.caption(
             f"Whole upload: {upload.rows_read:,} rows read, {upload.rows_used:,} used, "

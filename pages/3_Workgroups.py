@@ -1058,15 +1058,18 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
         "What changes, temporary or permanent, who owns it and when it is due. A shipped action is dated "
         "(today unless you give the day) and appears on the KPI trends chart."
     )
-    columns = [c for c in wg.ACTION_COLUMNS if c != "hypothesis_id"] + ["answers"]
+    # The hypothesis an action answers sits next to it, never off the right edge: an action left
+    # without one is filed under "Other actions" in the handbook export.
+    rest = [c for c in wg.ACTION_COLUMNS if c not in ("id", "change", "hypothesis_id")]
+    columns = ["id", "change", "answers", *rest]
     column_config = {
-        "change": st.column_config.TextColumn("What changes", required=True, width="large"),
-        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary"),
-        "owner": st.column_config.TextColumn("Owner"),
-        "due_on": st.column_config.DateColumn("Due", format="DD MMM YYYY"),
-        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned"),
-        "shipped_on": st.column_config.DateColumn("Shipped", format="DD MMM YYYY"),
-        "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels)),
+        "change": st.column_config.TextColumn("What changes", required=True, width=250),
+        "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels), width=180),
+        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary", width=95),
+        "owner": st.column_config.TextColumn("Owner", width=100),
+        "due_on": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=100),
+        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned", width=90),
+        "shipped_on": st.column_config.DateColumn("Shipped", format="DD MMM YYYY", width=100),
     }
     if not ctx.can_edit:
         st.dataframe(

@@ -42,3 +42,28 @@ def test_presentation_mode_switches_page_and_is_left_without_touching_the_url(op
     wait_for_script(page)
     expect(page.get_by_role("button", name=re.compile("Exit presentation"))).to_have_count(0)
     expect(page.locator("[data-testid='stSidebar']")).to_be_visible()
+
+
+# For every table drawn on the page: how much wider its columns are than the table's visible width.
+TABLE_OVERFLOW = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
+  .filter(table => table.offsetParent !== null)
+  .map(table => {
+    const scroller = table.querySelector(".dvn-scroller");
+    return scroller ? scroller.scrollWidth - scroller.clientWidth : 0;
+  })"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_table_needs_a_sideways_scroll_beside_the_open_sidebar(chromium, streamlit_server, theme):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900}, color_scheme=theme)
+    page = context.new_page()
+    try:
+        for entry in NAVIGATION:
+            page.goto(streamlit_server.url + entry.url_path)
+            wait_for_script(page)
+            expect(page.get_by_test_id("stSidebar")).to_be_visible()
+            page.wait_for_timeout(300)  # tables size their columns once drawn
+            overflow = page.evaluate(TABLE_OVERFLOW)
+            assert all(extra <= 1 for extra in overflow), f"{entry.label}: columns wider by {overflow} px"
+    finally:
+        context.close()
