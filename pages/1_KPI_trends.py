@@ -192,8 +192,12 @@ st.caption(
     "Triangles mark weeks at or below the floor; open circles are partial weeks; shaded spans are sustained "
     "breaches; a break in a line is a week without data. The address bar holds this view: copy it to share it."
 )
+numbers = None
 if table_rows and not ctx.presentation:
-    with st.expander("The numbers behind the charts"):
+    # Tracked, so the table is built and sent to the browser only once opened.
+    numbers = st.expander("The numbers behind the charts", key="numbers", on_change="rerun")
+if numbers is not None and numbers.open:
+    with numbers:
         table = pd.DataFrame(table_rows)
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(

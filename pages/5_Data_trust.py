@@ -200,7 +200,11 @@ def show_charts(rec: reconcile.Reconciliation) -> None:
         help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
     )
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
-    for tab, kpi in zip(st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS]), KPIS, strict=True):
+    # Tracked tabs build only the open one: the browser draws one chart, not three (two of them hidden).
+    tabs = st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS], key="series_kpi", on_change="rerun")
+    for tab, kpi in zip(tabs, KPIS, strict=True):
+        if not tab.open:
+            continue
         with tab:
             st.plotly_chart(
                 comparison_figure(DATABASE, ctx.data_version, kpi, scope, ctx.presentation),
@@ -216,7 +220,12 @@ def show_charts(rec: reconcile.Reconciliation) -> None:
 
 
 def show_every_comparison(rec: reconcile.Reconciliation) -> None:
-    with st.expander(f"Every week side by side ({len(rec.comparisons):,} comparisons)"):
+    expander = st.expander(
+        f"Every week side by side ({len(rec.comparisons):,} comparisons)", key="every_week", on_change="rerun"
+    )
+    if not expander.open:  # the table of every comparison is built and sent only once asked for
+        return
+    with expander:
         filters = st.columns(3, vertical_alignment="bottom")
         kpis_shown = filters[0].multiselect("KPI", KPIS, default=list(KPIS), key="table_kpis")
         scopes_shown = filters[1].multiselect(

@@ -160,8 +160,12 @@ def test_presentation_mode_enlarges_chart_type_and_hides_the_chart_toolbar(demo_
 
 def test_the_numbers_behind_the_charts_can_be_downloaded(demo_db):
     at = open_trends()
-
     assert at.expander[0].label == "The numbers behind the charts"
+    assert not at.get("download_button"), "built only once opened"
+
+    at.session_state["numbers"] = True
+    at.run()
+
     assert at.get("download_button")[0].proto.label == "Download as CSV"
 
 
