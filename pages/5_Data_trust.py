@@ -315,8 +315,13 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
         st.markdown("##### Sisense (secondary): for comparison")
         provenance_details(sides["secondary"], floor, key="trust_secondary")
     shown = sides["primary"] if sides["primary"].upload else sides["secondary"]
-    st.markdown(f"##### The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure")
-    drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
+    # Opened on demand: the rows behind a figure are two more tables for the browser to draw.
+    behind = st.expander(
+        f"The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure", key="trust_behind", on_change="rerun"
+    )
+    if behind.open:
+        with behind:
+            drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
 
 
 st.title("Data trust", anchor=False)

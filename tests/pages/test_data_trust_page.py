@@ -167,7 +167,9 @@ def test_the_url_picks_a_kpi_week_and_segment_and_both_sides_explain_themselves(
 
 
 def test_the_drill_down_is_safe_to_share_until_switched_off(demo_db):
-    at = open_page({"kpi": "FRT", "week": "2026-11-16", "scope": "Combined"})
+    query = {"kpi": "FRT", "week": "2026-11-16", "scope": "Combined"}
+    assert not any(t == "Safe to share" for t in (toggle.label for toggle in open_page(query).toggle))
+    at = open_page(query, session={"trust_behind": True})  # the rows behind the figure, once opened
 
     toggle = at.toggle(key="trust_drill_safe")
     assert toggle.value is True
