@@ -30,7 +30,7 @@ PRESENTATION_CSS = """
   [data-testid="stHeading"] h2 { font-size: 1.55rem; }
   [data-testid="stMetricValue"] { font-size: 2.4rem; }
   [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
-  [data-testid="stDataFrame"] { zoom: 1.3; }
+  [data-testid="stDataFrame"] { zoom: 1.25; max-width: 100%; }
   [data-testid="stDecoration"] { display: none; }
   .block-container { padding-top: 3.6rem; }
   .st-key-floorline_presentation_bar {

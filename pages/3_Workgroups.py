@@ -441,7 +441,7 @@ def form_workgroup(con, default_kpi: str) -> None:
 def trigger_frame(trigger: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Week of": [w["week"] for w in trigger],
+            "Week of": [wg.stored_week(w) for w in trigger],
             "Value %": [None if w["value"] is None else round(w["value"], 1) for w in trigger],
             "Good": [w["good"] for w in trigger],
             "Counted": [w["total"] for w in trigger],

@@ -67,3 +67,20 @@ def test_no_table_needs_a_sideways_scroll_beside_the_open_sidebar(chromium, stre
             assert all(extra <= 1 for extra in overflow), f"{entry.label}: columns wider by {overflow} px"
     finally:
         context.close()
+
+
+# Presentation mode zooms tables: each must still end inside the page's column, not past the screen's edge.
+TABLE_PAST_EDGE = """() => {
+  const column = document.querySelector("[data-testid='stMainBlockContainer']").getBoundingClientRect();
+  return [...document.querySelectorAll("[data-testid='stDataFrame']")]
+    .filter(table => table.offsetParent !== null)
+    .map(table => table.getBoundingClientRect().right - column.right);
+}"""
+
+
+def test_zoomed_tables_in_presentation_mode_stay_on_screen(open_app):
+    for entry in NAVIGATION:
+        page = open_app(entry.url_path + "?present=1")
+        page.wait_for_timeout(300)
+        past = page.evaluate(TABLE_PAST_EDGE)
+        assert all(extra <= 1 for extra in past), f"{entry.label}: tables past the column by {past} px"
