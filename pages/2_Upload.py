@@ -10,7 +10,6 @@ from lib import store, uploads
 from lib.downloads import neutralise
 from lib.errors import RefusedFile
 from lib.page import escape_markdown, setup_page
-from lib.provenance import SOURCE_NAMES
 from lib.shapes import SHAPES_BY_NAME, SOURCES
 
 ctx = setup_page("Upload", ":material/upload_file:")
@@ -333,7 +332,7 @@ def show_history() -> None:
             {
                 "Upload": row["id"],
                 "Status": row["status"],
-                "Source": SOURCE_NAMES.get(row["source"], row["source"]),
+                "Source": row["source"],
                 "When (UTC)": row["uploaded_at"],
                 "Who": neutralise(row["uploaded_by"]),
                 "File": neutralise(row["file"]),
