@@ -119,6 +119,7 @@ def draft_editor(name: str, stored_rows: list[dict], columns: list[str], column_
         hide_index=True,
         width="stretch",
         column_config={"id": None, **column_config},
+        placeholder="",  # an empty cell reads empty, not "None"
     )
     rows = table_rows(edited)
     if rows != table_rows(pd.DataFrame(stored_rows, columns=columns)):
@@ -1077,6 +1078,7 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
             hide_index=True,
             width="stretch",
             column_config={"id": None, **column_config},
+            placeholder="",
         )
         read_only_note()
         return
