@@ -164,6 +164,7 @@ def apply_picked_row(rows: list[dict], selection) -> None:
     if state.get("trust_applied_pick") != token:
         state["trust_applied_pick"] = token
         state["kpi"], state["week"], state["scope"] = token
+        state["trust_sides"] = True  # and opens them
 
 
 def show_disagreements(rec: reconcile.Reconciliation) -> None:
@@ -268,6 +269,9 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
         "Pick a KPI, week and segment: each source's figure, the upload it comes from, the rows it uses, the rules "
         "applied, and the rows behind it."
     )
+    # Read before the pickers run: a bound picker drops its default value from the URL. With nothing to
+    # compare, this section is the page's content, so it opens too.
+    asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
     picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
     kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
     weeks = provenance_weeks(rec, kpi)
@@ -307,7 +311,14 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
             else ("within the tolerance" if compared.status == reconcile.AGREE else compared.status)
         )
         st.markdown(f"**Sisense minus Explore: {review.format_points(compared.difference)}**, {verdict}.")
-    left, right = st.columns(2, gap="large")
+    # Below the fold, so built on demand: open when a link names a figure or a disagreement was picked.
+    if asked and "trust_sides" not in state:
+        state["trust_sides"] = True  # once per session: the reader may close it again
+    details = st.expander("Each source's figure: its upload, rows and rules", key="trust_sides", on_change="rerun")
+    if not details.open:
+        return
+    with details:
+        left, right = st.columns(2, gap="large")
     with left:
         st.markdown("##### Explore (primary): the figure the pages show")
         provenance_details(sides["primary"], floor, key="trust_primary")
