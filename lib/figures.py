@@ -249,7 +249,8 @@ def kpi_trend_figure(
         hovermode="x unified",
         hoverlabel={"font": {"size": base_font}},
         showlegend=not compact,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+        # Below the two-line tick labels (day and month, then the year): nearer, it hides the year.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
         yaxis={"range": value_axis_range(values, floor, target), "ticksuffix": " %", "title": None, "fixedrange": True},
         xaxis={
             "title": None,

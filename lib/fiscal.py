@@ -59,8 +59,8 @@ class FiscalQuarter:
 
 
 def long_date(day: dt.date) -> str:
-    """'1 Nov 2026'."""
-    return f"{day.day} {day:%b %Y}"
+    """'01 Nov 2026': how every page, export and note writes a date (the README's glossary)."""
+    return f"{day:%d %b %Y}"
 
 
 def fiscal_year_of(day: dt.date) -> int:
@@ -79,8 +79,8 @@ def label_of(day: dt.date) -> str:
 
 
 def date_with_label(day: dt.date | None) -> str:
-    """'2026-11-26 (FY27-Q4)': how the OKR page shows a date."""
-    return "" if day is None else f"{day.isoformat()} ({label_of(day)})"
+    """'26 Nov 2026 (FY27-Q4)': how the OKR page shows a date."""
+    return "" if day is None else f"{long_date(day)} ({label_of(day)})"
 
 
 def today() -> dt.date:

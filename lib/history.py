@@ -67,18 +67,68 @@ def latest_change(con) -> int:
     return con.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
 
 
+# Stored action names that read as internal words; every other action is already plain English.
+ACTION_LABELS = {
+    "okr demo": "OKR demo loaded",
+    "okr demo removed": "OKR demo removed",
+    "okr import": "OKR import",
+    "okr edit": "OKR edit",
+    "okr check-in": "OKR check-in",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
 def changes(con) -> pd.DataFrame:
-    """Every recorded change, newest first (the id orders changes made within the same second)."""
+    """Every recorded change, newest first (the id orders changes made within the same second).
+
+    Action and Detail are in words (``action_label``, ``detail_text``), not the stored names and JSON.
+    """
     rows = con.execute(
         "SELECT id, changed_at, actor, action, subject, detail FROM change_log ORDER BY id DESC"
     ).fetchall()
     return pd.DataFrame(
         [
-            (change_id, changed_at, actor, area_of(action), action, subject, detail or "{}")
+            (change_id, changed_at, actor, area_of(action), action_label(action), subject, detail_text(detail))
             for change_id, changed_at, actor, action, subject, detail in rows
         ],
         columns=list(COLUMNS),
     )
+
+
+def words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def value_text(value) -> str:
+    """A detail's value in words: counts as "8 managers", lists comma-separated, empty as nothing."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{count:,} {words(name)}" if isinstance(count, int) else f"{words(name)} → {value_text(count)}"
+            for name, count in value.items()
+            if count not in (None, "", [], {})
+        )
+    if isinstance(value, list):
+        return ", ".join(value_text(item) for item in value)
+    return str(value)
+
+
+def detail_parts(detail: str | None) -> list[str]:
+    """'key: value' for each part of a change's stored detail (JSON); text that is not JSON as it is."""
+    try:
+        parsed = json.loads(detail or "{}")
+    except (TypeError, ValueError):
+        return [str(detail)]
+    if not isinstance(parsed, dict):
+        return [value_text(parsed)]
+    return [f"{words(key)}: {value_text(value)}" for key, value in parsed.items() if value_text(value)]
+
+
+def detail_text(detail: str | None) -> str:
+    """A change's detail on one line, for the table: 'stored: 8 managers, 19 objectives · ...'."""
+    return " · ".join(detail_parts(detail))
 
 
 def choices(frame: pd.DataFrame, column: str) -> list[str]:
@@ -98,9 +148,6 @@ def filter_changes(frame: pd.DataFrame, *, areas=(), actions=(), people=()) -> p
     return frame[keep].reset_index(drop=True)
 
 
-def readable_detail(detail: str) -> str:
-    """A change's stored detail (JSON) laid out for reading; text that is not JSON comes back as it is."""
-    try:
-        return json.dumps(json.loads(detail), indent=2, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        return str(detail)
+def readable_detail(detail_line: str) -> str:
+    """A change's detail (as ``detail_text`` wrote it) one part a line, for reading in full."""
+    return "\n".join(detail_line.split(" · "))

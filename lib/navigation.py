@@ -8,27 +8,38 @@ address still shows a viewer the upload history read only (Change history lists 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 ENTRY_SCRIPT = "app.py"
 
 
 @dataclass(frozen=True)
 class PageEntry:
-    path: str  # relative to the app's folder, as st.page_link takes it
+    script: str  # relative to the app's folder, as st.page_link takes it
     label: str
     icon: str
     for_changing_data: bool = False  # its purpose is to change stored data: not offered to viewers
 
+    @property
+    def url_path(self) -> str:
+        """The page's address under the app's root, as Streamlit derives it from the file name."""
+        if "/" not in self.script:
+            return "/"
+        return "/" + re.sub(r"^\d+_", "", PurePosixPath(self.script).stem)
 
+
+# Every page, in the order the weekly meeting goes through them. The sidebar and the presentation
+# switcher draw this list, and the page tests and the browser benchmark walk it: a new page is added here only.
 PAGES = (
     PageEntry(ENTRY_SCRIPT, "Weekly review", ":material/event_note:"),
     PageEntry("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
-    PageEntry("pages/2_Upload.py", "Upload", ":material/upload_file:", for_changing_data=True),
     PageEntry("pages/3_Workgroups.py", "Workgroups", ":material/groups:"),
     PageEntry("pages/4_OKRs.py", "OKRs", ":material/flag:"),
     PageEntry("pages/4_Team_epics.py", "Team epics", ":material/account_tree:"),
     PageEntry("pages/5_Data_trust.py", "Data trust", ":material/fact_check:"),
+    PageEntry("pages/2_Upload.py", "Upload", ":material/upload_file:", for_changing_data=True),
     PageEntry("pages/6_Change_history.py", "Change history", ":material/history:"),
 )
 

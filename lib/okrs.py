@@ -1103,12 +1103,12 @@ class Breach:
     def describe(self) -> str:
         return (
             f"{self.kpi} in {self.scope} at or below its floor {self.weeks} weeks running "
-            f"(latest week {self.latest_week.isoformat()}: {self.latest_value:.1f} %)"
+            f"(week of {fiscal.long_date(self.latest_week)}: {self.latest_value:.1f} %)"
         )
 
     @property
     def short(self) -> str:
-        return f"{self.kpi} in {self.scope}: {self.weeks} weeks at or below floor"
+        return f"{self.kpi} in {self.scope} ({self.weeks} weeks)"
 
 
 def sustained_breaches(con, settings: Settings) -> dict[str, list[Breach]]:
@@ -1373,6 +1373,39 @@ def objective_label(objective: ObjectiveView) -> str:
 # Tables and the alignment chart for the page
 
 
+@dataclass(frozen=True)
+class MissingOkr:
+    manager: str
+    reason: str  # "no OKR" or "not aligned"
+
+
+@dataclass(frozen=True)
+class QuarterAnswers:
+    """The OKR page's first screen: who has no aligned OKR, who is exempt, which key results are at risk."""
+
+    expected: int  # managers expected to hold an aligned OKR (everyone not exempt)
+    missing: list[MissingOkr]
+    exempt: list[tuple[str, dt.date]]  # (manager, exempt until)
+    at_risk: list[KeyResultView]
+
+
+def quarter_answers(view: QuarterView, managers: list[ManagerView] | None = None) -> QuarterAnswers:
+    """Answers for ``managers`` (everyone by default, department key results included), in roster order.
+
+    Exempt managers are expected to hold no OKR yet, so they are listed as exempt, never as missing.
+    """
+    everyone = managers is None
+    managers = view.managers if everyone else managers
+    names = {m.name for m in managers}
+    expected = [m for m in managers if not m.exemption.exempt]
+    return QuarterAnswers(
+        expected=len(expected),
+        missing=[MissingOkr(m.name, "not aligned" if m.objectives else "no OKR") for m in expected if not m.aligned],
+        exempt=[(m.name, m.exemption.until) for m in managers if m.exemption.exempt],
+        at_risk=[kr for kr in view.key_results if kr.band == AT_RISK and (everyone or kr.manager in names)],
+    )
+
+
 def gaps_frame(view: QuarterView) -> pd.DataFrame:
     import pandas as pd
 
@@ -1448,7 +1481,21 @@ def departments_frame(view: QuarterView) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def alignment_figure(view: QuarterView) -> go.Figure:
+def wrapped(text: str, width: int = 34) -> str:
+    """Plotly draws box text on one line and shrinks it to fit: break long labels so they stay readable."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width, max_lines=3, placeholder=" …")) or text
+
+
+# The root and "Not aligned" boxes hold no score. A mid grey with white text reads on a light page and on a
+# dark one, where the light grey they had glared; band boxes keep dark text on their Okabe-Ito colours.
+STRUCTURE_COLOUR = "#666666"
+STRUCTURE_TEXT_COLOUR = "#FFFFFF"
+BAND_TEXT_COLOUR = "#111111"
+
+
+def alignment_figure(view: QuarterView, *, presentation: bool = False) -> go.Figure:
     """Icicle, read left to right: department objective → aligned manager objectives → key results.
 
     Each box is coloured by its band and also says the band in words with its score, so
@@ -1458,12 +1505,13 @@ def alignment_figure(view: QuarterView) -> go.Figure:
     """
     import plotly.graph_objects as go
 
-    ids, parents, labels, texts, colours = [], [], [], [], []
+    ids, parents, labels, texts, colours, text_colours = [], [], [], [], [], []
 
     def add(node_id, parent_id, label, band, score, detail=""):
         ids.append(node_id)
         parents.append(parent_id)
-        labels.append(label)
+        labels.append(wrapped(label))
+        text_colours.append(BAND_TEXT_COLOUR)
         score_text = "no score" if score is None else f"{score:.0f} %"
         texts.append(f"{BAND_SYMBOLS[band]} {band} · {score_text}{detail}")
         colours.append(BAND_COLOURS[band])
@@ -1484,7 +1532,8 @@ def alignment_figure(view: QuarterView) -> go.Figure:
     parents.append("")
     labels.append(view.quarter.label)
     texts.append("department objectives")
-    colours.append("#EEEEEE")
+    colours.append(STRUCTURE_COLOUR)
+    text_colours.append(STRUCTURE_TEXT_COLOUR)
     for department in view.departments:
         node = f"obj:{department.objective.id}"
         add(node, "quarter", department.objective.title, department.band, department.progress, " · roll-up")
@@ -1495,8 +1544,9 @@ def alignment_figure(view: QuarterView) -> go.Figure:
         ids.append("unaligned")
         parents.append("quarter")
         labels.append("Not aligned")
-        texts.append(f"gap: no department objective of {view.quarter.label}")
-        colours.append("#EEEEEE")
+        texts.append(wrapped(f"gap: no department objective of {view.quarter.label}"))
+        colours.append(STRUCTURE_COLOUR)
+        text_colours.append(STRUCTURE_TEXT_COLOUR)
         for objective in view.unaligned:
             add_manager_objective("unaligned", objective)
     leaves = sum(1 for node in ids if node not in set(parents))
@@ -1509,14 +1559,15 @@ def alignment_figure(view: QuarterView) -> go.Figure:
             marker={"colors": colours, "line": {"width": 1, "color": "#FFFFFF"}},
             texttemplate="<b>%{label}</b><br>%{text}",
             hovertemplate="<b>%{label}</b><br>%{text}<extra></extra>",
-            textfont={"size": 14, "color": "#111111"},
+            textfont={"size": 17 if presentation else 14, "color": text_colours},
             tiling={"orientation": "h", "pad": 2},
             pathbar={"visible": False},
             leaf={"opacity": 1},
             sort=False,
         )
     )
-    figure.update_layout(margin={"t": 4, "l": 0, "r": 0, "b": 4}, height=max(320, 50 * leaves))
+    leaf_height = 72 if presentation else 60
+    figure.update_layout(margin={"t": 4, "l": 0, "r": 0, "b": 4}, height=max(320, leaf_height * leaves))
     return figure
 
 

@@ -20,14 +20,26 @@ from lib.errors import DatabaseLocked
 from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import PROJECT_ROOT, Settings
 
+# Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
+# reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
+# menu with the theme); the page's own bar at the top (page switcher, exit) keeps the presenter free.
+# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size.
 PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
-  [data-testid="stMetricValue"] { font-size: 3rem; }
-  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
-  .block-container { padding-top: 1.5rem; }
+  [data-testid="stHeading"] h1 { font-size: 2.1rem; padding-top: 0; }
+  [data-testid="stHeading"] h2 { font-size: 1.55rem; }
+  [data-testid="stMetricValue"] { font-size: 2.4rem; }
+  [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
+  [data-testid="stDataFrame"] { zoom: 1.25; max-width: 100%; }
+  [data-testid="stDecoration"] { display: none; }
+  .block-container { padding-top: 3.6rem; }
+  .st-key-floorline_presentation_bar {
+    position: fixed; top: 0.45rem; right: 3.5rem; width: auto; z-index: 999991;
+  }
 </style>
 """
+PRESENT_QUERY = {"present": "1"}
 
 
 @dataclass
@@ -112,6 +124,40 @@ def presentation_requested() -> bool:
     return st.query_params.get("present", "0") in ("1", "true", "yes")
 
 
+def set_presentation(on: bool) -> None:
+    if on:
+        st.query_params.update(PRESENT_QUERY)
+    else:
+        st.query_params.pop("present", None)
+
+
+APP_SCRIPT = PROJECT_ROOT / navigation.ENTRY_SCRIPT
+
+
+def served_as_app() -> bool:
+    """False when a page runs on its own, as a test may run it: its links to other pages would lead nowhere."""
+    run = get_script_run_ctx()
+    return run is not None and Path(run.main_script_path).resolve() == APP_SCRIPT
+
+
+def show_presentation_bar(title: str, ctx: PageContext) -> None:
+    """On screen in presentation mode, in the header's row: a compact page switcher and the way out, so the
+    presenter never edits the URL; and, on demo data, a badge that says so in the little room there is."""
+    with st.container(horizontal=True, vertical_alignment="center", key="floorline_presentation_bar", width="content"):
+        if ctx.is_demo:
+            st.badge("Demo data: generated, not real", icon=":material/science:", color="blue")
+        with st.popover(title, icon=":material/menu:", help="Go to another page, staying in presentation mode"):
+            for entry in navigation.pages_for(ctx.can_edit) if served_as_app() else ():
+                st.page_link(entry.script, label=entry.label, icon=entry.icon, query_params=PRESENT_QUERY)
+        st.button(
+            "Exit presentation",
+            icon=":material/close_fullscreen:",
+            key="floorline_exit_presentation",
+            on_click=set_presentation,
+            args=(False,),
+        )
+
+
 def setup_page(title: str, icon: str) -> PageContext:
     """Call first on every page: sets the page up and returns what it needs."""
     presentation = presentation_requested()
@@ -146,17 +192,14 @@ def setup_page(title: str, icon: str) -> PageContext:
         show_navigation(ctx)
         toggled = st.toggle("Presentation mode", value=presentation, help="Larger type for a shared screen")
         if toggled != presentation:
-            if toggled:
-                st.query_params["present"] = "1"
-            else:
-                st.query_params.pop("present", None)
+            set_presentation(toggled)
             st.rerun()
         show_freshness(ctx)
         show_access(ctx)
     if presentation:
-        # Static CSS only: no user text ever reaches this HTML.
         st.html(PRESENTATION_CSS)
-    if ctx.is_demo:
+        show_presentation_bar(title, ctx)
+    elif ctx.is_demo:
         replace = "Upload your exports on the Upload page" if ctx.can_edit else "An editor can upload your exports"
         st.info(
             f"Demo data: these figures are generated, not real. {replace} to replace them.", icon=":material/science:"
@@ -181,12 +224,13 @@ def freshness(_con, database: str, data_version: int) -> tuple[dict | None, list
 
 
 def show_navigation(ctx: PageContext) -> None:
-    """The page list; a viewer is not offered the pages that are only for changing data."""
-    run = get_script_run_ctx()
-    if run is None or Path(run.main_script_path).resolve() != PROJECT_ROOT / navigation.ENTRY_SCRIPT:
-        return  # a page run on its own (AppTest.from_file of a page) has no app to link into
-    for page in navigation.pages_for(ctx.can_edit):
-        st.page_link(page.path, label=page.label, icon=page.icon)
+    """The sidebar's page links; in presentation mode they keep it on. A viewer is not offered the pages
+    that are only for changing data."""
+    if not served_as_app():
+        return
+    query = PRESENT_QUERY if ctx.presentation else None
+    for entry in navigation.pages_for(ctx.can_edit):
+        st.page_link(entry.script, label=entry.label, icon=entry.icon, query_params=query)
     st.divider()
 
 

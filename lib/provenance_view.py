@@ -62,10 +62,9 @@ def segment_frame(prov: Provenance) -> pd.DataFrame:
             {
                 "Segment": row.segment,
                 "In value": "yes" if row.in_value else "no",
-                "Rows": row.rows,
-                "Good": row.good if not row.percentage_rows else None,
-                "Counted": row.total if not row.percentage_rows else None,
-                "Forms": row.forms,
+                "Rows": f"{row.rows:,}",
+                "Good": f"{row.good:,}" if not row.percentage_rows else "—",
+                "Counted": f"{row.total:,}" if not row.percentage_rows else "—",
             }
             for row in prov.segment_rows
         ]
@@ -93,7 +92,13 @@ def provenance_details(prov: Provenance, floor: float, *, key: str) -> None:
             f"This week's value uses {plural(prov.rows_in_value, 'row')} of this upload, which {coverage}.{outside}"
         )
         if prov.segment_rows:
-            st.dataframe(segment_frame(prov), hide_index=True, width="stretch", key=f"{key}_segments")
+            # A static table: a few rows need no scrolling grid, and it is far cheaper for the browser to draw.
+            st.table(segment_frame(prov), hide_index=True)
+            # The forms under the table, not in a column: in half the page's width a Forms column was cut off.
+            st.caption(
+                "Forms: "
+                + "; ".join(f"{row.segment}: {escape_markdown(row.forms or 'none')}" for row in prov.segment_rows)
+            )
         ignored = ", ".join(f"{count:,} {reason}" for reason, count in upload.ignored_reasons.items())
         st.caption(
             f"Whole upload: {upload.rows_read:,} rows read, {upload.rows_used:,} used, "

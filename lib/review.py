@@ -10,10 +10,11 @@ week, then the rest.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from lib.downloads import neutralise
-from lib.kpis import KpiSummary, summarise
+from lib.kpis import KpiSummary, WeekValue, summarise
 from lib.page import escape_markdown
 from lib.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 
@@ -78,6 +79,7 @@ class KpiCard:
     note: str = ""
     open_workgroup: dict | None = None  # {"title": ..., ...} of a workgroup already open for this KPI
     workgroup_query: dict[str, str] | None = None  # prefill for the workgroups page on a sustained breach
+    trigger_weeks: int = 2  # settings.sustained_weeks: weeks in a row at or below the floor that call for a workgroup
 
     @property
     def call_to_action(self) -> str | None:
@@ -85,7 +87,8 @@ class KpiCard:
             return None
         return (
             f"Form a metrics workgroup: {self.kpi} has been at or below its {self.floor:g} % floor for "
-            f"{self.streak} weeks in a row (since the week of {self.breach_start:%d %b}), the handbook's trigger."
+            f"{self.streak} weeks in a row (since the week of {self.breach_start:%d %b %Y}); the handbook calls "
+            f"for a workgroup after {self.trigger_weeks} (a sustained breach)."
         )
 
 
@@ -175,6 +178,7 @@ def kpi_card(
         note=note,
         open_workgroup=open_workgroup,
         workgroup_query=workgroup_query,
+        trigger_weeks=settings.sustained_weeks,
     )
 
 
@@ -286,6 +290,11 @@ def format_points(change: float | None) -> str:
     return f"{change:+.1f} pts"
 
 
+def week_to_explain(weeks: list[WeekValue]) -> int:
+    """Which of ``weeks`` (newest first) to explain by default: the latest complete one, not a partial week."""
+    return next((index for index, week in enumerate(weeks) if week.status != "partial"), 0)
+
+
 def streak_text(card: KpiCard) -> str:
     if not card.streak:
         return "not at or below the floor this week"
@@ -297,17 +306,39 @@ def segments_markdown_table(card: KpiCard) -> str:
     """The per-segment values with their sample sizes; Other is marked as outside the combined figure."""
     rows = ["| Segment | Value | Good / counted |", "|:--|--:|--:|"]
     for line in card.segments:
-        name = escape_markdown(line.segment) + ("" if line.in_combined else "\\*")
+        # The segment names are the app's own (L&R, GitLab SM, ...): written as they are, so a pasted
+        # table reads "L&R", not "L\&R".
+        name = line.segment if line.in_combined else f"{line.segment} (not in combined)"
         counts = f"{line.good:,} / {line.total:,}" if line.total else escape_markdown(line.note or "—")
         rows.append(f"| {name} | {format_percent(line.value)} | {counts} |")
-    if any(not line.in_combined for line in card.segments):
-        rows.append("\n\\* not part of the combined figure")
     return "\n".join(rows)
 
 
+# In the notes file only what would turn text into markup is escaped: the notes are pasted into plain
+# documents too, where "L\&R" or "Nov\." would show their backslashes. (On a page, Streamlit's own
+# Markdown needs more: lib.page.escape_markdown.)
+NOTES_MARKUP = re.compile(r"([\\`*_\[\]<>|#~$])")
+
+
 def user_text(text: object) -> str:
-    """Text a person typed, made safe for Markdown and for a spreadsheet that opens the file."""
-    return escape_markdown(neutralise(str(text)))
+    """Text a person typed, for the notes: one line, markup characters escaped, no spreadsheet formula."""
+    return NOTES_MARKUP.sub(r"\\\1", " ".join(neutralise(str(text)).split()))
+
+
+def workgroup_lines(kpi: str, workgroup: dict) -> list[str]:
+    """An open workgroup in the notes: title, facilitator, issue, each hypothesis with its verdict."""
+    title = user_text(workgroup.get("title") or "untitled")
+    issue = workgroup.get("issue_url")
+    lines = [
+        f"- **{kpi}: {title}**",
+        f"  - Facilitator: {user_text(workgroup.get('facilitator') or 'to be named')}",
+        f"  - Issue: {user_text(issue) if issue else 'none linked yet'}",
+    ]
+    hypotheses = workgroup.get("hypotheses") or []
+    if not hypotheses:
+        lines.append("  - Hypotheses: none recorded yet")
+    lines += [f"  - Hypothesis: {user_text(statement)} — {verdict}" for statement, verdict in hypotheses]
+    return lines
 
 
 def meeting_notes_markdown(
@@ -353,7 +384,8 @@ def meeting_notes_markdown(
     open_groups = [card for card in review.cards if card.open_workgroup]
     lines += ["", "## Open workgroups", ""]
     if open_groups:
-        lines += [f"- {card.kpi}: {user_text(card.open_workgroup.get('title', 'untitled'))}" for card in open_groups]
+        for card in open_groups:
+            lines += workgroup_lines(card.kpi, card.open_workgroup)
     else:
         lines.append("- None")
     if freshness:

@@ -178,6 +178,16 @@ def set_form_segment(con, form: str, segment: str, actor: str | None = None) -> 
         con.execute("COMMIT")
 
 
+def describe_weeks(weeks: list) -> str:
+    """'52 weeks (24 Nov 2025 to 16 Nov 2026)': weeks by their Mondays, dates written as on every page."""
+    if not weeks:
+        return "no weeks"
+    days = [week if isinstance(week, dt.date) else dt.date.fromisoformat(str(week)) for week in weeks]
+    if len(days) == 1:
+        return f"1 week ({days[0]:%d %b %Y})"
+    return f"{len(days)} weeks ({days[0]:%d %b %Y} to {days[-1]:%d %b %Y})"
+
+
 @dataclass
 class IngestResult:
     """What one file did (or would do, for a preview)."""
@@ -202,7 +212,7 @@ class IngestResult:
     reading: dict[str, str] = field(default_factory=dict)  # how the file was read, in words
 
     def summary(self) -> str:
-        weeks = f"{len(self.weeks)} weeks ({self.weeks[0]} to {self.weeks[-1]})" if self.weeks else "no weeks"
+        weeks = describe_weeks(self.weeks)
         ignored = sum(self.ignored.values())
         return (
             f"upload {self.upload_id}: {self.shape} from {self.source}, {self.rows_read:,} rows read, "

@@ -399,15 +399,7 @@ def commit_message(outcome: FileOutcome) -> tuple[str, str]:
 
 
 def describe_rows_and_weeks(result: store.IngestResult) -> str:
-    return f"{result.rows_used:,} rows counted, {describe_weeks(result.weeks)}"
-
-
-def describe_weeks(weeks: list) -> str:
-    if not weeks:
-        return "no weeks"
-    if len(weeks) == 1:
-        return f"1 week ({weeks[0]})"
-    return f"{len(weeks)} weeks ({weeks[0]} to {weeks[-1]})"
+    return f"{result.rows_used:,} rows counted, {store.describe_weeks(result.weeks)}"
 
 
 # --- How a file was read, and how a manager can change it ---------------------------------
@@ -551,7 +543,7 @@ def history(con) -> list[dict]:
                 "source": SOURCE_LABELS.get(upload["source"], upload["source"]),
                 "kind": shape_title(upload["shape"]),
                 "rows": upload["rows_used"],
-                "weeks": describe_weeks(weeks),
+                "weeks": store.describe_weeks(weeks),
                 "status": UPLOAD_STATUS_LABELS.get(upload["status"], upload["status"]),
                 "is_demo": upload["is_demo"],
                 "sha256": upload["sha256"],

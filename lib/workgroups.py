@@ -341,11 +341,18 @@ def chart_window(series: list[WeekValue], trigger_start: dt.date | None) -> list
 
 
 def workgroup_figure(
-    series: list[WeekValue], workgroup: dict, floor: float, recovery: Recovery, *, height=220, font_size=12
+    series: list[WeekValue], workgroup: dict, floor: float, recovery: Recovery, *, height=220, presentation=False
 ):
-    """A small chart of a workgroup's KPI since its trigger: values, the floor, the breach shaded."""
+    """A small chart of a workgroup's KPI since its trigger: values, the floor, the breach shaded.
+
+    Drawn in the trend charts' style (lib.figures): the floor a solid vermillion line, weeks at or
+    below it downward triangles, partial weeks open markers; type larger in presentation mode.
+    """
     import plotly.graph_objects as go
 
+    from lib.figures import BREACH_COLOUR, COMBINED_COLOUR, OKABE_ITO, TARGET_COLOUR
+
+    font_size = 16 if presentation else 12
     window = chart_window(series, workgroup.get("trigger_start"))
     complete = [w for w in window if w.status in ("ok", "breach") and w.value is not None]
     partial = [w for w in window if w.status == "partial" and w.value is not None]
@@ -356,8 +363,12 @@ def workgroup_figure(
             y=[w.value for w in complete],
             mode="lines+markers",
             name=workgroup["kpi"],
-            line={"color": "#1f77b4", "width": 2},
-            marker={"color": ["#d62728" if w.status == "breach" else "#1f77b4" for w in complete], "size": 7},
+            line={"color": COMBINED_COLOUR, "width": 3 if presentation else 2},
+            marker={
+                "color": [BREACH_COLOUR if w.status == "breach" else COMBINED_COLOUR for w in complete],
+                "symbol": ["triangle-down" if w.status == "breach" else "circle" for w in complete],
+                "size": 9,
+            },
             hovertemplate="Week of %{x|%d %b %Y}: %{y:.1f} %<extra></extra>",
         )
     )
@@ -368,38 +379,37 @@ def workgroup_figure(
                 y=[w.value for w in partial],
                 mode="markers",
                 name="partial week",
-                marker={"color": "#999999", "size": 7, "symbol": "circle-open"},
+                marker={"color": TARGET_COLOUR, "size": 9, "symbol": "circle-open"},
                 hovertemplate="Week of %{x|%d %b %Y} (partial): %{y:.1f} %<extra></extra>",
             )
         )
     figure.add_hline(
         y=floor,
-        line={"color": "#d62728", "dash": "dash", "width": 1},
+        line={"color": BREACH_COLOUR, "width": 2.5},
         annotation_text=f"floor {floor:g} %",
         annotation_position="bottom left",
-        annotation_font={"size": font_size - 1, "color": "#d62728"},
+        annotation_font={"size": font_size - 1, "color": BREACH_COLOUR},
     )
     if workgroup.get("trigger_start") and workgroup.get("trigger_end"):
         figure.add_vrect(
             x0=workgroup["trigger_start"] - dt.timedelta(days=3),
             x1=workgroup["trigger_end"] + dt.timedelta(days=3),
-            fillcolor="#d62728",
-            opacity=0.08,
+            fillcolor=BREACH_COLOUR,
+            opacity=0.13,
             line_width=0,
         )
     if recovery.recovered_on:
-        figure.add_vline(x=recovery.recovered_on, line={"color": "#2ca02c", "dash": "dot", "width": 1})
+        recovered = {"color": OKABE_ITO["bluish_green"], "dash": "dot", "width": 1.5}
+        figure.add_vline(x=recovery.recovered_on, line=recovered)
     values = [w.value for w in complete + partial] + [floor]
     figure.update_layout(
-        height=height,
+        height=height + 40 if presentation else height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
         yaxis={"title": None, "ticksuffix": " %", "range": [min(values) - 1.5, max(values) + 1.5]},
         xaxis={"title": None, "tickformat": "%d %b"},
-        plot_bgcolor="white",
         font={"size": font_size},
     )
-    figure.update_yaxes(gridcolor="#eeeeee")
     return figure
 
 
@@ -503,12 +513,24 @@ def open_workgroup_for(con, kpi: str) -> dict | None:
     if not found:
         return None
     workgroup = decode_workgroup(found[0])
+    hypotheses = rows_of(
+        con.execute(
+            """SELECT h.title, h.statement, h.verdict, h.verdict_on, l.title AS library_title
+               FROM workgroup_hypotheses h LEFT JOIN hypothesis_library l ON l.id = h.library_id
+               WHERE h.workgroup_id = ? AND h.deleted_at IS NULL ORDER BY h.id""",
+            [workgroup["id"]],
+        )
+    )
     return {
         "id": workgroup["id"],
         "title": workgroup["title"],
         "opened_on": workgroup["opened_on"],
         "scope": workgroup["scope"],
         "breach_weeks": [dt.date.fromisoformat(w["week"]) for w in workgroup["trigger_weeks"]],
+        "facilitator": one_line(workgroup.get("facilitator")),
+        "issue_url": one_line(workgroup.get("issue_url")),
+        # (hypothesis, verdict) as the handbook export words them
+        "hypotheses": [(hypothesis_heading(h), verdict_text(h)) for h in hypotheses],
     }
 
 
@@ -1142,7 +1164,7 @@ def hypothesis_heading(hypothesis: dict) -> str:
 def verdict_text(hypothesis: dict) -> str:
     if hypothesis["verdict"] == "open":
         return "Open (no verdict yet)"
-    when = f" on {hypothesis['verdict_on']:%Y-%m-%d}" if hypothesis.get("verdict_on") else ""
+    when = f" on {hypothesis['verdict_on']:%d %b %Y}" if hypothesis.get("verdict_on") else ""
     return f"{hypothesis['verdict'].capitalize()}{when}"
 
 
@@ -1151,9 +1173,9 @@ def action_line(action: dict) -> str:
     if action.get("owner"):
         parts.append(f"owner {one_line(action['owner'])}")
     if action.get("due_on"):
-        parts.append(f"due {action['due_on']:%Y-%m-%d}")
+        parts.append(f"due {action['due_on']:%d %b %Y}")
     if action.get("shipped_on"):
-        parts.append(f"shipped {action['shipped_on']:%Y-%m-%d}")
+        parts.append(f"shipped {action['shipped_on']:%d %b %Y}")
     return f"- {one_line(action['change'])} ({', '.join(parts)})"
 
 
@@ -1161,6 +1183,11 @@ def issue_reference(workgroup: dict) -> str:
     title = one_line(workgroup["title"])
     url = one_line(workgroup.get("issue_url"))
     return f"[{title}]({url})" if url else f"{title} (workgroup #{workgroup['id']})"
+
+
+def stored_week(captured: dict) -> str:
+    """A captured trigger week (stored ISO) as every page and export writes a date: '02 Nov 2026'."""
+    return f"{dt.date.fromisoformat(captured['week']):%d %b %Y}"
 
 
 def handbook_entry(workgroup: dict, today: dt.date | None = None) -> str:
@@ -1171,14 +1198,14 @@ def handbook_entry(workgroup: dict, today: dt.date | None = None) -> str:
     """
     kpi = workgroup["kpi"]
     where = "" if workgroup["scope"] == COMBINED else f" ({workgroup['scope']})"
-    lines = [f"## {kpi}{where} is below target", ""]
+    lines = [f"## {kpi}{where} is at or below its floor", ""]
     if not workgroup["hypotheses"]:
         lines += ["_No hypotheses recorded yet._", ""]
     unlinked_actions = [a for a in workgroup["actions"] if a.get("hypothesis_id") is None]
     for hypothesis in workgroup["hypotheses"]:
         dated = hypothesis.get("verdict_on") or today or dt.date.today()
         lines += [f"### {hypothesis_heading(hypothesis)}", "", "#### Past analysis", ""]
-        lines += [f"##### {dated:%Y-%m-%d}: {issue_reference(workgroup)}", ""]
+        lines += [f"##### {dated:%d %b %Y}: {issue_reference(workgroup)}", ""]
         lines += [f"- **Statement:** {one_line(hypothesis['statement'])}"]
         if hypothesis.get("falsified_if"):
             lines += [f"- **Would be falsified by:** {one_line(hypothesis['falsified_if'])}"]
@@ -1210,8 +1237,8 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
     lines = [f"## Metrics Workgroup: {one_line(workgroup['title'])}", ""]
     lines += [
         f"- **KPI:** {kpi} ({KPI_NAMES.get(kpi, kpi)}), {scope_label(workgroup['scope'])}",
-        f"- **Status:** {workgroup['status']}, opened {workgroup['opened_on']:%Y-%m-%d}"
-        + (f", closed {workgroup['closed_on']:%Y-%m-%d}" if workgroup.get("closed_on") else ""),
+        f"- **Status:** {workgroup['status']}, opened {workgroup['opened_on']:%d %b %Y}"
+        + (f", closed {workgroup['closed_on']:%d %b %Y}" if workgroup.get("closed_on") else ""),
     ]
     if workgroup.get("issue_url"):
         lines += [f"- **Issue:** {one_line(workgroup['issue_url'])}"]
@@ -1219,13 +1246,13 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
     if trigger:
         lines += [
             f"{kpi} was at or below its {floor:g} % floor for {len(trigger)} consecutive weeks, "
-            f"weeks of {trigger[0]['week']} to {trigger[-1]['week']} (weeks start on Monday).",
+            f"weeks of {stored_week(trigger[0])} to {stored_week(trigger[-1])} (weeks start on Monday).",
             "",
             "| Week of | " + kpi + " | Good | Counted |",
             "|---|---:|---:|---:|",
         ]
         lines += [
-            f"| {w['week']} | {pct(w['value'])} | {w['good'] if w['good'] is not None else '—'} | "
+            f"| {stored_week(w)} | {pct(w['value'])} | {w['good'] if w['good'] is not None else '—'} | "
             f"{w['total'] if w['total'] is not None else '—'} |"
             for w in trigger
         ]
@@ -1243,13 +1270,13 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
             for name in segment_names:
                 good, total = w["segments"].get(name, [None, None])
                 cells.append(f"{pct(100 * good / total)} ({good}/{total})" if total else "—")
-            lines += [f"| {w['week']} | " + " | ".join(cells) + " |"]
+            lines += [f"| {stored_week(w)} | " + " | ".join(cells) + " |"]
         lines += [""]
     if series:
         since = [w for w in chart_window(series, workgroup.get("trigger_start")) if w.value is not None]
         lines += ["Weekly values since shortly before the trigger:", ""]
         lines += ["| Week of | " + kpi + " | Status |", "|---|---:|---|"]
-        lines += [f"| {w.week:%Y-%m-%d} | {pct(w.value)} | {w.status} |" for w in since]
+        lines += [f"| {w.week:%d %b %Y} | {pct(w.value)} | {w.status} |" for w in since]
         lines += [""]
     lines += ["### Members", ""]
     lines += [f"- **Facilitator:** {one_line(workgroup.get('facilitator')) or 'to be named'}"]

@@ -182,11 +182,15 @@ for kpi in KPIS:
     )
     if marks_outside:
         st.caption(marks_outside_text(marks_outside))
-    explainable = [w.week for w in reversed(shown) if w.status != "gap"]
+    explainable = [w for w in reversed(shown) if w.status != "gap"]
     if explainable and not ctx.presentation:
         pick, ask, why = st.columns([1, 1.1, 0.9], vertical_alignment="bottom")
         explain_week = pick.selectbox(
-            "Week to explain", explainable, key=f"explain_{kpi}", format_func=lambda week: f"{week:%d %b %Y}"
+            "Week to explain",
+            [w.week for w in explainable],
+            index=review.week_to_explain(explainable),
+            key=f"explain_{kpi}",
+            format_func=lambda week: f"{week:%d %b %Y}",
         )
         if ask.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
             show_provenance(ctx, kpi, explain_week, layer=layer, region=region)
@@ -200,8 +204,12 @@ st.caption(
     "Triangles mark weeks at or below the floor; open circles are partial weeks; shaded spans are sustained "
     "breaches; a break in a line is a week without data. The address bar holds this view: copy it to share it."
 )
+numbers = None
 if table_rows and not ctx.presentation:
-    with st.expander("The numbers behind the charts"):
+    # Tracked, so the table is built and sent to the browser only once opened.
+    numbers = st.expander("The numbers behind the charts", key="numbers", on_change="rerun")
+if numbers is not None and numbers.open:
+    with numbers:
         table = pd.DataFrame(table_rows)
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(

@@ -358,24 +358,26 @@ def show_history() -> None:
             {
                 "Upload": row["id"],
                 "Status": row["status"],
+                "Source": row["source"],
                 "When (UTC)": row["uploaded_at"],
                 "Who": neutralise(row["uploaded_by"]),
                 "File": neutralise(row["file"]),
                 "Rows": row["rows"],
                 "Weeks": row["weeks"],
-                "Source": row["source"],
             }
             for row in history
         ],
         hide_index=True,
-        # Sized so that everything but the source fits beside the sidebar at 1400 pixels.
+        # Sized so that every column fits beside the sidebar at 1400 pixels (the source used to fall off the edge).
         column_config={
             "Upload": st.column_config.NumberColumn(width=62),
-            "Status": st.column_config.TextColumn(width=95),
-            "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm", width=135),
-            "Who": st.column_config.TextColumn(width=120),
-            "Rows": st.column_config.NumberColumn(format="localized", width=80),
-            "Weeks": st.column_config.TextColumn(width=235),
+            "Status": st.column_config.TextColumn(width=90),
+            "Source": st.column_config.TextColumn(width=125),
+            "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm", width=130),
+            "Who": st.column_config.TextColumn(width=105),
+            "File": st.column_config.TextColumn(width=140),
+            "Rows": st.column_config.NumberColumn(format="localized", width=70),
+            "Weeks": st.column_config.TextColumn(width=200),
         },
     )
     by_id = {row["id"]: row for row in history}

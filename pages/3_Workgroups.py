@@ -121,6 +121,7 @@ def draft_editor(name: str, stored_rows: list[dict], columns: list[str], column_
         hide_index=True,
         width="stretch",
         column_config={"id": None, **column_config},
+        placeholder="",  # an empty cell reads empty, not "None"
     )
     rows = table_rows(edited)
     if rows != table_rows(pd.DataFrame(stored_rows, columns=columns)):
@@ -248,8 +249,7 @@ def small_chart(workgroup: dict, recovery: wg.Recovery, key: str, height: int = 
         st.caption("No data for this KPI and scope.")
         return
     floor = ctx.settings.floors[workgroup["kpi"]]
-    font_size = 16 if ctx.presentation else 12
-    figure = wg.workgroup_figure(series, workgroup, floor, recovery, height=height, font_size=font_size)
+    figure = wg.workgroup_figure(series, workgroup, floor, recovery, height=height, presentation=ctx.presentation)
     st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key=key)
 
 
@@ -444,7 +444,7 @@ def form_workgroup(con, default_kpi: str) -> None:
 def trigger_frame(trigger: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Week of": [w["week"] for w in trigger],
+            "Week of": [wg.stored_week(w) for w in trigger],
             "Value %": [None if w["value"] is None else round(w["value"], 1) for w in trigger],
             "Good": [w["good"] for w in trigger],
             "Counted": [w["total"] for w in trigger],
@@ -1068,15 +1068,18 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
         "What changes, temporary or permanent, who owns it and when it is due. A shipped action is dated "
         "(today unless you give the day) and appears on the KPI trends chart."
     )
-    columns = [c for c in wg.ACTION_COLUMNS if c != "hypothesis_id"] + ["answers"]
+    # The hypothesis an action answers sits next to it, never off the right edge: an action left
+    # without one is filed under "Other actions" in the handbook export.
+    rest = [c for c in wg.ACTION_COLUMNS if c not in ("id", "change", "hypothesis_id")]
+    columns = ["id", "change", "answers", *rest]
     column_config = {
-        "change": st.column_config.TextColumn("What changes", required=True, width="large"),
-        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary"),
-        "owner": st.column_config.TextColumn("Owner"),
-        "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned"),
-        "shipped_on": st.column_config.DateColumn("Shipped", format="YYYY-MM-DD"),
-        "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels)),
+        "change": st.column_config.TextColumn("What changes", required=True, width=250),
+        "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels), width=180),
+        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary", width=95),
+        "owner": st.column_config.TextColumn("Owner", width=100),
+        "due_on": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=100),
+        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned", width=90),
+        "shipped_on": st.column_config.DateColumn("Shipped", format="DD MMM YYYY", width=100),
     }
     if not ctx.can_edit:
         st.dataframe(
@@ -1084,6 +1087,7 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
             hide_index=True,
             width="stretch",
             column_config={"id": None, **column_config},
+            placeholder="",
         )
         read_only_note()
         return

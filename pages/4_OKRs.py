@@ -18,6 +18,7 @@ from lib.settings import COMBINED_SEGMENTS, REGIONS, database_path
 ctx = setup_page("OKRs", ":material/flag:")
 DATABASE = str(database_path())
 EVERYONE = "Everyone"
+EDIT_SECTION = "Import, export, edit"
 TODAY = fiscal.today()
 CURRENT = fiscal.current_quarter(TODAY)
 
@@ -40,12 +41,10 @@ def show_refusal(error: RefusedFile) -> None:
     st.error(f"Nothing was stored. {escape_markdown(error.message)}", icon=":material/block:")
 
 
-st.title("OKRs")
+st.title("OKRs", anchor=False)
 st.caption(
     "Every Support Engineering Manager holds at least one OKR each quarter, aligned with a department OKR "
-    "(a new manager only after a full fiscal quarter in the role). But KPIs come first, then team growth "
-    "(hiring and development), then OKRs. GitLab's fiscal year runs 1 February – 31 January and is named "
-    "by the year it ends in."
+    "(a new manager only after a full fiscal quarter in the role). KPIs come first, then team growth, then OKRs."
 )
 
 options = quarter_options(ctx.con, DATABASE, ctx.data_version, TODAY)
@@ -60,7 +59,8 @@ chosen_label = controls[0].selectbox(
     format_func=lambda label: f"{label} (current)" if label == CURRENT.label else label,
     key="quarter",
     bind="query-params",
-    help="Defaults to the current fiscal quarter.",
+    help="Defaults to the current fiscal quarter. GitLab's fiscal year runs 1 February – 31 January and is "
+    "named by the year it ends in.",
 )
 quarter = fiscal.parse_label(chosen_label)
 view = quarter_view(ctx.con, ctx.settings, DATABASE, ctx.data_version, quarter.label, TODAY)
@@ -72,106 +72,173 @@ chosen_manager = controls[1].selectbox(
     bind="query-params",
     help="Show one manager's priorities: KPIs, then team growth, then OKRs.",
 )
-judged = "today" if view.as_of == TODAY else f"on its last day, {view.as_of.isoformat()}"
+judged = "today" if view.as_of == TODAY else f"on its last day, {fiscal.long_date(view.as_of)}"
 controls[2].caption(
-    f"**{quarter.describe()}**. Checks are judged {judged}. Bands ({escape_markdown(okrs.band_rule(view.bands))}) "
-    "come from the settings (okr\\_bands)."
+    f"**{quarter.describe()}**. Checks are judged {judged}. Bands: {escape_markdown(okrs.band_rule(view.bands))} "
+    "(set in the app's settings)."
 )
 
 managers = view.managers if chosen_manager == EVERYONE else [m for m in view.managers if m.name == chosen_manager]
-expected = [m for m in view.managers if not m.exemption.exempt]
-holding = [m for m in expected if m.objectives]
-aligned = [m for m in expected if m.aligned]
-on_target = [kr for kr in view.key_results if kr.band == okrs.ON_TARGET]
-metrics = st.columns(4)
-metrics[0].metric("Expected to hold an OKR", len(expected), help="Exempt new managers are not counted.")
-metrics[1].metric("Hold an aligned OKR", f"{len(aligned)} of {len(expected)}", help=f"{len(holding)} hold any OKR.")
-metrics[2].metric("Gaps", len(view.gaps), help="Missing or unaligned OKRs, stale and at-risk key results.")
-metrics[3].metric("Key results on target", f"{len(on_target)} of {len(view.key_results)}")
+answers = okrs.quarter_answers(view, None if chosen_manager == EVERYONE else managers)
 
-# 1. KPIs first: a sustained breach in a manager's region or segment sits above everything else.
-st.subheader("Priorities: KPIs, then team growth, then OKRs")
+# The first screen answers the meeting's three questions, with names, before any table.
+missing_column, exempt_column, risk_column = st.columns(3)
+with missing_column:
+    st.metric(
+        "Without an aligned OKR",
+        f"{len(answers.missing)} of {answers.expected}",
+        help="Managers expected to hold an OKR aligned with a department objective this quarter who do not: "
+        "no OKR at all, or none aligned. Exempt new managers are not expected to.",
+    )
+    if answers.missing:
+        st.markdown("\n".join(f"- **{escape_markdown(m.manager)}**: {m.reason}" for m in answers.missing))
+    elif view.managers:
+        st.markdown("Everyone expected holds an aligned OKR.")
+with exempt_column:
+    st.metric("Exempt new managers", len(answers.exempt), help="Exempt up to the end of their first full quarter.")
+    st.markdown(
+        "\n".join(f"- {escape_markdown(name)}, until {fiscal.long_date(until)}" for name, until in answers.exempt)
+        or "Nobody is exempt."
+    )
+with risk_column:
+    st.metric(
+        "Key results at risk",
+        f"{len(answers.at_risk)} of {len(view.key_results)}",
+        help=f"Score under {view.bands['off_target']:g} %.",
+    )
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(kr.title)} ({escape_markdown(kr.owner)}, {kr.score:.0f} %)" for kr in answers.at_risk
+        )
+        or "No key result is at risk."
+    )
+
 in_breach = [m for m in managers if m.kpi_breaches]
 if not view.managers:
     st.info(
-        f"No managers on the roster in {quarter.label} yet: add them in the Managers table below or import a "
-        "Managers sheet.",
+        f"No managers on the roster in {quarter.label} yet: add them or import a Managers sheet ({EDIT_SECTION} tab).",
         icon=":material/person_add:",
     )
 elif in_breach:
-    by_breach: dict[str, list[str]] = {}
-    for manager in in_breach:
-        for breach in manager.kpi_breaches:
-            by_breach.setdefault(breach.describe(), []).append(manager.name)
-    lines = "\n".join(
-        f"- {escape_markdown(text)}: {', '.join(map(escape_markdown, names))}" for text, names in by_breach.items()
-    )
-    st.error(
-        "**KPIs come first.** A KPI is in a sustained breach now in these managers' region or segment; "
-        f"that work goes above their OKRs:\n{lines}",
+    st.warning(
+        f"**KPIs come first:** {len(in_breach)} of these managers have a KPI in a sustained breach in their region "
+        "or segment; that work goes above their OKRs (Priorities tab).",
         icon=":material/priority_high:",
     )
-    st.markdown(
-        ":material/groups: [Metrics workgroups](./Workgroups) · :material/trending_up: [KPI trends](./KPI_trends)"
-    )
-else:
-    whose = "these managers' regions or segments" if chosen_manager == EVERYONE else "this manager's region or segment"
-    st.success(f"No KPI is in a sustained breach in {whose}.", icon=":material/check:")
 
-if chosen_manager != EVERYONE and managers:
-    manager = managers[0]
-    st.markdown(f"#### {escape_markdown(manager.name)} · {manager.region}")
-    kpi_line = "; ".join(escape_markdown(b.describe()) for b in manager.kpi_breaches) or "no sustained breach"
-    if manager.objectives:
-        okr_line = "; ".join(
-            f"{escape_markdown(o.title)} ({o.band.lower()}" + (", not aligned" if o.alignment_problem else "") + ")"
-            for o in manager.objectives
+SECTIONS = ["Priorities", "Gaps", "Alignment", "Key results"] + ([] if ctx.presentation else [EDIT_SECTION])
+# Bound to the URL, so only the open tab's content is built and sent to the browser.
+tabs = dict(zip(SECTIONS, st.tabs(SECTIONS, key="section", bind="query-params"), strict=True))
+
+
+def priorities_section() -> None:
+    if in_breach:
+        by_breach: dict[str, list[str]] = {}
+        for manager in in_breach:
+            for breach in manager.kpi_breaches:
+                by_breach.setdefault(breach.describe(), []).append(manager.name)
+        lines = "\n".join(
+            f"- {escape_markdown(text)}: {', '.join(map(escape_markdown, names))}" for text, names in by_breach.items()
         )
-    elif manager.exemption.exempt:
-        okr_line = f"exempt until {fiscal.date_with_label(manager.exemption.until)}"
-    else:
-        okr_line = f"no OKR for {quarter.label}"
-    st.markdown(
-        f"1. **KPIs:** {kpi_line}\n2. **Team growth:** hiring and development (not tracked here)\n"
-        f"3. **OKRs:** {okr_line}"
+        st.error(
+            "**KPIs come first.** A KPI is in a sustained breach now in these managers' region or segment; "
+            f"that work goes above their OKRs:\n{lines}",
+            icon=":material/priority_high:",
+        )
+        st.markdown(
+            ":material/groups: [Metrics workgroups](./Workgroups) · :material/trending_up: [KPI trends](./KPI_trends)"
+        )
+    elif view.managers:
+        whose = "this manager's region or segment"
+        if chosen_manager == EVERYONE:
+            whose = "these managers' regions or segments"
+        st.success(f"No KPI is in a sustained breach in {whose}.", icon=":material/check:")
+
+    if chosen_manager != EVERYONE and managers:
+        manager = managers[0]
+        st.markdown(f"#### {escape_markdown(manager.name)} · {manager.region}")
+        kpi_line = "; ".join(escape_markdown(b.describe()) for b in manager.kpi_breaches) or "no sustained breach"
+        if manager.objectives:
+            okr_line = "; ".join(
+                f"{escape_markdown(o.title)} ({o.band.lower()}" + (", not aligned" if o.alignment_problem else "") + ")"
+                for o in manager.objectives
+            )
+        elif manager.exemption.exempt:
+            okr_line = f"exempt until {fiscal.date_with_label(manager.exemption.until)}"
+        else:
+            okr_line = f"no OKR for {quarter.label}"
+        st.markdown(
+            f"1. **KPIs:** {kpi_line}\n2. **Team growth:** hiring and development (not tracked here)\n"
+            f"3. **OKRs:** {okr_line}"
+        )
+
+    manager_table = okrs.managers_frame(view)
+    if chosen_manager != EVERYONE:
+        manager_table = manager_table[manager_table["Manager"] == chosen_manager]
+    st.dataframe(
+        manager_table,
+        hide_index=True,
+        width="stretch",
+        # Widths add up to what fits beside the open sidebar at 1400 px; "Manager since" is in the editor.
+        column_order=[column for column in manager_table.columns if column != "Manager since"],
+        column_config={
+            "Manager": st.column_config.TextColumn(width=130),
+            "Region": st.column_config.TextColumn(width=70),
+            "Segment": st.column_config.TextColumn(width=100),
+            "1. KPIs now": st.column_config.TextColumn(width=200, help="KPIs in a sustained breach, and where"),
+            "2. Team growth": st.column_config.TextColumn(width=130),
+            "3. OKRs": st.column_config.TextColumn(width=270),
+        },
+    )
+    not_yet = ""
+    if view.not_yet_managers:
+        not_yet = f" Not yet managers in {quarter.label}: {', '.join(map(escape_markdown, view.not_yet_managers))}."
+    st.caption(
+        "A new manager is exempt up to the end of their first full fiscal quarter as a manager: the first quarter "
+        "that starts on or after the day they became a manager (someone starting on 1 February has all of Q1; "
+        "someone starting on 2 February has Q2 as their first full quarter). Their own OKR is expected from the "
+        "quarter after." + not_yet
     )
 
-manager_table = okrs.managers_frame(view)
-if chosen_manager != EVERYONE:
-    manager_table = manager_table[manager_table["Manager"] == chosen_manager]
-st.dataframe(manager_table, hide_index=True, width="stretch")
-not_yet = ""
-if view.not_yet_managers:
-    not_yet = f" Not yet managers in {quarter.label}: {', '.join(map(escape_markdown, view.not_yet_managers))}."
-st.caption(
-    "A new manager is exempt up to the end of their first full fiscal quarter as a manager: the first quarter "
-    "that starts on or after the day they became a manager (someone starting on 1 February has all of Q1; "
-    "someone starting on 2 February has Q2 as their first full quarter). Their own OKR is expected from the "
-    "quarter after." + not_yet
-)
 
-st.subheader("Every gap")
-gaps = okrs.gaps_frame(view)
-if chosen_manager != EVERYONE:
-    gaps = gaps[gaps["Manager"] == chosen_manager]
-if gaps.empty:
-    whose = "" if chosen_manager == EVERYONE else f" for {escape_markdown(chosen_manager)}"
-    st.success(f"No gaps{whose} in {quarter.label}.", icon=":material/check:")
-else:
-    st.dataframe(gaps, hide_index=True, width="stretch")
-st.caption(
-    f"Checks: a manager with no OKR (unless exempt); a manager objective aligned with no department objective of "
-    f"{quarter.label}; an objective with no key results; a department objective no manager aligns with; a key "
-    f"result with no check-in for {okrs.STALE_AFTER_DAYS} days (counted from the quarter's first day when it has "
-    "none; KPI-linked key results update from uploads instead); a key result at risk or without a score."
-)
+def gaps_section() -> None:
+    gaps = okrs.gaps_frame(view)
+    if chosen_manager != EVERYONE:
+        gaps = gaps[gaps["Manager"] == chosen_manager]
+    if gaps.empty:
+        whose = "" if chosen_manager == EVERYONE else f" for {escape_markdown(chosen_manager)}"
+        st.success(f"No gaps{whose} in {quarter.label}.", icon=":material/check:")
+    else:
+        st.dataframe(
+            gaps,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Manager": st.column_config.TextColumn(width=120),
+                "Check": st.column_config.TextColumn(width=160),
+                "Item": st.column_config.TextColumn(width=300),
+                "Detail": st.column_config.TextColumn(width=310),
+            },
+        )
+    st.caption(
+        f"Checks: a manager with no OKR (unless exempt); a manager objective aligned with no department objective "
+        f"of {quarter.label}; an objective with no key results; a department objective no manager aligns with; a "
+        f"key result with no check-in for {okrs.STALE_AFTER_DAYS} days (counted from the quarter's first day when it "
+        "has none; KPI-linked key results update from uploads instead); a key result at risk or without a score."
+    )
 
-st.subheader("Alignment")
-if not view.departments and not view.unaligned:
-    st.info(f"No objectives for {quarter.label} yet. Import a workbook or add them below.", icon=":material/inbox:")
-else:
+
+def alignment_section() -> None:
+    if not view.departments and not view.unaligned:
+        st.info(f"No objectives for {quarter.label} yet. Import a workbook or add them.", icon=":material/inbox:")
+        return
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
-    st.plotly_chart(okrs.alignment_figure(view), width="stretch", config=chart_config, key=f"alignment-{quarter.label}")
+    st.plotly_chart(
+        okrs.alignment_figure(view, presentation=ctx.presentation),
+        width="stretch",
+        config=chart_config,
+        key=f"alignment-{quarter.label}",
+    )
     st.caption(
         "Department objective → the manager objectives aligned with it → their key results. Each box names its "
         "band in words (● on target, ◐ off target, ▲ at risk, ○ no score) as well as by colour. "
@@ -179,48 +246,87 @@ else:
         "those of the manager objectives aligned with it, each counted once; key results without a score are "
         "left out). A manager objective's score is the mean of its own key results."
     )
-    st.dataframe(okrs.departments_frame(view), hide_index=True, width="stretch")
+    st.dataframe(
+        okrs.departments_frame(view),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Department objective": st.column_config.TextColumn(width=270),
+            "Owner (DRI)": st.column_config.TextColumn(width=110),
+            "Progress %": st.column_config.NumberColumn(width=85),
+            "Band": st.column_config.TextColumn(width=110),
+            "Key results counted": st.column_config.NumberColumn("Counted", width=75),
+            "Without a score": st.column_config.NumberColumn("Unscored", width=80),
+            "Aligned manager objectives": st.column_config.TextColumn("Aligned", width=170),
+        },
+    )
 
-st.subheader("Key results")
-key_results = okrs.key_results_frame(view)
-if chosen_manager != EVERYONE:
-    key_results = key_results[key_results["Manager"] == chosen_manager]
-if key_results.empty:
-    st.info("No key results for this selection.", icon=":material/inbox:")
-else:
-    st.dataframe(key_results, hide_index=True, width="stretch")
-st.caption(
-    "A key result's score is its newest check-in's score (with none yet, its starting score). A key result "
-    "linked to a KPI (e.g. 'GitLab SM FRT >= 95') scores from the uploaded data instead: **the share of the "
-    "quarter's complete weeks whose value meets the threshold**, compared exactly on the counts. A week belongs "
-    "to the quarter its Monday falls in; partial and missing weeks are not counted."
-)
 
-if ctx.presentation:
+def key_results_section() -> None:
+    key_results = okrs.key_results_frame(view)
+    if chosen_manager != EVERYONE:
+        key_results = key_results[key_results["Manager"] == chosen_manager]
+    if key_results.empty:
+        st.info("No key results for this selection.", icon=":material/inbox:")
+    else:
+        st.dataframe(
+            key_results,
+            hide_index=True,
+            width="stretch",
+            column_order=[c for c in key_results.columns if c not in ("Manager", "Objective")],
+            column_config={
+                "Key result": st.column_config.TextColumn(width=300),
+                "Owner (DRI)": st.column_config.TextColumn(width=115),
+                "Score %": st.column_config.NumberColumn(width=70),
+                "Band": st.column_config.TextColumn(width=105),
+                "Score from": st.column_config.TextColumn(width=110),
+                "Last check-in": st.column_config.TextColumn(width=100),
+                "Stale": st.column_config.TextColumn(width=90),
+            },
+        )
+    st.caption(
+        "A key result's score is its newest check-in's score (with none yet, its starting score). A key result "
+        "linked to a KPI (e.g. 'GitLab SM FRT >= 95') scores from the uploaded data instead: **the share of the "
+        "quarter's complete weeks whose value meets the threshold**, compared exactly on the counts. A week "
+        "belongs to the quarter its Monday falls in; partial and missing weeks are not counted."
+    )
+
+
+for name, show in (
+    ("Priorities", priorities_section),
+    ("Gaps", gaps_section),
+    ("Alignment", alignment_section),
+    ("Key results", key_results_section),
+):
+    if tabs[name].open:
+        with tabs[name]:
+            show()
+
+if ctx.presentation or not tabs[EDIT_SECTION].open:
     st.stop()
 
 COLUMN_CONFIG = {
     "managers": {
-        "region": st.column_config.SelectboxColumn("region", options=list(REGIONS), required=True),
-        "segment": st.column_config.SelectboxColumn("segment", options=list(COMBINED_SEGMENTS)),
-        "manager_since": st.column_config.DateColumn("manager_since", format="YYYY-MM-DD", required=True),
+        "region": st.column_config.SelectboxColumn("Region", options=list(REGIONS), required=True),
+        "segment": st.column_config.SelectboxColumn("Segment", options=list(COMBINED_SEGMENTS)),
+        "manager_since": st.column_config.DateColumn("Manager since", format="DD MMM YYYY", required=True),
     },
     "objectives": {
-        "quarter": st.column_config.TextColumn("quarter", default=quarter.label, required=True),
-        "level": st.column_config.SelectboxColumn("level", options=list(okrs.LEVELS), required=True),
+        "quarter": st.column_config.TextColumn("Quarter", default=quarter.label, required=True),
+        "level": st.column_config.SelectboxColumn("Level", options=list(okrs.LEVELS), required=True),
     },
     "key_results": {
         "score": st.column_config.NumberColumn(
-            "score",
+            "Score",
             min_value=0,
             max_value=100,
             help="A change is recorded as a check-in dated today; ignored when a KPI link gives the score",
         ),
-        "kpi_link": st.column_config.TextColumn("kpi_link", help=okrs.KPI_LINK_EXPECTED),
+        "kpi_link": st.column_config.TextColumn("KPI link", help=okrs.KPI_LINK_EXPECTED),
     },
     "check_ins": {
-        "date": st.column_config.DateColumn("date", format="YYYY-MM-DD", required=True),
-        "score": st.column_config.NumberColumn("score", min_value=0, max_value=100, required=True),
+        "date": st.column_config.DateColumn("Date", format="DD MMM YYYY", required=True),
+        "score": st.column_config.NumberColumn("Score", min_value=0, max_value=100, required=True),
     },
 }
 
@@ -330,7 +436,13 @@ def edit_section() -> None:
                 num_rows="dynamic",
                 hide_index=True,
                 width="stretch",
-                column_config=COLUMN_CONFIG[kind],
+                # The stored names stay the columns' keys (they are the template's headers); people read labels.
+                column_config={
+                    column: st.column_config.Column(column.replace("_", " ").capitalize().replace("Kpi", "KPI"))
+                    for column in original.columns
+                }
+                | COLUMN_CONFIG[kind],
+                placeholder="",
                 key=f"okr-edit-{kind}-{quarter.label}-{ctx.data_version}",
             )
             if st.button(f"Save {okrs.SHEET_NAMES[kind].lower()}", key=f"okr-save-{kind}", icon=":material/save:"):

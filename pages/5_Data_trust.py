@@ -148,7 +148,7 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
 
 
 TABLE_CONFIG = {
-    "Week": st.column_config.DateColumn(format="D MMM YYYY"),
+    "Week": st.column_config.DateColumn(format="DD MMM YYYY"),
     "Explore %": st.column_config.NumberColumn(format="%.2f"),
     "Sisense %": st.column_config.NumberColumn(format="%.2f"),
     "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),
@@ -165,6 +165,7 @@ def apply_picked_row(rows: list[dict], selection) -> None:
     if state.get("trust_applied_pick") != token:
         state["trust_applied_pick"] = token
         state["kpi"], state["week"], state["scope"] = token
+        state["trust_sides"] = True  # and opens them
 
 
 def show_disagreements(rec: reconcile.Reconciliation) -> None:
@@ -201,7 +202,11 @@ def show_charts(rec: reconcile.Reconciliation) -> None:
         help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
     )
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
-    for tab, kpi in zip(st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS]), KPIS, strict=True):
+    # Tracked tabs build only the open one: the browser draws one chart, not three (two of them hidden).
+    tabs = st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS], key="series_kpi", on_change="rerun")
+    for tab, kpi in zip(tabs, KPIS, strict=True):
+        if not tab.open:
+            continue
         with tab:
             st.plotly_chart(
                 comparison_figure(DATABASE, ctx.data_version, kpi, scope, ctx.presentation),
@@ -217,7 +222,12 @@ def show_charts(rec: reconcile.Reconciliation) -> None:
 
 
 def show_every_comparison(rec: reconcile.Reconciliation) -> None:
-    with st.expander(f"Every week side by side ({len(rec.comparisons):,} comparisons)"):
+    expander = st.expander(
+        f"Every week side by side ({len(rec.comparisons):,} comparisons)", key="every_week", on_change="rerun"
+    )
+    if not expander.open:  # the table of every comparison is built and sent only once asked for
+        return
+    with expander:
         filters = st.columns(3, vertical_alignment="bottom")
         kpis_shown = filters[0].multiselect("KPI", KPIS, default=list(KPIS), key="table_kpis")
         scopes_shown = filters[1].multiselect(
@@ -260,6 +270,9 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
         "Pick a KPI, week and segment: each source's figure, the upload it comes from, the rows it uses, the rules "
         "applied, and the rows behind it."
     )
+    # Read before the pickers run: a bound picker drops its default value from the URL. With nothing to
+    # compare, this section is the page's content, so it opens too.
+    asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
     picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
     kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
     weeks = provenance_weeks(rec, kpi)
@@ -298,7 +311,14 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
             else ("within the tolerance" if compared.status == reconcile.AGREE else compared.status)
         )
         st.markdown(f"**Sisense minus Explore: {review.format_points(compared.difference)}**, {verdict}.")
-    left, right = st.columns(2, gap="large")
+    # Below the fold, so built on demand: open when a link names a figure or a disagreement was picked.
+    if asked and "trust_sides" not in state:
+        state["trust_sides"] = True  # once per session: the reader may close it again
+    details = st.expander("Each source's figure: its upload, rows and rules", key="trust_sides", on_change="rerun")
+    if not details.open:
+        return
+    with details:
+        left, right = st.columns(2, gap="large")
     with left:
         st.markdown("##### Explore (primary): the figure the pages show")
         provenance_details(sides["primary"], floor, key="trust_primary")
@@ -306,8 +326,13 @@ def show_provenance_section(rec: reconcile.Reconciliation) -> None:
         st.markdown("##### Sisense (secondary): for comparison")
         provenance_details(sides["secondary"], floor, key="trust_secondary")
     shown = sides["primary"] if sides["primary"].upload else sides["secondary"]
-    st.markdown(f"##### The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure")
-    drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
+    # Opened on demand: the rows behind a figure are two more tables for the browser to draw.
+    behind = st.expander(
+        f"The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure", key="trust_behind", on_change="rerun"
+    )
+    if behind.open:
+        with behind:
+            drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
 
 
 st.title("Data trust", anchor=False)

@@ -1,8 +1,8 @@
 """Change history: the audit trail of every stored change, with who made it and when, newest first.
 
 Viewers read it too. Filters sit in the URL (``?person=ann@example.com&area=Uploads``), so a
-link to "everything Ann changed" can be shared. Stored text (names, file names, the JSON
-detail) is shown as text in the table and in a code block, never as Markdown or HTML.
+link to "everything Ann changed" can be shared. Stored text (names, file names, the detail
+in words) is shown as text in the table and in a code block, never as Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -81,12 +81,13 @@ selection = st.dataframe(
     # The area is a filter above; leaving it out of the table keeps the detail readable beside the sidebar.
     column_order=[column for column in history.COLUMNS if column != "Area"],
     column_config={
+        # Widths add up to what fits beside the open sidebar at 1400 px; a selected row's detail shows in full.
         "Change": st.column_config.NumberColumn(width=62, format="%d"),
-        "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=150),
-        "Who": st.column_config.TextColumn(width=175),
-        "Action": st.column_config.TextColumn(width=145),
-        "Subject": st.column_config.TextColumn(width=185),
-        "Detail": st.column_config.TextColumn(width="large"),
+        "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm:ss", width=150),
+        "Who": st.column_config.TextColumn(width=160),
+        "Action": st.column_config.TextColumn(width=140),
+        "Subject": st.column_config.TextColumn(width=175),
+        "Detail": st.column_config.TextColumn(width=200),
     },
 )
 chosen_rows = [row for row in selection.selection.rows if row < len(shown)]
@@ -96,6 +97,6 @@ if chosen_rows:
         f"**Change {chosen['Change']}: {escape_markdown(chosen['Action'])} · {escape_markdown(chosen['Subject'])}**  \n"
         f"by {escape_markdown(chosen['Who'])}, {chosen['When (UTC)']:%d %b %Y %H:%M:%S} UTC"
     )
-    st.code(history.readable_detail(chosen["Detail"]), language="json", wrap_lines=True)
+    st.code(history.readable_detail(chosen["Detail"]) or "No detail recorded.", language=None, wrap_lines=True)
 else:
     st.caption("Select a row to read its detail in full.")

@@ -175,3 +175,10 @@ def test_an_empty_series_still_draws_the_floor():
     spec = figure_json(kpi_trend_figure("SSAT", [], floor=93, target=95))
 
     assert any(s.get("name") == "floor" and s["y0"] == 93 for s in spec["layout"]["shapes"])
+
+
+def test_the_legend_sits_below_both_lines_of_the_date_ticks():
+    # Ticks read "01 Jun" over "2026"; a legend nearer than about 0.15 of the plot hid the year.
+    figure = kpi_trend_figure("FRT", [], floor=93.0)
+    assert figure.layout.xaxis.tickformat == "%d %b\n%Y"
+    assert figure.layout.legend.y <= -0.15

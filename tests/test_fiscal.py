@@ -78,9 +78,9 @@ def test_anything_else_is_not_a_quarter(text):
 
 
 def test_dates_show_their_fiscal_quarter_label():
-    assert fiscal.date_with_label(date(2026, 11, 26)) == "2026-11-26 (FY27-Q4)"
+    assert fiscal.date_with_label(date(2026, 11, 26)) == "26 Nov 2026 (FY27-Q4)"
     assert fiscal.date_with_label(None) == ""
-    assert FiscalQuarter(2027, 4).describe() == "FY27-Q4 (1 Nov 2026 – 31 Jan 2027)"
+    assert FiscalQuarter(2027, 4).describe() == "FY27-Q4 (01 Nov 2026 – 31 Jan 2027)"
 
 
 def test_current_quarter_follows_today():

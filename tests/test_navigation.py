@@ -8,7 +8,7 @@ from lib.settings import PROJECT_ROOT
 
 def test_the_list_names_every_page_of_the_app_once():
     on_disk = {navigation.ENTRY_SCRIPT} | {f"pages/{path.name}" for path in (PROJECT_ROOT / "pages").glob("*.py")}
-    listed = [page.path for page in navigation.PAGES]
+    listed = [page.script for page in navigation.PAGES]
     assert sorted(listed) == sorted(on_disk)
     assert listed[0] == navigation.ENTRY_SCRIPT
     assert navigation.PAGES[0].label == "Weekly review"

@@ -258,8 +258,14 @@ def test_only_managers_past_their_first_full_quarter_are_listed_as_missing_an_ok
     assert exempt["Eli"].until == date(2027, 4, 30)
     assert view.not_yet_managers == ["Fay"]
     table = okrs.managers_frame(view).set_index("Manager")
-    assert table.loc["Cleo", "3. OKRs"].startswith("Exempt until 2027-01-31 (FY27-Q4)")
+    assert table.loc["Cleo", "3. OKRs"].startswith("Exempt until 31 Jan 2027 (FY27-Q4)")
     assert table.loc["Bo", "3. OKRs"] == "No OKR"
+    answers = okrs.quarter_answers(view)
+    assert {(m.manager, m.reason) for m in answers.missing} == {("Bo", "no OKR"), ("Dev", "no OKR")}
+    assert dict(answers.exempt) == {"Cleo": date(2027, 1, 31), "Eli": date(2027, 4, 30)}
+    assert answers.expected == len(view.managers) - 2
+    only_cleo = okrs.quarter_answers(view, [m for m in view.managers if m.name == "Cleo"])
+    assert (only_cleo.expected, only_cleo.missing, only_cleo.exempt) == (0, [], [("Cleo", date(2027, 1, 31))])
 
 
 # --- alignment ----------------------------------------------------------------------------

@@ -185,13 +185,35 @@ def test_meeting_notes_list_values_changes_flags_and_open_workgroups(summaries):
     assert "**Demo data" in notes
     assert "| NRT | 82.5\u00a0% | +0.5 pts | 83 % | Sustained breach | 2 |" in notes
     assert "| SSAT | 93.0\u00a0% | -2.0 pts | 93 % | At or below the floor | 1 |" in notes
-    # The workgroup title is user text: it cannot run as a formula or inject Markdown.
-    title = '\'=HYPERLINK\\("http\\://evil","x"\\)'
+    # The workgroup title is user text: it cannot run as a formula; nothing in it would start markup, so
+    # nothing is escaped (the notes are pasted into plain documents too).
+    title = '\'=HYPERLINK("http://evil","x")'
     assert f"- Workgroup already open: {title}" in notes
-    assert f"- NRT: {title}" in notes.split("## Open workgroups")[1]
+    assert f"- **NRT: {title}**" in notes.split("## Open workgroups")[1]
     assert "**Action:**" not in notes  # the workgroup the handbook asks for exists already
     assert "Data through Thu 12 Nov 2026" in notes
     assert notes.index("## NRT") < notes.index("## SSAT") < notes.index("## FRT")
+
+
+def test_meeting_notes_read_plainly_and_give_each_open_workgroup_its_people_issue_and_hypotheses(summaries):
+    workgroup = {
+        "title": "NRT *dip* in L&R",
+        "facilitator": "Ana Lima",
+        "issue_url": "https://gitlab.example.com/support/issues/42",
+        "hypotheses": [("Time off in EMEA", "Supported on 20 Nov 2026"), ("A new form", "Open (no verdict yet)")],
+    }
+    the_review = review.weekly_review(summaries, DEFAULTS, open_workgroups={"NRT": workgroup})
+
+    notes = review.meeting_notes_markdown(the_review)
+
+    assert "\\&" not in notes and "L&R" in notes, "no escapes where nothing needs one"
+    assert "(not in combined)" in notes and "\\*" not in notes.replace("NRT \\*dip\\*", "")
+    entry = notes.split("## Open workgroups")[1]
+    assert "- **NRT: NRT \\*dip\\* in L&R**" in entry  # the title's own asterisks would be markup
+    assert "  - Facilitator: Ana Lima" in entry
+    assert "  - Issue: https://gitlab.example.com/support/issues/42" in entry
+    assert "  - Hypothesis: Time off in EMEA — Supported on 20 Nov 2026" in entry
+    assert "  - Hypothesis: A new form — Open (no verdict yet)" in entry
 
 
 def test_meeting_notes_carry_the_call_to_action_while_no_workgroup_is_open(summaries):

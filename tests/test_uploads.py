@@ -171,7 +171,7 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
     assert outcome.result.status == "accepted"
     assert uploads.commit_message(outcome) == (
         "success",
-        f"Stored week.csv as upload {outcome.result.upload_id}: 50 rows counted, 1 week (2026-11-09).",
+        f"Stored week.csv as upload {outcome.result.upload_id}: 50 rows counted, 1 week (09 Nov 2026).",
     )
     assert not staged.path.exists()  # the archive holds the original now
     assert weekly(con, "FRT")[NOV_09] == (48, 50, "ok")
@@ -180,7 +180,7 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
         "ann@example.com",
         "week.csv",
         50,
-        "1 week (2026-11-09)",
+        "1 week (09 Nov 2026)",
         "active",
     )
     archived = uploads.archived_original(row)

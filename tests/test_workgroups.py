@@ -196,6 +196,12 @@ def test_forming_captures_the_demo_breach_and_a_second_form_returns_the_open_one
     assert summary["id"] == formed.workgroup_id
     assert summary["opened_on"] == OPENED
     assert summary["breach_weeks"] == FRT_BREACH
+    assert (summary["facilitator"], summary["issue_url"], summary["hypotheses"]) == ("", "", [])
+    hypothesis = wg.add_hypothesis(demo, "ana", formed.workgroup_id, "FRT fell because many people took time off")
+    assert wg.open_workgroup_for(demo, "FRT")["hypotheses"] == [
+        ("FRT fell because many people took time off", "Open (no verdict yet)")
+    ]
+    assert hypothesis
     assert wg.open_workgroup_for(demo, "NRT") is None
 
 
@@ -380,12 +386,12 @@ def analysed(demo, settings):
 def test_handbook_entry_follows_the_hypothesis_and_actions_page(analysed):
     entry = wg.handbook_entry(analysed)
     order = [
-        "## FRT is below target",
+        "## FRT is at or below its floor",
         "### Time off",
         "#### Past analysis",
-        "##### 2026-11-24: [FRT at or below the floor, weeks of 02 Nov to 16 Nov 2026]"
+        "##### 24 Nov 2026: [FRT at or below the floor, weeks of 02 Nov to 16 Nov 2026]"
         "(https://gitlab.com/gitlab-com/support/metrics/-/issues/42)",
-        "- **Verdict:** Falsified on 2026-11-24",
+        "- **Verdict:** Falsified on 24 Nov 2026",
         "**Evidence gathered**",
         "- https://example.com/pto: PTO sheet",
         "**Approach**",
@@ -408,12 +414,12 @@ def test_issue_body_has_trigger_data_members_hypotheses_and_exit_criteria(demo, 
     order = [
         "## Metrics Workgroup: FRT at or below the floor",
         "### Trigger",
-        f"| 2026-11-02 | {first.value:.1f} % | {first.good} | {first.total} |",
-        f"| 2026-11-16 | {last.value:.1f} % |",
+        f"| 02 Nov 2026 | {first.value:.1f} % | {first.good} | {first.total} |",
+        f"| 16 Nov 2026 | {last.value:.1f} % |",
         "### Data",
         "| Week of | L&R | GitLab SM | GitLab SaaS | Other (outside combined) |",
-        f"| 2026-11-16 | {100 * last_lr.good / last_lr.total:.1f} % ({last_lr.good}/{last_lr.total}) |",
-        f"| 2026-10-26 | {before.value:.1f} % | ok |",
+        f"| 16 Nov 2026 | {100 * last_lr.good / last_lr.total:.1f} % ({last_lr.good}/{last_lr.total}) |",
+        f"| 26 Oct 2026 | {before.value:.1f} % | ok |",
         "### Members",
         "- **Facilitator:** Fay",
         "- **Executive stakeholder:** Eve",
@@ -421,7 +427,7 @@ def test_issue_body_has_trigger_data_members_hypotheses_and_exit_criteria(demo, 
         "- **Member:** Bo",
         "### Hypotheses",
         "1. **Time off**: FRT fell because many people took time off.",
-        "   - Verdict: Falsified on 2026-11-24",
+        "   - Verdict: Falsified on 24 Nov 2026",
         "### Exit criteria",
         "Combined FRT above its 93 % floor for 2 consecutive complete weeks.",
     ]

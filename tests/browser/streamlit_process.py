@@ -38,8 +38,10 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_streamlit(database: Path, log: Path, port: int | None = None, extra_args=()) -> Iterator[str]:
-    """Yield the base URL of the app served with FLOORLINE_DB=database; its output goes to ``log``."""
+def running_streamlit(
+    database: Path, log: Path, port: int | None = None, extra_args=(), script: str = "app.py"
+) -> Iterator[str]:
+    """The base URL of ``script`` (the app by default) served with FLOORLINE_DB=database; output goes to ``log``."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -47,7 +49,7 @@ def running_streamlit(database: Path, log: Path, port: int | None = None, extra_
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -76,13 +76,13 @@ def test_a_link_with_segments_draws_them(open_app):
     assert {"Combined", "L&R", "Other"} <= set(legend)
 
 
-def test_presentation_mode_collapses_the_sidebar_and_hides_the_toolbar(open_app):
+def test_presentation_mode_collapses_the_sidebar_but_keeps_the_button_that_reopens_it(open_app):
     for path in ("/?present=1", "/KPI_trends?present=1"):
         page = open_app(path)
 
         assert page.locator(NO_EXCEPTION).count() == 0
         expect(page.locator("[data-testid='stSidebar']")).to_have_attribute("data-collapsed", "true")
-        expect(page.locator("[data-testid='stToolbar']")).to_be_hidden()
+        expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()
         page.wait_for_selector(".js-plotly-plot .annotation-text")
 
 

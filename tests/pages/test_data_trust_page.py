@@ -30,9 +30,11 @@ def latest_frt(db_path: Path) -> kpis.WeekValue:
         con.close()
 
 
-def open_page(query_params: dict | None = None) -> AppTest:
+def open_page(query_params: dict | None = None, session: dict | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.query_params = dict(query_params or {})
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -84,7 +86,7 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
     expected = planted(demo_db)
     assert len(expected) == 3
 
-    at = open_page()
+    at = open_page(session={"every_week": True})  # the table of every comparison is built once opened
 
     flagged = table_with(at, "Segment", "Difference (pts)", "Sisense %")
     segment_rows = flagged[flagged["Segment"] != "Combined"]
@@ -128,9 +130,9 @@ def planted_nrt_disagreement(db_path: Path):
 
 def test_the_charts_draw_both_sources_and_mark_the_flagged_week(demo_db):
     planted = planted_nrt_disagreement(demo_db)
-    at = open_page({"chart": planted.scope})
+    assert len(open_page({"chart": planted.scope}).get("plotly_chart")) == 1, "only the open tab's chart is built"
+    at = open_page({"chart": planted.scope}, session={"series_kpi": "NRT · Next reply time SLA"})
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    assert len(figures) == 3
     nrt = next(figure for figure in figures if "NRT" in json.dumps(figure["layout"]["annotations"]))
     names = [trace.get("name") for trace in nrt["data"]]
     assert names[:2] == ["Explore", "Sisense"]
@@ -165,7 +167,9 @@ def test_the_url_picks_a_kpi_week_and_segment_and_both_sides_explain_themselves(
 
 
 def test_the_drill_down_is_safe_to_share_until_switched_off(demo_db):
-    at = open_page({"kpi": "FRT", "week": "2026-11-16", "scope": "Combined"})
+    query = {"kpi": "FRT", "week": "2026-11-16", "scope": "Combined"}
+    assert not any(t == "Safe to share" for t in (toggle.label for toggle in open_page(query).toggle))
+    at = open_page(query, session={"trust_behind": True})  # the rows behind the figure, once opened
 
     toggle = at.toggle(key="trust_drill_safe")
     assert toggle.value is True

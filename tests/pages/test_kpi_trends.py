@@ -199,8 +199,12 @@ def test_presentation_mode_enlarges_chart_type_and_hides_the_chart_toolbar(demo_
 
 def test_the_numbers_behind_the_charts_can_be_downloaded(demo_db):
     at = open_trends()
-
     assert at.expander[0].label == "The numbers behind the charts"
+    assert not at.get("download_button"), "built only once opened"
+
+    at.session_state["numbers"] = True
+    at.run()
+
     assert at.get("download_button")[0].proto.label == "Download as CSV"
 
 
@@ -219,3 +223,12 @@ def test_with_every_upload_rolled_back_the_page_points_to_the_demo_and_upload(de
         "Upload exports, or load the demo data": "Upload",
         "The weekly review can load a year of demo data": "",  # "" is the app's main page
     }
+
+
+def test_week_to_explain_defaults_to_the_latest_complete_week_not_the_partial_one(demo_db):
+    at = open_trends()
+
+    # The demo year ends Thu 26 Nov 2026: the week of 23 Nov is partial, 16 Nov the latest complete week.
+    picker = at.selectbox(key="explain_FRT")
+    assert picker.options[0] == "23 Nov 2026"
+    assert picker.value == dt.date(2026, 11, 16)

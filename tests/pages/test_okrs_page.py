@@ -19,6 +19,10 @@ from lib import fiscal, okrs, store
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
 DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The page's tabs are bound to the URL (?section=...) and build only the open one.
+GAPS = {"section": "Gaps"}
+ALIGNMENT = {"section": "Alignment"}
+EDIT = {"section": "Import, export, edit"}
 
 
 @pytest.fixture
@@ -60,20 +64,36 @@ def expected_view(db: Path, quarter: str) -> okrs.QuarterView:
         connection.close()
 
 
+def test_the_first_screen_names_who_has_no_aligned_okr_who_is_exempt_and_what_is_at_risk(db):
+    at = page()
+    view = expected_view(db, "FY27-Q4")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Without an aligned OKR"] == "2 of 7"
+    assert metrics["Exempt new managers"] == "1"
+    at_risk = [kr for kr in view.key_results if kr.band == okrs.AT_RISK]
+    assert metrics["Key results at risk"] == f"{len(at_risk)} of {len(view.key_results)}"
+    lists = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert "- **Lukas Becker**: not aligned\n- **Kenji Watanabe**: no OKR" in lists
+    assert "- Sam Carter, until 31 Jan 2027" in lists
+    assert any(all(kr.title.split()[0] in text for kr in at_risk) for text in lists)
+    assert "okr_bands" not in " ".join(c.value for c in at.caption), "no settings key on screen"
+    assert [tab.label for tab in at.tabs] == ["Priorities", "Gaps", "Alignment", "Key results", EDIT["section"]]
+
+
 def test_the_page_opens_on_the_current_fiscal_quarter_with_every_gap_listed(db):
     at = page()
     assert at.selectbox(key="quarter").value == "FY27-Q4"
-    assert "FY27-Q4 (1 Nov 2026 – 31 Jan 2027)" in at.caption[1].value
+    assert "FY27-Q4 (01 Nov 2026 – 31 Jan 2027)" in at.caption[1].value
     assert "On target 85–100 %" in at.caption[1].value  # which banding is used, from the settings
-    gaps = frame(at, "Manager")
+    managers = next(d.value for d in at.dataframe if "3. OKRs" in d.value.columns).set_index("Manager")
+    assert managers.loc["Sam Carter", "3. OKRs"].startswith("Exempt until 31 Jan 2027 (FY27-Q4)")
+    assert {m.label: m.value for m in at.metric}["Without an aligned OKR"] == "2 of 7"
+    gaps = frame(page(GAPS), "Manager")
     listed = set(zip(gaps["Manager"], gaps["Check"], strict=True))
     assert ("Kenji Watanabe", "No OKR") in listed
     assert ("Lukas Becker", "Not aligned") in listed
     assert ("Sofia Rossi", "No check-in for 3 weeks") in listed
     assert not any(manager == "Sam Carter" for manager, _ in listed)
-    managers = next(d.value for d in at.dataframe if "3. OKRs" in d.value.columns).set_index("Manager")
-    assert managers.loc["Sam Carter", "3. OKRs"].startswith("Exempt until 2027-01-31 (FY27-Q4)")
-    assert {m.label: m.value for m in at.metric}["Expected to hold an OKR"] == "7"
 
 
 def test_managers_with_a_kpi_in_sustained_breach_see_it_first(db):
@@ -85,8 +105,8 @@ def test_managers_with_a_kpi_in_sustained_breach_see_it_first(db):
     assert banner.startswith("**KPIs come first.**")
     for name in in_breach:
         assert name in banner.replace("\\", "")
-    # The priority order reads top to bottom: KPIs, team growth, OKRs; the subheader says so.
-    assert at.subheader[0].value == "Priorities: KPIs, then team growth, then OKRs"
+    # The first screen says so before any tab; the Priorities tab, open first, lists them.
+    assert at.warning[0].value.startswith("**KPIs come first:**")
     managers = next(d.value for d in at.dataframe if "3. OKRs" in d.value.columns)
     assert list(managers.columns[-3:]) == ["1. KPIs now", "2. Team growth", "3. OKRs"]
     assert list(managers["Manager"][: len(in_breach)]) == in_breach
@@ -101,12 +121,12 @@ def test_one_managers_view_lists_kpis_then_team_growth_then_okrs(db, name):
     assert bool(at.error) == bool(manager.kpi_breaches)
     if name == "Lukas Becker":
         assert "not aligned" in priorities
-    gaps = frame(at, "Manager")
+    gaps = frame(page({"manager": name} | GAPS), "Manager")
     assert set(gaps["Manager"]) == {name}
 
 
 def test_the_alignment_chart_names_each_band_in_words_and_the_roll_up_is_explained(db):
-    at = page()
+    at = page(ALIGNMENT)
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     trace = figure["data"][0]
     assert trace["type"] == "icicle"
@@ -120,27 +140,28 @@ def test_the_alignment_chart_names_each_band_in_words_and_the_roll_up_is_explain
     assert by_id["obj:FY27-Q4-M5"] and trace["parents"][trace["ids"].index("obj:FY27-Q4-M5")] == "unaligned"
     explained = " ".join(c.value for c in at.caption)
     assert "Department progress is the plain mean of the scores of every key result beneath it" in explained
-    assert "the share of the quarter's complete weeks whose value meets the threshold" in explained
+    key_results = " ".join(c.value for c in page({"section": "Key results"}).caption)
+    assert "the share of the quarter's complete weeks whose value meets the threshold" in key_results
 
 
 def test_a_quarter_in_the_url_opens_that_quarter(db):
-    at = page({"quarter": "FY27-Q3"})
+    at = page({"quarter": "FY27-Q3"} | GAPS)
     assert at.selectbox(key="quarter").value == "FY27-Q3"
-    assert "on its last day, 2026-10-31" in at.caption[1].value
+    assert "on its last day, 31 Oct 2026" in at.caption[1].value
     gaps = frame(at, "Manager")
     assert not set(gaps["Check"]) & {"No OKR", "Not aligned", "No check-in for 3 weeks"}
 
 
 def test_presentation_mode_shows_the_picture_but_not_the_editing_tools(db):
-    at = page({"present": "1"})
+    at = page({"present": "1"} | ALIGNMENT)
     assert at.get("plotly_chart")
     assert not at.get("file_uploader")
-    assert "Import and edit" not in [h.value for h in at.subheader]
+    assert EDIT["section"] not in [tab.label for tab in at.tabs]
     assert not [b for b in at.button if b.label == "Record check-in"]
 
 
 def test_a_bad_file_is_refused_with_row_and_column_and_nothing_changes(db):
-    at = page()
+    at = page(EDIT)
     bad = b"name,region,segment,manager_since\nAna,AMER,,2020-01-06\nBo,Mars,,2021-03-01\n"
     at.file_uploader(key="okr-upload-0").set_value(("roster.csv", bad, "text/csv"))
     ok(at.run())
@@ -151,7 +172,7 @@ def test_a_bad_file_is_refused_with_row_and_column_and_nothing_changes(db):
 
 
 def test_a_good_file_is_imported_and_replaces_the_demo_okrs(db):
-    at = page()
+    at = page(EDIT)
     good = (
         b"objective_id,quarter,level,objective,owner,aligned_to\n"
         b"X1,FY27-Q4,department,Ship the new help centre,Director,\n"
@@ -179,7 +200,7 @@ def test_a_workbook_is_imported_through_the_page_like_a_csv(db):
     sheet.append(["X1", "FY27-Q4", "department", "Ship the new help centre", "Director", ""])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    at = page()
+    at = page(EDIT)
     at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", buffer.getvalue(), XLSX_TYPE))
     ok(at.run())
     assert not [e.value for e in at.error if "Nothing was stored" in e.value]
@@ -198,7 +219,7 @@ def test_a_compression_bomb_posing_as_an_okr_workbook_is_refused_before_it_is_un
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/sharedStrings.xml", b"0" * (300 * 1024 * 1024))
-    at = page()
+    at = page(EDIT)
     at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", buffer.getvalue(), XLSX_TYPE))
     ok(at.run())
     message = at.error[-1].value.replace("\\", "")
@@ -207,13 +228,13 @@ def test_a_compression_bomb_posing_as_an_okr_workbook_is_refused_before_it_is_un
 
 
 def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
-    at = page()
+    at = page(EDIT)
     at.selectbox(key="check-in-kr").set_value("FY27-Q4-M6-KR1")  # Sofia's stale key result
     at.number_input(key="check-in-score").set_value(65.0)
     at.text_input(key="check-in-note").set_value("plans drafted for half the team")
     next(b for b in at.button if b.label == "Record check-in").click()
-    at = ok(at.run())
-    gaps = frame(at, "Manager")
+    ok(at.run())
+    gaps = frame(page(GAPS), "Manager")
     assert ("Sofia Rossi", "No check-in for 3 weeks") not in set(zip(gaps["Manager"], gaps["Check"], strict=True))
     connection = store.connect(db)
     try:
@@ -228,7 +249,7 @@ def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
 
 @pytest.mark.parametrize("kind", ["managers", "check_ins"])
 def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
-    at = page()
+    at = page(EDIT)
     at.button(key=f"okr-save-{kind}").click()
     at = ok(at.run())
     assert any(message.value.startswith(okrs.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
@@ -259,8 +280,8 @@ def signed_in(email: str, query: dict | None = None) -> AppTest:
 
 
 def test_a_viewer_sees_the_okrs_and_downloads_but_cannot_change_them(db):
-    at = signed_in("bob@example.com")
-    assert frame(at, "Manager") is not None  # the gaps are there to read
+    assert frame(signed_in("bob@example.com", GAPS), "Manager") is not None  # the gaps are there to read
+    at = signed_in("bob@example.com", EDIT)
     assert at.get("download_button")
     assert not at.file_uploader
     assert not [b for b in at.button if b.label in ("Record check-in", "Remove the demo OKRs")]
@@ -268,7 +289,7 @@ def test_a_viewer_sees_the_okrs_and_downloads_but_cannot_change_them(db):
 
 
 def test_a_check_in_by_a_signed_in_editor_is_recorded_under_their_address(db):
-    at = signed_in("ann@example.com")
+    at = signed_in("ann@example.com", EDIT)
     at.selectbox(key="check-in-kr").set_value("FY27-Q4-M1-KR2")
     at.number_input(key="check-in-score").set_value(80.0)
     next(b for b in at.button if b.label == "Record check-in").click()

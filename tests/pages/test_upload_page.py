@@ -136,7 +136,7 @@ def test_preview_shows_the_difference_and_commit_stores_it_and_empties_the_uploa
     assert not page.exception
     [stored] = texts(page.success)
     assert re.fullmatch(
-        r"Stored frt-week\.csv as upload \d+: 200 rows counted, 2 weeks \(2026-11-09 to 2026-11-16\)\.", stored
+        r"Stored frt-week\.csv as upload \d+: 200 rows counted, 2 weeks \(09 Nov 2026 to 16 Nov 2026\)\.", stored
     )
     assert any("demo data is gone" in text for text in texts(page.info))
     links = [(link.proto.label, link.proto.page) for link in page.main.get("page_link")]

@@ -102,7 +102,7 @@ def test_form_from_the_breach_add_a_hypothesis_set_its_verdict_and_export_it(db)
 
     handbook, issue = (code.value for code in at.code)
     assert "### FRT fell because many people took time off" in handbook
-    assert f"- **Verdict:** Falsified on {dt.date.today():%Y-%m-%d}" in handbook
+    assert f"- **Verdict:** Falsified on {dt.date.today():%d %b %Y}" in handbook
     assert "PTO was like other years" in handbook
     assert "1. **FRT fell because many people took time off**" in issue
     assert "- **Member:** Ana" in issue and "### Exit criteria" in issue

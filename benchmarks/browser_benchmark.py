@@ -1,0 +1,125 @@
+"""Each page's time in a real browser against a bare three-chart page. Prints figures; asserts nothing.
+
+    python benchmarks/browser_benchmark.py [--rounds 5] [--db FILE]
+
+Serves the app on a demo database (built in a temporary folder unless ``--db`` is given) and
+``benchmarks/bare_page.py`` (three metrics, three plotly charts) side by side, loopback only,
+in the same run. Chromium (/usr/bin/chromium) at 1400x900 keeps one profile, so the browser's
+cache is warm; every measurement opens a new tab, which is a new Streamlit session. A page
+counts as drawn when its script has finished and every plotly chart on it has drawn its SVG.
+Each page is loaded once unmeasured first (browser and server caches warm), then ``--rounds``
+times in turn with the others; the median is printed with its ratio to the bare page's median.
+
+Goal (issue 15): every page within 1.5x the bare page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from streamlit_process import running_streamlit  # noqa: E402
+
+from lib import store  # noqa: E402
+from lib.demo_loader import load_demo  # noqa: E402
+from lib.navigation import PAGES  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1400, "height": 900}
+GOAL = 1.5
+
+# True once the script has run to the end, no element still waits for its code (a skeleton stands in
+# for a lazily loaded element such as a chart or a metric), and every plotly chart has drawn its SVG.
+DRAWN = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  const main = document.querySelector("[data-testid='stMainBlockContainer']");
+  if (!main || !main.querySelector("[data-testid='stElementContainer']")) return false;
+  if (main.querySelector("[data-testid='stSkeleton']")) return false;
+  return [...main.querySelectorAll("[data-testid='stPlotlyChart']")].every(c => c.querySelector(".main-svg"));
+}"""
+
+# What the browser had to draw: a rough size of the page.
+COUNTS = """() => ({
+  elements: document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length,
+  charts: document.querySelectorAll("[data-testid='stPlotlyChart']").length,
+  tables: document.querySelectorAll("[data-testid='stDataFrame'], [data-testid='stDataEditor']").length,
+  nodes: document.getElementsByTagName("*").length,
+})"""
+
+
+def demo_database(folder: Path) -> Path:
+    path = folder / "floorline.duckdb"
+    con = store.connect(path)
+    load_demo(con, end=dt.date.today())
+    con.close()
+    return path
+
+
+def load_once(context, url: str) -> tuple[float, dict]:
+    """Seconds from navigation to drawn, in a new tab (a new Streamlit session); and the page's counts."""
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function(DRAWN, polling=20, timeout=120_000)
+        seconds = time.perf_counter() - start
+        if page.locator("[data-testid='stException']").count():
+            raise SystemExit(f"{url} raised an exception")
+        return seconds, page.evaluate(COUNTS)
+    finally:
+        page.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--db", type=Path, help="an existing Floorline database (default: a demo year ending today)")
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="floorline-browser-bench-")))
+        db = args.db or demo_database(folder)
+        app_url = stack.enter_context(running_streamlit(db, folder / "app.log"))
+        bare_url = stack.enter_context(running_streamlit(db, folder / "bare.log", script="benchmarks/bare_page.py"))
+        targets = {"bare page (3 metrics, 3 charts)": bare_url + "/"}
+        targets |= {entry.label: app_url + entry.url_path for entry in PAGES}
+        playwright = stack.enter_context(sync_playwright())
+        context = playwright.chromium.launch_persistent_context(
+            str(folder / "profile"),
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            viewport=VIEWPORT,
+        )
+        stack.callback(context.close)
+        counts = {name: load_once(context, url)[1] for name, url in targets.items()}  # warm-up, not measured
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, url in targets.items():
+                times[name].append(load_once(context, url)[0])
+    bare = statistics.median(next(iter(times.values())))
+    size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
+    print(f"Chromium {size}, warm cache, new session per load; median of {args.rounds}")
+    print(f"{'page':<34}{'median':>9}{'ratio':>8}{'slowest':>9}{'elements':>10}{'charts':>8}{'tables':>8}{'nodes':>8}")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        ratio = median / bare
+        mark = "" if ratio <= GOAL else "  over goal"
+        c = counts[name]
+        print(
+            f"{name:<34}{median:>7.2f} s{ratio:>7.2f}x{max(samples):>7.2f} s"
+            f"{c['elements']:>10}{c['charts']:>8}{c['tables']:>8}{c['nodes']:>8}{mark}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""What every page shares (lib/page.py), in a real Chromium at 1400x900: presentation mode can be driven
+from the screen, and the sidebar names every page properly. Demo year ending Thu 26 Nov 2026."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import wait_for_script
+from playwright.sync_api import expect
+
+from lib.navigation import PAGES
+
+pytestmark = pytest.mark.browser
+
+NO_EXCEPTION = "[data-testid='stException']"
+
+
+def test_the_sidebar_names_every_page_and_the_landing_page_is_the_weekly_review(open_app):
+    page = open_app("/")
+
+    sidebar = page.get_by_test_id("stSidebar")
+    links = sidebar.get_by_test_id("stPageLink-NavLink").all_inner_texts()
+    labels = [text.splitlines()[-1].strip() for text in links]  # the icon's ligature name comes first
+    assert labels == [entry.label for entry in PAGES]
+    assert sidebar.get_by_text("app", exact=True).count() == 0
+
+
+def test_presentation_mode_switches_page_and_is_left_without_touching_the_url(open_app):
+    page = open_app("/?present=1")
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()
+
+    page.get_by_test_id("stPopover").get_by_role("button").click()
+    page.get_by_test_id("stPopoverBody").get_by_role("link", name=re.compile("KPI trends")).click()
+    page.wait_for_url(re.compile(r"/KPI_trends\?present=1$"))
+    wait_for_script(page)
+    assert page.locator(NO_EXCEPTION).count() == 0
+    expect(page.get_by_role("heading", name="KPI trends").first).to_be_visible()
+
+    page.get_by_role("button", name=re.compile("Exit presentation")).click()
+    page.wait_for_url(re.compile(r"/KPI_trends$"))
+    wait_for_script(page)
+    expect(page.get_by_role("button", name=re.compile("Exit presentation"))).to_have_count(0)
+    expect(page.locator("[data-testid='stSidebar']")).to_be_visible()
+
+
+# For every table drawn on the page: how much wider its columns are than the table's visible width.
+TABLE_OVERFLOW = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
+  .filter(table => table.offsetParent !== null)
+  .map(table => {
+    const scroller = table.querySelector(".dvn-scroller");
+    return scroller ? scroller.scrollWidth - scroller.clientWidth : 0;
+  })"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_table_needs_a_sideways_scroll_beside_the_open_sidebar(chromium, streamlit_server, theme):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900}, color_scheme=theme)
+    page = context.new_page()
+    try:
+        for entry in PAGES:
+            page.goto(streamlit_server.url + entry.url_path)
+            wait_for_script(page)
+            expect(page.get_by_test_id("stSidebar")).to_be_visible()
+            page.wait_for_timeout(300)  # tables size their columns once drawn
+            overflow = page.evaluate(TABLE_OVERFLOW)
+            assert all(extra <= 1 for extra in overflow), f"{entry.label}: columns wider by {overflow} px"
+    finally:
+        context.close()
+
+
+# Presentation mode zooms tables: each must still end inside the page's column, not past the screen's edge.
+TABLE_PAST_EDGE = """() => {
+  const column = document.querySelector("[data-testid='stMainBlockContainer']").getBoundingClientRect();
+  return [...document.querySelectorAll("[data-testid='stDataFrame']")]
+    .filter(table => table.offsetParent !== null)
+    .map(table => table.getBoundingClientRect().right - column.right);
+}"""
+
+
+def test_zoomed_tables_in_presentation_mode_stay_on_screen(open_app):
+    for entry in PAGES:
+        page = open_app(entry.url_path + "?present=1")
+        page.wait_for_timeout(300)
+        past = page.evaluate(TABLE_PAST_EDGE)
+        assert all(extra <= 1 for extra in past), f"{entry.label}: tables past the column by {past} px"
