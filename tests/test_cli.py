@@ -134,7 +134,7 @@ def test_ingest_says_how_it_read_a_file_and_takes_the_reading_flags(tmp_path):
     accepted = run(db, "ingest", str(report), "--dates", "dmy", "--thousands", "dot")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     lines = accepted.stdout.splitlines()
-    assert lines[0].startswith("accepted") and "2 weeks (2026-03-02 to 2026-03-30)" in lines[0]
+    assert lines[0].startswith("accepted") and "2 weeks (02 Mar 2026 to 30 Mar 2026)" in lines[0]
     assert "          date order: day first (DD/MM/YYYY), as you chose" in lines
     assert any(line.startswith("          numbers: decimal comma, thousands separator dot") for line in lines)
     with duckdb.connect(str(db), read_only=True) as con:

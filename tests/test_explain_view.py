@@ -54,7 +54,8 @@ def test_kpi_trends_draws_the_waterfall_of_a_weeks_change_with_its_table(demo_db
     table = next(frame.value for frame in at.dataframe if "Rate part" in frame.value.columns)
     assert list(table["Slice"]) == [entry["slice"] for entry in expected["slices"]]
     assert list(table["Counted now"]) == [entry["total"] for entry in expected["slices"]]
-    assert any(" of the " in m.value and "point" in m.value for m in at.markdown)
+    # The sentence names the slice that moved it most, in points of the change (by segment, the default).
+    assert any("point" in m.value and "by segment" in m.value for m in at.markdown), [m.value for m in at.markdown]
     assert "counted in the week of" in texts(at)  # the volume check
 
     # A dialog shows only in the run its button opens it: choose the split, then open it again.

@@ -108,7 +108,7 @@ def test_who_is_working_on_what_keeps_the_priority_order_and_marks_who_stands_ou
         "Lukas Becker",
         "Sofia Rossi",
     }
-    assert "3 weeks at or below floor" in work.iloc[0]["1. KPIs now"]  # the demo's sustained FRT breach
+    assert "FRT in GitLab SM (3 weeks)" in work.iloc[0]["1. KPIs now"]  # the demo's sustained FRT breach
     assert any("at least twice the median, 2" in plain(caption.value) for caption in at.caption)
 
 
