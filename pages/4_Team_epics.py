@@ -207,12 +207,18 @@ elif view is not None:
         hide_index=True,
         width="stretch",
         height=ROW_PIXELS * (len(masters) + 1) + 3,  # every master epic in view, no inner scrolling
+        # Sized to fit beside the open sidebar at 1400 px; "Named in" is listed whole further down.
+        column_order=[column for column in masters.columns if column not in ("Region", "Named in")],
         column_config={
-            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab"),
-            "Flags": st.column_config.TextColumn("Flags", width=270),  # the longest flag whole
-            "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
-            "Due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-            "Last update": st.column_config.DateColumn("Last update", format="YYYY-MM-DD"),
+            "Area": st.column_config.TextColumn("Area", width=140),
+            "DRI": st.column_config.TextColumn("DRI", width=100),
+            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=95),
+            "Flags": st.column_config.TextColumn("Flags", width=190),
+            "State": st.column_config.TextColumn("State", width=55),
+            "Child epics": st.column_config.TextColumn("Child epics", width=105),
+            "Start": st.column_config.DateColumn("Start", format="DD MMM YYYY", width=80),
+            "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=80),
+            "Last update": st.column_config.DateColumn("Last update", format="DD MMM YYYY", width=85),
         },
         key="master-epics",
     )

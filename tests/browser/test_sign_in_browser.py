@@ -68,8 +68,19 @@ EVERY_ADDRESS = (
     "/No_such_page",
 )
 # The pages that show figures, and what each shows a viewer and an editor alike.
-FIGURE_PAGES = ("/", "/KPI_trends", "/Workgroups", "/OKRs", "/Team_epics", "/Data_trust", "/Change_history")
-PAGES_WITH_EDITORS_CONTROLS = ("/Workgroups", "/OKRs", "/Team_epics")
+# The OKRs page builds only its open tab: the editing tab is where an editor's controls are.
+OKR_EDITING = "/OKRs?section=Import%2C+export%2C+edit"
+FIGURE_PAGES = (
+    "/",
+    "/KPI_trends",
+    "/Workgroups",
+    "/OKRs",
+    OKR_EDITING,
+    "/Team_epics",
+    "/Data_trust",
+    "/Change_history",
+)
+PAGES_WITH_EDITORS_CONTROLS = ("/Workgroups", OKR_EDITING, "/Team_epics")
 FIGURES = ("stMetric", "stPlotlyChart", "stDataFrame", "stTable")
 # Buttons that change stored data, by the start of their label (Upload, the weekly review, Workgroups, OKRs).
 CHANGING_LABEL = re.compile(
