@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib import explain, hypothesis_checks, kpis
 from lib.figures import change_waterfall_figure, volume_figure
-from lib.page import escape_markdown
+from lib.markdown import escape_markdown
 from lib.settings import COMBINED_SEGMENTS, database_path
 
 VOLUME_WEEKS_SHOWN = 26

@@ -7,7 +7,6 @@ talks to the database directly: it calls ``lib`` functions with ``ctx.con``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lib import auth, links, navigation, store, uploads
 from lib import settings as settings_module
 from lib.errors import DatabaseLocked
+from lib.markdown import escape_markdown
 from lib.provenance import SOURCE_NAMES, source_freshness
 from lib.settings import PROJECT_ROOT, Settings
 
@@ -113,11 +113,6 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
         st.button("Sign out", on_click=st.logout)
         st.stop()
     return auth.Principal(email, policy.role_of(email), signed_in=True)
-
-
-def escape_markdown(text: object) -> str:
-    """User text shown inside Markdown: every character that Markdown or HTML would act on is escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text))
 
 
 def presentation_requested() -> bool:

@@ -17,7 +17,7 @@ from lib import provenance as prov_lib
 from lib.downloads import safe_csv
 from lib.explain import interval_text
 from lib.explain_view import change_section
-from lib.page import escape_markdown
+from lib.markdown import escape_markdown
 from lib.provenance import Provenance
 from lib.review import format_percent
 

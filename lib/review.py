@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lib.downloads import neutralise
 from lib.kpis import KpiSummary, WeekValue, summarise
-from lib.page import escape_markdown
+from lib.markdown import escape_markdown
 from lib.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
@@ -316,7 +316,7 @@ def segments_markdown_table(card: KpiCard) -> str:
 
 # In the notes file only what would turn text into markup is escaped: the notes are pasted into plain
 # documents too, where "L\&R" or "Nov\." would show their backslashes. (On a page, Streamlit's own
-# Markdown needs more: lib.page.escape_markdown.)
+# Markdown needs more: lib.markdown.escape_markdown.)
 NOTES_MARKUP = re.compile(r"([\\`*_\[\]<>|#~$])")
 
 

@@ -1,0 +1,48 @@
+"""Only the UI layer imports Streamlit: the rest of lib/ (and the command line) runs without it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from lib.settings import PROJECT_ROOT
+
+# The Streamlit side of lib/: page setup and the sections that draw a dialog or a view.
+UI_MODULES = {"lib.page", "lib.explain_view", "lib.provenance_view"}
+CORE_MODULES = sorted(
+    f"lib.{path.stem}"
+    for path in (PROJECT_ROOT / "lib").glob("*.py")
+    if path.stem not in {"__init__", "__main__"} and f"lib.{path.stem}" not in UI_MODULES
+)
+
+# Importing a module named None in sys.modules raises ImportError, as if Streamlit were not installed.
+WITHOUT_STREAMLIT = (
+    "import importlib, sys; sys.modules['streamlit'] = None; [importlib.import_module(m) for m in sys.argv[1:]]"
+)
+
+
+def run_without_streamlit(code: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_every_core_module_imports_without_streamlit():
+    assert len(CORE_MODULES) > 20
+    result = run_without_streamlit(WITHOUT_STREAMLIT, *CORE_MODULES)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_check_fails_on_a_ui_module():
+    # The same check, on a module that does import Streamlit: it must fail, or it proves nothing.
+    result = run_without_streamlit(WITHOUT_STREAMLIT, "lib.page")
+    assert result.returncode != 0 and "streamlit" in result.stderr
+
+
+def test_the_command_line_runs_without_streamlit():
+    code = (
+        "import sys, runpy; sys.modules['streamlit'] = None; sys.argv = ['lib', '--help']; "
+        "runpy.run_module('lib', run_name='__main__')"
+    )
+    result = run_without_streamlit(code)
+    assert "ingest" in result.stdout, result.stderr
