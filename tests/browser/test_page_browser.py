@@ -20,6 +20,7 @@ def test_the_sidebar_names_every_page_and_the_landing_page_is_the_weekly_review(
     page = open_app("/")
 
     sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_test_id("stPageLink-NavLink").last).to_be_visible()  # drawn after the script settles
     links = sidebar.get_by_test_id("stPageLink-NavLink").all_inner_texts()
     labels = [text.splitlines()[-1].strip() for text in links]  # the icon's ligature name comes first
     assert labels == [entry.label for entry in PAGES]
