@@ -213,6 +213,29 @@ def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
     return blank, "is_totals"
 
 
+# SLA metric statuses of a target with no outcome yet: never counted (DECISIONS.md §1).
+RUNNING_METRIC_STATUSES = ("active",)
+METRIC_STATUSES = ("", "completed", *RUNNING_METRIC_STATUSES)
+
+
+def still_running(raw: RawTable) -> str:
+    """SQL: the row's SLA metric status says its target has no outcome yet (false without the column)."""
+    if "metric_status" not in raw.match.columns:
+        return "false"
+    statuses = ", ".join(f"'{s}'" for s in RUNNING_METRIC_STATUSES)
+    return f"lower({text(raw, 'metric_status')}) IN ({statuses})"
+
+
+def metric_status_problem(raw: RawTable) -> str:
+    """A CASE branch refusing a metric status outside the known ones ('' without the column)."""
+    if "metric_status" not in raw.match.columns:
+        return ""
+    known = ", ".join(f"'{s}'" for s in METRIC_STATUSES)
+    return f"""WHEN lower({text(raw, "metric_status")}) NOT IN ({known})
+        THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
+              'Active or Completed']"""
+
+
 def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:
     """SELECT producing one normalised entry per distinct combination of a ticket-level export."""
     blank, totals = blank_and_totals_sql(raw)
@@ -224,12 +247,10 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
         if shape.name == "explore_sla":
             status = f"lower({text(raw, 'target_status')})"
             metric_status = f"lower({text(raw, 'metric_status')})"
-            active = f"({metric_status} = 'active' OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
+            active = f"({still_running(raw)} OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
             outcome = f"CASE {status} WHEN 'achieved' THEN 'good' WHEN 'breached' THEN 'bad' END"
             status_problem = f"""CASE
-                WHEN {metric_status} NOT IN ('', 'completed', 'active')
-                    THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
-                          'Active or Completed']
+                {metric_status_problem(raw)}
                 WHEN {outcome} IS NULL
                     THEN ['SLA target status',
                           CASE WHEN {status} = '' THEN 'the target status is empty on a completed target'
@@ -512,19 +533,22 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     if family == "sla":
         metric = text(raw, "metric")
         kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        # A row whose SLA metric status says the target is still running has no outcome yet, whatever
+        # its counts or target status say (Explore marks a running target Breached once its time is up).
+        inactive = still_running(raw)
         if "achieved" in values and "breached" in values:
             good = values["achieved"]
             total = f"{values['achieved']} + {values['breached']}"
-            inactive = "false"
         else:  # rows by SLA target status, counted by 'SLA targets'
             status = f"lower({text(raw, 'target_status')})"
             good = f"CASE WHEN {status} = 'achieved' THEN {values['sla_targets']} ELSE 0 END"
             total = values["sla_targets"]
-            inactive = f"{status} NOT IN ('achieved', 'breached')"
+            inactive += f" OR {status} NOT IN ('achieved', 'breached')"
         ignore_metric = f"""WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
             WHEN {inactive} THEN 'target still active'"""
         metric_problem = f"""WHEN {metric} = '' THEN ['SLA metric', 'the SLA metric is empty',
-            'First reply time, Next reply time or another SLA metric']"""
+            'First reply time, Next reply time or another SLA metric']
+            {metric_status_problem(raw)}"""
     else:
         kpi = "'SSAT'"
         good = values["good"]

@@ -80,6 +80,9 @@ TICKETS_WEIGHT = Field(
     label="Tickets",
 )
 PRIORITY = Field("priority", ("ticketpriority", "priority"), required=False, label="Ticket priority")
+# Active (or Paused) while the target is still running, Completed once it has an outcome: a
+# target that is not Completed never counts, in event rows and report tables alike (DECISIONS.md §1).
+METRIC_STATUS = Field("metric_status", ("slametricstatus", "metricstatus"), required=False, label="SLA metric status")
 
 EXPLORE_SLA = Shape(
     "explore_sla",
@@ -94,7 +97,7 @@ EXPLORE_SLA = Shape(
             ("slatargetstatus", "targetstatus", "slaachievementstatus", "slastatus"),
             label="SLA target status",
         ),
-        Field("metric_status", ("slametricstatus", "metricstatus"), required=False, label="SLA metric status"),
+        METRIC_STATUS,
         Field(
             "date",
             (
@@ -183,6 +186,7 @@ EXPLORE_REPORT = Shape(
         Field("form", ("ticketform", "form", "ticketformname"), required=False, label="Ticket form"),
         Field("metric", ("slametric", "slametricname", "metric"), required=False, label="SLA metric"),
         Field("target_status", ("slatargetstatus", "targetstatus"), required=False, label="SLA target status"),
+        METRIC_STATUS,
         REGION,
         GROUP,
         # Percentages first: "% Achieved SLA targets" also ends like "Achieved SLA targets".

@@ -244,6 +244,49 @@ def test_rows_by_target_status_counted_by_sla_targets(con, tmp_path):
     assert result.ignored == {"target still active": 1}
 
 
+def test_a_table_by_metric_status_never_counts_active_rows(con, tmp_path):
+    """Explore marks a running target Breached once its time is up; while its metric status is Active
+    it has no outcome: 7 Achieved and 2 Breached completed targets make FRT 7 / 9, not 7 / 12."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "SLA target status", "SLA targets"]
+    rows = [
+        ["2026-10-05", "SaaS", "First reply time", "Completed", "Achieved", "7"],
+        ["2026-10-06", "SaaS", "First reply time", "Completed", "Breached", "2"],
+        ["2026-10-06", "SaaS", "First reply time", "Active", "Breached", "3"],
+        ["2026-10-07", "SaaS", "First reply time", "Active", "", "4"],
+        ["2026-10-12", "SaaS", "First reply time", "Completed", "Achieved", "5"],
+        ["2026-10-13", "SaaS", "First reply time", "Completed", "Breached", "1"],
+        ["2026-10-18", "SaaS", "First reply time", "Completed", "Achieved", "4"],
+    ]
+    path = tmp_path / "by_metric_status.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7, 9, "breach"), (dt.date(2026, 10, 12), 9, 10, "breach")]
+    assert result.ignored == {"target still active": 2}
+
+
+def test_achieved_and_breached_counts_on_an_active_row_do_not_count(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "Achieved SLA targets",
+              "Breached SLA targets", "Active SLA targets"]  # fmt: skip
+    rows = [
+        ["2026-10-05", "SaaS", "First reply time", "Completed", "90", "5", "0"],
+        ["2026-10-06", "SaaS", "First reply time", "Active", "0", "6", "10"],
+        ["2026-10-18", "SaaS", "First reply time", "Completed", "95", "5", "0"],
+    ]
+    path = tmp_path / "counts_by_metric_status.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 90, 95, "ok"), (dt.date(2026, 10, 12), 95, 100, "ok")]
+
+
+def test_an_unknown_metric_status_in_a_table_is_refused(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "Achieved SLA targets",
+              "Breached SLA targets"]  # fmt: skip
+    path = tmp_path / "odd_status.csv"
+    path.write_bytes(csv_bytes(header, [["2026-10-05", "SaaS", "First reply time", "Finished", "9", "1"]]))
+    message = refusal(con, path)
+    assert "'Finished' is not a metric status" in message and "row 2" in message
+
+
 # --- Week attributes ------------------------------------------------------------------------------
 
 
