@@ -365,6 +365,11 @@ def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | No
     return HeaderMatch(shape, columns, duplicates)
 
 
+def header_name_endings(field: Field) -> tuple[str, ...]:
+    """The endings that name a field when no alias does (``match_header``)."""
+    return (*field.suffixes, *(("date",) if field.date_like else ()))
+
+
 def report_is_complete(columns: dict[str, int]) -> bool:
     """A report table has at least one of Zendesk's SLA or satisfaction metrics (a table without a day or
     week is still recognised, so that the refusal can say what to add)."""
