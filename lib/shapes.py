@@ -358,6 +358,12 @@ def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | No
         return None
     if shape is EXPLORE_REPORT and not report_is_complete(columns):
         return None
+    if shape is EXPLORE_REPORT and "date" in columns:
+        # A day says more than its week: the week columns are left unread (and named as ignored),
+        # so a week label that starts on Sunday never moves a Sunday into the next week.
+        for coarser in ("week", "week_of_year", "year"):
+            columns.pop(coarser, None)
+            duplicates.pop(coarser, None)
     if shape is WEEKLY_AGGREGATE:
         has_counts = "good" in columns and "total" in columns
         if not (has_counts or "pct" in columns) or not ("form" in columns or "segment" in columns):

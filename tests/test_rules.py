@@ -343,6 +343,25 @@ def test_sunday_labels_in_a_sunday_start_database_stay_where_they_are(con, tmp_p
     assert [w[0] for w in weekly(con, "FRT")] == [dt.date.fromisoformat(s) for s in SUNDAYS]
 
 
+def test_a_day_column_wins_over_a_week_column_beside_it(con, tmp_path):
+    """Sunday-start week labels beside each day (Explore, English US): each day goes in its own
+    Monday-start week; read by the week column, every Sunday would move a week on."""
+    header = ["SLA update - Week", "SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets",
+              "Breached SLA targets"]  # fmt: skip
+    rows = []
+    for offset in range(28):  # Monday 5 October to Sunday 1 November 2026
+        day = dt.date(2026, 10, 5) + dt.timedelta(days=offset)
+        sunday_label = day - dt.timedelta(days=(day.weekday() + 1) % 7)
+        achieved, breached = (90, 10) if day.weekday() == 6 else (99, 1)  # Sundays are bad days
+        rows.append([sunday_label.isoformat(), day.isoformat(), "SaaS", "First reply time", achieved, breached])
+    path = tmp_path / "week_and_date.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    mondays = [dt.date(2026, 10, 5) + dt.timedelta(weeks=i) for i in range(4)]
+    assert weekly(con, "FRT") == [(monday, 684, 700, "ok") for monday in mondays]
+    assert result.columns_ignored == ["SLA update - Week"]
+
+
 def test_week_labels_on_different_weekdays_are_refused(con, tmp_path):
     header, rows = weekly_report(["2026-08-31", "2026-09-06", "2026-09-14"])
     path = tmp_path / "mixed.csv"
