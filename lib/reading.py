@@ -296,7 +296,14 @@ def describe_both(found: re.Match) -> str:
 
 # --- Weeks ---------------------------------------------------------------------------------
 
-WEEK_ENDING = re.compile(r"week[\s_-]*(?:ending|ended|end)\b|\bw/e\b|\bending\b", re.IGNORECASE)
+# Words that make a week label the week's last day, or its first; a header saying either wins over a title.
+WEEK_ENDING = re.compile(
+    r"week[\s_-]*(?:ending|ended|end)|end[\s_-]*of[\s_-]*(?:the[\s_-]*)?week|\bw/e\b|\bending\b", re.IGNORECASE
+)
+WEEK_STARTING = re.compile(
+    r"week[\s_-]*(?:starting|start|beginning|begins|commencing|of)|start[\s_-]*of[\s_-]*(?:the[\s_-]*)?week|\bw/c\b",
+    re.IGNORECASE,
+)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -318,6 +325,10 @@ def decide_week_labels(
         label_is_end = options.week_labels == "end"
         said = "the week's last day" if label_is_end else "the week's first day"
         return label_is_end, f"each label is {said}, as you chose" + shift_note(labels, label_is_end, week_start_index)
+    if WEEK_STARTING.search(header or "") and not WEEK_ENDING.search(header or ""):
+        return False, f"each label is the week's first day ('{header.strip()[:60]}' says so)" + shift_note(
+            labels, False, week_start_index
+        )
     said_where = next((text for text in [header, *titles] if WEEK_ENDING.search(text or "")), None)
     if said_where is not None:
         return True, f"each label is the week's last day ('{said_where.strip()[:60]}' says so)" + shift_note(

@@ -145,6 +145,14 @@ EXPLORE_SATISFACTION = Shape(
     excluded=REPORT_COUNT_SUFFIXES,
 )
 
+# Headers of a week label: its first day (week starting, commencing, W/C) or its last (week
+# ending, end of week, W/E); lib/reading.py reads which from the header's words (DECISIONS.md §14).
+WEEK_LABEL_ALIASES = (
+    *("weekstart", "weekof", "weekbeginning", "weekstarting", "weekcommencing", "startofweek", "wc"),
+    *("weekstartdate", "weekbeginningdate", "weekcommencingdate", "weekstartingdate"),
+    *("weekending", "weekended", "weekend", "endofweek", "we", "weekendingdate", "weekenddate", "weekendeddate"),
+)
+
 EXPLORE_REPORT = Shape(
     "explore_report",
     "Explore report table",
@@ -153,20 +161,10 @@ EXPLORE_REPORT = Shape(
         # Time attributes: one of a date, a week, or a week of year beside a year.
         Field(
             "week",
-            (
-                "week",
-                "weekstart",
-                "weekof",
-                "weekbeginning",
-                "weekstarting",
-                "weekending",
-                "weekstartdate",
-                "weekendingdate",
-                "weekbeginningdate",
-            ),
+            ("week", *WEEK_LABEL_ALIASES),
             required=False,
             label="week",
-            suffixes=("week", "weekending", "weekstart", "weekbeginning"),
+            suffixes=("week", *WEEK_LABEL_ALIASES),
         ),
         Field(
             "week_of_year",
@@ -257,7 +255,7 @@ WEEKLY_AGGREGATE = Shape(
     (
         Field(
             "week",
-            ("weekstart", "week", "weekof", "weekbeginning", "weekstarting", "weekstartdate", "period", "date"),
+            ("week", *WEEK_LABEL_ALIASES, "period", "date"),
             label="week",
         ),
         Field("form", ("ticketform", "form"), required=False, label="ticket form"),

@@ -325,6 +325,41 @@ def test_week_ending_labels_go_under_the_week_they_end(con, tmp_path, where):
     assert "last day" in result.reading["week labels"]
 
 
+@pytest.mark.parametrize(
+    "header_time",
+    ["Week ending", "Week Ending Date", "Week end", "Week end date", "Week ended", "End of week", "W/E", "week_ending"],
+)
+def test_every_week_end_header_makes_the_labels_last_days(con, tmp_path, header_time):
+    labels = ["2026-09-06", "2026-09-13", "2026-09-20"]  # Sundays ending the weeks of 31 Aug, 7 and 14 Sep
+    header, rows = weekly_report(labels, header_time)
+    path = tmp_path / "week_end.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [
+        (WEEKS[0], 96, 100, "ok"),
+        (WEEKS[1], 93, 100, "breach"),
+        (WEEKS[2], 90, 100, "breach"),
+    ]
+    assert "last day" in result.reading["week labels"] and header_time in result.reading["week labels"]
+
+
+@pytest.mark.parametrize(
+    "header_time", ["Week commencing", "Week starting", "Week beginning", "Week start date", "W/C"]
+)
+def test_every_week_start_header_makes_the_labels_first_days(con, tmp_path, header_time):
+    header, rows = weekly_report(SUNDAYS, header_time)
+    path = tmp_path / "week_start.csv"
+    # A title saying "ending" does not overrule a header that says the label starts the week.
+    path.write_bytes(csv_bytes(header, rows, titles=["SLA achievement, period ending 2026-09-19"]))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [
+        (WEEKS[0], 96, 100, "ok"),
+        (WEEKS[1], 93, 100, "breach"),
+        (WEEKS[2], 90, 100, "breach"),
+    ]
+    assert "first day" in result.reading["week labels"]
+
+
 def test_the_manager_can_flip_the_week_label_reading(con, tmp_path):
     header, rows = weekly_report(SUNDAYS)
     path = tmp_path / "weekly.csv"
