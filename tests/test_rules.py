@@ -180,6 +180,40 @@ def test_daily_sla_report_as_xlsx_with_number_and_date_cells(con, tmp_path):
     assert_report_figures(con)
 
 
+@pytest.mark.parametrize(("scale", "number_format"), [(1, "0.00%"), (100, "0.00")])
+def test_a_workbook_with_exact_float_percentages_reads_its_counts(con, tmp_path, scale, number_format):
+    """Excel keeps 1000/1030 as 0.970873786407767 (shown 97.09%): the percentage is ignored, never refused."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets",
+              "% Achieved SLA targets"]  # fmt: skip
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for offset in range(14):  # Monday 5 to Sunday 18 October 2026
+        achieved, breached = 1000 + offset, 30 + offset
+        day = dt.datetime(2026, 10, 5) + dt.timedelta(days=offset)
+        sheet.append([day, "SaaS", "First reply time", achieved, breached, scale * achieved / (achieved + breached)])
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+        sheet.cell(sheet.max_row, 6).number_format = number_format
+    path = tmp_path / "exact_percentages.xlsx"
+    workbook.save(path)
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7021, 7252, "ok"), (dt.date(2026, 10, 12), 7070, 7350, "ok")]
+
+
+@pytest.mark.parametrize("no_percentage", ["-", "NaN", "n/a", "#DIV/0!"])
+def test_a_percentage_cell_of_a_row_with_nothing_counted_never_refuses_the_file(con, tmp_path, no_percentage):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets",
+              "Active SLA targets", "% Achieved SLA targets"]  # fmt: skip
+    rows = [[(MONDAY + dt.timedelta(days=d)).isoformat(), "SaaS", "First reply time", "9", "1", "0", "90.00"]
+            for d in range(7)]  # fmt: skip
+    rows.append([(MONDAY + dt.timedelta(days=6)).isoformat(), "SaaS", "Next reply time", "0", "0", "3", no_percentage])
+    path = tmp_path / "zero_over_zero.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 63, 70, "breach")]
+    assert "decimal dot" in result.reading["numbers"]
+
+
 def test_sla_targets_is_never_the_denominator(con, tmp_path):
     """8 achieved, 1 breached, 3 still active: 12 SLA targets, FRT 8 / 9 = 88.9 %, not 8 / 12."""
     header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA targets", "Achieved SLA targets",
