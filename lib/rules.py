@@ -213,8 +213,10 @@ def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
     return blank, "is_totals"
 
 
-# SLA metric statuses of a target with no outcome yet: never counted (DECISIONS.md §1).
-RUNNING_METRIC_STATUSES = ("active",)
+# SLA metric statuses of a target with no outcome yet: never counted (DECISIONS.md §1). Zendesk
+# pauses a metric by its conditions (requester wait time while Pending, agent work time while Pending
+# or On-hold) before it is fulfilled: like an Active target, it has no outcome yet.
+RUNNING_METRIC_STATUSES = ("active", "paused")
 METRIC_STATUSES = ("", "completed", *RUNNING_METRIC_STATUSES)
 
 
@@ -233,7 +235,7 @@ def metric_status_problem(raw: RawTable) -> str:
     known = ", ".join(f"'{s}'" for s in METRIC_STATUSES)
     return f"""WHEN lower({text(raw, "metric_status")}) NOT IN ({known})
         THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
-              'Active or Completed']"""
+              'Active, Paused or Completed']"""
 
 
 def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:

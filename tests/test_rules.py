@@ -312,6 +312,24 @@ def test_achieved_and_breached_counts_on_an_active_row_do_not_count(con, tmp_pat
     assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 90, 95, "ok"), (dt.date(2026, 10, 12), 95, 100, "ok")]
 
 
+def test_a_paused_target_is_not_counted_like_an_active_one(con, tmp_path):
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA metric status", "SLA target status",
+              "Time - SLA status update - Date"]  # fmt: skip
+    rows = [
+        ["1", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-05"],
+        ["2", "SaaS", "First reply time", "Completed", "Breached", "2026-10-06"],
+        ["3", "SaaS", "First reply time", "Paused", "Breached", "2026-10-06"],
+        ["4", "SaaS", "Next reply time", "Paused", "", "2026-10-07"],
+        ["5", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-12"],
+        ["6", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-18"],
+    ]
+    path = tmp_path / "paused.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 1, 2, "breach"), (dt.date(2026, 10, 12), 2, 2, "ok")]
+    assert result.ignored == {"target still active": 2}
+
+
 def test_an_unknown_metric_status_in_a_table_is_refused(con, tmp_path):
     header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "Achieved SLA targets",
               "Breached SLA targets"]  # fmt: skip
@@ -319,6 +337,7 @@ def test_an_unknown_metric_status_in_a_table_is_refused(con, tmp_path):
     path.write_bytes(csv_bytes(header, [["2026-10-05", "SaaS", "First reply time", "Finished", "9", "1"]]))
     message = refusal(con, path)
     assert "'Finished' is not a metric status" in message and "row 2" in message
+    assert "Active, Paused or Completed" in message
 
 
 # --- Week attributes ------------------------------------------------------------------------------
