@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lib import reading
 from lib.errors import RefusedFile
-from lib.readers import STRIPPED_CLASS, RawTable, clean_sql
+from lib.readers import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
 from lib.reading import NumberColumn, ReadOptions
 from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape, normalise_header
 
@@ -541,7 +541,9 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         if "achieved" in values and "breached" in values:
             good = values["achieved"]
             total = f"{values['achieved']} + {values['breached']}"
+            counted_columns = "achieved/breached"
         else:  # rows by SLA target status, counted by 'SLA targets'
+            counted_columns = "sla_targets"
             status = f"lower({text(raw, 'target_status')})"
             good = f"CASE WHEN {status} = 'achieved' THEN {values['sla_targets']} ELSE 0 END"
             total = values["sla_targets"]
@@ -555,6 +557,7 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         kpi = "'SSAT'"
         good = values["good"]
         total = f"{values['good']} + {values['bad']}" if "bad" in values else values["rated"]
+        counted_columns = "good/bad" if "bad" in values else "good/rated"
         ignore_metric = metric_problem = ""
     if time_field == "week_of_year":
         time_text = f"{text(raw, 'year')} || ' week ' || {text(raw, 'week_of_year')}"
@@ -562,7 +565,7 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     else:
         time_text = text(raw, time_field)
         day = "parsed_date"
-    time_label = raw.match.shape.field(time_field).label  # our label, never the file's header text
+    time_label = raw.match.shape.field(time_field).label  # the file's header is named by file_column
     ignore = f"""CASE
         WHEN {blank} THEN 'blank row'
         WHEN {totals} OR {attribute_totals} THEN 'totals row'
@@ -575,8 +578,9 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         WHEN {day} < DATE '2000-01-01' OR {day} > current_date + 1
             THEN ['{time_label}', {time_text} || ' is before 2000 or in the future',
                   'a date between 2000-01-01 and today']
-        WHEN ({good}) > ({total}) THEN ['counts', 'more good than counted (' || ({good}) || ' of ' || ({total}) || ')',
-                                       'good at most the total'] END"""
+        WHEN ({good}) > ({total})
+            THEN ['{counted_columns}', 'more good than counted (' || ({good}) || ' of ' || ({total}) || ')',
+                  'good at most the total'] END"""
     number_joins = " ".join(f"LEFT JOIN {numbers} n_{f} ON n_{f}.v = b.f_{f}" for f in values)
     week_join = f"LEFT JOIN {weeks} wk ON wk.y = b.f_year AND wk.w = b.f_week_of_year" if day == "numbered_week" else ""
     looked_up = "".join(f", coalesce(n_{f}.value, 0) AS num_{f}" for f in values)
@@ -669,7 +673,22 @@ def detect_fraction_percentages(con, raw: RawTable) -> bool:
     return high is not None and with_sign == 0 and low >= 0 and high <= 1
 
 
-def refuse_first_problem(con, table: str, file_name: str) -> None:
+def file_column(raw: RawTable, column: str) -> str:
+    """The file's own header for a column a rule names by its field or label ('week', 'good/total'):
+    the SQL never holds a file's text, so the header is put in here."""
+    headers = {}
+    for name, index in raw.match.columns.items():
+        field = raw.match.shape.field(name)
+        headers[name] = headers[field.label or name] = raw.header[index].strip(STRIPPED_CHARACTERS)
+    if column in headers:
+        return headers[column]
+    parts = column.split("/")
+    if len(parts) > 1 and all(part in headers for part in parts):
+        return " / ".join(headers[part] for part in parts)
+    return column
+
+
+def refuse_first_problem(con, raw: RawTable, table: str, file_name: str) -> None:
     first = con.execute(
         f"""SELECT source_row, problem[1], problem[2], problem[3], sum(n) OVER ()
             FROM {table} WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1"""
@@ -678,7 +697,7 @@ def refuse_first_problem(con, table: str, file_name: str) -> None:
         row, column, reason, expected, how_many = first
         if how_many > 1:
             reason += f"; {how_many - 1:,} more rows have problems"
-        raise RefusedFile(file_name, reason, row=row, column=column, expected=expected)
+        raise RefusedFile(file_name, reason, row=row, column=file_column(raw, column), expected=expected)
 
 
 def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int) -> None:
@@ -744,7 +763,7 @@ def normalise(
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
-    refuse_first_problem(con, norm, file_name)
+    refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
     if "week" in raw.match.columns and not shape.ticket_level:
@@ -755,12 +774,16 @@ def normalise(
     coverage = f"{prefix}_coverage"
     bad_events = f"{prefix}_bad"
     daily = shape.ticket_level or (report and report_time_field(raw) == "date")
+    # A weighted row stands for several events (n) but is one row of the file (file_rows): rows are
+    # said in rows, events in the figures.
+    weighted = shape.ticket_level and "weight" in raw.match.columns
+    file_rows = "file_rows" if weighted else "n"
     if shape.ticket_level:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {counts} AS
             SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
                 coalesce(sum(n) FILTER (WHERE outcome = 'good'), 0)::BIGINT AS good, sum(n)::BIGINT AS total,
-                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
+                NULL::DOUBLE AS pct, sum({file_rows})::BIGINT AS rows
             FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
         )
     elif report:
@@ -803,20 +826,24 @@ def normalise(
             FROM {norm} WHERE false"""
         )
 
-    used = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL").fetchone()[0]
-    if used == 0:
+    used_rows, events = con.execute(
+        f"SELECT coalesce(sum({file_rows}), 0), coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL"
+    ).fetchone()
+    if events == 0:
         raise RefusedFile(
             file_name,
             "nothing in scope: no row counts toward FRT, NRT or SSAT",
             expected=f"{shape.title} rows with an outcome (for example Achieved/Breached or Good/Bad)",
         )
+    if weighted:
+        unit = "SLA targets" if shape.name == "explore_sla" else "tickets"
+        notes["rows weighted"] += f": the {used_rows:,} rows counted stand for {events:,} {unit}"
     ignored = dict(
         con.execute(
-            f"""SELECT ignore_reason, sum(n)::BIGINT FROM {norm} WHERE ignore_reason IS NOT NULL
+            f"""SELECT ignore_reason, sum({file_rows})::BIGINT FROM {norm} WHERE ignore_reason IS NOT NULL
                 AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
         ).fetchall()
     )
-    file_rows = "file_rows" if "weight" in raw.match.columns and shape.ticket_level else "n"
     blank_rows = con.execute(
         f"SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason = 'blank row'"
     ).fetchone()[0]
@@ -832,7 +859,7 @@ def normalise(
         coverage,
         bad_events,
         raw.rows - blank_rows,
-        used,
+        used_rows,
         ignored,
         first_date,
         last_date,

@@ -608,8 +608,9 @@ def test_event_rows_are_weighted_by_sla_targets(con, tmp_path):
     result = store.ingest_file(con, path)
     assert result.rows_read == 9  # the file's rows, blank ones left out, not the targets they stand for
     assert weekly(con, "FRT") == [(MONDAY, 21, 23, "breach")]  # counted by rows it would be 7 / 8
-    assert result.rows_used == 24
-    assert "SLA targets" in result.reading["rows weighted"]
+    # Rows are said in rows, the targets they stand for apart: 9 rows read, 9 counted, 24 targets.
+    assert result.rows_used == 9 and result.ignored == {}
+    assert "the 9 rows counted stand for 24 SLA targets" in result.reading["rows weighted"]
 
 
 def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_breaks(con, tmp_path):
@@ -623,7 +624,8 @@ def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_b
     path.write_bytes(csv_bytes(header, rows))
     result = store.ingest_file(con, path)
     assert weekly(con, "SSAT") == [(MONDAY, 28, 30, "ok")]
-    assert result.ignored == {"survey not answered": 5}
+    assert (result.rows_read, result.rows_used, result.ignored) == (3, 2, {"survey not answered": 1})
+    assert "the 2 rows counted stand for 30 tickets" in result.reading["rows weighted"]
 
 
 # --- Refusals in a manager's words ----------------------------------------------------------------
@@ -649,6 +651,26 @@ def test_an_sla_table_without_sla_metric_says_to_add_it(con, tmp_path):
     path = tmp_path / "no_metric.csv"
     path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "9", "1"]]))
     assert "add the SLA metric attribute" in refusal(con, path)
+
+
+@pytest.mark.parametrize("time_header", ["SLA update - Date", "SLA update - Week", "Ticket updated - Date"])
+def test_a_refusal_names_the_files_own_header(con, tmp_path, time_header):
+    header = [time_header, "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    rows = [
+        [MONDAY.isoformat(), "SaaS", "First reply time", "9", "1"],
+        ["yesterday", "SaaS", "First reply time", "9", "1"],
+    ]
+    path = tmp_path / "bad_day.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert refused.value.column == time_header and refused.value.row == 3
+    events = tmp_path / "bad_event_day.csv"
+    events_header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date"]
+    events.write_bytes(csv_bytes(events_header, [["1", "SaaS", "First reply time", "Achieved", "yesterday"]]))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, events)
+    assert refused.value.column == "SLA update - Date"
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
