@@ -164,7 +164,8 @@ EXPLORE_REPORT = Shape(
             ("week", *WEEK_LABEL_ALIASES),
             required=False,
             label="week",
-            suffixes=("week", *WEEK_LABEL_ALIASES),
+            # "W/E" and "W/C" only whole: as endings, two letters would catch other columns.
+            suffixes=("week", *(a for a in WEEK_LABEL_ALIASES if len(a) > 2)),
         ),
         Field(
             "week_of_year",
