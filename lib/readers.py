@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 from lib.errors import RefusedFile
-from lib.shapes import HeaderMatch, describe_expected_headers, detect_shape
+from lib.shapes import HeaderMatch, describe_expected_headers, detect_shape, header_name_endings, normalise_header
 
 # The line-length limit (README, DECISIONS.md section 14): no export row comes near it.
 MAX_LINE_BYTES = 2 * 1024 * 1024
@@ -886,36 +886,56 @@ def ends_with_line_break(path: Path) -> bool:
         return handle.read(1) in (b"\n", b"\r")
 
 
-DIGIT_FIELDS = {"ticket_id", "date", "week", "year", "week_of_year", "good", "total", "pct", "sla_targets"}
+# Fields whose data start with a digit (IDs, dates, counts): probed first, because a cell that starts
+# with one is rejected by one comparison, so only header-like rows pay for normalising.
+DIGIT_FIELDS = {
+    *("ticket_id", "date", "week", "year", "week_of_year", "good", "total", "pct", "sla_targets", "weight"),
+    *("achieved", "breached", "active", "bad", "rated", "pct_achieved", "pct_satisfaction"),
+}
+# SQL for a cell normalised as ``lib.shapes.normalise_header`` does: a byte-order mark, case,
+# spaces and punctuation never hide a header.
+NORMALISED_CELL_SQL = "regexp_replace(replace(lower(coalesce({cell}, '')), '%', 'pct'), '[^a-z0-9]', '', 'g')"
+
+
+def header_like_sql(column: int, names: list[str], endings: tuple[str, ...]) -> tuple[str, list[str]]:
+    """SQL (with its parameters) for: the cell in ``column``, normalised, is a header name."""
+    cell = NORMALISED_CELL_SQL.format(cell=f"c{column}")
+    tests = [f"{cell} IN ({', '.join('?' for _ in names)})", *(f"ends_with({cell}, ?)" for _ in endings)]
+    return "(" + " OR ".join(tests) + ")", [*names, *endings]
 
 
 def refuse_repeated_header(con, raw: RawTable, file_name: str) -> None:
-    """A header row inside the data (two exports pasted into one file, columns in any order): refuse it.
+    """A header row inside the data (two exports pasted into one file): refuse it.
 
-    Two of the export's own columns are compared with the header's names, ignoring case and
-    surrounding spaces (cheap on a million rows); a row where both match is then checked whole.
+    A cell is header-like when, normalised as headers are (lib/shapes.py), it is one of the
+    file's header names or any name its column's field may have: columns in any order, another
+    spelling of a column ('SLA update - Date' for 'Time - SLA status update - Date'), a
+    byte-order mark, case and spacing still make a repeated header. Two columns are probed in
+    SQL (cheap on a million rows); a row where both are header-like is then checked whole:
+    half its read columns must be.
     """
-    names = {cell.strip(STRIPPED_CHARACTERS).lower() for cell in raw.header if cell.strip(STRIPPED_CHARACTERS)}
-    if not raw.match or len(names) < 2:
+    if not raw.match or len(raw.match.columns) < 2:
         return
-    # Columns whose data start with a digit (IDs, dates, counts) are probed first: a cell that starts
-    # with one is rejected by one comparison, so only header-like rows pay for lower() and trim().
-    fields = sorted(raw.match.columns, key=lambda f: (f not in DIGIT_FIELDS, raw.match.columns[f]))[:2]
-    if len(fields) < 2:
-        return
-    placeholders = ", ".join("?" for _ in names)
-    condition = " AND ".join(
-        ("(c{i} < '0' OR c{i} >= ':') AND " if f in DIGIT_FIELDS else "").format(i=raw.match.columns[f])
-        + f"lower(trim(c{raw.match.columns[f]})) IN ({placeholders})"
-        for f in fields
-    )
-    parameters = [name for _ in fields for name in sorted(names)]
+    shape, mapped = raw.match.shape, raw.match.columns
+    names = {normalise_header(cell) for cell in raw.header} - {""}
+    names |= {alias for name in mapped for alias in shape.field(name).aliases}
+    endings = {name: header_name_endings(shape.field(name)) for name in mapped}
+    probed = sorted(mapped, key=lambda f: (f not in DIGIT_FIELDS, mapped[f]))[:2]
+    tests, parameters = [], []
+    for name in probed:
+        test, values = header_like_sql(mapped[name], sorted(names), endings[name])
+        digit_filter = f"(c{mapped[name]} < '0' OR c{mapped[name]} >= ':') AND " if name in DIGIT_FIELDS else ""
+        tests.append(digit_filter + test)
+        parameters += values
+    condition = " AND ".join(tests)
     columns = ", ".join(f"c{i}" for i in range(len(raw.header)))
+    needed = max(2, (len(mapped) + 1) // 2)
     for row, *values in con.execute(
         f"SELECT {raw.row_sql}, {columns} FROM {raw.table} WHERE {condition} ORDER BY rowid LIMIT 20", parameters
     ).fetchall():
-        repeated = {(v or "").strip(STRIPPED_CHARACTERS).lower() for v in values} & names
-        if len(repeated) >= max(2, len(names) // 2):
+        normalised = {name: normalise_header(values[i]) for name, i in mapped.items()}
+        header_like = [n for name, n in normalised.items() if n and (n in names or n.endswith(endings[name]))]
+        if len(header_like) >= needed:
             raise RefusedFile(
                 file_name,
                 "this row repeats the header row: two exports seem to be pasted into one file, so rows "

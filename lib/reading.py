@@ -102,32 +102,33 @@ class NumberColumn:
 
 
 def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file_name: str) -> tuple[NumberFormat, str]:
-    """The number format that reads every numeric cell, with how it was decided.
+    """The number format that reads every count, with how it was decided.
 
     A format fits when it reads every cell and every count is whole. Among fitting formats,
     those that print each column with one number of decimal places (Explore's setting) are
-    preferred. If the fitting formats still disagree on any value, the file is refused.
+    preferred. If the fitting formats still disagree on any count, the file is refused.
+
+    A column that is not a count (a percentage, ignored where counts exist) is evidence only:
+    its cells that no setting reads ('-', 'n/a', a workbook's exact 0.970873786407767) say
+    nothing, and if it contradicts the counts it is set aside. It never refuses a file.
     """
     candidates = [
         f
         for f in CANDIDATE_FORMATS
         if options.decimal in ("auto", f.decimal) and options.thousands in ("auto", f.thousands)
     ]
-    texts = [(column, text, row) for column in columns for text, row in column.values if clean_number_text(text)]
+    texts = [
+        (column, text, row)
+        for column in columns
+        for text, row in column.values
+        if clean_number_text(text) and (column.whole or any(parse_number(text, c) for c in candidates))
+    ]
+    fitting = fitting_formats(texts, candidates)
+    if not fitting and any(not column.whole for column, _, _ in texts):
+        texts = [(column, text, row) for column, text, row in texts if column.whole]
+        fitting = fitting_formats(texts, candidates)
     if not texts:
         return candidates[0], "no numbers to read"
-    fitting = []
-    for candidate in candidates:
-        places: dict[str, set[int]] = {}
-        ok = True
-        for column, text, _ in texts:
-            parsed = parse_number(text, candidate)
-            if parsed is None or (column.whole and (parsed[0] != int(parsed[0]) or parsed[0] < 0)):
-                ok = False
-                break
-            places.setdefault(column.label, set()).add(parsed[1])
-        if ok:
-            fitting.append((candidate, all(len(p) == 1 for p in places.values())))
     if not fitting:
         column, text, row = first_unreadable(texts, candidates)
         raise RefusedFile(
@@ -140,12 +141,13 @@ def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file
         )
     uniform = [candidate for candidate, is_uniform in fitting if is_uniform]
     pool = uniform or [candidate for candidate, _ in fitting]
-    readings = {candidate: tuple(parse_number(text, candidate)[0] for _, text, _ in texts) for candidate in pool}
+    counts = [(column, text, row) for column, text, row in texts if column.whole]
+    readings = {candidate: tuple(parse_number(text, candidate)[0] for _, text, _ in counts) for candidate in pool}
     if len(set(readings.values())) > 1:
         first = pool[0]
         second = next(c for c in pool if readings[c] != readings[first])
         column, text, row = next(
-            (c, t, r) for c, t, r in texts if parse_number(t, first)[0] != parse_number(t, second)[0]
+            (c, t, r) for c, t, r in counts if parse_number(t, first)[0] != parse_number(t, second)[0]
         )
         raise RefusedFile(
             file_name,
@@ -168,6 +170,24 @@ def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file
     if evidence is None:
         return chosen, "plain whole numbers, which read the same under every export setting"
     return chosen, f"{chosen.describe()} (from '{evidence}')"
+
+
+def fitting_formats(texts, candidates) -> list[tuple[NumberFormat, bool]]:
+    """The formats that read every cell (every count whole), each with whether it prints each column
+    with one number of decimal places."""
+    fitting = []
+    for candidate in candidates:
+        places: dict[str, set[int]] = {}
+        ok = True
+        for column, text, _ in texts:
+            parsed = parse_number(text, candidate)
+            if parsed is None or (column.whole and (parsed[0] != int(parsed[0]) or parsed[0] < 0)):
+                ok = False
+                break
+            places.setdefault(column.label, set()).add(parsed[1])
+        if ok:
+            fitting.append((candidate, all(len(p) == 1 for p in places.values())))
+    return fitting
 
 
 def differs(text: str, chosen: NumberFormat, other: NumberFormat) -> bool:
@@ -296,7 +316,14 @@ def describe_both(found: re.Match) -> str:
 
 # --- Weeks ---------------------------------------------------------------------------------
 
-WEEK_ENDING = re.compile(r"week[\s_-]*(?:ending|ended|end)\b|\bw/e\b|\bending\b", re.IGNORECASE)
+# Words that make a week label the week's last day, or its first; a header saying either wins over a title.
+WEEK_ENDING = re.compile(
+    r"week[\s_-]*(?:ending|ended|end)|end[\s_-]*of[\s_-]*(?:the[\s_-]*)?week|\bw/e\b|\bending\b", re.IGNORECASE
+)
+WEEK_STARTING = re.compile(
+    r"week[\s_-]*(?:starting|start|beginning|begins|commencing|of)|start[\s_-]*of[\s_-]*(?:the[\s_-]*)?week|\bw/c\b",
+    re.IGNORECASE,
+)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -318,6 +345,10 @@ def decide_week_labels(
         label_is_end = options.week_labels == "end"
         said = "the week's last day" if label_is_end else "the week's first day"
         return label_is_end, f"each label is {said}, as you chose" + shift_note(labels, label_is_end, week_start_index)
+    if WEEK_STARTING.search(header or "") and not WEEK_ENDING.search(header or ""):
+        return False, f"each label is the week's first day ('{header.strip()[:60]}' says so)" + shift_note(
+            labels, False, week_start_index
+        )
     said_where = next((text for text in [header, *titles] if WEEK_ENDING.search(text or "")), None)
     if said_where is not None:
         return True, f"each label is the week's last day ('{said_where.strip()[:60]}' says so)" + shift_note(

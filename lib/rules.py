@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lib import reading
 from lib.errors import RefusedFile
-from lib.readers import STRIPPED_CLASS, RawTable, clean_sql
+from lib.readers import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
 from lib.reading import NumberColumn, ReadOptions
 from lib.shapes import REPORT_TIME_FIELDS, SATISFACTION_REPORT_METRICS, SLA_REPORT_METRICS, Shape, normalise_header
 
@@ -213,6 +213,31 @@ def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
     return blank, "is_totals"
 
 
+# SLA metric statuses of a target with no outcome yet: never counted (DECISIONS.md §1). Zendesk
+# pauses a metric by its conditions (requester wait time while Pending, agent work time while Pending
+# or On-hold) before it is fulfilled: like an Active target, it has no outcome yet.
+RUNNING_METRIC_STATUSES = ("active", "paused")
+METRIC_STATUSES = ("", "completed", *RUNNING_METRIC_STATUSES)
+
+
+def still_running(raw: RawTable) -> str:
+    """SQL: the row's SLA metric status says its target has no outcome yet (false without the column)."""
+    if "metric_status" not in raw.match.columns:
+        return "false"
+    statuses = ", ".join(f"'{s}'" for s in RUNNING_METRIC_STATUSES)
+    return f"lower({text(raw, 'metric_status')}) IN ({statuses})"
+
+
+def metric_status_problem(raw: RawTable) -> str:
+    """A CASE branch refusing a metric status outside the known ones ('' without the column)."""
+    if "metric_status" not in raw.match.columns:
+        return ""
+    known = ", ".join(f"'{s}'" for s in METRIC_STATUSES)
+    return f"""WHEN lower({text(raw, "metric_status")}) NOT IN ({known})
+        THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
+              'Active, Paused or Completed']"""
+
+
 def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:
     """SELECT producing one normalised entry per distinct combination of a ticket-level export."""
     blank, totals = blank_and_totals_sql(raw)
@@ -224,12 +249,10 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
         if shape.name == "explore_sla":
             status = f"lower({text(raw, 'target_status')})"
             metric_status = f"lower({text(raw, 'metric_status')})"
-            active = f"({metric_status} = 'active' OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
+            active = f"({still_running(raw)} OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
             outcome = f"CASE {status} WHEN 'achieved' THEN 'good' WHEN 'breached' THEN 'bad' END"
             status_problem = f"""CASE
-                WHEN {metric_status} NOT IN ('', 'completed', 'active')
-                    THEN ['SLA metric status', '''' || {text(raw, "metric_status")} || ''' is not a metric status',
-                          'Active or Completed']
+                {metric_status_problem(raw)}
                 WHEN {outcome} IS NULL
                     THEN ['SLA target status',
                           CASE WHEN {status} = '' THEN 'the target status is empty on a completed target'
@@ -512,23 +535,29 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     if family == "sla":
         metric = text(raw, "metric")
         kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        # A row whose SLA metric status says the target is still running has no outcome yet, whatever
+        # its counts or target status say (Explore marks a running target Breached once its time is up).
+        inactive = still_running(raw)
         if "achieved" in values and "breached" in values:
             good = values["achieved"]
             total = f"{values['achieved']} + {values['breached']}"
-            inactive = "false"
+            counted_columns = "achieved/breached"
         else:  # rows by SLA target status, counted by 'SLA targets'
+            counted_columns = "sla_targets"
             status = f"lower({text(raw, 'target_status')})"
             good = f"CASE WHEN {status} = 'achieved' THEN {values['sla_targets']} ELSE 0 END"
             total = values["sla_targets"]
-            inactive = f"{status} NOT IN ('achieved', 'breached')"
+            inactive += f" OR {status} NOT IN ('achieved', 'breached')"
         ignore_metric = f"""WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
             WHEN {inactive} THEN 'target still active'"""
         metric_problem = f"""WHEN {metric} = '' THEN ['SLA metric', 'the SLA metric is empty',
-            'First reply time, Next reply time or another SLA metric']"""
+            'First reply time, Next reply time or another SLA metric']
+            {metric_status_problem(raw)}"""
     else:
         kpi = "'SSAT'"
         good = values["good"]
         total = f"{values['good']} + {values['bad']}" if "bad" in values else values["rated"]
+        counted_columns = "good/bad" if "bad" in values else "good/rated"
         ignore_metric = metric_problem = ""
     if time_field == "week_of_year":
         time_text = f"{text(raw, 'year')} || ' week ' || {text(raw, 'week_of_year')}"
@@ -536,7 +565,7 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     else:
         time_text = text(raw, time_field)
         day = "parsed_date"
-    time_label = raw.match.shape.field(time_field).label  # our label, never the file's header text
+    time_label = raw.match.shape.field(time_field).label  # the file's header is named by file_column
     ignore = f"""CASE
         WHEN {blank} THEN 'blank row'
         WHEN {totals} OR {attribute_totals} THEN 'totals row'
@@ -549,8 +578,9 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         WHEN {day} < DATE '2000-01-01' OR {day} > current_date + 1
             THEN ['{time_label}', {time_text} || ' is before 2000 or in the future',
                   'a date between 2000-01-01 and today']
-        WHEN ({good}) > ({total}) THEN ['counts', 'more good than counted (' || ({good}) || ' of ' || ({total}) || ')',
-                                       'good at most the total'] END"""
+        WHEN ({good}) > ({total})
+            THEN ['{counted_columns}', 'more good than counted (' || ({good}) || ' of ' || ({total}) || ')',
+                  'good at most the total'] END"""
     number_joins = " ".join(f"LEFT JOIN {numbers} n_{f} ON n_{f}.v = b.f_{f}" for f in values)
     week_join = f"LEFT JOIN {weeks} wk ON wk.y = b.f_year AND wk.w = b.f_week_of_year" if day == "numbered_week" else ""
     looked_up = "".join(f", coalesce(n_{f}.value, 0) AS num_{f}" for f in values)
@@ -643,7 +673,22 @@ def detect_fraction_percentages(con, raw: RawTable) -> bool:
     return high is not None and with_sign == 0 and low >= 0 and high <= 1
 
 
-def refuse_first_problem(con, table: str, file_name: str) -> None:
+def file_column(raw: RawTable, column: str) -> str:
+    """The file's own header for a column a rule names by its field or label ('week', 'good/total'):
+    the SQL never holds a file's text, so the header is put in here."""
+    headers = {}
+    for name, index in raw.match.columns.items():
+        field = raw.match.shape.field(name)
+        headers[name] = headers[field.label or name] = raw.header[index].strip(STRIPPED_CHARACTERS)
+    if column in headers:
+        return headers[column]
+    parts = column.split("/")
+    if len(parts) > 1 and all(part in headers for part in parts):
+        return " / ".join(headers[part] for part in parts)
+    return column
+
+
+def refuse_first_problem(con, raw: RawTable, table: str, file_name: str) -> None:
     first = con.execute(
         f"""SELECT source_row, problem[1], problem[2], problem[3], sum(n) OVER ()
             FROM {table} WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1"""
@@ -652,7 +697,7 @@ def refuse_first_problem(con, table: str, file_name: str) -> None:
         row, column, reason, expected, how_many = first
         if how_many > 1:
             reason += f"; {how_many - 1:,} more rows have problems"
-        raise RefusedFile(file_name, reason, row=row, column=column, expected=expected)
+        raise RefusedFile(file_name, reason, row=row, column=file_column(raw, column), expected=expected)
 
 
 def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int) -> None:
@@ -718,7 +763,7 @@ def normalise(
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
-    refuse_first_problem(con, norm, file_name)
+    refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
     if "week" in raw.match.columns and not shape.ticket_level:
@@ -729,12 +774,16 @@ def normalise(
     coverage = f"{prefix}_coverage"
     bad_events = f"{prefix}_bad"
     daily = shape.ticket_level or (report and report_time_field(raw) == "date")
+    # A weighted row stands for several events (n) but is one row of the file (file_rows): rows are
+    # said in rows, events in the figures.
+    weighted = shape.ticket_level and "weight" in raw.match.columns
+    file_rows = "file_rows" if weighted else "n"
     if shape.ticket_level:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {counts} AS
             SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
                 coalesce(sum(n) FILTER (WHERE outcome = 'good'), 0)::BIGINT AS good, sum(n)::BIGINT AS total,
-                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
+                NULL::DOUBLE AS pct, sum({file_rows})::BIGINT AS rows
             FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
         )
     elif report:
@@ -777,20 +826,24 @@ def normalise(
             FROM {norm} WHERE false"""
         )
 
-    used = con.execute(f"SELECT coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL").fetchone()[0]
-    if used == 0:
+    used_rows, events = con.execute(
+        f"SELECT coalesce(sum({file_rows}), 0), coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL"
+    ).fetchone()
+    if events == 0:
         raise RefusedFile(
             file_name,
             "nothing in scope: no row counts toward FRT, NRT or SSAT",
             expected=f"{shape.title} rows with an outcome (for example Achieved/Breached or Good/Bad)",
         )
+    if weighted:
+        unit = "SLA targets" if shape.name == "explore_sla" else "tickets"
+        notes["rows weighted"] += f": the {used_rows:,} rows counted stand for {events:,} {unit}"
     ignored = dict(
         con.execute(
-            f"""SELECT ignore_reason, sum(n)::BIGINT FROM {norm} WHERE ignore_reason IS NOT NULL
+            f"""SELECT ignore_reason, sum({file_rows})::BIGINT FROM {norm} WHERE ignore_reason IS NOT NULL
                 AND ignore_reason <> 'blank row' GROUP BY 1 ORDER BY 2 DESC"""
         ).fetchall()
     )
-    file_rows = "file_rows" if "weight" in raw.match.columns and shape.ticket_level else "n"
     blank_rows = con.execute(
         f"SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason = 'blank row'"
     ).fetchone()[0]
@@ -806,7 +859,7 @@ def normalise(
         coverage,
         bad_events,
         raw.rows - blank_rows,
-        used,
+        used_rows,
         ignored,
         first_date,
         last_date,

@@ -80,6 +80,9 @@ TICKETS_WEIGHT = Field(
     label="Tickets",
 )
 PRIORITY = Field("priority", ("ticketpriority", "priority"), required=False, label="Ticket priority")
+# Active (or Paused) while the target is still running, Completed once it has an outcome: a
+# target that is not Completed never counts, in event rows and report tables alike (DECISIONS.md §1).
+METRIC_STATUS = Field("metric_status", ("slametricstatus", "metricstatus"), required=False, label="SLA metric status")
 
 EXPLORE_SLA = Shape(
     "explore_sla",
@@ -94,7 +97,7 @@ EXPLORE_SLA = Shape(
             ("slatargetstatus", "targetstatus", "slaachievementstatus", "slastatus"),
             label="SLA target status",
         ),
-        Field("metric_status", ("slametricstatus", "metricstatus"), required=False, label="SLA metric status"),
+        METRIC_STATUS,
         Field(
             "date",
             (
@@ -142,6 +145,14 @@ EXPLORE_SATISFACTION = Shape(
     excluded=REPORT_COUNT_SUFFIXES,
 )
 
+# Headers of a week label: its first day (week starting, commencing, W/C) or its last (week
+# ending, end of week, W/E); lib/reading.py reads which from the header's words (DECISIONS.md §14).
+WEEK_LABEL_ALIASES = (
+    *("weekstart", "weekof", "weekbeginning", "weekstarting", "weekcommencing", "startofweek", "wc"),
+    *("weekstartdate", "weekbeginningdate", "weekcommencingdate", "weekstartingdate"),
+    *("weekending", "weekended", "weekend", "endofweek", "we", "weekendingdate", "weekenddate", "weekendeddate"),
+)
+
 EXPLORE_REPORT = Shape(
     "explore_report",
     "Explore report table",
@@ -150,20 +161,11 @@ EXPLORE_REPORT = Shape(
         # Time attributes: one of a date, a week, or a week of year beside a year.
         Field(
             "week",
-            (
-                "week",
-                "weekstart",
-                "weekof",
-                "weekbeginning",
-                "weekstarting",
-                "weekending",
-                "weekstartdate",
-                "weekendingdate",
-                "weekbeginningdate",
-            ),
+            ("week", *WEEK_LABEL_ALIASES),
             required=False,
             label="week",
-            suffixes=("week", "weekending", "weekstart", "weekbeginning"),
+            # "W/E" and "W/C" only whole: as endings, two letters would catch other columns.
+            suffixes=("week", *(a for a in WEEK_LABEL_ALIASES if len(a) > 2)),
         ),
         Field(
             "week_of_year",
@@ -183,6 +185,7 @@ EXPLORE_REPORT = Shape(
         Field("form", ("ticketform", "form", "ticketformname"), required=False, label="Ticket form"),
         Field("metric", ("slametric", "slametricname", "metric"), required=False, label="SLA metric"),
         Field("target_status", ("slatargetstatus", "targetstatus"), required=False, label="SLA target status"),
+        METRIC_STATUS,
         REGION,
         GROUP,
         # Percentages first: "% Achieved SLA targets" also ends like "Achieved SLA targets".
@@ -253,7 +256,7 @@ WEEKLY_AGGREGATE = Shape(
     (
         Field(
             "week",
-            ("weekstart", "week", "weekof", "weekbeginning", "weekstarting", "weekstartdate", "period", "date"),
+            ("week", *WEEK_LABEL_ALIASES, "period", "date"),
             label="week",
         ),
         Field("form", ("ticketform", "form"), required=False, label="ticket form"),
@@ -354,11 +357,22 @@ def match_header(cells: list[str], shape: Shape, column_map: dict[str, str] | No
         return None
     if shape is EXPLORE_REPORT and not report_is_complete(columns):
         return None
+    if shape is EXPLORE_REPORT and "date" in columns:
+        # A day says more than its week: the week columns are left unread (and named as ignored),
+        # so a week label that starts on Sunday never moves a Sunday into the next week.
+        for coarser in ("week", "week_of_year", "year"):
+            columns.pop(coarser, None)
+            duplicates.pop(coarser, None)
     if shape is WEEKLY_AGGREGATE:
         has_counts = "good" in columns and "total" in columns
         if not (has_counts or "pct" in columns) or not ("form" in columns or "segment" in columns):
             return None
     return HeaderMatch(shape, columns, duplicates)
+
+
+def header_name_endings(field: Field) -> tuple[str, ...]:
+    """The endings that name a field when no alias does (``match_header``)."""
+    return (*field.suffixes, *(("date",) if field.date_like else ()))
 
 
 def report_is_complete(columns: dict[str, int]) -> bool:

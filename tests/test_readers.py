@@ -367,3 +367,45 @@ def test_a_title_line_ending_in_lf_above_crlf_rows_is_read_whole(con, tmp_path):
     path.write_bytes(("FRT by week\n" + csv_text(SLA_HEADER, numbered).replace("\n", "\r\n")).encode())
     store.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
+
+
+def numbered(rows: list[list], first: int) -> list[list]:
+    return [[str(first + i), *row[1:]] for i, row in enumerate(rows)]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-8", b"")]
+)
+@pytest.mark.parametrize("second_date_header", ["Time - SLA status update - Date", "SLA update - Date"])
+def test_two_downloads_joined_into_one_file_are_refused_whatever_their_second_header(
+    con, tmp_path, encoding, bom, second_date_header
+):
+    """`cat a.csv b.csv`: each download starts with its own byte-order mark, and the second may name
+    its date column differently; its header row is still a repeated header, not a row to ignore."""
+    first = numbered(week_rows(), 1)
+    first_download = bom + csv_text(SLA_HEADER, first).encode(encoding)
+    path = tmp_path / "first.csv"
+    path.write_bytes(first_download)
+    store.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]  # one download alone reads exactly
+    second_header = [second_date_header if h.endswith("Date") else h for h in SLA_HEADER]
+    second_download = bom + csv_text(second_header, numbered(week_rows(), 100)).encode(encoding)
+    path = tmp_path / "joined.csv"
+    path.write_bytes(first_download + second_download)
+    uploads_before = con.execute("SELECT count(*) FROM uploads").fetchone()[0]
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert "repeats the header row" in refused.value.message and f"row {len(first) + 2}" in refused.value.message
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == uploads_before
+
+
+def test_two_report_table_downloads_joined_are_refused_as_a_repeated_header(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    rows = [[(MONDAY + dt.timedelta(days=d)).isoformat(), "SaaS", "First reply time", "9", "1"] for d in range(7)]
+    download = codecs.BOM_UTF16_LE + csv_text(header, rows, "\t").encode("utf-16-le")
+    path = tmp_path / "joined_tables.csv"
+    path.write_bytes(download + download)
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert "repeats the header row" in refused.value.message and "row 9" in refused.value.message
+    assert "not a number" not in refused.value.message

@@ -57,6 +57,19 @@ def test_number_format_refuses_two_readings():
         decide_number_format([column], ReadOptions(), "f.csv")
 
 
+def test_a_percentage_is_evidence_of_the_setting_but_never_refuses_the_counts():
+    counts = NumberColumn("Achieved SLA targets", [("1.050", 2), ("7", 3)], whole=True)
+    decides = NumberColumn("% Achieved SLA targets", [("95,45", 2), ("-", 3)], whole=False)
+    assert decide_number_format([counts, decides], ReadOptions(), "f.csv")[0] == NumberFormat("comma", "dot")
+    # A percentage that contradicts the counts (no setting reads both) is set aside, not a refusal.
+    contradicts = NumberColumn("% Achieved SLA targets", [("95.45", 2), ("0.970873786407767", 3)], whole=False)
+    assert decide_number_format([counts, contradicts], ReadOptions(), "f.csv")[0] == NumberFormat("comma", "dot")
+    # Two readings of a percentage alone, with the counts the same either way: no refusal.
+    plain = NumberColumn("Achieved SLA targets", [("7", 2)], whole=True)
+    two_ways = NumberColumn("% Achieved SLA targets", [("95.450", 2)], whole=False)
+    decide_number_format([plain, two_ways], ReadOptions(), "f.csv")
+
+
 def test_weeks_in_a_year_as_zendesk_numbers_them():
     """Week 1 holds 4 January: ISO weeks from Monday; from Sunday, 2026's week 1 starts on 4 January."""
     assert numbered_week_start(2026, 1, MONDAY) == dt.date(2025, 12, 29)

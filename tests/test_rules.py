@@ -180,6 +180,40 @@ def test_daily_sla_report_as_xlsx_with_number_and_date_cells(con, tmp_path):
     assert_report_figures(con)
 
 
+@pytest.mark.parametrize(("scale", "number_format"), [(1, "0.00%"), (100, "0.00")])
+def test_a_workbook_with_exact_float_percentages_reads_its_counts(con, tmp_path, scale, number_format):
+    """Excel keeps 1000/1030 as 0.970873786407767 (shown 97.09%): the percentage is ignored, never refused."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets",
+              "% Achieved SLA targets"]  # fmt: skip
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for offset in range(14):  # Monday 5 to Sunday 18 October 2026
+        achieved, breached = 1000 + offset, 30 + offset
+        day = dt.datetime(2026, 10, 5) + dt.timedelta(days=offset)
+        sheet.append([day, "SaaS", "First reply time", achieved, breached, scale * achieved / (achieved + breached)])
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+        sheet.cell(sheet.max_row, 6).number_format = number_format
+    path = tmp_path / "exact_percentages.xlsx"
+    workbook.save(path)
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7021, 7252, "ok"), (dt.date(2026, 10, 12), 7070, 7350, "ok")]
+
+
+@pytest.mark.parametrize("no_percentage", ["-", "NaN", "n/a", "#DIV/0!"])
+def test_a_percentage_cell_of_a_row_with_nothing_counted_never_refuses_the_file(con, tmp_path, no_percentage):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets",
+              "Active SLA targets", "% Achieved SLA targets"]  # fmt: skip
+    rows = [[(MONDAY + dt.timedelta(days=d)).isoformat(), "SaaS", "First reply time", "9", "1", "0", "90.00"]
+            for d in range(7)]  # fmt: skip
+    rows.append([(MONDAY + dt.timedelta(days=6)).isoformat(), "SaaS", "Next reply time", "0", "0", "3", no_percentage])
+    path = tmp_path / "zero_over_zero.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(MONDAY, 63, 70, "breach")]
+    assert "decimal dot" in result.reading["numbers"]
+
+
 def test_sla_targets_is_never_the_denominator(con, tmp_path):
     """8 achieved, 1 breached, 3 still active: 12 SLA targets, FRT 8 / 9 = 88.9 %, not 8 / 12."""
     header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA targets", "Achieved SLA targets",
@@ -244,6 +278,68 @@ def test_rows_by_target_status_counted_by_sla_targets(con, tmp_path):
     assert result.ignored == {"target still active": 1}
 
 
+def test_a_table_by_metric_status_never_counts_active_rows(con, tmp_path):
+    """Explore marks a running target Breached once its time is up; while its metric status is Active
+    it has no outcome: 7 Achieved and 2 Breached completed targets make FRT 7 / 9, not 7 / 12."""
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "SLA target status", "SLA targets"]
+    rows = [
+        ["2026-10-05", "SaaS", "First reply time", "Completed", "Achieved", "7"],
+        ["2026-10-06", "SaaS", "First reply time", "Completed", "Breached", "2"],
+        ["2026-10-06", "SaaS", "First reply time", "Active", "Breached", "3"],
+        ["2026-10-07", "SaaS", "First reply time", "Active", "", "4"],
+        ["2026-10-12", "SaaS", "First reply time", "Completed", "Achieved", "5"],
+        ["2026-10-13", "SaaS", "First reply time", "Completed", "Breached", "1"],
+        ["2026-10-18", "SaaS", "First reply time", "Completed", "Achieved", "4"],
+    ]
+    path = tmp_path / "by_metric_status.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7, 9, "breach"), (dt.date(2026, 10, 12), 9, 10, "breach")]
+    assert result.ignored == {"target still active": 2}
+
+
+def test_achieved_and_breached_counts_on_an_active_row_do_not_count(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "Achieved SLA targets",
+              "Breached SLA targets", "Active SLA targets"]  # fmt: skip
+    rows = [
+        ["2026-10-05", "SaaS", "First reply time", "Completed", "90", "5", "0"],
+        ["2026-10-06", "SaaS", "First reply time", "Active", "0", "6", "10"],
+        ["2026-10-18", "SaaS", "First reply time", "Completed", "95", "5", "0"],
+    ]
+    path = tmp_path / "counts_by_metric_status.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 90, 95, "ok"), (dt.date(2026, 10, 12), 95, 100, "ok")]
+
+
+def test_a_paused_target_is_not_counted_like_an_active_one(con, tmp_path):
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA metric status", "SLA target status",
+              "Time - SLA status update - Date"]  # fmt: skip
+    rows = [
+        ["1", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-05"],
+        ["2", "SaaS", "First reply time", "Completed", "Breached", "2026-10-06"],
+        ["3", "SaaS", "First reply time", "Paused", "Breached", "2026-10-06"],
+        ["4", "SaaS", "Next reply time", "Paused", "", "2026-10-07"],
+        ["5", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-12"],
+        ["6", "SaaS", "First reply time", "Completed", "Achieved", "2026-10-18"],
+    ]
+    path = tmp_path / "paused.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 1, 2, "breach"), (dt.date(2026, 10, 12), 2, 2, "ok")]
+    assert result.ignored == {"target still active": 2}
+
+
+def test_an_unknown_metric_status_in_a_table_is_refused(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "SLA metric status", "Achieved SLA targets",
+              "Breached SLA targets"]  # fmt: skip
+    path = tmp_path / "odd_status.csv"
+    path.write_bytes(csv_bytes(header, [["2026-10-05", "SaaS", "First reply time", "Finished", "9", "1"]]))
+    message = refusal(con, path)
+    assert "'Finished' is not a metric status" in message and "row 2" in message
+    assert "Active, Paused or Completed" in message
+
+
 # --- Week attributes ------------------------------------------------------------------------------
 
 
@@ -282,6 +378,41 @@ def test_week_ending_labels_go_under_the_week_they_end(con, tmp_path, where):
     assert "last day" in result.reading["week labels"]
 
 
+@pytest.mark.parametrize(
+    "header_time",
+    ["Week ending", "Week Ending Date", "Week end", "Week end date", "Week ended", "End of week", "W/E", "week_ending"],
+)
+def test_every_week_end_header_makes_the_labels_last_days(con, tmp_path, header_time):
+    labels = ["2026-09-06", "2026-09-13", "2026-09-20"]  # Sundays ending the weeks of 31 Aug, 7 and 14 Sep
+    header, rows = weekly_report(labels, header_time)
+    path = tmp_path / "week_end.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [
+        (WEEKS[0], 96, 100, "ok"),
+        (WEEKS[1], 93, 100, "breach"),
+        (WEEKS[2], 90, 100, "breach"),
+    ]
+    assert "last day" in result.reading["week labels"] and header_time in result.reading["week labels"]
+
+
+@pytest.mark.parametrize(
+    "header_time", ["Week commencing", "Week starting", "Week beginning", "Week start date", "W/C"]
+)
+def test_every_week_start_header_makes_the_labels_first_days(con, tmp_path, header_time):
+    header, rows = weekly_report(SUNDAYS, header_time)
+    path = tmp_path / "week_start.csv"
+    # A title saying "ending" does not overrule a header that says the label starts the week.
+    path.write_bytes(csv_bytes(header, rows, titles=["SLA achievement, period ending 2026-09-19"]))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [
+        (WEEKS[0], 96, 100, "ok"),
+        (WEEKS[1], 93, 100, "breach"),
+        (WEEKS[2], 90, 100, "breach"),
+    ]
+    assert "first day" in result.reading["week labels"]
+
+
 def test_the_manager_can_flip_the_week_label_reading(con, tmp_path):
     header, rows = weekly_report(SUNDAYS)
     path = tmp_path / "weekly.csv"
@@ -298,6 +429,25 @@ def test_sunday_labels_in_a_sunday_start_database_stay_where_they_are(con, tmp_p
     path.write_bytes(csv_bytes(header, rows))
     store.ingest_file(con, path)
     assert [w[0] for w in weekly(con, "FRT")] == [dt.date.fromisoformat(s) for s in SUNDAYS]
+
+
+def test_a_day_column_wins_over_a_week_column_beside_it(con, tmp_path):
+    """Sunday-start week labels beside each day (Explore, English US): each day goes in its own
+    Monday-start week; read by the week column, every Sunday would move a week on."""
+    header = ["SLA update - Week", "SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets",
+              "Breached SLA targets"]  # fmt: skip
+    rows = []
+    for offset in range(28):  # Monday 5 October to Sunday 1 November 2026
+        day = dt.date(2026, 10, 5) + dt.timedelta(days=offset)
+        sunday_label = day - dt.timedelta(days=(day.weekday() + 1) % 7)
+        achieved, breached = (90, 10) if day.weekday() == 6 else (99, 1)  # Sundays are bad days
+        rows.append([sunday_label.isoformat(), day.isoformat(), "SaaS", "First reply time", achieved, breached])
+    path = tmp_path / "week_and_date.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    mondays = [dt.date(2026, 10, 5) + dt.timedelta(weeks=i) for i in range(4)]
+    assert weekly(con, "FRT") == [(monday, 684, 700, "ok") for monday in mondays]
+    assert result.columns_ignored == ["SLA update - Week"]
 
 
 def test_week_labels_on_different_weekdays_are_refused(con, tmp_path):
@@ -458,8 +608,9 @@ def test_event_rows_are_weighted_by_sla_targets(con, tmp_path):
     result = store.ingest_file(con, path)
     assert result.rows_read == 9  # the file's rows, blank ones left out, not the targets they stand for
     assert weekly(con, "FRT") == [(MONDAY, 21, 23, "breach")]  # counted by rows it would be 7 / 8
-    assert result.rows_used == 24
-    assert "SLA targets" in result.reading["rows weighted"]
+    # Rows are said in rows, the targets they stand for apart: 9 rows read, 9 counted, 24 targets.
+    assert result.rows_used == 9 and result.ignored == {}
+    assert "the 9 rows counted stand for 24 SLA targets" in result.reading["rows weighted"]
 
 
 def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_breaks(con, tmp_path):
@@ -473,7 +624,8 @@ def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_b
     path.write_bytes(csv_bytes(header, rows))
     result = store.ingest_file(con, path)
     assert weekly(con, "SSAT") == [(MONDAY, 28, 30, "ok")]
-    assert result.ignored == {"survey not answered": 5}
+    assert (result.rows_read, result.rows_used, result.ignored) == (3, 2, {"survey not answered": 1})
+    assert "the 2 rows counted stand for 30 tickets" in result.reading["rows weighted"]
 
 
 # --- Refusals in a manager's words ----------------------------------------------------------------
@@ -499,6 +651,26 @@ def test_an_sla_table_without_sla_metric_says_to_add_it(con, tmp_path):
     path = tmp_path / "no_metric.csv"
     path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "9", "1"]]))
     assert "add the SLA metric attribute" in refusal(con, path)
+
+
+@pytest.mark.parametrize("time_header", ["SLA update - Date", "SLA update - Week", "Ticket updated - Date"])
+def test_a_refusal_names_the_files_own_header(con, tmp_path, time_header):
+    header = [time_header, "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    rows = [
+        [MONDAY.isoformat(), "SaaS", "First reply time", "9", "1"],
+        ["yesterday", "SaaS", "First reply time", "9", "1"],
+    ]
+    path = tmp_path / "bad_day.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert refused.value.column == time_header and refused.value.row == 3
+    events = tmp_path / "bad_event_day.csv"
+    events_header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date"]
+    events.write_bytes(csv_bytes(events_header, [["1", "SaaS", "First reply time", "Achieved", "yesterday"]]))
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, events)
+    assert refused.value.column == "SLA update - Date"
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

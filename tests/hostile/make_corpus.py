@@ -737,7 +737,7 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         aggregate_with(["2099-01-05", "GitLab SaaS", "NRT", "9", "10"]),
         "before 2000 or in the future",
         row=3,
-        column="week",
+        column="Week",
     )
     # Ignored rows are never refused (DECISIONS.md section 8), but their dates decide which weeks
     # an export covers completely: one absurd date must not make a partial week look complete.
@@ -757,18 +757,18 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
     # Counts and percentages (weekly aggregates).
     for case_id, header, bad, reason, column in [
         ("refused-percentage-above-100", PERCENT_HEADER, ["140"], "the percentage 140 is outside 0 to 100",
-         "percentage"),
-        ("refused-percentage-below-0", PERCENT_HEADER, ["-3"], "the percentage -3 is outside 0 to 100", "percentage"),
-        ("refused-percentage-nan", PERCENT_HEADER, ["NaN"], "the percentage NaN is outside 0 to 100", "percentage"),
+         "Percentage"),
+        ("refused-percentage-below-0", PERCENT_HEADER, ["-3"], "the percentage -3 is outside 0 to 100", "Percentage"),
+        ("refused-percentage-nan", PERCENT_HEADER, ["NaN"], "the percentage NaN is outside 0 to 100", "Percentage"),
         ("refused-percentage-infinity", PERCENT_HEADER, ["inf"], "the percentage inf is outside 0 to 100",
-         "percentage"),
-        ("refused-count-negative", AGGREGATE_HEADER, ["-1", "10"], "not whole numbers", "good/total"),
-        ("refused-count-not-whole", AGGREGATE_HEADER, ["2.5", "10"], "not whole numbers", "good/total"),
-        ("refused-count-exponent", AGGREGATE_HEADER, ["1e3", "2e3"], "not whole numbers", "good/total"),
+         "Percentage"),
+        ("refused-count-negative", AGGREGATE_HEADER, ["-1", "10"], "not whole numbers", "Good / Total"),
+        ("refused-count-not-whole", AGGREGATE_HEADER, ["2.5", "10"], "not whole numbers", "Good / Total"),
+        ("refused-count-exponent", AGGREGATE_HEADER, ["1e3", "2e3"], "not whole numbers", "Good / Total"),
         ("refused-count-beyond-64-bits", AGGREGATE_HEADER, ["99999999999999999999999"] * 2, "not whole numbers",
-         "good/total"),
+         "Good / Total"),
         ("refused-good-greater-than-total", AGGREGATE_HEADER, ["12", "10"], "good (12) is greater than total (10)",
-         "good/total"),
+         "Good / Total"),
     ]:  # fmt: skip
         data = aggregate_with(["2026-09-07", "L&R", "FRT", *bad], header)
         refused(case_id, f"{case_id[8:]}.csv", data, reason, row=3, column=column)
