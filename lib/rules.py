@@ -739,10 +739,20 @@ def normalise(
     for field_name, positions in raw.match.duplicates.items():
         if field_name in raw.match.columns:
             label = raw.header[positions[0]]
+            columns = ", ".join(str(p + 1) for p in positions)
+            if report and field_name in REPORT_COUNT_FIELDS:
+                # A pivot: an attribute (SLA metric, Ticket form) spread across the columns, one block each.
+                raise RefusedFile(
+                    file_name,
+                    f"'{label}' heads {len(positions)} columns ({columns}): the report puts an attribute such as "
+                    "SLA metric or Ticket form in its columns; in Explore, move that attribute to the rows and "
+                    "export again",
+                    column=label,
+                    expected="one column per metric, with SLA metric and Ticket form as rows",
+                )
             raise RefusedFile(
                 file_name,
-                f"the header '{label}' appears {len(positions)} times "
-                f"(columns {', '.join(str(p + 1) for p in positions)})",
+                f"the header '{label}' appears {len(positions)} times (columns {columns})",
                 column=label,
                 expected="each column name once",
             )

@@ -695,3 +695,17 @@ def test_a_report_with_dot_as_column_separator(con, tmp_path):
     result = store.ingest_file(con, path)
     assert_report_figures(con)
     assert "decimal comma" in result.reading["numbers"]
+
+
+def test_a_pivot_with_sla_metric_in_its_columns_is_refused_saying_to_move_it_to_the_rows(con, tmp_path):
+    path = tmp_path / "pivot.csv"
+    path.write_text(
+        ",,First reply time,First reply time,Next reply time,Next reply time\n"
+        "SLA update - Date,Ticket form,Achieved SLA targets,Breached SLA targets,"
+        "Achieved SLA targets,Breached SLA targets\n"
+        "2026-10-05,SaaS,90,10,80,20\n"
+    )
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path)
+    assert "move that attribute to the rows" in refused.value.message
+    assert store.list_uploads(con) == []
