@@ -1,4 +1,5 @@
-"""Small exports written the way Explore writes them, for tests to build their data from."""
+"""Small exports written the way Explore writes them, for tests to build their data from, and the
+weekly figures and refusals the tests read back."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lib import store
+from lib.errors import RefusedFile
+from lib.kpis import kpi_summaries
 
 SLA_HEADER = [
     "Ticket ID",
@@ -54,3 +62,42 @@ def write_sla(path: Path, rows: list[list], *, encoding="utf-8", delimiter=",", 
 
 def weeks_from(first: dt.date, count: int) -> list[dt.date]:
     return [first + dt.timedelta(days=7 * i) for i in range(count)]
+
+
+def csv_bytes(header: list[str], rows: list[list], delimiter=",", titles=(), encoding="utf-8") -> bytes:
+    buffer = io.StringIO()
+    for title in titles:
+        buffer.write(title + "\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_file(path, header: list[str], rows: list[list], titles=()):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for title in titles:
+        sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def weekly(con, kpi: str) -> list[tuple]:
+    summary = kpi_summaries(con, store.load_settings(con))[kpi]
+    return [(w.week, w.good, w.total, w.status) for w in summary.series]
+
+
+def flags(con, kpi: str) -> tuple[int, bool]:
+    summary = kpi_summaries(con, store.load_settings(con))[kpi]
+    return summary.streak, summary.sustained_breach
+
+
+def refusal(con, path, **kwargs) -> str:
+    with pytest.raises(RefusedFile) as refused:
+        store.ingest_file(con, path, **kwargs)
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0  # nothing stored
+    return refused.value.message

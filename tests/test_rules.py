@@ -6,16 +6,14 @@ sees, with their streaks and breach flags; each ambiguity has a refusal test.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import openpyxl
 import pytest
+from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
 from lib import store
 from lib.errors import RefusedFile
-from lib.kpis import kpi_summaries
 from lib.reading import ReadOptions
 
 MONDAY = dt.date(2026, 8, 31)
@@ -81,50 +79,11 @@ def daily_sla_rows(fmt=lambda v, whole=True: str(v), date=lambda d: d.isoformat(
     return rows
 
 
-def csv_bytes(header: list[str], rows: list[list], delimiter=",", titles=(), encoding="utf-8") -> bytes:
-    buffer = io.StringIO()
-    for title in titles:
-        buffer.write(title + "\r\n")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
-def xlsx_file(path, header: list[str], rows: list[list], titles=()):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for title in titles:
-        sheet.append([title])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
-
-
-def weekly(con, kpi: str) -> list[tuple]:
-    summary = kpi_summaries(con, store.load_settings(con))[kpi]
-    return [(w.week, w.good, w.total, w.status) for w in summary.series]
-
-
-def flags(con, kpi: str) -> tuple[int, bool]:
-    summary = kpi_summaries(con, store.load_settings(con))[kpi]
-    return summary.streak, summary.sustained_breach
-
-
 def assert_report_figures(con):
     assert weekly(con, "FRT") == EXPECTED_FRT
     assert weekly(con, "NRT") == EXPECTED_NRT
     assert flags(con, "FRT") == (2, True)
     assert flags(con, "NRT") == (1, False)
-
-
-def refusal(con, path, **kwargs) -> str:
-    with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path, **kwargs)
-    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0  # nothing stored
-    return refused.value.message
 
 
 # --- Report tables, every export setting ------------------------------------------------------

@@ -10,7 +10,7 @@ import codecs
 import datetime as dt
 
 import openpyxl
-from test_rules import csv_bytes, flags, refusal, weekly, xlsx_file
+from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
 from lib import store
 from lib.reading import ReadOptions
