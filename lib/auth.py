@@ -71,10 +71,6 @@ def set_principal(principal: Principal) -> None:
     _current.set(principal)
 
 
-def current_principal() -> Principal | None:
-    return _current.get()
-
-
 def actor(default: str | None = None) -> str:
     """The name to record with a change: the signed-in address, else what the caller knows."""
     principal = _current.get()
