@@ -9,12 +9,14 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import kpis, review, store, workgroups
-from lib.explain_view import week_so_far_section
-from lib.figures import kpi_trend_figure
-from lib.page import escape_markdown, setup_page, week_picker
-from lib.provenance_view import show_provenance
-from lib.settings import KPIS, database_path
+from lib import workgroups
+from lib.core.settings import KPIS, database_path
+from lib.metrics import kpis, review
+from lib.store import database as store
+from lib.ui.explain_view import week_so_far_section
+from lib.ui.figures import kpi_trend_figure
+from lib.ui.page import escape_markdown, setup_page, week_picker
+from lib.ui.provenance_view import show_provenance
 
 ctx = setup_page("Weekly review", ":material/event_note:")
 DATABASE = str(database_path())
@@ -78,7 +80,7 @@ def show_empty_state() -> None:
         st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
     st.write("Or look around with a year of generated demo data (you can remove it again on the Upload page).")
     if st.button("Load the demo data", icon=":material/science:", key="load_demo"):
-        from lib.demo_loader import load_demo
+        from lib.demo.load import load_demo
 
         with st.spinner("Loading the demo data…"):
             load_demo(ctx.con, end=dt.date.today())

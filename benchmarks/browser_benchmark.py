@@ -31,8 +31,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from streamlit_process import running_streamlit  # noqa: E402
 
 from lib import store  # noqa: E402
-from lib.demo_loader import load_demo  # noqa: E402
-from lib.navigation import PAGES  # noqa: E402
+from lib.demo.load import load_demo  # noqa: E402
+from lib.ui.navigation import PAGES  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 900}

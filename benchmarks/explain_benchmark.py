@@ -68,8 +68,11 @@ def main() -> None:
     shutil.copy(source, db)
     os.environ["FLOORLINE_DB"] = str(db)
 
-    from lib import explain, hypothesis_checks, store, workgroups
-    from lib.kpis import kpi_summaries
+    from lib import workgroups
+    from lib.metrics import explain
+    from lib.metrics.kpis import kpi_summaries
+    from lib.store import database as store
+    from lib.workgroups import checks as hypothesis_checks
 
     con = store.connect(db)
     settings = store.load_settings(con)

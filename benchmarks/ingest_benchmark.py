@@ -111,8 +111,8 @@ def main() -> None:
     status_wall, _, _ = timed_process([sys.executable, "-m", "lib", "status", "--json"], env)
 
     sys.path.insert(0, str(ROOT))
-    from lib import store
-    from lib.kpis import status_report
+    from lib.metrics.kpis import status_report
+    from lib.store import database as store
 
     con = store.connect(db)
     settings = store.load_settings(con)

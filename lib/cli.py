@@ -11,12 +11,13 @@ from pathlib import Path
 
 import duckdb
 
-from lib import explain, store
-from lib.errors import DatabaseLocked, NothingToChange, RefusedFile
-from lib.kpis import kpi_summaries, status_report
-from lib.reading import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
-from lib.settings import KPIS
-from lib.shapes import SOURCES
+from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
+from lib.core.settings import KPIS
+from lib.metrics import explain
+from lib.metrics.kpis import kpi_summaries, status_report
+from lib.reading.decisions import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
+from lib.reading.shapes import SOURCES
+from lib.store import database as store
 
 EXIT_REFUSED = 2
 
@@ -214,7 +215,7 @@ def run_restore(con, args) -> int:
 
 
 def run_demo(con, args) -> int:
-    from lib.demo_loader import load_demo
+    from lib.demo.load import load_demo
 
     loaded = load_demo(con, end=args.end or dt.date.today())
     if not loaded:
@@ -238,7 +239,8 @@ def add_epics_parser(commands) -> None:
 
 
 def run_epics(con, args) -> int:
-    from lib import epics, fiscal
+    from lib import epics
+    from lib.metrics import fiscal
 
     if args.epics_action == "import":
         if not args.file.is_file():

@@ -8,13 +8,15 @@ link pasted into the meeting chat opens the same view.
 import pandas as pd
 import streamlit as st
 
-from lib import kpis, review, store, workgroups
-from lib.downloads import safe_csv
-from lib.explain_view import show_change
-from lib.figures import kpi_trend_figure, marks_outside_text, split_marks
-from lib.page import escape_markdown, setup_page, week_picker
-from lib.provenance_view import show_provenance
-from lib.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
+from lib import workgroups
+from lib.core.downloads import safe_csv
+from lib.core.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
+from lib.metrics import kpis, review
+from lib.store import database as store
+from lib.ui.explain_view import show_change
+from lib.ui.figures import kpi_trend_figure, marks_outside_text, split_marks
+from lib.ui.page import escape_markdown, setup_page, week_picker
+from lib.ui.provenance_view import show_provenance
 
 ctx = setup_page("KPI trends", ":material/trending_up:")
 DATABASE = str(database_path())

@@ -6,12 +6,13 @@ CSV: text a spreadsheet would run as a formula is neutralised on screen too.
 
 import streamlit as st
 
-from lib import store, uploads
-from lib.downloads import neutralise
-from lib.errors import NothingToChange, RefusedFile
-from lib.page import escape_markdown, setup_page
-from lib.reading import ReadOptions
-from lib.shapes import SHAPES_BY_NAME, SOURCES
+from lib.core.downloads import neutralise
+from lib.core.errors import NothingToChange, RefusedFile
+from lib.reading.decisions import ReadOptions
+from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
+from lib.store import database as store
+from lib.store import uploads
+from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("Upload", ":material/upload_file:")
 state = st.session_state

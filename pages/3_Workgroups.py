@@ -1,9 +1,9 @@
 """Metrics workgroups: formed on a sustained breach, they test hypotheses and ship actions until recovery.
 
-The page only lays out widgets; the rules live in lib/workgroups.py. Everything typed is kept
+The page only lays out widgets; the rules live in lib/workgroups/__init__.py. Everything typed is kept
 as a draft in st.session_state (it survives reruns and page switches) and is written to the
 database only when its Save / Form / Add button is pressed. A viewer (sign-in configured, not
-an editor) sees every workgroup read only: no control that changes data is drawn, and lib/workgroups.py
+an editor) sees every workgroup read only: no control that changes data is drawn, and lib/workgroups/__init__.py
 refuses their writes anyway.
 """
 
@@ -14,11 +14,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import hypothesis_checks, links
 from lib import workgroups as wg
-from lib.explain_view import hypothesis_check
-from lib.page import escape_markdown, setup_page
-from lib.settings import KPI_NAMES, KPIS
+from lib.core import links
+from lib.core.settings import KPI_NAMES, KPIS
+from lib.ui.explain_view import hypothesis_check
+from lib.ui.page import escape_markdown, setup_page
+from lib.workgroups import checks as hypothesis_checks
 
 ctx = setup_page("Workgroups", ":material/groups:")
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import fiscal, okrs
-from lib.errors import RefusedFile
-from lib.page import escape_markdown, setup_page
-from lib.settings import COMBINED_SEGMENTS, REGIONS, database_path
+from lib import okrs
+from lib.core.errors import RefusedFile
+from lib.core.settings import COMBINED_SEGMENTS, REGIONS, database_path
+from lib.metrics import fiscal
+from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("OKRs", ":material/flag:")
 DATABASE = str(database_path())

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import epics, fiscal, okrs, store
-from lib.downloads import safe_csv
-from lib.epics_fetch import FetchFailed, GitLabSource, fetch_and_import
-from lib.errors import RefusedFile
-from lib.page import escape_markdown, setup_page
-from lib.settings import database_path
+from lib import epics, okrs
+from lib.core.downloads import safe_csv
+from lib.core.errors import RefusedFile
+from lib.core.settings import database_path
+from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import
+from lib.metrics import fiscal
+from lib.store import database as store
+from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("Team epics", ":material/account_tree:")
 DATABASE = str(database_path())

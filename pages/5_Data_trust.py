@@ -12,11 +12,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import provenance, reconcile, review
-from lib.downloads import safe_csv
-from lib.page import escape_markdown, setup_page, week_picker
-from lib.provenance_view import drill_down_section, provenance_details
-from lib.settings import KPI_NAMES, KPIS, database_path
+from lib.core.downloads import safe_csv
+from lib.core.settings import KPI_NAMES, KPIS, database_path
+from lib.metrics import provenance, reconcile, review
+from lib.ui.page import escape_markdown, setup_page, week_picker
+from lib.ui.provenance_view import drill_down_section, provenance_details
 
 ctx = setup_page("Data trust", ":material/fact_check:")
 DATABASE = str(database_path())

@@ -11,10 +11,10 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import history
-from lib.downloads import safe_csv
-from lib.page import escape_markdown, setup_page
-from lib.settings import database_path
+from lib.core.downloads import safe_csv
+from lib.core.settings import database_path
+from lib.store import history
+from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("Change history", ":material/history:")
 

@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from export_builders import DEMO_END
 
-from lib import store
-from lib.demo_loader import load_demo
+from lib.demo.load import load_demo
+from lib.store import database as store
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lib import store
-from lib.errors import RefusedFile
-from lib.kpis import kpi_summaries
+from lib.core.errors import RefusedFile
+from lib.metrics.kpis import kpi_summaries
+from lib.store import database as store
 
 SLA_HEADER = [
     "Ticket ID",

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from export_builders import sla_rows, span_rows, write_sla
 
-from lib import auth, store
-from lib.errors import PermissionDenied
+from lib.core import auth
+from lib.core.errors import PermissionDenied
+from lib.store import database as store
 
 SECRETS = {
     "auth": {"client_id": "x"},

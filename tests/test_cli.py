@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from export_builders import SLA_HEADER, sla_rows, span_rows, write_sla
 
-from lib import store
+from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = dt.date(2026, 9, 7)

@@ -17,9 +17,9 @@ import threading
 import pytest
 from export_builders import SATISFACTION_HEADER, SLA_HEADER, csv_text, sla_rows, span_rows, weeks_from
 
-from lib import store
-from lib.errors import DatabaseLocked
-from lib.kpis import status_report
+from lib.core.errors import DatabaseLocked
+from lib.metrics.kpis import status_report
+from lib.store import database as store
 
 FIRST_MONDAY = dt.date(2026, 6, 1)
 WEEKS = 12

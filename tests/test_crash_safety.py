@@ -28,8 +28,8 @@ import streamlit as st
 from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows
 from streamlit.testing.v1 import AppTest
 
-from lib import store
-from lib.kpis import status_report
+from lib.metrics.kpis import status_report
+from lib.store import database as store
 
 PROJECT = Path(__file__).resolve().parents[1]
 ROWS = 200_000

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.demo import DEMO_WEEKS, generate_demo_exports
+from lib.demo.generate import DEMO_WEEKS, generate_demo_exports
 
 THURSDAY_END = date(2026, 11, 26)
 SUNDAY_END = date(2026, 11, 22)

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from lib.downloads import neutralise, safe_csv
+from lib.core.downloads import neutralise, safe_csv
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lib import cli, epics, fiscal, history, okrs, store, workgroups
-from lib.errors import RefusedFile
-from lib.settings import DEFAULTS
+from lib import cli, epics, okrs, workgroups
+from lib.core.errors import RefusedFile
+from lib.core.settings import DEFAULTS
+from lib.metrics import fiscal
+from lib.store import database as store
+from lib.store import history
 
 TODAY = dt.date(2026, 11, 26)
 WEEK = dt.date(2026, 11, 16)
@@ -605,8 +608,9 @@ def test_cli_refusal_exits_2_and_names_the_file(db_path, tmp_path, capsys):
 def test_a_viewer_cannot_import_restore_or_fetch_epics(con, tmp_path):
     import contextvars
 
-    from lib import auth, epics_fetch
-    from lib.errors import PermissionDenied
+    from lib.core import auth
+    from lib.core.errors import PermissionDenied
+    from lib.epics import fetch as epics_fetch
 
     viewer = auth.Principal("viewer@example.com", auth.VIEWER, signed_in=True)
     path = write(tmp_path, "epics.json", json.dumps([rest_epic(1, "area: A")]))

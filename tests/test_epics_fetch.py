@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from gitlab_server import GOOD_TOKEN, GROUP, GitLabHandler, running_gitlab
 
-from lib import epics, epics_fetch
-from lib.epics_fetch import FetchFailed, GitLabSource
+from lib import epics
+from lib.epics import fetch as epics_fetch
+from lib.epics.fetch import FetchFailed, GitLabSource
 
 
 @pytest.fixture

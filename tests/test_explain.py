@@ -11,8 +11,9 @@ from fractions import Fraction
 import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
-from lib import explain, store
-from lib.kpis import kpi_summaries
+from lib.metrics import explain
+from lib.metrics.kpis import kpi_summaries
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa"

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import explain, hypothesis_checks, kpis, store, workgroups
+from lib import workgroups
+from lib.metrics import explain, kpis
+from lib.store import database as store
+from lib.workgroups import checks as hypothesis_checks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from lib.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure, marks_outside_text, split_marks
-from lib.kpis import WeekValue, episodes_of
+from lib.metrics.kpis import WeekValue, episodes_of
+from lib.ui.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure, marks_outside_text, split_marks
 
 FIRST = dt.date(2026, 9, 7)
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from lib import fiscal
-from lib.fiscal import FiscalQuarter
+from lib.metrics import fiscal
+from lib.metrics.fiscal import FiscalQuarter
 
 
 @pytest.mark.parametrize(

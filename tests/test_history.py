@@ -1,10 +1,11 @@
-"""The change history in words (lib/history.py): no stored action names or JSON on screen."""
+"""The change history in words (lib/store/history.py): no stored action names or JSON on screen."""
 
 from __future__ import annotations
 
 import json
 
-from lib import history, store
+from lib.store import database as store
+from lib.store import history
 
 
 def test_details_read_as_words_not_json():

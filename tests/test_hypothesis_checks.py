@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
-from lib import explain, store
-from lib import hypothesis_checks as checks
 from lib import workgroups as wg
+from lib.metrics import explain
+from lib.store import database as store
+from lib.workgroups import checks
 
 MONDAY = dt.date(2026, 9, 7)
 AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa"

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
-from lib import store
-from lib.errors import NothingToChange
-from lib.kpis import at_or_below, kpi_summaries, status_report
+from lib.core.errors import NothingToChange
+from lib.metrics.kpis import at_or_below, kpi_summaries, status_report
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lib import links
+from lib.core import links
 
 WEEKS = [dt.date(2026, 9, 7), dt.date(2026, 9, 14), dt.date(2026, 9, 21)]
 

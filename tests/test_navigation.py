@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lib import navigation
-from lib.settings import PROJECT_ROOT
+from lib.core.settings import PROJECT_ROOT
+from lib.ui import navigation
 
 
 def test_the_list_names_every_page_of_the_app_once():

@@ -14,10 +14,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import auth, fiscal, kpis, okrs, store
-from lib.errors import PermissionDenied, RefusedFile
-from lib.fiscal import FiscalQuarter
-from lib.settings import COMBINED_SEGMENTS, REGIONS
+from lib import okrs
+from lib.core import auth
+from lib.core.errors import PermissionDenied, RefusedFile
+from lib.core.settings import COMBINED_SEGMENTS, REGIONS
+from lib.metrics import fiscal, kpis
+from lib.metrics.fiscal import FiscalQuarter
+from lib.store import database as store
 
 DEMO_END = date(2026, 11, 26)
 Q3 = FiscalQuarter(2027, 3)  # 2026-08-01 .. 2026-10-31
@@ -534,7 +537,7 @@ def test_demo_okrs_tell_the_intended_story(demo_okrs):
 def test_kpis_come_first_for_managers_whose_region_or_segment_is_in_sustained_breach(demo_okrs):
     settings = store.load_settings(demo_okrs)
     view = okrs.quarter_view(demo_okrs, settings, Q4, DEMO_END)
-    # What lib.kpis says is in a sustained breach now, by region and by segment.
+    # What lib.metrics.kpis says is in a sustained breach now, by region and by segment.
     in_breach = {
         region
         for region in REGIONS

@@ -1,6 +1,6 @@
-"""What every page shares (lib/page.py): the sidebar's navigation and presentation mode, page by page.
+"""What every page shares (lib/ui/page.py): the sidebar's navigation and presentation mode, page by page.
 
-The pages are walked from ``lib.navigation.PAGES``, the one list the sidebar draws: a page added
+The pages are walked from ``lib.ui.navigation.PAGES``, the one list the sidebar draws: a page added
 there is smoke-tested here without a change to this file.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.navigation import PAGES
+from lib.ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = [entry.script for entry in PAGES]

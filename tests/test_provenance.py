@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
-from lib import provenance, store
-from lib.demo_loader import load_demo
-from lib.kpis import kpi_summaries
-from lib.settings import PROJECT_ROOT
+from lib.core.settings import PROJECT_ROOT
+from lib.demo.load import load_demo
+from lib.metrics import provenance
+from lib.metrics.kpis import kpi_summaries
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 3)

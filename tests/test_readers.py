@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
 
-from lib import store
-from lib.errors import RefusedFile
-from lib.kpis import kpi_summaries, status_report
-from lib.readers import plausible_cp1252
+from lib.core.errors import RefusedFile
+from lib.metrics.kpis import kpi_summaries, status_report
+from lib.reading.files import plausible_cp1252
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 

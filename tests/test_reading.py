@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from lib.errors import RefusedFile
-from lib.reading import (
+from lib.core.errors import RefusedFile
+from lib.reading.decisions import (
     NumberColumn,
     NumberFormat,
     ReadOptions,

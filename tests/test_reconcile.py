@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
-from lib import reconcile, store
-from lib.demo_loader import load_demo
-from lib.kpis import WeekValue
-from lib.settings import COMBINED_SEGMENTS, DEFAULT_FORM_SEGMENTS
+from lib.core.settings import COMBINED_SEGMENTS, DEFAULT_FORM_SEGMENTS
+from lib.demo.load import load_demo
+from lib.metrics import reconcile
+from lib.metrics.kpis import WeekValue
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 4)

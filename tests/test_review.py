@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from lib import review
-from lib.kpis import SegmentCell, WeekValue, summarise
-from lib.settings import DEFAULTS
+from lib.core.settings import DEFAULTS
+from lib.metrics import review
+from lib.metrics.kpis import SegmentCell, WeekValue, summarise
 
 FIRST = dt.date(2026, 10, 5)
 WEEKS = [FIRST + dt.timedelta(days=7 * n) for n in range(6)]

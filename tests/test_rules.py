@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
-from lib import store
-from lib.errors import RefusedFile
-from lib.reading import ReadOptions
+from lib.core.errors import RefusedFile
+from lib.reading.decisions import ReadOptions
+from lib.store import database as store
 
 MONDAY = dt.date(2026, 8, 31)
 WEEKS = [MONDAY + dt.timedelta(weeks=i) for i in range(3)]

@@ -18,9 +18,10 @@ import streamlit as st
 from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows
 from streamlit.testing.v1 import AppTest
 
-from lib import store, uploads
-from lib.errors import RefusedFile
-from lib.kpis import status_report
+from lib.core.errors import RefusedFile
+from lib.metrics.kpis import status_report
+from lib.store import database as store
+from lib.store import uploads
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = [PROJECT / "app.py", *sorted((PROJECT / "lib").glob("*.py")), *sorted((PROJECT / "pages").glob("*.py"))]
@@ -31,7 +32,7 @@ SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|FROM|W
 # temp-table names made from a uuid, column positions, placeholders), never text a user typed
 # or a file carried: that always travels as a parameter. A new name here needs the same review.
 OUR_SQL_IDENTIFIERS = {
-    # table and temp-table names (our constants, or "stage_<uuid>_..." from lib.store)
+    # table and temp-table names (our constants, or "stage_<uuid>_..." from lib.store.database)
     "table", "raw", "norm", "counts", "coverage", "bad_events", "distinct", "distinct_table", "normalised",
     "counts_table", "coverage_table", "bad_events_table", "source",
     # column lists, SET and VALUES clauses, ORDER/WHERE fragments from constant columns with ? or $name parameters
@@ -39,20 +40,20 @@ OUR_SQL_IDENTIFIERS = {
     "where", "marks", "sequence", "parent_column", "select", "demo", "ACTION_COLUMNS", "WORKGROUP_SELECT",
     # read_csv options computed from the file's shape: integers and a delimiter from a fixed table
     "skip", "delimiter_sql", "MAX_LINE_BYTES", "parallel_flag",
-    # lib/readers.py: the last raw column's name (c<N>); trim() with our constant list of characters
+    # lib/reading/files.py: the last raw column's name (c<N>); trim() with our constant list of characters
     "last_column", "clean_sql",
-    # SQL fragments of the counting rules (lib/rules.py), built from field positions and constant word lists
+    # SQL fragments of the counting rules (lib/reading/rules.py), built from field positions and constant word lists
     "row_sql", "join", "decisive_columns", "distinct_rows_sql", "base_sql", "breached_rows_sql", "week_sql",
     "raw_text", "text", "region_sql", "field_key", "week", "week_start", "date_problem", "date_text", "event_date",
     "ignored_row_date", "expression", "form", "good", "total", "pct", "pct_text", "has_counts", "ignore", "kpi",
     "outcome", "problem", "segment", "segment_text", "week_text", "group", "shape", "ticket_level", "day_first",
     "b", "CHOSEN_WEEKS_SQL", "SEGMENT_OF_ROW", "len",
-    # lib/explain.py: the speaking-upload query built from CHOSEN_WEEKS_SQL (a constant, values as parameters)
+    # lib/metrics/explain.py: the speaking-upload query built from CHOSEN_WEEKS_SQL (a constant, values as parameters)
     "SPEAKING_UPLOADS_SQL",
-    # lib/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
+    # lib/reading/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
     # column positions from the header match)
     "match", "trimmed", "joins", "name", "field", "alias",
-    # lib/rules.py report tables: lookup temp tables ("stage_<uuid>_numbers"/"_weeks"), count field names,
+    # lib/reading/rules.py report tables: lookup temp tables ("stage_<uuid>_numbers"/"_weeks"), count field names,
     # joins and column lists built from them, a constant day expression, a boolean
     "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
     "grouped", "file_rows",

@@ -12,9 +12,9 @@ import datetime as dt
 import openpyxl
 from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
-from lib import store
-from lib.reading import ReadOptions
-from lib.shapes import EXPLORE_REPORT, detect_shape
+from lib.reading.decisions import ReadOptions
+from lib.reading.shapes import EXPLORE_REPORT, detect_shape
+from lib.store import database as store
 
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)

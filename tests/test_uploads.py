@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import store, uploads
-from lib.errors import RefusedFile
-from lib.kpis import kpi_summaries, status_report
+from lib.core.errors import RefusedFile
+from lib.metrics.kpis import kpi_summaries, status_report
+from lib.store import database as store
+from lib.store import uploads
 
 DEMO_END = dt.date(2026, 11, 26)
 EXPLORE_HEADER = [

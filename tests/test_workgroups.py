@@ -14,10 +14,11 @@ import shutil
 import pytest
 from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
-from lib import auth, store
 from lib import workgroups as wg
-from lib.errors import PermissionDenied
-from lib.kpis import WeekValue
+from lib.core import auth
+from lib.core.errors import PermissionDenied
+from lib.metrics.kpis import WeekValue
+from lib.store import database as store
 
 DEMO_END = dt.date(2026, 11, 26)
 FRT_BREACH = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
@@ -297,7 +298,7 @@ def test_the_library_is_seeded_searchable_copyable_and_shows_past_conclusions(de
     for expected in ("Ticket volume", "time-consuming workflow", "subset of tickets", "harder", "Time off"):
         assert any(expected.lower() in title.lower() for title in titles), expected
     assert any("single portion" in t for t in titles) and any("Staffing" in t for t in titles)
-    assert "A single bad day" in titles  # checked against the data (lib.hypothesis_checks)
+    assert "A single bad day" in titles  # checked against the data (lib.workgroups.checks)
     assert any("AMER, APAC and EMEA" in entry["statement"] for entry in wg.library(demo))
 
     [time_off] = wg.library(demo, "time OFF")

@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from streamlit_process import running_streamlit
 
-from lib import store
-from lib.demo_loader import load_demo
+from lib.demo.load import load_demo
+from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)

@@ -6,8 +6,9 @@ import pytest
 from export_builders import DEMO_END
 from playwright.sync_api import expect
 
-from lib import store, workgroups
-from lib.demo_loader import load_demo
+from lib import workgroups
+from lib.demo.load import load_demo
+from lib.store import database as store
 
 pytestmark = pytest.mark.browser
 

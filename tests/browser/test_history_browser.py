@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import expect
 from streamlit_process import free_port, running_streamlit
 
-from lib import store
-from lib.demo_loader import load_demo
+from lib.demo.load import load_demo
+from lib.store import database as store
 
 pytestmark = pytest.mark.browser
 

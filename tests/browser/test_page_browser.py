@@ -1,4 +1,4 @@
-"""What every page shares (lib/page.py), in a real Chromium at 1400x900: presentation mode can be driven
+"""What every page shares (lib/ui/page.py), in a real Chromium at 1400x900: presentation mode can be driven
 from the screen, and the sidebar names every page properly. Demo year ending Thu 26 Nov 2026."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from conftest import wait_for_script
 from playwright.sync_api import expect
 
-from lib.navigation import PAGES
+from lib.ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,9 @@ from oidc_provider import register_client, running_oidc_provider
 from playwright.sync_api import Page, expect
 from streamlit_process import free_port, running_streamlit
 
-from lib import navigation, store, workgroups
+from lib import workgroups
+from lib.store import database as store
+from lib.ui import navigation
 
 pytestmark = pytest.mark.browser
 

@@ -29,11 +29,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from lib import settings as settings_module
-from lib import store, uploads
-from lib.downloads import FORMULA_STARTS
-from lib.errors import RefusedFile
-from lib.kpis import status_report
+from lib.core import settings as settings_module
+from lib.core.downloads import FORMULA_STARTS
+from lib.core.errors import RefusedFile
+from lib.metrics.kpis import status_report
+from lib.store import database as store
+from lib.store import uploads
 
 PROJECT = Path(__file__).resolve().parents[2]
 CASES = make_corpus.cases()
@@ -145,8 +146,9 @@ CHILD = """
 import json, resource, sys, time
 limit = int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from lib import auth, store
-from lib.errors import RefusedFile
+from lib.core import auth
+from lib.store import database as store
+from lib.core.errors import RefusedFile
 auth.set_principal(auth.OPEN_PRINCIPAL)  # an editor, as on the command line
 con = store.connect(sys.argv[1])
 started = time.perf_counter()

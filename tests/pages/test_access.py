@@ -17,10 +17,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import navigation, store, uploads
 from lib import workgroups as wg
-from lib.demo_loader import load_demo
-from lib.page import escape_markdown
+from lib.demo.load import load_demo
+from lib.store import database as store
+from lib.store import uploads
+from lib.ui import navigation
+from lib.ui.page import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import kpis, review, store, workgroups
+from lib import workgroups
+from lib.metrics import kpis, review
+from lib.store import database as store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
@@ -42,7 +44,7 @@ def plain(text: str) -> str:
 
 
 def summaries_of(db: Path) -> dict[str, kpis.KpiSummary]:
-    """What lib.kpis computes for the same database: the page must show exactly these figures."""
+    """What lib.metrics.kpis computes for the same database: the page must show exactly these figures."""
     con = store.connect(db)
     try:
         return kpis.kpi_summaries(con, store.load_settings(con))

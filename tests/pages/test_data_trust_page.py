@@ -13,8 +13,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import explain, kpis, reconcile, store
-from lib.settings import DEFAULT_FORM_SEGMENTS
+from lib.core.settings import DEFAULT_FORM_SEGMENTS
+from lib.metrics import explain, kpis, reconcile
+from lib.store import database as store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(PROJECT_ROOT / "pages" / "5_Data_trust.py")
@@ -22,7 +23,7 @@ DEMO_END = dt.date(2026, 11, 26)
 
 
 def latest_frt(db_path: Path) -> kpis.WeekValue:
-    """The demo's latest complete FRT week, as lib.kpis computes it."""
+    """The demo's latest complete FRT week, as lib.metrics.kpis computes it."""
     con = store.connect(db_path)
     try:
         return kpis.kpi_summaries(con, store.load_settings(con))["FRT"].latest
@@ -119,7 +120,7 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
 
 
 def planted_nrt_disagreement(db_path: Path):
-    """The demo's planted NRT disagreement (its segment and week), as lib.reconcile finds it."""
+    """The demo's planted NRT disagreement (its segment and week), as lib.metrics.reconcile finds it."""
     con = store.connect(db_path)
     try:
         flagged = reconcile.reconcile(con, store.load_settings(con)).flagged
@@ -222,8 +223,8 @@ def provenance_dialog_script():
 
     import streamlit as st
 
-    from lib.page import setup_page
-    from lib.provenance_view import show_provenance
+    from lib.ui.page import setup_page
+    from lib.ui.provenance_view import show_provenance
 
     ctx = setup_page("Dialog", ":material/manage_search:")
     if st.button("Where does this number come from?", key="why_FRT"):

@@ -18,7 +18,8 @@ import pytest
 from export_builders import SLA_HEADER, csv_text, weeks_from
 from streamlit.testing.v1 import AppTest
 
-from lib import store, uploads
+from lib.store import database as store
+from lib.store import uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["app.py", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*.py"))]
@@ -149,7 +150,7 @@ def test_no_text_from_a_file_renders_as_markdown_on_any_page(hostile_db, hostile
 def test_the_walk_covers_every_page_and_sees_the_payloads(hostile_db, hostile_file):
     assert PAGES[0] == "app.py" and len(PAGES) == 1 + len(list((ROOT / "pages").glob("*.py")))
     # The detector itself: an unescaped payload is caught, an escaped one is not.
-    from lib.page import escape_markdown
+    from lib.ui.page import escape_markdown
 
     for payload in PAYLOADS:
         assert any(pattern.search(payload) for pattern in LIVE.values()), payload

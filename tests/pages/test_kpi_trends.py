@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import kpis, store, workgroups
+from lib import workgroups
+from lib.metrics import kpis
+from lib.store import database as store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)

@@ -14,7 +14,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import fiscal, okrs, store
+from lib import okrs
+from lib.metrics import fiscal
+from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
 DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4

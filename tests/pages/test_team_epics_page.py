@@ -12,7 +12,9 @@ from gitlab_server import GOOD_TOKEN, GROUP, running_gitlab
 from streamlit.testing.v1 import AppTest
 from test_access import SECRETS, signed_in
 
-from lib import epics, fiscal, store
+from lib import epics
+from lib.metrics import fiscal
+from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "4_Team_epics.py")

@@ -16,8 +16,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import store, uploads
-from lib.kpis import status_report
+from lib.metrics.kpis import status_report
+from lib.store import database as store
+from lib.store import uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/2_Upload.py"

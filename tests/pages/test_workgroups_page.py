@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import store
 from lib import workgroups as wg
+from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Workgroups.py")
 DEMO_END = dt.date(2026, 11, 26)

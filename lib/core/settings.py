@@ -1,0 +1,85 @@
+"""Every number a manager may want to change, in one place.
+
+Defaults live here; a database can override any of them (table ``settings``), so a team
+that moves a floor changes it once and every page, the command line and the benchmark
+agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "floorline.duckdb"
+
+KPIS = ("FRT", "NRT", "SSAT")
+KPI_NAMES = {
+    "FRT": "First reply time SLA",
+    "NRT": "Next reply time SLA",
+    "SSAT": "Support satisfaction",
+}
+# The pooled value of the combined segments, as every page, table and download names it.
+COMBINED = "Combined"
+# The three scopes the handbook pools into a "combined" KPI; everything else is "Other".
+COMBINED_SEGMENTS = ("L&R", "GitLab SM", "GitLab SaaS")
+OTHER_SEGMENT = "Other"
+SEGMENTS = (*COMBINED_SEGMENTS, OTHER_SEGMENT)
+
+DEFAULT_FORM_SEGMENTS = {
+    "SaaS": "GitLab SaaS",
+    "SaaS Account": "GitLab SaaS",
+    "Self-Managed": "GitLab SM",
+    "L&R": "L&R",
+}
+
+REGIONS = ("AMER", "APAC", "EMEA")
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Settings:
+    floors: dict[str, float] = field(default_factory=lambda: {"FRT": 93.0, "NRT": 83.0, "SSAT": 93.0})
+    targets: dict[str, float] = field(default_factory=lambda: {"FRT": 95.0, "NRT": 85.0, "SSAT": 95.0})
+    week_start: str = "monday"
+    sustained_weeks: int = 2
+    recovery_weeks: int = 2
+    near_floor_points: float = 1.0
+    stale_after_days: int = 7
+    reconciliation_tolerance_points: float = 1.0
+    max_upload_mb: int = 200
+    okr_bands: dict[str, float] = field(default_factory=lambda: {"on_target": 85.0, "off_target": 70.0})
+    # A slice of a change (a region, a form) with fewer counted events than this in both periods is too
+    # small to judge on its own: the decomposition groups such slices (DECISIONS.md §16).
+    min_slice_events: int = 30
+    # Epics page: a master epic's title matches this (regular expression, any case); the handbook searches "area:".
+    epic_master_pattern: str = "area:"
+    epic_stale_after_days: int = 30  # an open master epic with no update for this many days is flagged stale
+
+    @property
+    def week_start_index(self) -> int:
+        """Python weekday number (Monday 0) on which a week begins."""
+        return WEEKDAYS.index(self.week_start)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def with_overrides(self, overrides: dict) -> Settings:
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in overrides.items() if k in known})
+
+
+DEFAULTS = Settings()
+
+
+def database_path() -> Path:
+    """The database file: ``FLOORLINE_DB`` when set, else ``data/floorline.duckdb``."""
+    return Path(os.environ.get("FLOORLINE_DB") or DEFAULT_DB_PATH)
+
+
+def archive_dir(db_path: Path) -> Path:
+    """Uploaded originals sit beside the database they feed, so one folder backs up both."""
+    return db_path.parent / "archive"

@@ -1,0 +1,633 @@
+"""Explain a KPI change: where it comes from, how sure a weekly value is, and this week's risk.
+
+- ``decompose`` splits the change in a pooled (combined) value between two periods into one
+  contribution per slice of a dimension (segment, region, ticket form), each made of a
+  *rate* part (the slice's own value moved) and a *mix* part (the slice's share of the
+  volume moved). The parts are exact fractions and sum exactly to the total change
+  (DECISIONS.md §16).
+- ``wilson`` is the 95 % Wilson score interval of a weekly value's counts (§17).
+- ``volume_check`` puts a week's counted events against the previous eight weeks (§18).
+- ``week_so_far`` is the partial week: its value so far, the share of a usual week's volume
+  already in, and the rate the rest of the week must exceed to end above the floor (§19).
+
+Counts come from the stored weekly counts, aggregated in DuckDB; the upload that speaks for
+each week is chosen by ``lib.metrics.kpis.CHOSEN_WEEKS_SQL``, the query every page uses, so the two
+periods' values here are the values the charts show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, KpiSummary, WeekValue, at_or_below, week_step
+
+# z for a two-sided 95 % interval (the 97.5th percentile of the standard normal).
+Z95 = 1.959963984540054
+AGAINST = {"previous": "the week before", "mean4": "the four weeks before, pooled"}
+BASELINE_WEEKS = {"previous": 1, "mean4": 4}
+USUAL_VOLUME_WEEKS = 8
+DIMENSIONS = {
+    "segment": ("Segment", SEGMENT_OF_ROW),
+    "region": ("Region", "coalesce(w.region, '(no region)')"),
+    "form": ("Ticket form", f"coalesce(w.form, '(no form: ' || {SEGMENT_OF_ROW} || ')')"),
+}
+# Stored counts keep segment, form and region; group and priority are kept only on the
+# breached rows of the drill-down, which have no achieved rows to divide by.
+NOT_STORED = {
+    "group": "Ticket group",
+    "priority": "Priority",
+}
+DIMENSION_CHOICES = (*DIMENSIONS, *NOT_STORED)
+SMALL_GROUP = "Small slices"
+EVENT_WORDS = {"FRT": "targets", "NRT": "targets", "SSAT": "ratings"}
+
+
+class CannotExplain(ValueError):
+    """The data cannot answer this question; ``message`` says why in words a manager can act on."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def dimension_label(by: str) -> str:
+    return DIMENSIONS[by][0] if by in DIMENSIONS else NOT_STORED.get(by, by)
+
+
+# --- Wilson score interval ------------------------------------------------------------------------------
+
+
+def wilson(good: int, total: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval of ``good`` of ``total`` as fractions (no continuity correction)."""
+    if not total:
+        return None
+    p = good / total
+    z2 = z * z
+    denominator = 1 + z2 / total
+    centre = (p + z2 / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def wilson_percent(good: int | None, total: int | None) -> tuple[float, float] | None:
+    if good is None or not total:
+        return None
+    low, high = wilson(good, total)
+    return 100 * low, 100 * high
+
+
+def interval_text(good: int | None, total: int | None) -> str:
+    interval = wilson_percent(good, total)
+    return "" if interval is None else f"95 % interval {interval[0]:.1f}–{interval[1]:.1f} %"
+
+
+# --- the decomposition ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+    good0: int
+    total0: int
+    good1: int
+    total1: int
+    share0: Fraction
+    share1: Fraction
+    rate0: Fraction | None  # percent; None when the slice has no events in that period
+    rate1: Fraction | None
+    rate_part: Fraction  # points of the total change
+    mix_part: Fraction
+    small: bool = False  # fewer than the minimum of events in both periods: too small to judge
+    members: tuple[str, ...] = ()  # the slices grouped into "Small slices"
+
+    @property
+    def contribution(self) -> Fraction:
+        return self.rate_part + self.mix_part
+
+
+@dataclass
+class Decomposition:
+    kpi: str
+    dimension: str
+    weeks0: tuple[dt.date, ...]
+    weeks1: tuple[dt.date, ...]
+    good0: int
+    total0: int
+    good1: int
+    total1: int
+    slices: list[Slice]
+    min_events: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def value0(self) -> Fraction:
+        return Fraction(100 * self.good0, self.total0)
+
+    @property
+    def value1(self) -> Fraction:
+        return Fraction(100 * self.good1, self.total1)
+
+    @property
+    def total_change(self) -> Fraction:
+        return self.value1 - self.value0
+
+    def rounded_parts(self, decimals: int = 4) -> list[tuple[float, float]]:
+        """Each slice's (rate, mix) rounded so that, rounded, they still sum to the rounded total change."""
+        exact = [part for s in self.slices for part in (s.rate_part, s.mix_part)]
+        flat = rounded_to_sum(exact, self.total_change, decimals)
+        return [(flat[2 * i], flat[2 * i + 1]) for i in range(len(self.slices))]
+
+    def to_json(self) -> dict:
+        parts = self.rounded_parts()
+        return {
+            "kpi": self.kpi,
+            "by": self.dimension,
+            "week": str(self.weeks1[-1]),
+            "weeks": [str(w) for w in self.weeks1],
+            "against_weeks": [str(w) for w in self.weeks0],
+            "value": round(float(self.value1), 4),
+            "good": self.good1,
+            "total": self.total1,
+            "against_value": round(float(self.value0), 4),
+            "against_good": self.good0,
+            "against_total": self.total0,
+            "total_change": round(self.total_change * 10**4) / 10**4,  # as rounded_to_sum rounds it
+            "min_events": self.min_events,
+            "slices": [
+                {
+                    "slice": s.name,
+                    "good": s.good1,
+                    "total": s.total1,
+                    "value": None if s.rate1 is None else round(float(s.rate1), 4),
+                    "against_good": s.good0,
+                    "against_total": s.total0,
+                    "against_value": None if s.rate0 is None else round(float(s.rate0), 4),
+                    "share": round(float(s.share1), 6),
+                    "against_share": round(float(s.share0), 6),
+                    "rate_part": rate,
+                    "mix_part": mix,
+                    "contribution": round(rate + mix, 4),
+                    "too_small": s.small,
+                    "grouped": list(s.members),
+                }
+                for s, (rate, mix) in zip(self.slices, parts, strict=True)
+            ],
+            "notes": self.notes,
+        }
+
+
+def rounded_to_sum(parts: list[Fraction], total: Fraction, decimals: int) -> list[float]:
+    """Round ``parts`` to ``decimals`` so that they sum exactly to ``total`` rounded (largest remainder)."""
+    scale = 10**decimals
+    target = round(total * scale)
+    floors = [math.floor(p * scale) for p in parts]
+    remainders = sorted(range(len(parts)), key=lambda i: parts[i] * scale - floors[i], reverse=True)
+    for i in remainders[: target - sum(floors)]:
+        floors[i] += 1
+    return [units / scale for units in floors]
+
+
+def decompose(
+    counts0: dict[str, tuple[int, int]], counts1: dict[str, tuple[int, int]], min_events: int = 0
+) -> tuple[list[Slice], Fraction]:
+    """Shift-share split of V1 − V0 over slices, exact (DECISIONS.md §16).
+
+    ``counts`` map a slice to (good, total) in each period. With shares s = n_i / N and
+    rates r = 100 g_i / n_i, the pooled value is V = Σ s_i r_i and
+
+        rate_i = (s0_i + s1_i) / 2 × (r1_i − r0_i)
+        mix_i  = ((r0_i + r1_i) / 2 − (V0 + V1) / 2) × (s1_i − s0_i)
+
+    which sum exactly to V1 − V0 (Σ Δs_i = 0 lets the mix part be measured from the mean
+    value, so a growing slice that runs below average pulls the total down). A slice in
+    one period only takes its rate from the other period: its rate part is 0 and all of
+    its contribution is mix. Slices with fewer than ``min_events`` in both periods are
+    grouped into one "Small slices" slice before splitting.
+    """
+    total0 = sum(t for _, t in counts0.values())
+    total1 = sum(t for _, t in counts1.values())
+    if not total0 or not total1:
+        raise CannotExplain("one of the two periods has no counted events")
+    names = sorted(set(counts0) | set(counts1))
+    small = [n for n in names if max(counts0.get(n, (0, 0))[1], counts1.get(n, (0, 0))[1]) < min_events]
+    groups = [(n, (n,), False) for n in names if n not in small]
+    if len(small) > 1:
+        groups.append((f"{SMALL_GROUP} ({len(small)})", tuple(small), True))
+    elif small:  # one small slice alone is not grouped, but is still too small to judge
+        groups.append((small[0], (small[0],), True))
+    value0 = Fraction(100 * sum(g for g, _ in counts0.values()), total0)
+    value1 = Fraction(100 * sum(g for g, _ in counts1.values()), total1)
+    mean_value = (value0 + value1) / 2
+    slices = []
+    for name, keys, too_small in groups:
+        good0 = sum(counts0.get(k, (0, 0))[0] for k in keys)
+        n0 = sum(counts0.get(k, (0, 0))[1] for k in keys)
+        good1 = sum(counts1.get(k, (0, 0))[0] for k in keys)
+        n1 = sum(counts1.get(k, (0, 0))[1] for k in keys)
+        share0, share1 = Fraction(n0, total0), Fraction(n1, total1)
+        rate0 = Fraction(100 * good0, n0) if n0 else None
+        rate1 = Fraction(100 * good1, n1) if n1 else None
+        # A slice missing from a period keeps the other period's rate: no rate change, all mix.
+        r0 = rate0 if rate0 is not None else rate1
+        r1 = rate1 if rate1 is not None else rate0
+        rate_part = (share0 + share1) / 2 * (r1 - r0)
+        mix_part = ((r0 + r1) / 2 - mean_value) * (share1 - share0)
+        members = keys if len(keys) > 1 else ()
+        slices.append(
+            Slice(name, good0, n0, good1, n1, share0, share1, rate0, rate1, rate_part, mix_part, too_small, members)
+        )
+    return slices, value1 - value0
+
+
+# The upload speaking for each KPI and week in a layer; "display" takes the primary's where it has one.
+SPEAKING_UPLOADS_SQL = f"""
+WITH chosen AS ({CHOSEN_WEEKS_SQL})
+SELECT kpi, week, complete, upload_id FROM chosen
+WHERE $layer = 'display' OR layer = $layer
+QUALIFY row_number() OVER (PARTITION BY kpi, week ORDER BY layer = 'primary' DESC) = 1
+"""
+
+
+def slice_counts(
+    con,
+    kpi: str,
+    weeks: list[dt.date],
+    by: str,
+    *,
+    segments=COMBINED_SEGMENTS,
+    region: str | None = None,
+    layer: str = "display",
+) -> dict[dt.date, dict[str, tuple[int, int]]]:
+    """Per week, per slice of ``by``: (good, counted), pooled over ``segments`` as the charts pool them."""
+    if by not in DIMENSIONS:
+        raise CannotExplain(
+            f"{NOT_STORED.get(by, by)} is not kept with the counts (only with the breached rows of the drill-down), "
+            "so a change cannot be split by it; choose segment, region or ticket form"
+        )
+    expression = DIMENSIONS[by][1]
+    rows = con.execute(
+        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
+            SELECT p.week, {expression} AS slice, sum(w.good), sum(w.total),
+                count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)
+            FROM picked p
+            JOIN weekly_counts w ON w.upload_id = p.upload_id AND w.kpi = p.kpi AND w.week = p.week
+            LEFT JOIN form_segments m ON m.form_key = lower(w.form)
+            WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
+              AND list_contains($segments, {SEGMENT_OF_ROW})
+              AND ($region IS NULL OR w.region = $region)
+            GROUP BY ALL""",
+        {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer},
+    ).fetchall()
+    counts: dict[dt.date, dict[str, tuple[int, int]]] = {week: {} for week in weeks}
+    for week, name, good, total, percentage_rows in rows:
+        if percentage_rows:
+            raise CannotExplain(
+                f"the week of {week:%d %b %Y} comes from an export that gave a percentage without counts, "
+                "which cannot be split"
+            )
+        counts[week][name] = (int(good or 0), int(total or 0))
+    return counts
+
+
+def pooled(counts: dict[dt.date, dict[str, tuple[int, int]]], weeks) -> dict[str, tuple[int, int]]:
+    result: dict[str, tuple[int, int]] = {}
+    for week in weeks:
+        for name, (good, total) in counts.get(week, {}).items():
+            old_good, old_total = result.get(name, (0, 0))
+            result[name] = (old_good + good, old_total + total)
+    return {name: cell for name, cell in result.items() if cell[1]}
+
+
+def explain_periods(
+    con,
+    kpi: str,
+    weeks1: list[dt.date],
+    weeks0: list[dt.date],
+    by: str,
+    *,
+    min_events: int,
+    segments=COMBINED_SEGMENTS,
+    region: str | None = None,
+    layer: str = "display",
+) -> Decomposition:
+    """The change from the pooled weeks ``weeks0`` to the pooled weeks ``weeks1``, split by ``by``."""
+    if kpi not in KPIS:
+        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    counts = slice_counts(con, kpi, [*weeks0, *weeks1], by, segments=segments, region=region, layer=layer)
+    counts0, counts1 = pooled(counts, weeks0), pooled(counts, weeks1)
+    if not counts1:
+        raise CannotExplain(f"{kpi} has no counted events in the week of {weeks1[-1]:%d %b %Y}")
+    used0 = [w for w in weeks0 if any(t for _, t in counts[w].values())]
+    if not used0:
+        raise CannotExplain(f"{kpi} has no counted events in the weeks it would be compared with")
+    slices, _ = decompose(counts0, counts1, min_events)
+    decomposition = Decomposition(
+        kpi,
+        by,
+        tuple(used0),
+        tuple(weeks1),
+        sum(g for g, _ in counts0.values()),
+        sum(t for _, t in counts0.values()),
+        sum(g for g, _ in counts1.values()),
+        sum(t for _, t in counts1.values()),
+        slices,
+        min_events,
+    )
+    missing = [w for w in weeks0 if w not in used0]
+    if missing:
+        decomposition.notes.append(
+            "no figures for " + ", ".join(f"{w:%d %b}" for w in missing) + ": compared with the other weeks only"
+        )
+    return decomposition
+
+
+def explain(
+    con,
+    settings: Settings,
+    kpi: str,
+    week: dt.date,
+    *,
+    against: str = "previous",
+    by: str = "segment",
+    segments=COMBINED_SEGMENTS,
+    region: str | None = None,
+    layer: str = "display",
+    min_events: int | None = None,
+) -> Decomposition:
+    """Why ``kpi`` in ``week`` differs from the week before (``previous``) or the four before (``mean4``).
+
+    ``min_events`` overrides the setting ``min_slice_events`` (slices under it in both periods are grouped).
+    """
+    if against not in AGAINST:
+        raise CannotExplain(f"compare against previous or mean4, not {against!r}")
+    weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
+    return explain_periods(
+        con,
+        kpi,
+        [week],
+        weeks0,
+        by,
+        min_events=settings.min_slice_events if min_events is None else min_events,
+        segments=segments,
+        region=region,
+        layer=layer,
+    )
+
+
+def points(value: Fraction | float) -> str:
+    return f"{float(value):+.1f}".replace("-", "−")
+
+
+def describe(decomposition: Decomposition) -> str:
+    """One sentence: the change, and the slice that moved it most, with its own rate's move."""
+    change = decomposition.total_change
+    label = dimension_label(decomposition.dimension).lower()
+    if change == 0:
+        return f"No change: {float(decomposition.value1):.1f} % both times."
+    direction = "drop" if change < 0 else "rise"
+    ranked = sorted(decomposition.slices, key=lambda s: s.contribution, reverse=change > 0)
+    top = ranked[0]
+    own = ""
+    if top.rate0 is not None and top.rate1 is not None:
+        moved = top.rate1 - top.rate0
+        verb = "fell" if moved < 0 else "rose"
+        own = (
+            f"; its own rate {verb} {abs(float(moved)):.1f} points ({float(top.rate0):.1f} → {float(top.rate1):.1f} %)"
+        )
+    elif top.rate1 is None:
+        own = "; it had no events in the chosen week"
+    else:
+        own = "; it had no events before"
+    small = " (too few events to judge)" if top.small else ""
+    span = f"{float(decomposition.value0):.1f} → {float(decomposition.value1):.1f} %, by {label}"
+    if abs(top.contribution) > abs(change):
+        return (
+            f"{top.name}{small} moved it {points(top.contribution)} points, more than the whole "
+            f"{points(change)}-point change ({span}): other slices moved the other way{own}."
+        )
+    return (
+        f"{top.name}{small} accounts for {abs(float(top.contribution)):.1f} of the {abs(float(change)):.1f}-point "
+        f"{direction} ({span}){own}."
+    )
+
+
+# --- volume ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolumeCheck:
+    week: dt.date
+    total: int | None
+    usual: float | None  # mean counted events per week over the previous weeks with a value
+    low: int | None
+    high: int | None
+    weeks_used: int
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.total is None or not self.usual else self.total / self.usual
+
+    @property
+    def above_range(self) -> bool:
+        return self.total is not None and self.high is not None and self.total > self.high
+
+    def describe(self, kpi: str) -> str:
+        words = EVENT_WORDS.get(kpi, "events")
+        if self.total is None:
+            return f"No counted {words} in the week of {self.week:%d %b %Y}."
+        if not self.weeks_used:
+            return f"{self.total:,} {words} counted; no earlier weeks to compare with."
+        where = (
+            "above the range"
+            if self.above_range
+            else ("below the range" if self.total < self.low else "within the range")
+        )
+        return (
+            f"{self.total:,} {words} counted in the week of {self.week:%d %b %Y}: "
+            f"{100 * (self.ratio - 1):+.0f} % against the "
+            f"usual {self.usual:,.0f} (mean of the previous {self.weeks_used} weeks, range "
+            f"{self.low:,}–{self.high:,}), {where}."
+        )
+
+
+def volume_check(series: list[WeekValue], week: dt.date, weeks_back: int = USUAL_VOLUME_WEEKS) -> VolumeCheck:
+    """A week's counted events against the ``weeks_back`` weeks before it (those with counts)."""
+    by_week = {w.week: w for w in series}
+    current = by_week.get(week)
+    before = [by_week.get(week_step(week, -n)) for n in range(1, weeks_back + 1)]
+    totals = [w.total for w in before if w and w.total and w.status != "partial"]
+    return VolumeCheck(
+        week,
+        current.total if current and current.total else None,
+        sum(totals) / len(totals) if totals else None,
+        min(totals) if totals else None,
+        max(totals) if totals else None,
+        len(totals),
+    )
+
+
+def volume_frame_rows(series: list[WeekValue], weeks_back: int = USUAL_VOLUME_WEEKS) -> list[dict]:
+    """Each week's counted events with the usual level of the weeks before it (for the volume chart)."""
+    rows = []
+    for week_value in series:
+        check = volume_check(series, week_value.week, weeks_back)
+        rows.append(
+            {
+                "week": week_value.week,
+                "counted": check.total,
+                "usual": check.usual,
+                "low": check.low,
+                "high": check.high,
+                "partial": week_value.status == "partial",
+            }
+        )
+    return rows
+
+
+# --- this week so far -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekSoFar:
+    kpi: str
+    week: dt.date
+    first_day: dt.date
+    last_day: dt.date
+    good: int
+    total: int
+    floor: float
+    usual_volume: float | None
+    breach_weeks_before: int  # the streak it would extend
+
+    @property
+    def value(self) -> float:
+        return 100 * self.good / self.total
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_percent(self.good, self.total)
+
+    @property
+    def share_of_usual(self) -> float | None:
+        return None if not self.usual_volume else self.total / self.usual_volume
+
+    @property
+    def remaining(self) -> int | None:
+        """Events still to come if the week ends at its usual volume."""
+        if not self.usual_volume:
+            return None
+        return max(0, round(self.usual_volume) - self.total)
+
+    @property
+    def rest_must_exceed(self) -> Fraction | None:
+        """The rate (percent) the remaining events must beat for the week to end above the floor.
+
+        Above the floor at the end means 100 (g + g_rest) > F (n + n_rest), so the rest must
+        run above (F (n + n_rest) − 100 g) / n_rest. Below 0: already safe; above 100: out of reach.
+        """
+        remaining = self.remaining
+        if not remaining:
+            return None
+        return (Fraction(str(self.floor)) * (self.total + remaining) - 100 * self.good) / remaining
+
+    @property
+    def days_label(self) -> str:
+        return f"{self.first_day:%a}–{self.last_day:%a}" if self.first_day != self.last_day else f"{self.first_day:%a}"
+
+    def describe(self) -> str:
+        words = EVENT_WORDS.get(self.kpi, "events")
+        interval = self.interval
+        head = (
+            f"{self.kpi} {self.value:.1f} % so far ({self.days_label}, {self.total:,} {words}; "
+            f"95 % interval {interval[0]:.1f}–{interval[1]:.1f} %)"
+        )
+        if self.usual_volume is None:
+            return head + ": no earlier complete weeks to say how much of the week is still to come."
+        share = f"{100 * self.share_of_usual:.0f} % of a usual week's {self.usual_volume:,.0f} {words} are in"
+        threshold = self.rest_must_exceed
+        ordinal = ordinal_word(self.breach_weeks_before + 1)
+        if threshold is None:
+            below = at_or_below(self.good, self.total, self.floor)
+            verdict = f"a {ordinal} breach week as it stands" if below else "above the floor as it stands"
+            return f"{head}: {share}, so the value so far is close to final — {verdict}."
+        needed = float(threshold)
+        if needed >= 100:
+            risk = f"a {ordinal} breach week even if every remaining {words[:-1]} goes well"
+        elif needed < 0:
+            risk = "it stays above the floor even if every remaining one goes badly"
+        elif at_or_below(self.good, self.total, self.floor):
+            risk = f"a {ordinal} breach week is likely unless the rest of the week runs above {needed:.1f} %"
+        else:
+            risk = f"it stays above the floor unless the rest of the week runs at or below {needed:.1f} %"
+        return f"{head}: {share}; {risk}."
+
+
+def ordinal_word(n: int) -> str:
+    words = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth"}
+    return words.get(n, f"{n}th")
+
+
+def week_so_far(con, summary: KpiSummary, settings: Settings) -> WeekSoFar | None:
+    """The trailing partial week of a summary (never part of a streak), or None when there is none."""
+    partial = summary.latest_partial
+    if partial is None or not partial.total or partial.good is None:
+        return None
+    days = con.execute(
+        "SELECT min(first_date), max(last_date) FROM uploads WHERE list_contains($ids, id)",
+        {"ids": list(partial.upload_ids)},
+    ).fetchone()
+    week_end = partial.week + dt.timedelta(days=6)
+    first_day = max(partial.week, days[0] or partial.week)
+    last_day = min(week_end, days[1] or week_end)
+    volume = volume_check(summary.series, partial.week)
+    return WeekSoFar(
+        summary.kpi,
+        partial.week,
+        first_day,
+        last_day,
+        partial.good,
+        partial.total,
+        summary.floor,
+        volume.usual,
+        summary.streak if summary.latest and week_step(summary.latest.week) == partial.week else 0,
+    )
+
+
+# --- status --json additions ---------------------------------------------------------------------------------
+
+
+def rounded_interval(good: int | None, total: int | None) -> list[float] | None:
+    interval = wilson_percent(good, total)
+    return None if interval is None else [round(interval[0], 4), round(interval[1], 4)]
+
+
+def status_additions(con, summaries: dict[str, KpiSummary], settings: Settings) -> dict[str, dict]:
+    """Per KPI: each weekly value's 95 % interval, and the partial week so far (or None)."""
+    additions = {}
+    for kpi, summary in summaries.items():
+        so_far = week_so_far(con, summary, settings)
+        threshold = so_far.rest_must_exceed if so_far else None
+        additions[kpi] = {
+            "weekly_interval_95": {
+                str(w.week): rounded_interval(w.good, w.total) for w in summary.series if w.status in ("ok", "breach")
+            },
+            "week_so_far": None
+            if so_far is None
+            else {
+                "week": str(so_far.week),
+                "through": str(so_far.last_day),
+                "value": round(so_far.value, 4),
+                "good": so_far.good,
+                "total": so_far.total,
+                "interval_95": rounded_interval(so_far.good, so_far.total),
+                "usual_weekly_total": None if so_far.usual_volume is None else round(so_far.usual_volume, 2),
+                "share_of_usual_volume": None if so_far.share_of_usual is None else round(so_far.share_of_usual, 4),
+                "rest_must_exceed": None if threshold is None else round(float(threshold), 4),
+                "statement": so_far.describe(),
+            },
+        }
+    return additions

@@ -1,0 +1,474 @@
+"""Where a weekly number comes from: its upload, its rows, the rules applied, and the rows behind it.
+
+For one KPI and week (and a set of segments, and a layer as on the trends page) this says:
+
+- the value, computed by ``lib.metrics.kpis.build_series`` exactly as the pages compute it;
+- which upload speaks for it (file, uploaded when and by whom, SHA-256), decided by
+  ``lib.metrics.kpis.CHOSEN_WEEKS_SQL`` — the same query every page uses, not a copy of its rule;
+- how many of that upload's rows this week's value uses, per segment, and what the upload
+  ignored and why (ignored rows are counted per upload, not per week: they have no week);
+- the rules applied, each pointing at its section of DECISIONS.md;
+- which other uploads also cover the week and why they do not speak (older, partial,
+  rolled back, or the other source kept for comparison).
+
+The drill-down lists the rows behind a week's value that went against it (breached
+targets, Bad ratings) from ticket-level exports. In "safe to share" mode, the default,
+ticket identifiers and the source row numbers that lead back to them never leave the
+database; the stored drill-down has no other personal field (no requester, no assignee).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
+from lib.reading.shapes import WEEKLY_AGGREGATE
+from lib.store import database as store
+
+DECISIONS_SECTIONS = {
+    1: "What one event is, and what counts",
+    2: "How weeks are cut",
+    3: 'Segments, and what "combined" means',
+    4: 'The floor, and "at or below"',
+    6: "Latest week, partial weeks and gaps",
+    7: "Which upload speaks for a week (re-uploads, newest wins)",
+    8: "What is refused, what is ignored",
+    9: "Weekly aggregates (Sisense, hand-made sheets)",
+}
+SOURCE_NAMES = {"explore": "Zendesk Explore", "dbt": "dbt_zendesk", "sisense": "Sisense"}
+LAYER_NAMES = {"primary": "primary source", "secondary": "secondary source"}
+EVENT_DATE = {
+    "explore_sla": "its SLA status update date",
+    "explore_satisfaction": "the ticket's solved date",
+    "dbt_sla_policies": "sla_applied_at",
+    "dbt_ticket_metrics": "first_solved_at",
+    WEEKLY_AGGREGATE.name: "the export's week column",
+}
+COUNTING = {
+    "FRT": "One First reply time SLA target is one event: Achieved is good; Achieved + Breached are counted. "
+    "Active targets and other SLA metrics are not counted.",
+    "NRT": "One Next reply time SLA target is one event (a ticket can have many): Achieved is good; "
+    "Achieved + Breached are counted. Active targets and other SLA metrics are not counted.",
+    "SSAT": "One answered survey is one event: Good is good; Good + Bad are counted. "
+    "Offered, Unoffered and empty ratings are not counted.",
+}
+BAD_EVENT_WORDS = {"FRT": "breached targets", "NRT": "breached targets", "SSAT": "Bad ratings"}
+# Drill-down columns: shown in safe mode, and the identifying ones added when it is off.
+SAFE_COLUMNS = ("event_date", "form", "segment", "region", "ticket_group", "priority")
+IDENTIFYING_COLUMNS = ("ticket_id", "source_row")
+COLUMN_LABELS = {
+    "ticket_id": "Ticket ID",
+    "source_row": "Row in the file",
+    "event_date": "Date",
+    "form": "Ticket form",
+    "segment": "Segment",
+    "region": "Region",
+    "ticket_group": "Ticket group",
+    "priority": "Priority",
+}
+BREAKDOWNS = {
+    "Ticket group": "ticket_group",
+    "Region": "region",
+    "Segment": "segment",
+    "Ticket form": "form",
+    "Priority": "priority",
+}
+DRILL_DOWN_LIMIT = 1000
+
+SEGMENT_OF_EVENT = "coalesce(m.segment, 'Other')"
+
+CHOSEN_FOR_WEEK_SQL = f"SELECT layer, upload_id, complete FROM ({CHOSEN_WEEKS_SQL}) WHERE kpi = ? AND week = ?"
+
+
+@dataclass(frozen=True)
+class UploadFacts:
+    id: int
+    file_name: str
+    source: str
+    layer: str
+    shape: str
+    uploaded_at: dt.datetime
+    uploaded_by: str
+    sha256: str
+    status: str
+    rows_read: int
+    rows_used: int
+    rows_ignored: int
+    ignored_reasons: dict[str, int]
+    first_date: dt.date | None
+    last_date: dt.date | None
+    is_demo: bool
+
+    @property
+    def ticket_level(self) -> bool:
+        return self.shape != WEEKLY_AGGREGATE.name
+
+    @property
+    def label(self) -> str:
+        return f"upload {self.id} ({self.file_name})"
+
+
+@dataclass(frozen=True)
+class SegmentRows:
+    """One segment's share of this week in the speaking upload."""
+
+    segment: str
+    forms: str
+    rows: int  # export rows counted (ticket-level: one per event; aggregate: one per row)
+    good: int
+    total: int
+    percentage_rows: int  # aggregate rows that gave a percentage and no counts
+    in_value: bool  # whether the value pools this segment
+
+
+@dataclass(frozen=True)
+class Rule:
+    section: int
+    text: str
+
+    @property
+    def reference(self) -> str:
+        return f"DECISIONS.md §{self.section} {DECISIONS_SECTIONS[self.section]}"
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Another upload that covers this KPI and week, and why it does not speak for the value."""
+
+    upload: UploadFacts
+    complete: bool
+    reason: str
+
+
+@dataclass
+class Provenance:
+    kpi: str
+    week: dt.date
+    segments: tuple[str, ...]
+    layer: str  # as asked: display, primary or secondary
+    region: str | None
+    value: WeekValue
+    upload: UploadFacts | None  # the upload that speaks for the value
+    complete: bool | None  # whether that upload covers the whole week
+    segment_rows: list[SegmentRows] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+
+    @property
+    def speaking_layer(self) -> str | None:
+        return self.upload.layer if self.upload else None
+
+    @property
+    def rows_in_value(self) -> int:
+        return sum(s.rows for s in self.segment_rows if s.in_value)
+
+    @property
+    def rows_outside_value(self) -> int:
+        return sum(s.rows for s in self.segment_rows if not s.in_value)
+
+    @property
+    def scope_label(self) -> str:
+        return "Combined" if self.segments == COMBINED_SEGMENTS else " + ".join(self.segments)
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    kpi: str
+    week: dt.date
+    what: str  # "breached targets" or "Bad ratings"
+    available: bool  # False for a value from a weekly aggregate (no ticket rows exist)
+    safe: bool
+    columns: tuple[str, ...]
+    rows: list[dict]
+    total: int  # rows behind the value that went against it, before any limit
+    note: str = ""
+
+    @property
+    def labels(self) -> list[str]:
+        return [COLUMN_LABELS[column] for column in self.columns]
+
+
+def upload_facts(con) -> dict[int, UploadFacts]:
+    return {
+        upload["id"]: UploadFacts(
+            id=upload["id"],
+            file_name=upload["file"],
+            source=upload["source"],
+            layer=upload["layer"],
+            shape=upload["shape"],
+            uploaded_at=upload["uploaded_at"],
+            uploaded_by=upload["uploaded_by"],
+            sha256=upload["sha256"],
+            status=upload["status"],
+            rows_read=upload["rows_read"],
+            rows_used=upload["rows_used"],
+            rows_ignored=upload["rows_ignored"],
+            ignored_reasons=upload["ignored_reasons"] or {},
+            first_date=upload["first_date"],
+            last_date=upload["last_date"],
+            is_demo=upload["is_demo"],
+        )
+        for upload in store.list_uploads(con)
+    }
+
+
+def week_value(con, settings: Settings, kpi: str, week: dt.date, segments, layer: str, region: str | None):
+    """The value exactly as the pages compute it (lib.metrics.kpis), or a gap when there is none."""
+    series = build_series(fetch_cells(con, region=region), kpi, settings.floors[kpi], layer=layer, segments=segments)
+    found = next((w for w in series if w.week == week), None)
+    return found or WeekValue(week, None, None, None, "gap", note="no data for this week")
+
+
+def provenance(
+    con,
+    settings: Settings,
+    kpi: str,
+    week: dt.date,
+    segments=None,
+    layer: str = "display",
+    *,
+    region: str | None = None,
+) -> Provenance:
+    """Where the value of ``kpi`` in ``week`` (pooled over ``segments``, from ``layer``) comes from."""
+    if kpi not in KPIS:
+        raise ValueError(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    segments = tuple(segments) if segments else COMBINED_SEGMENTS
+    value = week_value(con, settings, kpi, week, segments, layer, region)
+    uploads = upload_facts(con)
+    chosen = {row[0]: (row[1], row[2]) for row in con.execute(CHOSEN_FOR_WEEK_SQL, [kpi, week]).fetchall()}
+    speaking_id = value.upload_ids[0] if value.upload_ids else None
+    speaking = uploads.get(speaking_id)
+    complete = chosen[speaking.layer][1] if speaking and speaking.layer in chosen else None
+    result = Provenance(kpi, week, segments, layer, region, value, speaking, complete)
+    if speaking:
+        result.segment_rows = segment_rows(con, speaking.id, kpi, week, segments, region)
+    result.set_aside = set_aside(con, kpi, week, layer, chosen, uploads, speaking)
+    result.rules = rules_applied(result, settings)
+    return result
+
+
+def segment_rows(con, upload_id: int, kpi: str, week: dt.date, segments, region: str | None) -> list[SegmentRows]:
+    rows = con.execute(
+        f"""SELECT {SEGMENT_OF_ROW} AS segment, string_agg(DISTINCT w.form, ', ' ORDER BY w.form),
+                   sum(w.rows), sum(w.good), sum(w.total),
+                   count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)
+            FROM weekly_counts w LEFT JOIN form_segments m ON m.form_key = lower(w.form)
+            WHERE w.upload_id = $upload AND w.kpi = $kpi AND w.week = $week
+              AND ($region IS NULL OR w.region = $region)
+            GROUP BY 1 ORDER BY 1""",
+        {"upload": upload_id, "kpi": kpi, "week": week, "region": region},
+    ).fetchall()
+    return [
+        SegmentRows(segment, forms or "", int(n or 0), int(good or 0), int(total or 0), int(pct), segment in segments)
+        for segment, forms, n, good, total, pct in rows
+    ]
+
+
+def set_aside(con, kpi, week, layer, chosen, uploads, speaking) -> list[SetAside]:
+    """Every other upload with this KPI and week, with the reason its figure is not the one shown."""
+    covering = con.execute(
+        "SELECT upload_id, complete FROM coverage WHERE kpi = ? AND week = ?", [kpi, week]
+    ).fetchall()
+    layers = ("primary", "secondary") if layer == "display" else (layer,)
+    others = []
+    for upload_id, complete in sorted(covering, key=lambda row: -row[0]):
+        upload = uploads[upload_id]
+        if upload.layer not in layers or (speaking and upload_id == speaking.id):
+            continue
+        winner_id, winner_complete = chosen.get(upload.layer, (None, None))
+        if upload.status != "active":
+            reason = f"{upload.status.replace('_', ' ')}: its figures are out until it is restored (Upload page)"
+        elif upload_id == winner_id:
+            # The other layer's own pick: Sisense kept beside Explore, or the reverse when only a layer is shown.
+            reason = (
+                "Sisense's figure for the same week, kept for comparison (Data trust page)"
+                if upload.layer == "secondary"
+                else "Explore's figure for the same week"
+            )
+        elif winner_complete and not complete:
+            reason = f"covers only part of this week; upload {winner_id} covers all of it"
+        else:
+            reason = f"replaced for this week by upload {winner_id}, uploaded or restored later"
+        others.append(SetAside(upload, bool(complete), reason))
+    return others
+
+
+def rules_applied(prov: Provenance, settings: Settings) -> list[Rule]:
+    """The rules behind this value, in words, each pointing at its DECISIONS.md section."""
+    kpi, week, value, upload = prov.kpi, prov.week, prov.value, prov.upload
+    floor = settings.floors[kpi]
+    week_end = week + dt.timedelta(days=6)
+    rules = []
+    if upload and not upload.ticket_level:
+        rules.append(
+            Rule(
+                9,
+                "A weekly aggregate: its good and total counts are taken as exported (counts win over a percentage "
+                "on the same row); a segment given only as a percentage is used as is and cannot be pooled; "
+                "'Combined' or 'Total' rows are ignored, because Floorline pools the segments itself.",
+            )
+        )
+    else:
+        rules.append(Rule(1, COUNTING[kpi]))
+    event_date = EVENT_DATE.get(upload.shape, "its date") if upload else "its date"
+    rules.append(
+        Rule(
+            2,
+            f"Weeks start on {settings.week_start.capitalize()}: this one runs {week:%a %d %b} to "
+            f"{week_end:%a %d %b %Y}. An event belongs to the week of {event_date}.",
+        )
+    )
+    if prov.segments == COMBINED_SEGMENTS:
+        rules.append(
+            Rule(
+                3,
+                "Combined pools the counts of L&R, GitLab SM and GitLab SaaS (all good ÷ all counted), not the "
+                "mean of their percentages. Forms map to segments through the editable mapping; Other is left out.",
+            )
+        )
+    else:
+        rules.append(Rule(3, f"Only {' and '.join(prov.segments)}: their counts pooled."))
+    if value.good is not None and value.total:
+        verdict = "at or below the floor (a breach)" if at_or_below(value.good, value.total, floor) else "above it"
+        rules.append(
+            Rule(
+                4,
+                f"At or below the {floor:g} % floor is a breach, decided on the counts (100 × good ≤ {floor:g} × "
+                f"counted), never on a rounded percentage: {value.good:,} of {value.total:,} is {verdict}.",
+            )
+        )
+    elif value.value is not None:
+        rules.append(Rule(4, f"At or below the {floor:g} % floor is a breach (here compared as a percentage)."))
+    if value.status == "partial":
+        rules.append(
+            Rule(
+                6,
+                "A partial week: the newest export ends before the week does. It is shown but counts toward no "
+                "streak until an upload covers the whole week.",
+            )
+        )
+    elif value.status == "gap":
+        rules.append(Rule(6, "No value this week: a gap breaks a streak and is never read as a pass or a breach."))
+    elif value.status == "unknown":
+        rules.append(Rule(3, f"Not computed: {value.note}. An unknown week is neither a pass nor a breach."))
+    if upload:
+        coverage = "covers the whole week" if prov.complete else "covers only part of the week (none covers all)"
+        layer_rule = ""
+        if prov.layer == "display":
+            layer_rule = (
+                " Explore's figure is shown wherever it has one."
+                if upload.layer == "primary"
+                else " Explore has no figure for this week, so Sisense's is shown."
+            )
+        rules.append(
+            Rule(
+                7,
+                f"For each source, KPI and week the newest active upload covering the whole week speaks (else the "
+                f"newest covering part of it); its rows replace, never add to, older uploads'. Here {upload.label} "
+                f"{coverage}.{layer_rule}",
+            )
+        )
+        if upload.ignored_reasons:
+            reasons = ", ".join(f"{count:,} {reason}" for reason, count in upload.ignored_reasons.items())
+            rules.append(
+                Rule(8, f"Rows out of scope are counted as ignored, never refused. In this upload: {reasons}.")
+            )
+    return rules
+
+
+def bad_event_filter(prov: Provenance) -> tuple[str, dict]:
+    where = f"""b.upload_id = $upload AND b.kpi = $kpi AND b.week = $week
+        AND list_contains($segments, {SEGMENT_OF_EVENT}) AND ($region IS NULL OR b.region = $region)"""
+    params = {
+        "upload": prov.upload.id,
+        "kpi": prov.kpi,
+        "week": prov.week,
+        "segments": list(prov.segments),
+        "region": prov.region,
+    }
+    return where, params
+
+
+def drill_down(con, prov: Provenance, *, safe: bool = True, limit: int = DRILL_DOWN_LIMIT) -> DrillDown:
+    """The rows behind the value that went against it. ``safe`` (the default) leaves out ticket identifiers."""
+    what = BAD_EVENT_WORDS[prov.kpi]
+    columns = SAFE_COLUMNS if safe else (*IDENTIFYING_COLUMNS, *SAFE_COLUMNS)
+    if prov.upload is None:
+        return DrillDown(prov.kpi, prov.week, what, False, safe, columns, [], 0, "No upload speaks for this week.")
+    if not prov.upload.ticket_level:
+        note = f"This figure comes from a weekly aggregate ({prov.upload.file_name}): it has no ticket rows to show."
+        return DrillDown(prov.kpi, prov.week, what, False, safe, columns, [], 0, note)
+    where, params = bad_event_filter(prov)
+    expressions = {
+        "ticket_id": "b.ticket_id",
+        "source_row": "b.source_row",
+        "event_date": "b.event_date",
+        "form": "b.form",
+        "segment": SEGMENT_OF_EVENT,
+        "region": "b.region",
+        "ticket_group": "b.ticket_group",
+        "priority": "b.priority",
+    }
+    select = ", ".join(f"{expressions[column]} AS {column}" for column in columns)
+    source = "bad_events b LEFT JOIN form_segments m ON m.form_key = lower(b.form)"
+    total = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+    cursor = con.execute(
+        f"SELECT {select} FROM {source} WHERE {where} ORDER BY b.event_date, b.source_row LIMIT $limit",
+        {**params, "limit": limit},
+    )
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    note = f"The first {limit:,} of {total:,} are listed." if total > limit else ""
+    return DrillDown(prov.kpi, prov.week, what, True, safe, columns, rows, total, note)
+
+
+def drill_down_breakdown(con, prov: Provenance, by: str) -> list[tuple[str, int]]:
+    """The drill-down's rows counted by one field (ticket group, region, form or priority), largest first."""
+    if by not in BREAKDOWNS.values():
+        raise ValueError(f"cannot break down by {by!r}")
+    if prov.upload is None or not prov.upload.ticket_level:
+        return []
+    where, params = bad_event_filter(prov)
+    column = SEGMENT_OF_EVENT if by == "segment" else f"b.{by}"
+    rows = con.execute(
+        f"""SELECT coalesce({column}, '(none)') AS value, count(*) AS n
+            FROM bad_events b LEFT JOIN form_segments m ON m.form_key = lower(b.form)
+            WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
+        params,
+    ).fetchall()
+    return [(value, n) for value, n in rows]
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    source: str
+    layer: str
+    data_through: dt.date  # the last day the source's active uploads have data for
+    newest_week: dt.date | None
+    last_upload_at: dt.datetime
+    file_name: str
+    uploaded_by: str
+
+    def age_days(self, today: dt.date) -> int:
+        return (today - self.data_through).days
+
+
+def source_freshness(con) -> list[SourceFreshness]:
+    """Per source (Explore, dbt, Sisense): how recent its active data is, and its latest upload.
+
+    A weekly aggregate's date is the week's label, so its data runs to the end of that week.
+    """
+    rows = con.execute(
+        """WITH weeks AS (SELECT upload_id, max(week) AS newest_week FROM coverage GROUP BY 1),
+           per_upload AS (
+               SELECT u.source, u.layer, u.uploaded_at, u.file_name, u.uploaded_by, w.newest_week,
+                   CASE WHEN u.shape = $aggregate THEN w.newest_week + 6 ELSE u.last_date END AS data_through
+               FROM uploads u LEFT JOIN weeks w ON w.upload_id = u.id
+               WHERE u.status = 'active')
+           SELECT source, any_value(layer), max(data_through), max(newest_week), max(uploaded_at),
+               arg_max(file_name, uploaded_at), arg_max(uploaded_by, uploaded_at)
+           FROM per_upload GROUP BY source ORDER BY any_value(layer), source""",
+        {"aggregate": WEEKLY_AGGREGATE.name},
+    ).fetchall()
+    return [SourceFreshness(*row) for row in rows]

@@ -1,0 +1,471 @@
+"""Plotly figures for the meeting pages: pure functions of weekly values, no database, no Streamlit.
+
+Reading aids, none of them colour alone: the floor is a labelled solid line, the target a
+fainter dotted one; weeks at or below the floor get their own marker shape (a downward
+triangle); partial weeks are drawn open; sustained-breach episodes are shaded and labelled;
+weeks without a value stay empty (the line breaks rather than inventing a value).
+
+Colours come from the Okabe-Ito palette, which stays distinguishable for the common forms
+of colour blindness; each segment line also has its own dash pattern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from lib.metrics.explain import interval_text
+from lib.metrics.kpis import Episode, WeekValue
+
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+# Blue and vermillion both keep a contrast above 3:1 on a white and on Streamlit's dark background.
+COMBINED_COLOUR = OKABE_ITO["blue"]
+BREACH_COLOUR = OKABE_ITO["vermillion"]
+TARGET_COLOUR = OKABE_ITO["grey"]
+SEGMENT_STYLES = {
+    "L&R": (OKABE_ITO["orange"], "dash"),
+    "GitLab SM": (OKABE_ITO["bluish_green"], "dot"),
+    "GitLab SaaS": (OKABE_ITO["reddish_purple"], "dashdot"),
+    "Other": (OKABE_ITO["sky_blue"], "longdash"),
+}
+# Kinds lib.workgroups.trend_annotations gives; any other kind is drawn dashed.
+ANNOTATION_DASH = {"formed": "dash", "closed": "longdash", "action shipped": "dot"}
+HALF_WEEK = dt.timedelta(days=3, hours=12)  # a shaded episode runs from midway before its first week to midway after
+
+
+def widened(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(start, dt.time()) - HALF_WEEK, dt.datetime.combine(end, dt.time()) + HALF_WEEK
+
+
+def split_marks(marks: list[dict], weeks: list[dt.date]) -> tuple[list[dict], list[dict]]:
+    """Marks dated within the charted weeks (the first week's first day to the last week's last),
+    and the marks outside them: those are not drawn, so they never stretch the time axis."""
+    if not weeks:
+        return [], list(marks)
+    first, last = min(weeks), max(weeks) + dt.timedelta(days=6)
+    inside = [mark for mark in marks if first <= mark["date"] <= last]
+    return inside, [mark for mark in marks if not first <= mark["date"] <= last]
+
+
+def marks_outside_text(outside: list[dict]) -> str | None:
+    """A caption for the workgroup marks a chosen range leaves out, or None when every mark is drawn."""
+    if not outside:
+        return None
+    dates = sorted(mark["date"] for mark in outside)
+    span = f"{dates[0]:%d %b %Y}" if dates[0] == dates[-1] else f"{dates[0]:%d %b %Y} to {dates[-1]:%d %b %Y}"
+    return f"Workgroup marks outside the chosen weeks, not drawn: {len(outside)} ({span}). Widen the weeks to see them."
+
+
+STATUS_WORDS = {
+    "ok": "above the floor",
+    "breach": "at or below the floor",
+    "partial": "partial week (not yet complete)",
+    "gap": "no data",
+    "unknown": "cannot be computed",
+}
+
+
+def floor_label(floor: float) -> str:
+    return f"floor {floor:g} % — at or below is a breach"
+
+
+def upload_text(week_value: WeekValue, upload_labels: dict[int, str]) -> str:
+    if not week_value.upload_ids:
+        return ""
+    labels = [upload_labels.get(upload_id, f"upload {upload_id}") for upload_id in week_value.upload_ids]
+    return html.escape("from " + ", ".join(labels))
+
+
+def hover_rows(series: list[WeekValue], upload_labels: dict[int, str]) -> list[list[str]]:
+    rows = []
+    for week_value in series:
+        counts = (
+            f"{week_value.good:,} good of {week_value.total:,} · {interval_text(week_value.good, week_value.total)}"
+            if week_value.good is not None and week_value.total
+            else html.escape(week_value.note or "")
+        )
+        rows.append(
+            [counts, STATUS_WORDS.get(week_value.status, week_value.status), upload_text(week_value, upload_labels)]
+        )
+    return rows
+
+
+def plotted_value(week_value: WeekValue) -> float | None:
+    # "unknown" weeks may carry no honest pooled value; gaps have none. Both stay empty.
+    return week_value.value if week_value.status in ("ok", "breach", "partial") else None
+
+
+def value_axis_range(values: Iterable[float | None], floor: float, target: float | None) -> list[float]:
+    """Always shows the floor (and the target), with a little room, never beyond 0-100 %."""
+    known = [v for v in values if v is not None]
+    low = min([*known, floor])
+    high = max([*known, floor, target if target is not None else floor])
+    padding = max(1.0, (high - low) * 0.08)
+    return [max(0.0, low - padding), min(100.0, high + padding) + 0.5]
+
+
+def kpi_trend_figure(
+    kpi: str,
+    combined: list[WeekValue],
+    *,
+    floor: float,
+    target: float | None = None,
+    episodes: list[Episode] = (),
+    segment_series: dict[str, list[WeekValue]] | None = None,
+    annotations: list[dict] | None = None,
+    upload_labels: dict[int, str] | None = None,
+    presentation: bool = False,
+    compact: bool = False,
+    title: str | None = None,
+) -> go.Figure:
+    """One KPI's weekly line with its floor, target, breaches, episodes and annotations.
+
+    ``annotations``: dicts {"date": date, "label": str, "kind": str} drawn as labelled vertical
+    markers (e.g. a workgroup opening, an action taken); labels are escaped, so user text is safe.
+    """
+    upload_labels = upload_labels or {}
+    segment_series = segment_series or {}
+    base_font = (15 if presentation else 11) if compact else (20 if presentation else 13)
+    weeks = [w.week for w in combined]
+    traces = [
+        go.Scatter(
+            name="Combined",
+            x=weeks,
+            y=[plotted_value(w) for w in combined],
+            mode="lines",
+            connectgaps=False,
+            line={"color": COMBINED_COLOUR, "width": 4 if presentation else 3},
+            customdata=hover_rows(combined, upload_labels),
+            hovertemplate=(
+                "Combined: <b>%{y:.1f} %</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>"
+            ),
+        )
+    ]
+    for segment, series in segment_series.items():
+        colour, dash = SEGMENT_STYLES.get(segment, (OKABE_ITO["grey"], "solid"))
+        traces.append(
+            go.Scatter(
+                name=segment,
+                x=[w.week for w in series],
+                y=[plotted_value(w) for w in series],
+                mode="lines",
+                connectgaps=False,
+                line={"color": colour, "width": 2, "dash": dash},
+                customdata=hover_rows(series, upload_labels),
+                hovertemplate=f"{html.escape(segment)}: %{{y:.1f}} %<br>%{{customdata[0]}}<extra></extra>",
+            )
+        )
+    marker_size = 14 if presentation else (8 if compact else 11)
+    traces += [
+        marker_trace(combined, "ok", "Week above the floor", "circle", COMBINED_COLOUR, marker_size * 0.7),
+        marker_trace(combined, "breach", "Week at or below the floor", "triangle-down", BREACH_COLOUR, marker_size),
+        marker_trace(combined, "partial", "Partial week (open marker)", "circle-open", COMBINED_COLOUR, marker_size),
+    ]
+    shapes, layout_annotations = reference_lines(floor, target, base_font, compact)
+    first, last = (min(weeks), max(weeks)) if weeks else (None, None)
+    for episode in episodes:
+        if first is None or episode.end < first or episode.start > last:
+            continue
+        x0, x1 = widened(max(episode.start, first), min(episode.end, last))
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x0,
+                "x1": x1,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": BREACH_COLOUR,
+                "opacity": 0.13,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        layout_annotations.append(
+            {
+                "x": x0,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "text": "sustained" if compact else f"sustained breach: {episode.weeks} weeks",
+                "font": {"size": base_font - 2, "color": BREACH_COLOUR},
+            }
+        )
+    drawn, _ = split_marks(annotations or [], weeks)
+    for note in drawn:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": note["date"],
+                "x1": note["date"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": TARGET_COLOUR, "width": 1.5, "dash": ANNOTATION_DASH.get(note.get("kind"), "dash")},
+            }
+        )
+        layout_annotations.append(
+            {
+                "x": note["date"],
+                "xref": "x",
+                "y": 0,
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "textangle": -90,
+                "showarrow": False,
+                "text": html.escape(str(note["label"])),
+                "font": {"size": base_font - 2},
+            }
+        )
+    values = [plotted_value(w) for w in combined]
+    for series in segment_series.values():
+        values += [plotted_value(w) for w in series]
+    figure = go.Figure(data=traces)
+    figure.update_layout(
+        title={"text": html.escape(title), "font": {"size": base_font + 6}} if title else None,
+        font={"size": base_font},
+        height=(520 if presentation else 400) if not compact else (230 if presentation else 190),
+        margin={"l": 8, "r": 8, "t": 48 if title else (12 if compact or presentation else 36), "b": 8},  # modebar room
+        shapes=shapes,
+        annotations=layout_annotations,
+        hovermode="x unified",
+        hoverlabel={"font": {"size": base_font}},
+        showlegend=not compact,
+        # Below the two-line tick labels (day and month, then the year): nearer, it hides the year.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+        yaxis={"range": value_axis_range(values, floor, target), "ticksuffix": " %", "title": None, "fixedrange": True},
+        xaxis={
+            "title": None,
+            "tickformat": "%d %b\n%Y" if not compact else "%d %b",
+            "hoverformat": "week of %d %b %Y",
+            "range": time_axis_range(weeks, drawn),
+        },
+        meta={"kpi": kpi, "floor": floor, "target": target},
+    )
+    return figure
+
+
+def time_axis_range(weeks: list[dt.date], marks: list[dict]) -> list[dt.datetime] | None:
+    """Half a week either side of the charted weeks; a mark late in the last week widens it to that day."""
+    if not weeks:
+        return None
+    start, end = widened(min(weeks), max(weeks))
+    # Noon of a mark's day, so its line is not drawn on the very edge.
+    latest_mark = max((dt.datetime.combine(mark["date"], dt.time(12)) for mark in marks), default=end)
+    return [start, max(end, latest_mark)]
+
+
+def marker_trace(series: list[WeekValue], status: str, name: str, symbol: str, colour: str, size: float) -> go.Scatter:
+    """Markers for the weeks of one status; hover stays on the line so it is not repeated."""
+    chosen = [w for w in series if w.status == status]
+    return go.Scatter(
+        name=name,
+        x=[w.week for w in chosen],
+        y=[w.value for w in chosen],
+        mode="markers",
+        marker={"symbol": symbol, "size": size, "color": colour, "line": {"width": 2, "color": colour}},
+        hoverinfo="skip",
+        showlegend=bool(chosen),
+    )
+
+
+def reference_lines(floor: float, target: float | None, base_font: int, compact: bool) -> tuple[list, list]:
+    """The floor as a solid labelled line, the target as a fainter dotted one."""
+    shapes = [
+        {
+            "type": "line",
+            "name": "floor",
+            "xref": "paper",
+            "yref": "y",
+            "x0": 0,
+            "x1": 1,
+            "y0": floor,
+            "y1": floor,
+            "line": {"color": BREACH_COLOUR, "width": 2.5},
+        }
+    ]
+    # Labels sit at the left end, where the line starts: the newest weeks (right) are what people look at.
+    annotations = [
+        {
+            "name": "floor",
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": floor,
+            "yref": "y",
+            "yanchor": "top",
+            "showarrow": False,
+            "text": f"floor {floor:g} %" if compact else floor_label(floor),
+            "font": {"size": base_font, "color": BREACH_COLOUR},
+        }
+    ]
+    if target is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "name": "target",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": target,
+                "y1": target,
+                "line": {"color": TARGET_COLOUR, "width": 1.5, "dash": "dot"},
+                "opacity": 0.8,
+            }
+        )
+        if not compact:
+            annotations.append(
+                {
+                    "name": "target",
+                    "x": 0,
+                    "xref": "paper",
+                    "xanchor": "left",
+                    "y": target,
+                    "yref": "y",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "text": f"target {target:g} %",
+                    "font": {"size": base_font - 1, "color": TARGET_COLOUR},
+                }
+            )
+    return shapes, annotations
+
+
+def change_waterfall_figure(explained: dict, *, presentation: bool = False) -> go.Figure:
+    """The change from the earlier period to the chosen week as a waterfall, one bar per slice.
+
+    ``explained`` is ``lib.metrics.explain.Decomposition.to_json()``: the bars start at the earlier
+    value, add each slice's contribution (rate part + mix part, rounded so that they add up)
+    and end at the chosen week's value. Slices too small to judge are hatched and say so.
+    """
+    base_font = 18 if presentation else 13
+    slices = explained["slices"]
+    earlier = (
+        "week of " + dt.date.fromisoformat(explained["against_weeks"][0]).strftime("%d %b")
+        if len(explained["against_weeks"]) == 1
+        else f"{len(explained['against_weeks'])} weeks before"
+    )
+    chosen = "week of " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
+    labels = [earlier, *(html.escape(s["slice"]) + (" *" if s["too_small"] else "") for s in slices), chosen]
+    values = [explained["against_value"], *(s["contribution"] for s in slices), explained["value"]]
+    hover = [f"{explained['against_good']:,} good of {explained['against_total']:,}"]
+    for s in slices:
+        then = "none" if s["against_value"] is None else f"{s['against_value']:.1f} % of {s['against_total']:,}"
+        now = "none" if s["value"] is None else f"{s['value']:.1f} % of {s['total']:,}"
+        small = "<br>too few events to judge" if s["too_small"] else ""
+        grouped = f"<br>grouped: {html.escape(', '.join(s['grouped']))}" if s["grouped"] else ""
+        hover.append(
+            f"{then} → {now}<br>rate part {s['rate_part']:+.2f} · mix part {s['mix_part']:+.2f} points{small}{grouped}"
+        )
+    hover.append(f"{explained['good']:,} good of {explained['total']:,}")
+    low = min(explained["against_value"], explained["value"])
+    running, lowest = explained["against_value"], low
+    for s in slices:
+        running += s["contribution"]
+        lowest = min(lowest, running)
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=["absolute", *("relative" for _ in slices), "total"],
+            base=None,
+            text=[
+                f"{values[0]:.1f} %",
+                *(f"{v:+.2f}" for v in values[1:-1]),
+                f"{values[-1]:.1f} %",
+            ],
+            textposition="outside",
+            customdata=hover,
+            hovertemplate="<b>%{x}</b><br>%{customdata}<extra></extra>",
+            decreasing={"marker": {"color": BREACH_COLOUR}},
+            increasing={"marker": {"color": OKABE_ITO["bluish_green"]}},
+            totals={"marker": {"color": COMBINED_COLOUR}},
+            connector={"line": {"color": TARGET_COLOUR, "width": 1, "dash": "dot"}},
+        )
+    )
+    span = max(explained["against_value"], explained["value"], running) - lowest
+    padding = max(0.5, span * 0.35)
+    figure.update_layout(
+        font={"size": base_font},
+        height=420 if presentation else 340,
+        margin={"l": 8, "r": 8, "t": 28, "b": 8},
+        showlegend=False,
+        yaxis={
+            "range": [
+                max(0.0, lowest - padding),
+                min(100.0, max(explained["against_value"], explained["value"]) + padding),
+            ],
+            "ticksuffix": " %",
+            "fixedrange": True,
+        },
+        xaxis={"fixedrange": True},
+        meta={"kpi": explained["kpi"], "by": explained["by"], "total_change": explained["total_change"]},
+    )
+    return figure
+
+
+def volume_figure(rows: list[dict], kpi: str, *, presentation: bool = False) -> go.Figure:
+    """Counted events per week as bars, with the usual level (mean of the 8 weeks before) and its range."""
+    base_font = 18 if presentation else 12
+    weeks = [row["week"] for row in rows]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name="range of the 8 weeks before",
+                x=weeks + weeks[::-1],
+                y=[row["high"] for row in rows] + [row["low"] for row in rows][::-1],
+                fill="toself",
+                fillcolor="rgba(153,153,153,0.2)",
+                line={"width": 0},
+                hoverinfo="skip",
+            ),
+            go.Bar(
+                name="counted",
+                x=weeks,
+                y=[row["counted"] for row in rows],
+                marker={
+                    "color": [COMBINED_COLOUR for _ in rows],
+                    "opacity": [0.45 if row["partial"] else 0.85 for row in rows],
+                },
+                hovertemplate="%{y:,} counted<extra></extra>",
+            ),
+            go.Scatter(
+                name="usual (mean of the 8 weeks before)",
+                x=weeks,
+                y=[row["usual"] for row in rows],
+                mode="lines",
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+                hovertemplate="usual %{y:,.0f}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(
+        font={"size": base_font},
+        height=260 if presentation else 220,
+        margin={"l": 8, "r": 8, "t": 12, "b": 8},
+        hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        yaxis={"title": None, "fixedrange": True, "rangemode": "tozero"},
+        xaxis={"title": None, "hoverformat": "week of %d %b %Y"},
+        meta={"kpi": kpi},
+    )
+    return figure

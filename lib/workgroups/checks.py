@@ -1,0 +1,238 @@
+"""Library hypotheses checked against the stored data, for a workgroup's breach weeks.
+
+The hypotheses the counts can speak to each have a check (DECISIONS.md §20):
+
+- *Ticket volume is too high* (library #1): each breach week's counted events against the
+  eight weeks before the breach (lib.metrics.explain.volume_check).
+- *A single portion of tickets* (#6): the breach weeks pooled against the four weeks before
+  the breach, split by segment, region or ticket form (lib.metrics.explain.explain_periods).
+- *A single bad day* (#8): how the breach weeks' breached targets (or Bad ratings) spread
+  over the days of each week, from the ticket-level rows.
+
+A check describes its result in words and *suggests* a verdict; it never sets one. Its
+result is attached, by an editor, as dated evidence naming the data version it was computed
+on. Hypotheses the data cannot speak to (time off, workflows, harder tickets, …) say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from lib import workgroups
+from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
+from lib.metrics import explain
+from lib.metrics.explain import SPEAKING_UPLOADS_SQL
+from lib.metrics.kpis import week_step
+from lib.store import database as store
+
+VOLUME, PORTION, DAY = "volume", "portion", "day"
+CHECKS = {1: VOLUME, 6: PORTION, 8: DAY}
+CANNOT_CHECK = {
+    2: "how long a workflow takes is not in the exports Floorline holds",
+    3: "who was assigned to what is not in the exports Floorline holds",
+    4: "replies per ticket, time to solve and escalations are not in the exports Floorline holds",
+    5: "PTO and staffing are not in the exports Floorline holds",
+    7: "the hour of each breach and the people on shift are not in the exports Floorline holds (only the day)",
+}
+PORTION_DIMENSIONS = ("segment", "region", "form", "group", "priority")
+BASELINE_WEEKS = 4
+# A single portion or day "explains" the drop when it carries at least this share of it.
+MAJORITY = 0.5
+# An even spread puts 1/7 of a week's breaches on each day; under twice that, no day stands out.
+DAY_STANDS_OUT = 2 / 7
+
+
+@dataclass
+class CheckResult:
+    hypothesis_id: int
+    kind: str
+    words: str
+    suggested: str  # one of workgroups.VERDICTS other than "open"
+    approach: str
+    computed_on: dt.date
+    data_version: int
+    details: list[str] = field(default_factory=list)
+
+    def evidence_note(self) -> str:
+        return (
+            f"Checked against the data on {self.computed_on.isoformat()} (data version {self.data_version}): "
+            f"{self.words} Suggested verdict: {self.suggested}. Approach: {self.approach}"
+        )
+
+
+def check_kind(hypothesis: dict) -> str | None:
+    return CHECKS.get(hypothesis.get("library_id"))
+
+
+def cannot_check_reason(hypothesis: dict) -> str:
+    reason = CANNOT_CHECK.get(hypothesis.get("library_id"))
+    if reason:
+        return f"The data cannot speak to this hypothesis: {reason}. Add evidence by hand."
+    return "Only the library's volume, single-portion and single-day hypotheses can be checked against the data."
+
+
+def breach_weeks(workgroup: dict) -> list[dt.date]:
+    return [dt.date.fromisoformat(w["week"]) for w in workgroup.get("trigger_weeks") or []]
+
+
+def scope_filter(scope: str) -> tuple[tuple[str, ...], str | None]:
+    """(segments, region) of a workgroup's scope, as lib.workgroups.scope_series reads it."""
+    if scope in REGIONS:
+        return COMBINED_SEGMENTS, scope
+    if scope == workgroups.COMBINED:
+        return COMBINED_SEGMENTS, None
+    return (scope,), None
+
+
+def run_check(
+    con, settings: Settings, workgroup: dict, hypothesis: dict, *, by: str = "region", today: dt.date | None = None
+) -> CheckResult:
+    """Run the hypothesis's check for the workgroup's breach weeks (raises explain.CannotExplain)."""
+    kind = check_kind(hypothesis)
+    if kind is None:
+        raise explain.CannotExplain(cannot_check_reason(hypothesis))
+    weeks = breach_weeks(workgroup)
+    if not weeks:
+        raise explain.CannotExplain("this workgroup has no breach weeks recorded")
+    kpi, scope = workgroup["kpi"], workgroup["scope"]
+    version = store.data_version(con)
+    if kind == VOLUME:
+        words, suggested, approach, details = volume_result(con, settings, kpi, scope, weeks)
+    elif kind == PORTION:
+        words, suggested, approach, details = portion_result(con, settings, kpi, scope, weeks, by)
+    else:
+        words, suggested, approach, details = day_result(con, settings, kpi, scope, weeks)
+    return CheckResult(hypothesis["id"], kind, words, suggested, approach, today or dt.date.today(), version, details)
+
+
+def week_list(weeks: list[dt.date]) -> str:
+    return ", ".join(f"{w:%d %b}" for w in weeks)
+
+
+def volume_result(con, settings, kpi, scope, weeks):
+    series = workgroups.scope_series(con, settings, kpi, scope)
+    # Every breach week is measured against the same eight weeks: those before the breach began.
+    before_breach = [w for w in series if w.week < weeks[0]]
+    checks = [explain.volume_check([*before_breach, *[w for w in series if w.week == week]], week) for week in weeks]
+    usual = checks[0]
+    if usual.usual is None:
+        raise explain.CannotExplain("there are no counted weeks before the breach to compare its volume with")
+    above = [c for c in checks if c.above_range]
+    words_kind = explain.EVENT_WORDS.get(kpi, "events")
+    counted = ", ".join(f"{c.week:%d %b} {c.total:,}" if c.total else f"{c.week:%d %b} none" for c in checks)
+    words = (
+        f"Counted {words_kind} in the breach weeks: {counted}; the {usual.weeks_used} weeks before the breach "
+        f"averaged {usual.usual:,.0f} (range {usual.low:,}–{usual.high:,}). "
+        f"{len(above)} of {len(checks)} breach weeks were above that range."
+    )
+    suggested = "supported" if len(above) == len(checks) else ("falsified" if not above else "inconclusive")
+    approach = (
+        f"Counted {words_kind} per week ({workgroups.scope_label(scope)}) in each breach week against the "
+        f"{explain.USUAL_VOLUME_WEEKS} weeks before the breach (DECISIONS.md §18)."
+    )
+    return words, suggested, approach, [c.describe(kpi) for c in checks]
+
+
+def portion_result(con, settings, kpi, scope, weeks, by):
+    segments, region = scope_filter(scope)
+    baseline = [week_step(weeks[0], -n) for n in range(BASELINE_WEEKS, 0, -1)]
+    result = explain.explain_periods(
+        con, kpi, weeks, baseline, by, min_events=settings.min_slice_events, segments=segments, region=region
+    )
+    change = result.total_change
+    label = explain.dimension_label(by).lower()
+    span = (
+        f"{float(result.value0):.1f} % in the {len(result.weeks0)} weeks before the breach → "
+        f"{float(result.value1):.1f} % in the breach weeks ({week_list(weeks)})"
+    )
+    approach = (
+        f"Shift-share split by {label} of the change from the {BASELINE_WEEKS} weeks before the breach (pooled) to "
+        f"the breach weeks (pooled), {workgroups.scope_label(scope)} (DECISIONS.md §16)."
+    )
+    details = [
+        f"{s.name}: {'—' if s.rate0 is None else f'{float(s.rate0):.1f} %'} → "
+        f"{'—' if s.rate1 is None else f'{float(s.rate1):.1f} %'} ({s.total1:,} counted), "
+        f"contribution {float(s.contribution):+.2f} points" + (" (too small to judge)" if s.small else "")
+        for s in sorted(result.slices, key=lambda s: s.contribution)
+    ]
+    if change >= 0:
+        return f"No drop to explain: {span}.", "falsified", approach, details
+    judged = [s for s in result.slices if not s.small]
+    top = min(judged or result.slices, key=lambda s: s.contribution)
+    share = float(top.contribution / change)
+    own = ""
+    if top.rate0 is not None and top.rate1 is not None:
+        moved = float(top.rate1 - top.rate0)
+        own = f"; its own rate {'fell' if moved < 0 else 'rose'} {abs(moved):.1f} points"
+    words = (
+        f"{top.name} accounts for {abs(float(top.contribution)):.1f} of the {abs(float(change)):.1f}-point drop "
+        f"by {label} ({100 * share:.0f} % of it){own}. {span}."
+    )
+    if len(judged) < 2:
+        return words + f" Only one {label} has enough events to judge.", "inconclusive", approach, details
+    suggested = "supported" if share >= MAJORITY else "falsified"
+    if suggested == "falsified":
+        words += f" No single {label} carries half of the drop: it is spread."
+    return words, suggested, approach, details
+
+
+DAY_SQL = f"""
+WITH picked AS ({SPEAKING_UPLOADS_SQL})
+SELECT b.week, b.event_date, count(*) AS bad
+FROM picked p
+JOIN bad_events b ON b.upload_id = p.upload_id AND b.kpi = p.kpi AND b.week = p.week
+LEFT JOIN form_segments m ON m.form_key = lower(b.form)
+WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
+  AND list_contains($segments, coalesce(m.segment, 'Other'))
+  AND ($region IS NULL OR b.region = $region)
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+
+def day_result(con, settings, kpi, scope, weeks):
+    segments, region = scope_filter(scope)
+    rows = con.execute(
+        DAY_SQL,
+        {"kpi": kpi, "weeks": weeks, "segments": list(segments), "region": region, "layer": "display"},
+    ).fetchall()
+    series = {w.week: w for w in workgroups.scope_series(con, settings, kpi, scope)}
+    bad_words = "breached targets" if kpi in ("FRT", "NRT") else "Bad ratings"
+    details, worst_shares = [], []
+    for week in weeks:
+        days = [(day, bad) for row_week, day, bad in rows if row_week == week]
+        week_value = series.get(week)
+        expected = None if week_value is None or week_value.total is None else week_value.total - week_value.good
+        if expected is None or sum(bad for _, bad in days) != expected:
+            raise explain.CannotExplain(
+                f"the week of {week:%d %b %Y} has no day-by-day rows (a weekly aggregate, or no ticket-level export)"
+            )
+        if not days:
+            details.append(f"Week of {week:%d %b}: no {bad_words}.")
+            continue
+        worst_day, worst = max(days, key=lambda item: item[1])
+        worst_shares.append(worst / expected)
+        details.append(
+            f"Week of {week:%d %b}: the worst day, {worst_day:%a %d %b}, held {worst:,} of its {expected:,} "
+            f"{bad_words} ({100 * worst / expected:.0f} %)."
+        )
+    standing_out = sum(share >= MAJORITY for share in worst_shares)
+    if worst_shares and standing_out == len(weeks):
+        suggested = "supported"
+        summary = f"In every breach week one day held at least half of the {bad_words}."
+    elif max(worst_shares, default=0) < DAY_STANDS_OUT:
+        suggested = "falsified"
+        summary = f"No day held more than {100 * DAY_STANDS_OUT:.0f} % of a breach week's {bad_words}: they are spread."
+    else:
+        suggested = "inconclusive"
+        summary = f"In {standing_out} of {len(weeks)} breach weeks one day held at least half of the {bad_words}."
+    approach = (
+        f"{bad_words.capitalize()} per day in each breach week, from the ticket-level rows behind the weekly value "
+        f"({workgroups.scope_label(scope)}); an even spread puts about 14 % on each day (DECISIONS.md §20)."
+    )
+    return " ".join([summary, *details]), suggested, approach, details
+
+
+def attach(con, actor: str | None, result: CheckResult) -> int:
+    """Attach a check's result to its hypothesis as dated evidence; the verdict is left to the workgroup."""
+    return workgroups.add_evidence(con, actor, result.hypothesis_id, note=result.evidence_note())
