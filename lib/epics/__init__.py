@@ -50,40 +50,6 @@ from lib.workgroups import write as audited  # one audited transaction: change-l
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS epic_snapshot_ids START 1;
-CREATE TABLE IF NOT EXISTS epic_snapshots (
-    id BIGINT PRIMARY KEY,
-    source VARCHAR NOT NULL,      -- the file name, or the GitLab URL and group fetched
-    shape VARCHAR NOT NULL,       -- which JSON shape it was
-    sha256 VARCHAR,
-    archive_path VARCHAR,
-    epic_count BIGINT NOT NULL,
-    ignored VARCHAR,              -- JSON: what was left out and why
-    imported_at TIMESTAMP NOT NULL,
-    imported_by VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,      -- active (the one shown) or replaced
-    is_demo BOOLEAN NOT NULL DEFAULT false
-);
-CREATE TABLE IF NOT EXISTS epics (
-    snapshot_id BIGINT NOT NULL,
-    group_path VARCHAR NOT NULL,  -- '' when the file says no group
-    iid BIGINT NOT NULL,
-    title VARCHAR NOT NULL,
-    state VARCHAR NOT NULL,       -- open or closed
-    web_url VARCHAR,
-    labels VARCHAR,               -- JSON list
-    parent_group_path VARCHAR,
-    parent_iid BIGINT,
-    author VARCHAR,
-    start_date DATE,
-    due_date DATE,
-    created_at TIMESTAMP,
-    updated_at TIMESTAMP,
-    closed_at TIMESTAMP,
-    PRIMARY KEY (snapshot_id, group_path, iid)
-);
-"""
 
 ACTIVE = "active"
 REPLACED = "replaced"

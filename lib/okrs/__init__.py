@@ -56,52 +56,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-# store.connect() imports this module for SCHEMA, and the command line calls connect():
-# pandas, openpyxl and plotly are imported where they are used, so the CLI stays quick.
+# The command line imports this module: pandas, openpyxl and plotly are imported where they are
+# used, so the CLI stays quick.
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS okr_managers (
-    name VARCHAR PRIMARY KEY,
-    region VARCHAR NOT NULL,
-    segment VARCHAR,
-    manager_since DATE NOT NULL,
-    is_demo BOOLEAN NOT NULL DEFAULT false,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS okr_objectives (
-    id VARCHAR PRIMARY KEY,
-    quarter VARCHAR NOT NULL,
-    level VARCHAR NOT NULL,
-    title VARCHAR NOT NULL,
-    owner VARCHAR NOT NULL,
-    parent_id VARCHAR,
-    is_demo BOOLEAN NOT NULL DEFAULT false,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS okr_key_results (
-    id VARCHAR PRIMARY KEY,
-    objective_id VARCHAR NOT NULL,
-    title VARCHAR NOT NULL,
-    owner VARCHAR NOT NULL,
-    score DOUBLE,
-    kpi_link VARCHAR,
-    is_demo BOOLEAN NOT NULL DEFAULT false,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS okr_check_ins (
-    key_result_id VARCHAR NOT NULL,
-    check_in_date DATE NOT NULL,
-    score DOUBLE NOT NULL,
-    note VARCHAR,
-    is_demo BOOLEAN NOT NULL DEFAULT false,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (key_result_id, check_in_date)
-);
-"""
 
 STALE_AFTER_DAYS = 21  # "no check-in for three weeks"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import json
 import re
 import shutil
@@ -33,60 +32,7 @@ from lib.reading.decisions import ReadOptions
 from lib.reading.files import load_raw
 from lib.reading.rules import NormalisedUpload, normalise
 from lib.reading.shapes import PRIMARY_SOURCES, SOURCES, closest_shape
-
-SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS upload_ids START 1;
-CREATE SEQUENCE IF NOT EXISTS precedence_seq START 1;
-CREATE SEQUENCE IF NOT EXISTS change_ids START 1;
-CREATE TABLE IF NOT EXISTS uploads (
-    id BIGINT PRIMARY KEY,
-    file_name VARCHAR NOT NULL,
-    sha256 VARCHAR NOT NULL,
-    archive_path VARCHAR NOT NULL,
-    size_bytes BIGINT,
-    kind VARCHAR,
-    encoding VARCHAR,
-    shape VARCHAR,
-    source VARCHAR,
-    layer VARCHAR,
-    rows_read BIGINT,
-    rows_used BIGINT,
-    rows_ignored BIGINT,
-    ignored_reasons VARCHAR,
-    first_date DATE,
-    last_date DATE,
-    weeks VARCHAR,
-    warnings VARCHAR,
-    uploaded_at TIMESTAMP,
-    uploaded_by VARCHAR,
-    status VARCHAR,
-    precedence BIGINT,
-    is_demo BOOLEAN DEFAULT false
-);
-CREATE TABLE IF NOT EXISTS weekly_counts (
-    upload_id BIGINT, kpi VARCHAR, week DATE, form VARCHAR, segment VARCHAR, region VARCHAR,
-    good BIGINT, total BIGINT, pct DOUBLE, rows BIGINT
-);
-CREATE TABLE IF NOT EXISTS coverage (upload_id BIGINT, kpi VARCHAR, week DATE, complete BOOLEAN);
-CREATE TABLE IF NOT EXISTS bad_events (
-    upload_id BIGINT, source_row BIGINT, ticket_id VARCHAR, kpi VARCHAR, event_date DATE, week DATE,
-    form VARCHAR, region VARCHAR, ticket_group VARCHAR, priority VARCHAR
-);
-CREATE TABLE IF NOT EXISTS form_segments (form_key VARCHAR PRIMARY KEY, form VARCHAR, segment VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS column_profiles (
-    header_key VARCHAR PRIMARY KEY, name VARCHAR, shape VARCHAR, source VARCHAR, column_map VARCHAR,
-    created_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS change_log (
-    id BIGINT PRIMARY KEY, changed_at TIMESTAMP, actor VARCHAR, action VARCHAR, subject VARCHAR, detail VARCHAR
-);
-CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT);
-"""
-
-# Feature modules own their tables (each defines SCHEMA); connect() creates them all, so every
-# page and the command line can rely on them.
-FEATURE_SCHEMAS: tuple[str, ...] = ("lib.workgroups", "lib.okrs", "lib.epics")
+from lib.store import schema
 
 # Writers in one process take turns: DuckDB allows one writing process, and two
 # transactions appending to the same tables from two threads would conflict at commit.
@@ -129,9 +75,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     # Every stored time is UTC, whatever the server's zone: the pages label them so.
     con.execute("SET TimeZone = 'UTC'")
     with WRITE_LOCK:
-        con.execute(SCHEMA)
-        for module_name in FEATURE_SCHEMAS:
-            con.execute(importlib.import_module(module_name).SCHEMA)
+        for tables in schema.EVERY_SCHEMA:
+            con.execute(tables)
         if con.execute("SELECT count(*) FROM form_segments").fetchone()[0] == 0:
             con.executemany(
                 "INSERT INTO form_segments VALUES (lower(?), ?, ?)",
