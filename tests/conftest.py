@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from export_builders import DEMO_END
 
+from lib.core import auth
 from lib.demo.load import load_demo
 from lib.store import database as store
 
@@ -73,3 +74,10 @@ def locked_db(db_path):
     holder.stdin.close()
     holder.wait(timeout=30)
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def sign_in_not_yet_required(monkeypatch):
+    # A page run with sign-in configured makes the whole process refuse writes without a principal,
+    # as a server should; each test starts as a fresh process would.
+    monkeypatch.setattr(auth, "_sign_in_required", False)

@@ -80,3 +80,13 @@ def test_without_sign_in_everyone_may_edit(con, tmp_path):
     upload = run_as(auth.OPEN_PRINCIPAL, store.ingest_file, con, export(tmp_path))
     assert store.list_uploads(con)[0]["uploaded_by"] == "unknown"
     assert upload.status == "accepted"
+
+
+def test_once_a_server_requires_sign_in_a_write_from_a_run_with_no_principal_is_refused(con):
+    # The command line (no principal, sign-in never required) may write; a server page run that
+    # somehow recorded no principal may not, once the server has seen that sign-in is configured.
+    run_as(None, store.save_setting, con, "sustained_weeks", 2)
+    auth.require_sign_in()
+    with pytest.raises(PermissionDenied, match="sign in as an editor"):
+        run_as(None, store.save_setting, con, "sustained_weeks", 3)
+    assert store.load_settings(con).sustained_weeks == 2

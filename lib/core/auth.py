@@ -16,7 +16,6 @@ configured, is refused too. The command line runs as the machine's user, as an e
 from __future__ import annotations
 
 import contextvars
-import sys
 from dataclasses import dataclass
 
 from lib.core.errors import PermissionDenied
@@ -39,6 +38,7 @@ class Principal:
 OPEN_PRINCIPAL = Principal("unknown", EDITOR, signed_in=False)
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("floorline_principal", default=None)
+_sign_in_required = False  # set by lib.ui.page in a server whose secrets configure sign-in
 
 
 @dataclass(frozen=True)
@@ -79,25 +79,18 @@ def actor(default: str | None = None) -> str:
     return default or "unknown"
 
 
-def _sign_in_configured_in_this_server() -> bool:
-    # Only a process that has imported Streamlit can be a server; the command line must not
-    # pay a second for importing it just to learn that it is not one.
-    st = sys.modules.get("streamlit")
-    if st is None:
-        return False
-    try:
-        from streamlit import runtime
-
-        return runtime.exists() and "auth" in st.secrets
-    except (FileNotFoundError, KeyError):
-        return False
+def require_sign_in() -> None:
+    """Called by the server's pages when sign-in is configured: from then on a write from a run that
+    recorded no principal is refused, in this process, rather than taken as the command line's."""
+    global _sign_in_required
+    _sign_in_required = True
 
 
 def require_editor(action: str) -> None:
     """Raise PermissionDenied unless the current principal may change data."""
     principal = _current.get()
     if principal is None:
-        if _sign_in_configured_in_this_server():
+        if _sign_in_required:
             raise PermissionDenied(f"sign in as an editor to {action}")
         return
     if not principal.can_edit:

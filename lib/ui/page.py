@@ -100,6 +100,7 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
     """The principal for this run; shows only a sign-in screen (and stops) to anyone not let in."""
     if not policy.configured:
         return auth.OPEN_PRINCIPAL
+    auth.require_sign_in()
     if not st.user.is_logged_in:
         st.title("Floorline")
         st.write("Support KPIs for the leadership team. Sign in with your company account to continue.")
