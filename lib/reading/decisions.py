@@ -216,6 +216,12 @@ def number_lookup(values: list[str], number_format: NumberFormat) -> list[tuple[
 
 # --- Dates ---------------------------------------------------------------------------------
 
+# A spreadsheet date saved as a plain number (a workbook cell without a date format, or a CSV saved from
+# one): Excel's serial day, counted from 30 December 1899. Only five-digit serials from 25000 to 73999
+# (1968 to 2102) are dates; a week number, a year or a count in a date column stays unreadable.
+EXCEL_SERIAL_DAY = r"(2[5-9]|[3-6]\d|7[0-3])\d{3}(\.\d+)?"
+
+
 SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -232,6 +238,8 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
         label = "day first (DD/MM/YYYY)" if options.dates == "dmy" else "month first (MM/DD/YYYY)"
         return options.dates == "dmy", f"{label}, as you chose" if slashed else "no slash dates"
     if not slashed:
+        if texts and all(re.fullmatch(EXCEL_SERIAL_DAY, text.strip()) for text, _ in texts):
+            return False, "dates stored as spreadsheet day numbers (days since 30 December 1899)"
         return False, "dates written year-month-day (or day.month.year), which read only one way"
     # A text that is a date neither way ('22/13/2026') is no evidence: it is refused later as not a date.
     slashed = [(m, t, r) for m, t, r in slashed if valid_either_way(m)]

@@ -185,7 +185,9 @@ def parse_date_sql(expression: str, day_first: bool) -> str:
         try_strptime(regexp_extract({expression}, '^([A-Za-z]{{3,9}}\\.? \\d{{1,2}}, \\d{{4}}){time}', 1),
                      ['%b %d, %Y', '%B %d, %Y']),
         try_strptime(regexp_extract({expression}, '^(\\d{{1,2}} [A-Za-z]{{3,9}}\\.? \\d{{4}}){time}', 1),
-                     ['%d %b %Y', '%d %B %Y'])
+                     ['%d %b %Y', '%d %B %Y']),
+        CASE WHEN regexp_full_match({expression}, '{reading.EXCEL_SERIAL_DAY}')
+             THEN DATE '1899-12-30' + CAST(floor(CAST({expression} AS DOUBLE)) AS INTEGER) END
     )::DATE"""
 
 

@@ -139,6 +139,29 @@ def test_daily_sla_report_as_xlsx_with_number_and_date_cells(con, tmp_path):
     assert_report_figures(con)
 
 
+@pytest.mark.parametrize("time_of_day", [0, 0.5])
+def test_dates_saved_as_spreadsheet_day_numbers_read_as_those_days(con, tmp_path, time_of_day):
+    """A workbook whose date cells lost their date format keeps Excel's serial day (46265 is 2026-08-31)."""
+
+    def fmt(value, whole=True):
+        return int(value) if whole else round(value / 100, 4)
+
+    rows = daily_sla_rows(fmt, date=lambda d: (d - dt.date(1899, 12, 30)).days + time_of_day)
+    assert rows[0][0] == 46265 + time_of_day
+    result = store.ingest_file(con, xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows))
+    assert_report_figures(con)
+    assert "spreadsheet day numbers" in result.reading["date order"]
+
+
+def test_a_year_or_a_small_number_in_a_date_column_is_still_not_a_date(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    for value in (2026, 47):
+        rows = [[value, "SaaS", "First reply time", 10, 1]]
+        path = tmp_path / f"date_{value}.csv"
+        path.write_bytes(csv_bytes(header, rows))
+        assert f"'{value}' is not a date" in refusal(con, path)
+
+
 @pytest.mark.parametrize(("scale", "number_format"), [(1, "0.00%"), (100, "0.00")])
 def test_a_workbook_with_exact_float_percentages_reads_its_counts(con, tmp_path, scale, number_format):
     """Excel keeps 1000/1030 as 0.970873786407767 (shown 97.09%): the percentage is ignored, never refused."""
