@@ -222,6 +222,9 @@ def number_lookup(values: list[str], number_format: NumberFormat) -> list[tuple[
 EXCEL_SERIAL_DAY = r"(2[5-9]|[3-6]\d|7[0-3])\d{3}(\.\d+)?"
 
 
+# An ISO week label ("2026-W41", "2026 W41", "2026W41"): the Monday that starts ISO week 41 of 2026.
+ISO_WEEK_LABEL = r"(\d{4})[- ]?[Ww](\d{1,2})"
+
 SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -240,6 +243,8 @@ def decide_date_order(texts: list[tuple[str, int]], options: ReadOptions, file_n
     if not slashed:
         if texts and all(re.fullmatch(EXCEL_SERIAL_DAY, text.strip()) for text, _ in texts):
             return False, "dates stored as spreadsheet day numbers (days since 30 December 1899)"
+        if texts and all(re.fullmatch(ISO_WEEK_LABEL, text.strip()) for text, _ in texts):
+            return False, "ISO weeks such as 2026-W41, each read as its Monday"
         return False, "dates written year-month-day (or day.month.year), which read only one way"
     # A text that is a date neither way ('22/13/2026') is no evidence: it is refused later as not a date.
     slashed = [(m, t, r) for m, t, r in slashed if valid_either_way(m)]

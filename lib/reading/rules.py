@@ -187,8 +187,19 @@ def parse_date_sql(expression: str, day_first: bool) -> str:
         try_strptime(regexp_extract({expression}, '^(\\d{{1,2}} [A-Za-z]{{3,9}}\\.? \\d{{4}}){time}', 1),
                      ['%d %b %Y', '%d %B %Y']),
         CASE WHEN regexp_full_match({expression}, '{reading.EXCEL_SERIAL_DAY}')
-             THEN DATE '1899-12-30' + CAST(floor(CAST({expression} AS DOUBLE)) AS INTEGER) END
+             THEN DATE '1899-12-30' + CAST(floor(CAST({expression} AS DOUBLE)) AS INTEGER) END,
+        {iso_week_sql(expression)}
     )::DATE"""
+
+
+def iso_week_sql(expression: str) -> str:
+    """The Monday of an ISO week label; NULL for anything else, or a week the year does not have (2026-W53)."""
+    year = f"CAST(regexp_extract({expression}, '^{reading.ISO_WEEK_LABEL}$', 1) AS INTEGER)"
+    week = f"CAST(regexp_extract({expression}, '^{reading.ISO_WEEK_LABEL}$', 2) AS INTEGER)"
+    # ISO week 1 is the week holding 4 January; its Monday is that day less its ISO weekday, plus one.
+    monday = f"(make_date({year}, 1, 4) - CAST(isodow(make_date({year}, 1, 4)) - 1 - 7 * ({week} - 1) AS INTEGER))"
+    return f"""CASE WHEN regexp_full_match({expression}, '{reading.ISO_WEEK_LABEL}')
+             AND {week} BETWEEN 1 AND 53 AND isoyear({monday}) = {year} THEN {monday} END"""
 
 
 def week_sql(date_expression: str, week_start_index: int) -> str:

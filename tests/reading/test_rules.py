@@ -14,6 +14,7 @@ from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
 from lib.core.errors import RefusedFile
 from lib.reading.decisions import ReadOptions
+from lib.reading.rules import iso_week_sql
 from lib.store import database as store
 
 MONDAY = dt.date(2026, 8, 31)
@@ -151,6 +152,29 @@ def test_dates_saved_as_spreadsheet_day_numbers_read_as_those_days(con, tmp_path
     result = store.ingest_file(con, xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows))
     assert_report_figures(con)
     assert "spreadsheet day numbers" in result.reading["date order"]
+
+
+@pytest.mark.parametrize("spelling", ["{year}-W{week:02d}", "{year} W{week}", "{year}w{week}"])
+def test_iso_week_labels_read_as_the_weeks_they_name(con, tmp_path, spelling):
+    header = ["SLA update - Week", *SLA_REPORT_HEADER[1:]]
+
+    def label(day: dt.date) -> str:
+        year, week, _ = day.isocalendar()
+        return spelling.format(year=year, week=week)
+
+    path = tmp_path / "iso_weeks.csv"
+    path.write_bytes(csv_bytes(header, daily_sla_rows(date=label)))
+    result = store.ingest_file(con, path)
+    assert_report_figures(con)
+    assert "ISO weeks" in result.reading["date order"]
+
+
+@pytest.mark.parametrize(
+    ("label", "monday"), [("2020-W53", "2020-12-28"), ("2026-W01", "2025-12-29"), ("2027-W53", None)]
+)
+def test_an_iso_week_is_its_monday_and_a_week_the_year_lacks_is_no_date(con, label, monday):
+    found = con.execute(f"SELECT {iso_week_sql('label')} FROM (SELECT ? AS label)", [label]).fetchone()[0]
+    assert found == (dt.date.fromisoformat(monday) if monday else None)
 
 
 def test_a_year_or_a_small_number_in_a_date_column_is_still_not_a_date(con, tmp_path):
