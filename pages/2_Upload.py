@@ -8,6 +8,7 @@ import streamlit as st
 
 from lib.core.downloads import neutralise
 from lib.core.errors import NothingToChange, RefusedFile
+from lib.metrics import changes
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
 from lib.store import database as store
@@ -61,7 +62,7 @@ def cached_preview(file_id: str, staged: uploads.StagedFile, choice: uploads.Cho
             del previews[old]
         label = f"Checking {escape_markdown(staged.file_name)}"  # progress text is Markdown
         bar = st.progress(0.0, text=label)
-        previews[key] = uploads.preview_file(
+        previews[key] = changes.preview_file(
             ctx.con,
             staged,
             choice,
@@ -174,13 +175,13 @@ def show_preview(outcome: uploads.FileOutcome, top) -> None:
             st.caption("None: every row counts.")
 
 
-def show_changes(changes: list[dict], title: str) -> None:
-    st.markdown(f"**{title}**: {uploads.changes_summary(changes)}")
-    if changes:
+def show_changes(moved: list[dict], title: str) -> None:
+    st.markdown(f"**{title}**: {changes.changes_summary(moved)}")
+    if moved:
         st.dataframe(
-            uploads.changes_table(changes),
+            changes.changes_table(moved),
             hide_index=True,
-            height=min(38 + 35 * len(changes), 320),
+            height=min(38 + 35 * len(moved), 320),
             column_config={
                 "KPI": st.column_config.TextColumn(width="small"),
                 "Breach flag": st.column_config.TextColumn(width="medium"),
@@ -443,7 +444,7 @@ def show_undo(chosen: dict, button_area) -> None:
         return
     with st.container(border=True):
         st.markdown(f"**{verb} upload {upload_id} ({escape_markdown(chosen['file'])})?**")
-        show_changes(uploads.status_change_preview(ctx.con, upload_id, action), "What this changes")
+        show_changes(changes.status_change_preview(ctx.con, upload_id, action), "What this changes")
         confirm_column, cancel_column = st.columns([1, 5])
         if confirm_column.button(f"Yes, {verb.lower()}", type="primary", key=f"confirm-{action}"):
             try:
