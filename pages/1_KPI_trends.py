@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib import workgroups
 from lib.core.downloads import safe_csv
+from lib.core.labels import LAYER_CHOICES
 from lib.core.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 from lib.metrics import kpis, review
 from lib.store import database as store
@@ -140,8 +141,8 @@ if region_options:
     region = None if chosen_region == EVERY_REGION else chosen_region
 layer = controls[3].radio(
     "Source",
-    list(review.SOURCE_LABELS),
-    format_func=review.SOURCE_LABELS.get,
+    list(LAYER_CHOICES),
+    format_func=LAYER_CHOICES.get,
     horizontal=True,
     key="source",
     bind="query-params",
@@ -160,7 +161,7 @@ for kpi in KPIS:
     if not any(w.value is not None for w in shown):
         where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(
-            f"No {kpi} figures for these weeks (source: {review.SOURCE_LABELS[layer]}{where}).",
+            f"No {kpi} figures for these weeks (source: {LAYER_CHOICES[layer]}{where}).",
             icon=":material/search_off:",
         )
         continue

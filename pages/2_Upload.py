@@ -8,6 +8,7 @@ import streamlit as st
 
 from lib.core.downloads import neutralise
 from lib.core.errors import NothingToChange, RefusedFile
+from lib.core.labels import SOURCE_NAMES
 from lib.metrics import changes
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
@@ -226,7 +227,7 @@ def show_file(file_id: str, entry: dict):
         "Source",
         SOURCES,
         index=SOURCES.index(default_source),
-        format_func=uploads.SOURCE_LABELS.get,
+        format_func=SOURCE_NAMES.get,
         key=f"source-{file_id}",
         help="Explore and dbt are primary; Sisense is the secondary source that gets fact-checked.",
     )
@@ -470,7 +471,7 @@ def show_profiles() -> None:
                 {
                     "Name": neutralise(profile.name),
                     "Kind of export": uploads.shape_title(profile.shape),
-                    "Source": uploads.SOURCE_LABELS.get(profile.source, profile.source),
+                    "Source": SOURCE_NAMES.get(profile.source, profile.source),
                     "Columns": neutralise(", ".join(f"{f} ← {h}" for f, h in profile.column_map.items())),
                 }
                 for profile in profiles

@@ -13,8 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.downloads import safe_csv
-from lib.core.settings import KPI_NAMES, KPIS, database_path
+from lib.core.labels import SOURCE_NAMES
+from lib.core.settings import COMBINED, KPI_NAMES, KPIS, database_path
 from lib.metrics import provenance, reconcile, review
+from lib.ui.figures import reconciliation_figure
 from lib.ui.page import escape_markdown, setup_page, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
 
@@ -38,7 +40,7 @@ def sources_freshness(_con, database: str, data_version: int) -> list[provenance
 @st.cache_data(show_spinner=False)
 def provenance_of(_con, _settings, database: str, data_version: int, kpi: str, week: str, scope: str, layer: str):
     del database, data_version
-    segments = None if scope == reconcile.COMBINED else (scope,)
+    segments = None if scope == COMBINED else (scope,)
     return provenance.provenance(_con, _settings, kpi, dt.date.fromisoformat(week), segments, layer)
 
 
@@ -47,7 +49,7 @@ def provenance_of(_con, _settings, database: str, data_version: int, kpi: str, w
 def comparison_figure(database: str, data_version: int, kpi: str, scope: str, presentation: bool):
     rec = reconciliation(ctx.con, ctx.settings, database, data_version)
     primary, secondary = rec.series[(kpi, scope)]
-    return reconcile.reconciliation_figure(
+    return reconciliation_figure(
         kpi,
         scope,
         primary,
@@ -65,7 +67,7 @@ def show_source_freshness() -> None:
         return
     today = dt.date.today()
     for column, source in zip(st.columns(max(len(fresh), 2)), fresh, strict=False):
-        name = provenance.SOURCE_NAMES.get(source.source, source.source)
+        name = SOURCE_NAMES.get(source.source, source.source)
         with column:
             st.markdown(f"**{escape_markdown(name)}** data through **{source.data_through:%a %d %b %Y}**")
             st.caption(
@@ -195,7 +197,7 @@ def show_charts(rec: reconcile.Reconciliation) -> None:
     scope = st.segmented_control(
         "Segment",
         reconcile.SCOPES,
-        default=reconcile.COMBINED,
+        default=COMBINED,
         key="chart",
         bind="query-params",
         required=True,
@@ -253,13 +255,13 @@ def show_every_comparison(rec: reconcile.Reconciliation) -> None:
 
 def provenance_weeks(rec: reconcile.Reconciliation, kpi: str) -> list[str]:
     """Weeks either source has a figure for (combined scope), newest first."""
-    primary, secondary = rec.series[(kpi, reconcile.COMBINED)]
+    primary, secondary = rec.series[(kpi, COMBINED)]
     return sorted({w.week.isoformat() for w in [*primary, *secondary] if w.status != "gap"}, reverse=True)
 
 
 def default_week(rec: reconcile.Reconciliation, kpi: str, weeks: list[str]) -> int:
     """The latest complete week: the one the meeting discusses."""
-    primary, _ = rec.series[(kpi, reconcile.COMBINED)]
+    primary, _ = rec.series[(kpi, COMBINED)]
     partial = {w.week.isoformat() for w in primary if w.status == "partial"}
     return next((index for index, week in enumerate(weeks) if week not in partial), 0)
 

@@ -37,8 +37,6 @@ DECISIONS_SECTIONS = {
     8: "What is refused, what is ignored",
     9: "Weekly aggregates (Sisense, hand-made sheets)",
 }
-SOURCE_NAMES = {"explore": "Zendesk Explore", "dbt": "dbt_zendesk", "sisense": "Sisense"}
-LAYER_NAMES = {"primary": "primary source", "secondary": "secondary source"}
 EVENT_DATE = {
     "explore_sla": "its SLA status update date",
     "explore_satisfaction": "the ticket's solved date",

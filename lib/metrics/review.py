@@ -14,19 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from lib.core.downloads import neutralise
+from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, summarise
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
 UPLOAD_PAGE = "pages/2_Upload.py"
-# What the "source" control offers: kpis.LAYERS, in words (the words also go into the URL).
-SOURCE_LABELS = {
-    "display": "Explore first",
-    "primary": "Explore only",
-    "secondary": "Sisense only",
-}
-LAYER_NAMES = {"primary": "Explore / dbt", "secondary": "Sisense"}
 
 
 @dataclass(frozen=True)
@@ -411,7 +405,7 @@ def weekly_table(kpi: str, combined: list, segment_series: dict[str, list] | Non
                     "Good": week_value.good,
                     "Counted": week_value.total,
                     "Status": week_value.status,
-                    "Source": LAYER_NAMES.get(week_value.layer, ""),
+                    "Source": LAYER_SOURCES.get(week_value.layer, ""),
                     "Uploads": ", ".join(str(i) for i in week_value.upload_ids),
                     "Note": week_value.note,
                 }

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from lib.core import auth
 from lib.core.errors import RefusedFile
+from lib.core.labels import SOURCE_NAMES
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import read_header_only
 from lib.reading.shapes import SHAPES, SHAPES_BY_NAME, SOURCES, Field, detect_shape, match_header, normalise_header
@@ -33,7 +34,6 @@ XLSX_MAGIC = b"PK\x03\x04"
 # Staged files of sessions that ended without committing are swept after a day.
 STALE_STAGED_SECONDS = 24 * 60 * 60
 
-SOURCE_LABELS = {"explore": "Zendesk Explore", "sisense": "Sisense", "dbt": "dbt_zendesk"}
 UPLOAD_STATUS_LABELS = {"active": "active", "rolled_back": "rolled back"}
 ACTIONS = ("rollback", "restore")
 SHAPE_NAMES = tuple(shape.name for shape in SHAPES)
@@ -460,7 +460,7 @@ def history(con) -> list[dict]:
                 "uploaded_at": upload["uploaded_at"],
                 "uploaded_by": upload["uploaded_by"],
                 "file": upload["file"],
-                "source": SOURCE_LABELS.get(upload["source"], upload["source"]),
+                "source": SOURCE_NAMES.get(upload["source"], upload["source"]),
                 "kind": shape_title(upload["shape"]),
                 "rows": upload["rows_used"],
                 "weeks": store.describe_weeks(weeks),

@@ -16,9 +16,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lib.core import auth, links
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked
+from lib.core.labels import SOURCE_NAMES
 from lib.core.settings import PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown
-from lib.metrics.provenance import SOURCE_NAMES, source_freshness
+from lib.metrics.provenance import source_freshness
 from lib.store import database as store
 from lib.store import uploads
 from lib.ui import navigation
