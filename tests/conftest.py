@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from export_builders import DEMO_END
 
 from lib.demo.load import load_demo
 from lib.store import database as store
+from lib.ui.page import shared_connection
 
 
 @pytest.fixture
@@ -39,17 +39,23 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
+def release_page_connection() -> None:
+    """Let go of the pages' one cached connection, so its database file can be copied, locked or deleted.
+
+    Only that cache: every other one is keyed on the database file and its data version, and each test
+    has a file of its own, so no cached figure can answer for another test's data.
+    """
+    shared_connection.clear()
+
+
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    """A copy of the demo database for one test, named by FLOORLINE_DB, with Streamlit's caches empty."""
+    """A copy of the demo database for one test, named by FLOORLINE_DB."""
     path = tmp_path / "floorline.duckdb"
     shutil.copy(demo_template, path)
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    release_page_connection()
 
 
 @pytest.fixture
@@ -68,8 +74,8 @@ def locked_db(db_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "ready"
-    st.cache_resource.clear()
+    release_page_connection()
     yield db_path, holder.pid
     holder.stdin.close()
     holder.wait(timeout=30)
-    st.cache_resource.clear()
+    release_page_connection()

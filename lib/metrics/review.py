@@ -18,6 +18,7 @@ from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, summarise
+from lib.store import database as store
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
 UPLOAD_PAGE = "pages/2_Upload.py"
@@ -254,6 +255,19 @@ def banners(
         if card.status.key == "missing":
             messages.append(f"No {card.kpi} figure for the week of {week:%d %b %Y}: {card.note}.")
     return messages
+
+
+def upload_facts(con) -> dict[int, dict]:
+    """Per upload: how a chart names it, the last date its data covers, when it arrived, whether it is active."""
+    return {
+        upload["id"]: {
+            "label": f"upload {upload['id']} ({upload['file']})",
+            "last_date": upload["last_date"],
+            "uploaded_at": upload["uploaded_at"],
+            "active": upload["status"] == "active",
+        }
+        for upload in store.list_uploads(con)
+    }
 
 
 def data_freshness(uploads) -> dict | None:
