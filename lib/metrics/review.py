@@ -17,7 +17,7 @@ from lib.core.downloads import neutralise
 from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
-from lib.metrics.kpis import KpiSummary, WeekValue, summarise
+from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
 from lib.store import database as store
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
@@ -255,6 +255,29 @@ def banners(
         if card.status.key == "missing":
             messages.append(f"No {card.kpi} figure for the week of {week:%d %b %Y}: {card.note}.")
     return messages
+
+
+def trends(cells: list[tuple], settings: Settings, layer: str, segments: tuple) -> dict[str, tuple]:
+    """Per KPI: its summary for the chosen source (layer), and one series per requested segment."""
+    data = {}
+    for kpi in KPIS:
+        floor = settings.floors[kpi]
+        summary = summarise(build_series(cells, kpi, floor, layer=layer), kpi, settings)
+        by_segment = {
+            segment: build_series(cells, kpi, floor, layer=layer, segments=(segment,)) for segment in segments
+        }
+        data[kpi] = (summary, by_segment)
+    return data
+
+
+def weeks_charted(trend: dict[str, tuple]) -> list[str]:
+    """Every week any KPI has a figure for, oldest first, as ISO dates: the trends page's range stops."""
+    return sorted({w.week.isoformat() for summary, _ in trend.values() for w in summary.series})
+
+
+def in_range(series: list[WeekValue], first: str, last: str) -> list[WeekValue]:
+    """The weeks from ``first`` to ``last`` (ISO dates), both included."""
+    return [w for w in series if first <= w.week.isoformat() <= last]
 
 
 def upload_facts(con) -> dict[int, dict]:
