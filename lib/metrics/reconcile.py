@@ -101,6 +101,28 @@ class Reconciliation:
     def has_both_sources(self) -> bool:
         return any(primary and secondary for primary, secondary in self.series.values())
 
+    @property
+    def has_figures(self) -> bool:
+        """Either source has a weekly figure for some KPI."""
+        return any(primary or secondary for primary, secondary in self.series.values())
+
+    def comparison(self, kpi: str, week: str, scope: str) -> Comparison | None:
+        """The comparison of one KPI, week (ISO) and scope, if both sources have that week."""
+        return next(
+            (c for c in self.comparisons if c.kpi == kpi and c.week.isoformat() == week and c.scope == scope), None
+        )
+
+    def weeks_with_figures(self, kpi: str) -> list[str]:
+        """Weeks either source has a figure for (combined scope), newest first, as ISO dates."""
+        primary, secondary = self.series[(kpi, COMBINED)]
+        return sorted({w.week.isoformat() for w in [*primary, *secondary] if w.status != "gap"}, reverse=True)
+
+    def latest_complete_index(self, kpi: str, weeks: list[str]) -> int:
+        """Where in ``weeks`` (newest first) the latest complete week is: the one the meeting discusses."""
+        primary, _ = self.series[(kpi, COMBINED)]
+        partial = {w.week.isoformat() for w in primary if w.status == "partial"}
+        return next((index for index, week in enumerate(weeks) if week not in partial), 0)
+
 
 def exact_percent(week_value: WeekValue) -> Fraction:
     """The value as an exact fraction: from the counts where there are counts, else as exported."""
@@ -193,6 +215,40 @@ def summarise(kpi: str, comparisons: list[Comparison], only_primary: int, only_s
         weeks_only_primary=only_primary,
         weeks_only_secondary=only_secondary,
     )
+
+
+def scope_segments(scope: str) -> tuple[str, ...] | None:
+    """The segments a scope pools: None for combined (the default everywhere), else the one segment."""
+    return None if scope == COMBINED else (scope,)
+
+
+def verdict(compared: Comparison, tolerance: float) -> str:
+    """How one comparison reads: beyond the tolerance, within it, or why it is not compared."""
+    if compared.flagged:
+        return f"beyond the ±{tolerance:g} point tolerance"
+    return "within the tolerance" if compared.status == AGREE else compared.status
+
+
+def summary_rows(rec: Reconciliation) -> list[dict]:
+    """The per-KPI summary table: comparisons, how many are beyond the tolerance, the largest, weeks one-sided."""
+    rows = []
+    for kpi in KPIS:
+        summary = rec.summaries[kpi]
+        largest = summary.largest
+        rows.append(
+            {
+                "KPI": kpi,
+                "Segment-weeks": summary.segments.compared,
+                "Beyond": summary.segments.flagged,
+                "Combined beyond": f"{summary.combined.flagged} of {summary.combined.compared}",
+                "Mean diff.": summary.segments.mean_abs_difference,
+                "Largest": largest.difference if largest else None,
+                "Largest in": f"{largest.scope}, {largest.week:%d %b %Y}" if largest else "",
+                f"Only {PRIMARY_NAME}": summary.weeks_only_primary,
+                f"Only {SECONDARY_NAME}": summary.weeks_only_secondary,
+            }
+        )
+    return rows
 
 
 def summary_sentence(summary: Summary, tolerance: float) -> str:
