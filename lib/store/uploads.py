@@ -255,6 +255,8 @@ def save_profile(
                 [key, name, shape, source, json.dumps(chosen)],
             )
             store.record_change(cursor, actor, "column mapping saved", name, {"shape": shape, "columns": chosen})
+            # No figure changes, but the change history does: every recorded change moves the version.
+            store.bump_data_version(cursor)
     finally:
         cursor.close()
     return ColumnProfile(key, name, shape, source, chosen)
@@ -270,6 +272,7 @@ def delete_profile(con, key: str, actor: str | None = None) -> None:
             cursor.execute("DELETE FROM column_profiles WHERE header_key = ?", [key])
             if found:
                 store.record_change(cursor, actor, "column mapping deleted", found[0])
+                store.bump_data_version(cursor)
     finally:
         cursor.close()
 

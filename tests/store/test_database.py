@@ -14,6 +14,7 @@ from lib.store import database as store
 from lib.store import uploads
 
 NOV_09 = dt.date(2026, 11, 9)
+MAPPED_HEADER = ["Case", "Queue", "Clock", "Clock state", "Outcome", "When"]
 MAPPED_FIELDS = ["ticket_id", "form", "metric", "metric_status", "target_status", "date"]
 
 
@@ -37,6 +38,14 @@ def demo_con(demo_db):
     connection = store.connect(demo_db)
     yield connection
     connection.close()
+
+
+def save_mapping(con) -> uploads.ColumnProfile:
+    """A column mapping for a made-up header, as the Upload page saves one."""
+    column_map = dict(zip(MAPPED_FIELDS, MAPPED_HEADER, strict=True))
+    return uploads.save_profile(
+        con, MAPPED_HEADER, name="mine", shape="explore_sla", source="explore", column_map=column_map
+    )
 
 
 def fail_at(monkeypatch, module, name: str) -> None:
@@ -74,18 +83,10 @@ def test_a_rollback_failing_half_way_leaves_every_stored_figure_as_it_was(demo_c
 
 
 def test_a_column_mapping_failing_half_way_is_not_saved(demo_con, monkeypatch):
-    header = ["Case", "Queue", "Clock", "Clock state", "Outcome", "When"]
     fail_at(monkeypatch, store, "record_change")  # after the mapping row is written
 
     with pytest.raises(HalfWay):
-        uploads.save_profile(
-            demo_con,
-            header,
-            name="mine",
-            shape="explore_sla",
-            source="explore",
-            column_map=dict(zip(MAPPED_FIELDS, header, strict=True)),
-        )
+        save_mapping(demo_con)
 
     assert uploads.list_profiles(demo_con) == []
 
@@ -105,3 +106,12 @@ def test_the_store_does_not_import_the_metrics_it_stores():
     for module in Path(store.__file__).parent.glob("*.py"):
         source = module.read_text()
         assert "from lib.metrics" not in source and "from lib.ui" not in source, module.name
+
+
+def test_every_recorded_change_moves_the_data_version_even_one_that_changes_no_figure(demo_con):
+    """The change history is cached on the data version: a saved or deleted column mapping must move it too."""
+    version = store.data_version(demo_con)
+    profile = save_mapping(demo_con)
+    assert store.data_version(demo_con) == version + 1
+    uploads.delete_profile(demo_con, profile.header_key)
+    assert store.data_version(demo_con) == version + 2
