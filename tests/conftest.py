@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from export_builders import DEMO_END
+from page_cache import reset_page_resources
 
 from lib.demo.load import load_demo
 from lib.store import database as store
-from lib.ui.page import shared_connection
 
 
 @pytest.fixture
@@ -39,15 +39,6 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
-def release_page_connection() -> None:
-    """Let go of the pages' one cached connection, so its database file can be copied, locked or deleted.
-
-    Only that cache: every other one is keyed on the database file and its data version, and each test
-    has a file of its own, so no cached figure can answer for another test's data.
-    """
-    shared_connection.clear()
-
-
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     """A copy of the demo database for one test, named by FLOORLINE_DB."""
@@ -55,7 +46,7 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     shutil.copy(demo_template, path)
     monkeypatch.setenv("FLOORLINE_DB", str(path))
     yield path
-    release_page_connection()
+    reset_page_resources()
 
 
 @pytest.fixture
@@ -74,8 +65,8 @@ def locked_db(db_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "ready"
-    release_page_connection()
+    reset_page_resources()
     yield db_path, holder.pid
     holder.stdin.close()
     holder.wait(timeout=30)
-    release_page_connection()
+    reset_page_resources()

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib import workgroups as wg
@@ -104,16 +104,14 @@ def use_database(template: Path, tmp_path: Path, monkeypatch) -> Path:
     path = tmp_path / "floorline.duckdb"
     shutil.copyfile(template, path)
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     return path
 
 
 @pytest.fixture
 def db(templates, tmp_path, monkeypatch):
     yield use_database(templates["full"], tmp_path, monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 @pytest.fixture
@@ -121,15 +119,14 @@ def unopened_db(tmp_path, monkeypatch) -> Path:
     """A database path nobody has created: the gate must turn visitors away before any page opens it."""
     path = tmp_path / "never-opened.duckdb"
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
+    reset_page_resources()
     return path
 
 
 @pytest.fixture
 def empty_db(templates, tmp_path, monkeypatch):
     yield use_database(templates["empty"], tmp_path, monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 def visit(page: str, user: dict, query: dict | None = None, session: dict | None = None) -> AppTest:

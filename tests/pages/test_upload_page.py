@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.core.text import format_percent
@@ -69,13 +69,11 @@ def con(demo_template, db_path, tmp_path, monkeypatch):
     """The test's own view of the page's database (a copy of the demo, as a new team sees it)."""
     shutil.copyfile(demo_template, db_path)
     monkeypatch.setattr(uploads, "staging_dir", lambda: tmp_path / "staging")  # uploaded files land here
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     connection = store.connect(db_path)
     yield connection
     connection.close()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 def upload_page() -> AppTest:
