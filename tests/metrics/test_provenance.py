@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.core.settings import PROJECT_ROOT
-from lib.demo.load import load_demo
 from lib.metrics import provenance
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
@@ -242,10 +242,10 @@ def test_a_weekly_aggregate_has_no_rows_to_drill_into(con, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
     con = store.connect(path)
-    load_demo(con, end=DEMO_END)
     yield con
     con.close()
 
