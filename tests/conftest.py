@@ -39,6 +39,16 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def demo(demo_template, tmp_path_factory):
+    """A connection to one copy of the demo year, shared by a module's tests that only read it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
+    connection = store.connect(path)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     """A copy of the demo database for one test, named by FLOORLINE_DB."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -239,15 +238,6 @@ def test_a_weekly_aggregate_has_no_rows_to_drill_into(con, tmp_path):
     detail = provenance.drill_down(con, where(con, WEEKS[0]))
     assert not detail.available and detail.rows == []
     assert "weekly aggregate" in detail.note
-
-
-@pytest.fixture(scope="module")
-def demo(demo_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    shutil.copyfile(demo_template, path)
-    con = store.connect(path)
-    yield con
-    con.close()
 
 
 def test_demo_frt_breach_week_comes_from_the_explore_export_with_sisense_kept_beside_it(demo):

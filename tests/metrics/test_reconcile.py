@@ -198,15 +198,6 @@ def test_without_sisense_nothing_is_compared(con, tmp_path):
     assert reconcile.summary_sentence(result.summaries["All"], 1.0).startswith("No week has figures from both")
 
 
-@pytest.fixture(scope="module")
-def demo(demo_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    shutil.copyfile(demo_template, path)
-    con = store.connect(path)
-    yield con
-    con.close()
-
-
 @pytest.fixture
 def demo_copy(demo, db_path):
     """A test's own copy of the demo database, for tests that change it."""
