@@ -78,7 +78,8 @@ TABLE_PAST_EDGE = """() => {
   return [...document.querySelectorAll("[data-testid='stDataFrame']")]
     .filter(table => table.offsetParent !== null)
     .map(table => {
-      const drawn = [...table.querySelectorAll("canvas, .dvn-scroller")].map(part => part.getBoundingClientRect().right);
+      const parts = [...table.querySelectorAll("canvas, .dvn-scroller")];
+      const drawn = parts.map(part => part.getBoundingClientRect().right);
       return Math.max(table.getBoundingClientRect().right, ...drawn) - column.right;
     });
 }"""
