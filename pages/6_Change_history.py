@@ -12,25 +12,22 @@ import datetime as dt
 import streamlit as st
 
 from lib.core.downloads import safe_csv
-from lib.core.settings import database_path
 from lib.store import history
+from lib.ui.cache import by_data_version
 from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("Change history", ":material/history:")
 
 
-@st.cache_data(show_spinner=False)
-def recorded_changes(_con, database: str, latest_change: int):
-    del database, latest_change  # the cache key: a new change reads the log again
-    return history.changes(_con)
-
+# Every recorded change bumps the data version, so the cached log is read again after each one.
+recorded_changes = by_data_version(history.changes)
 
 st.title("Change history", anchor=False)
 st.caption(
     "Every change to the stored data (uploads, rollbacks, restores, demo removal, settings, form mapping, "
     "workgroup and OKR edits) with who made it and when, newest first. Times are UTC."
 )
-everything = recorded_changes(ctx.con, str(database_path()), history.latest_change(ctx.con))
+everything = recorded_changes(ctx)
 if everything.empty:
     st.info("No change has been recorded yet.", icon=":material/history:")
     st.stop()

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from export_builders import DEMO_END
+from page_cache import reset_page_resources
 
 from lib.core import auth
 from lib.demo.load import load_demo
@@ -40,17 +40,24 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def demo(demo_template, tmp_path_factory):
+    """A connection to one copy of the demo year, shared by a module's tests that only read it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
+    connection = store.connect(path)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    """A copy of the demo database for one test, named by FLOORLINE_DB, with Streamlit's caches empty."""
+    """A copy of the demo database for one test, named by FLOORLINE_DB."""
     path = tmp_path / "floorline.duckdb"
     shutil.copy(demo_template, path)
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    reset_page_resources()
 
 
 @pytest.fixture
@@ -69,11 +76,11 @@ def locked_db(db_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "ready"
-    st.cache_resource.clear()
+    reset_page_resources()
     yield db_path, holder.pid
     holder.stdin.close()
     holder.wait(timeout=30)
-    st.cache_resource.clear()
+    reset_page_resources()
 
 
 @pytest.fixture(autouse=True)

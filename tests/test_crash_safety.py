@@ -24,8 +24,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
 from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics.kpis import status_report
@@ -268,12 +268,10 @@ def test_after_a_kill_mid_commit_the_app_starts_and_the_upload_can_be_repeated(
     db_path = killed_run(baseline, big_export, tmp_path, kill_points(clean["run"])["half-way-through-the-commit"])
 
     monkeypatch.setenv("FLOORLINE_DB", str(db_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
     assert not app.exception, app.exception
-    st.cache_resource.clear()  # the page helper's cached connection holds the file: let it go
-    st.cache_data.clear()
+    reset_page_resources()  # the page helper's cached connection holds the file: let it go
 
     con = store.connect(db_path)
     try:

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.core.errors import RefusedFile
@@ -204,11 +204,9 @@ def fresh_pages(con, monkeypatch, tmp_path):
     store.ingest_file(con, earlier)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
     (tmp_path / "temp").mkdir()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 def one_week_export(first_ticket: int = 300) -> bytes:

@@ -37,8 +37,6 @@ DECISIONS_SECTIONS = {
     8: "What is refused, what is ignored",
     9: "Weekly aggregates (Sisense, hand-made sheets)",
 }
-SOURCE_NAMES = {"explore": "Zendesk Explore", "dbt": "dbt_zendesk", "sisense": "Sisense"}
-LAYER_NAMES = {"primary": "primary source", "secondary": "secondary source"}
 EVENT_DATE = {
     "explore_sla": "its SLA status update date",
     "explore_satisfaction": "the ticket's solved date",
@@ -472,3 +470,14 @@ def source_freshness(con) -> list[SourceFreshness]:
         {"aggregate": WEEKLY_AGGREGATE.name},
     ).fetchall()
     return [SourceFreshness(*row) for row in rows]
+
+
+def freshness(con) -> tuple[dict | None, list[SourceFreshness]]:
+    """The newest active upload, and per source how recent its data is: what the sidebar says of the data."""
+    row = con.execute(
+        """SELECT file_name, uploaded_at, uploaded_by FROM uploads WHERE status = 'active'
+           ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
+    ).fetchone()
+    if not row:
+        return None, []
+    return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(con)

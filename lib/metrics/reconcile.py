@@ -25,19 +25,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
+from lib.core.settings import COMBINED, COMBINED_SEGMENTS, KPIS, Settings
 from lib.metrics.kpis import WeekValue, build_series, fetch_cells
-from lib.ui.figures import BREACH_COLOUR, COMBINED_COLOUR, OKABE_ITO, TARGET_COLOUR, floor_label
 
-COMBINED = "Combined"
 SCOPES = (COMBINED, *COMBINED_SEGMENTS)
-PRIMARY_NAME = "Explore"
-SECONDARY_NAME = "Sisense"
-PRIMARY_COLOUR = COMBINED_COLOUR
-SECONDARY_COLOUR = OKABE_ITO["orange"]
 
 # What a compared row says, in words a manager reads on screen.
 AGREE = "agree"
@@ -108,6 +100,28 @@ class Reconciliation:
     @property
     def has_both_sources(self) -> bool:
         return any(primary and secondary for primary, secondary in self.series.values())
+
+    @property
+    def has_figures(self) -> bool:
+        """Either source has a weekly figure for some KPI."""
+        return any(primary or secondary for primary, secondary in self.series.values())
+
+    def comparison(self, kpi: str, week: str, scope: str) -> Comparison | None:
+        """The comparison of one KPI, week (ISO) and scope, if both sources have that week."""
+        return next(
+            (c for c in self.comparisons if c.kpi == kpi and c.week.isoformat() == week and c.scope == scope), None
+        )
+
+    def weeks_with_figures(self, kpi: str) -> list[str]:
+        """Weeks either source has a figure for (combined scope), newest first, as ISO dates."""
+        primary, secondary = self.series[(kpi, COMBINED)]
+        return sorted({w.week.isoformat() for w in [*primary, *secondary] if w.status != "gap"}, reverse=True)
+
+    def latest_complete_index(self, kpi: str, weeks: list[str]) -> int:
+        """Where in ``weeks`` (newest first) the latest complete week is: the one the meeting discusses."""
+        primary, _ = self.series[(kpi, COMBINED)]
+        partial = {w.week.isoformat() for w in primary if w.status == "partial"}
+        return next((index for index, week in enumerate(weeks) if week not in partial), 0)
 
 
 def exact_percent(week_value: WeekValue) -> Fraction:
@@ -203,6 +217,40 @@ def summarise(kpi: str, comparisons: list[Comparison], only_primary: int, only_s
     )
 
 
+def scope_segments(scope: str) -> tuple[str, ...] | None:
+    """The segments a scope pools: None for combined (the default everywhere), else the one segment."""
+    return None if scope == COMBINED else (scope,)
+
+
+def verdict(compared: Comparison, tolerance: float) -> str:
+    """How one comparison reads: beyond the tolerance, within it, or why it is not compared."""
+    if compared.flagged:
+        return f"beyond the ±{tolerance:g} point tolerance"
+    return "within the tolerance" if compared.status == AGREE else compared.status
+
+
+def summary_rows(rec: Reconciliation) -> list[dict]:
+    """The per-KPI summary table: comparisons, how many are beyond the tolerance, the largest, weeks one-sided."""
+    rows = []
+    for kpi in KPIS:
+        summary = rec.summaries[kpi]
+        largest = summary.largest
+        rows.append(
+            {
+                "KPI": kpi,
+                "Segment-weeks": summary.segments.compared,
+                "Beyond": summary.segments.flagged,
+                "Combined beyond": f"{summary.combined.flagged} of {summary.combined.compared}",
+                "Mean diff.": summary.segments.mean_abs_difference,
+                "Largest": largest.difference if largest else None,
+                "Largest in": f"{largest.scope}, {largest.week:%d %b %Y}" if largest else "",
+                f"Only {PRIMARY_NAME}": summary.weeks_only_primary,
+                f"Only {SECONDARY_NAME}": summary.weeks_only_secondary,
+            }
+        )
+    return rows
+
+
 def summary_sentence(summary: Summary, tolerance: float) -> str:
     """What a manager can read out: how often, how far, which way."""
     segments, combined = summary.segments, summary.combined
@@ -259,118 +307,3 @@ def comparison_rows(comparisons: list[Comparison]) -> list[dict]:
         }
         for c in ordered
     ]
-
-
-def plotted(week_value: WeekValue) -> float | None:
-    return week_value.value if week_value.status in ("ok", "breach", "partial") else None
-
-
-def reconciliation_figure(
-    kpi: str,
-    scope: str,
-    primary: list[WeekValue],
-    secondary: list[WeekValue],
-    comparisons: list[Comparison],
-    *,
-    floor: float,
-    tolerance: float,
-    presentation: bool = False,
-) -> go.Figure:
-    """Both sources' weekly line (top) and the difference with its tolerance band (bottom).
-
-    Flagged weeks carry a marker of their own shape (a diamond) and a label, not only a
-    colour; the tolerance band is drawn so "beyond" can be seen.
-    """
-    base_font = 20 if presentation else 13
-    figure = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        row_heights=[0.68, 0.32],
-        vertical_spacing=0.08,
-        subplot_titles=(f"{kpi} · {scope}: weekly value", "Sisense minus Explore (points)"),
-    )
-    for name, series, colour, dash in (
-        (PRIMARY_NAME, primary, PRIMARY_COLOUR, "solid"),
-        (SECONDARY_NAME, secondary, SECONDARY_COLOUR, "dash"),
-    ):
-        figure.add_trace(
-            go.Scatter(
-                name=name,
-                x=[w.week for w in series],
-                y=[plotted(w) for w in series],
-                mode="lines+markers",
-                line={"color": colour, "dash": dash, "width": 2.5},
-                # Partial weeks are drawn open, as on the trends page: their figure is still moving.
-                marker={
-                    "size": [9 if w.status == "partial" else 5 for w in series],
-                    "symbol": ["circle-open" if w.status == "partial" else "circle" for w in series],
-                },
-                hovertemplate=f"{name} · week of %{{x|%d %b %Y}}: %{{y:.2f}} %<extra></extra>",
-                connectgaps=False,
-            ),
-            row=1,
-            col=1,
-        )
-    flagged = [c for c in comparisons if c.flagged]
-    if flagged:
-        figure.add_trace(
-            go.Scatter(
-                name=f"Beyond ±{tolerance:g} pt",
-                x=[c.week for c in flagged],
-                y=[c.secondary.value for c in flagged],
-                mode="markers",
-                marker={"symbol": "diamond-open", "size": 14, "color": BREACH_COLOUR, "line": {"width": 2.5}},
-                hovertemplate="Sisense differs by %{customdata:+.1f} points<extra></extra>",
-                customdata=[c.difference for c in flagged],
-            ),
-            row=1,
-            col=1,
-        )
-    figure.add_hline(
-        y=floor,
-        line={"color": BREACH_COLOUR, "width": 1.5},
-        annotation_text=floor_label(floor),
-        annotation_position="bottom left",
-        annotation_font={"size": base_font - 2, "color": BREACH_COLOUR},
-        row=1,
-        col=1,
-    )
-    measured = [c for c in comparisons if c.difference is not None]
-    figure.add_trace(
-        go.Bar(
-            name="Difference",
-            x=[c.week for c in measured],
-            y=[c.difference for c in measured],
-            marker={
-                "color": [BREACH_COLOUR if c.flagged else TARGET_COLOUR for c in measured],
-                "pattern": {"shape": ["x" if c.flagged else "" for c in measured]},
-            },
-            text=[f"{c.difference:+.1f}" if c.flagged else "" for c in measured],
-            textposition="outside",
-            textfont={"size": base_font - 1, "color": BREACH_COLOUR},
-            cliponaxis=False,
-            hovertemplate="week of %{x|%d %b %Y}: %{y:+.2f} points<extra></extra>",
-            showlegend=False,
-        ),
-        row=2,
-        col=1,
-    )
-    largest = max((abs(c.difference) for c in measured), default=0.0)
-    reach = max(tolerance * 2, largest * 1.35, 0.5)
-    for edge in (tolerance, -tolerance):
-        figure.add_hline(y=edge, line={"color": TARGET_COLOUR, "dash": "dot", "width": 1}, row=2, col=1)
-    figure.update_yaxes(title_text="%", row=1, col=1)
-    figure.update_yaxes(title_text="points", range=[-reach, reach], zeroline=True, row=2, col=1)
-    figure.update_layout(
-        height=560 if presentation else 460,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        font={"size": base_font},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "right", "x": 1},
-        hovermode="x unified",
-        bargap=0.3,
-        # One week's bar is narrow: keep its label readable rather than shrunk to the bar's width.
-        uniformtext={"minsize": base_font - 1, "mode": "show"},
-    )
-    figure.update_annotations(font_size=base_font)
-    return figure

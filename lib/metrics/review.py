@@ -14,19 +14,14 @@ import re
 from dataclasses import dataclass, field
 
 from lib.core.downloads import neutralise
+from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
-from lib.metrics.kpis import KpiSummary, WeekValue, summarise
+from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
+from lib.store import database as store
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
 UPLOAD_PAGE = "pages/2_Upload.py"
-# What the "source" control offers: kpis.LAYERS, in words (the words also go into the URL).
-SOURCE_LABELS = {
-    "display": "Explore first",
-    "primary": "Explore only",
-    "secondary": "Sisense only",
-}
-LAYER_NAMES = {"primary": "Explore / dbt", "secondary": "Sisense"}
 
 
 @dataclass(frozen=True)
@@ -262,6 +257,42 @@ def banners(
     return messages
 
 
+def trends(cells: list[tuple], settings: Settings, layer: str, segments: tuple) -> dict[str, tuple]:
+    """Per KPI: its summary for the chosen source (layer), and one series per requested segment."""
+    data = {}
+    for kpi in KPIS:
+        floor = settings.floors[kpi]
+        summary = summarise(build_series(cells, kpi, floor, layer=layer), kpi, settings)
+        by_segment = {
+            segment: build_series(cells, kpi, floor, layer=layer, segments=(segment,)) for segment in segments
+        }
+        data[kpi] = (summary, by_segment)
+    return data
+
+
+def weeks_charted(trend: dict[str, tuple]) -> list[str]:
+    """Every week any KPI has a figure for, oldest first, as ISO dates: the trends page's range stops."""
+    return sorted({w.week.isoformat() for summary, _ in trend.values() for w in summary.series})
+
+
+def in_range(series: list[WeekValue], first: str, last: str) -> list[WeekValue]:
+    """The weeks from ``first`` to ``last`` (ISO dates), both included."""
+    return [w for w in series if first <= w.week.isoformat() <= last]
+
+
+def upload_facts(con) -> dict[int, dict]:
+    """Per upload: how a chart names it, the last date its data covers, when it arrived, whether it is active."""
+    return {
+        upload["id"]: {
+            "label": f"upload {upload['id']} ({upload['file']})",
+            "last_date": upload["last_date"],
+            "uploaded_at": upload["uploaded_at"],
+            "active": upload["status"] == "active",
+        }
+        for upload in store.list_uploads(con)
+    }
+
+
 def data_freshness(uploads) -> dict | None:
     """How far the active uploads' data goes and when the newest of them arrived (for the meeting notes)."""
     active = [upload for upload in uploads if upload["active"]]
@@ -411,7 +442,7 @@ def weekly_table(kpi: str, combined: list, segment_series: dict[str, list] | Non
                     "Good": week_value.good,
                     "Counted": week_value.total,
                     "Status": week_value.status,
-                    "Source": LAYER_NAMES.get(week_value.layer, ""),
+                    "Source": LAYER_SOURCES.get(week_value.layer, ""),
                     "Uploads": ", ".join(str(i) for i in week_value.upload_ids),
                     "Note": week_value.note,
                 }

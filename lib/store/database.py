@@ -17,6 +17,7 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +28,6 @@ from lib.core import auth
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
-from lib.metrics.kpis import kpi_summaries
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import load_raw
 from lib.reading.rules import NormalisedUpload, normalise
@@ -53,6 +53,29 @@ def transaction(con):
         con.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def rehearsal(con):
+    """A change tried out and always rolled back, under the write lock: a preview measures what a write
+    would do, and nothing of it stays."""
+    with WRITE_LOCK:
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("ROLLBACK")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a preview measures before and after a rehearsed change, and how the two are told apart.
+
+    The store does not know what a figure is: the layer above (``lib.metrics.changes``) passes this in.
+    """
+
+    measure: Callable[[object], object]  # a cursor -> the figures as they stand on it
+    differences: Callable[[object, object], list[dict]]  # (before, after) -> what changes, a dict each
+
+
 # DuckDB's words when another process holds the file: "Could not set lock on file ...: Conflicting
 # lock is held in /usr/bin/python3 (PID 1234)".
 LOCK_HELD = re.compile(r"Could not set lock on file.*?held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
@@ -74,7 +97,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
         return con
     # Every stored time is UTC, whatever the server's zone: the pages label them so.
     con.execute("SET TimeZone = 'UTC'")
-    with WRITE_LOCK:
+    with transaction(con):
         for tables in schema.EVERY_SCHEMA:
             con.execute(tables)
         if con.execute("SELECT count(*) FROM form_segments").fetchone()[0] == 0:
@@ -277,8 +300,12 @@ def ingest_file(
     preview: bool = False,
     on_progress=None,
     options: ReadOptions | None = None,
+    compare: Comparison | None = None,
 ) -> IngestResult:
     """Store one export (or, with ``preview``, report what storing it would do, and store nothing).
+
+    A preview rehearses the insert and rolls it back; with ``compare`` it also lists the figures that
+    would move (``lib.metrics.changes.preview_ingest`` passes the weekly KPIs).
 
     Raises RefusedFile, naming the file and where possible the row and column, when the
     file cannot be read; nothing is stored then.
@@ -361,7 +388,7 @@ def ingest_file(
             progress(0.6, "archiving the original")
             archive = archive_original(con, path, digest, file_kind(path))
         progress(0.75, "storing")
-        with WRITE_LOCK:
+        with rehearsal(cursor) if preview else transaction(cursor):
             if not preview:
                 # Checked again under the lock: the same file committed from two sessions at once
                 # must land once.
@@ -371,75 +398,21 @@ def ingest_file(
                 if twin:
                     result.status, result.upload_id = "duplicate", twin[0]
                     return result
-            before = kpi_summaries(cursor, settings) if preview else None
-            cursor.execute("BEGIN")
-            try:
-                result.upload_id = insert_upload(
-                    cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, raw.kind
-                )
-                if not is_demo:
-                    result.replaced_demo = retire_demo(cursor, uploaded_by)
-                if preview:
-                    result.changes = figure_changes(before, kpi_summaries(cursor, settings))
-                    cursor.execute("ROLLBACK")
-                else:
-                    record_change(cursor, uploaded_by, "upload", file_name, {"upload_id": result.upload_id})
-                    bump_data_version(cursor)
-                    cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+            before = compare.measure(cursor) if preview and compare else None
+            result.upload_id = insert_upload(
+                cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, raw.kind
+            )
+            if not is_demo:
+                result.replaced_demo = retire_demo(cursor, uploaded_by)
+            if preview and compare:
+                result.changes = compare.differences(before, compare.measure(cursor))
+            elif not preview:
+                record_change(cursor, uploaded_by, "upload", file_name, {"upload_id": result.upload_id})
+                bump_data_version(cursor)
         progress(1.0, "done")
         return result
     finally:
         cursor.close()
-
-
-def figure_changes(before: dict, after: dict) -> list[dict]:
-    """Every (KPI, week) whose combined value or status differs, with breach flags that appear or go."""
-    changes = []
-    for kpi, summary_after in after.items():
-        old_weeks = {w.week: w for w in before[kpi].series}
-        new_weeks = {w.week: w for w in summary_after.series}
-        for week in sorted(set(old_weeks) | set(new_weeks)):
-            old, new = old_weeks.get(week), new_weeks.get(week)
-            old_value = old.value if old else None
-            new_value = new.value if new else None
-            old_status = old.status if old else "no data"
-            new_status = new.status if new else "no data"
-            same_value = old_value == new_value or (
-                old_value is not None and new_value is not None and abs(old_value - new_value) < 1e-9
-            )
-            if same_value and old_status == new_status:
-                continue
-            changes.append(
-                {
-                    "kpi": kpi,
-                    "week": week,
-                    "old_value": old_value,
-                    "new_value": new_value,
-                    "old_status": old_status,
-                    "new_status": new_status,
-                    "breach_flag": "appears"
-                    if new_status == "breach" and old_status != "breach"
-                    else ("disappears" if old_status == "breach" and new_status != "breach" else ""),
-                }
-            )
-        if before[kpi].sustained_breach != summary_after.sustained_breach:
-            changes.append(
-                {
-                    "kpi": kpi,
-                    "week": None,
-                    "old_value": None,
-                    "new_value": None,
-                    "old_status": "sustained breach" if before[kpi].sustained_breach else "no sustained breach",
-                    "new_status": "sustained breach" if summary_after.sustained_breach else "no sustained breach",
-                    "breach_flag": "sustained breach appears"
-                    if summary_after.sustained_breach
-                    else "sustained breach ends",
-                }
-            )
-    return changes
 
 
 def unmapped_form_warnings(con, normalised: NormalisedUpload) -> list[str]:
@@ -513,25 +486,21 @@ def retire_demo(cursor, actor: str | None) -> bool:
 def set_status(con, upload_id: int, status: str, actor: str | None, action: str) -> None:
     auth.require_editor(f"{action} uploads")
     actor = actor or auth.actor()
-    with WRITE_LOCK:
-        cursor = con.cursor()
-        try:
-            cursor.execute("BEGIN")
+    cursor = con.cursor()
+    try:
+        with transaction(cursor):
             found = cursor.execute("SELECT file_name, status FROM uploads WHERE id = ?", [upload_id]).fetchone()
             if not found:
-                cursor.execute("ROLLBACK")
                 raise LookupError(f"there is no upload {upload_id}")
             if found[1] == status:
                 # A second restore would bump its precedence over newer uploads and log a restore
                 # that changed nothing the meeting could see: refuse, and say why.
-                cursor.execute("ROLLBACK")
                 raise NothingToChange(already_text(upload_id, found[0], status))
             apply_status(cursor, upload_id, status)
             record_change(cursor, actor, action, found[0], {"upload_id": upload_id, "was": found[1]})
             bump_data_version(cursor)
-            cursor.execute("COMMIT")
-        finally:
-            cursor.close()
+    finally:
+        cursor.close()
 
 
 def already_text(upload_id: int, file_name: str, status: str) -> str:
@@ -562,15 +531,13 @@ def restore(con, upload_id: int, actor: str | None = None) -> None:
 def remove_demo(con, actor: str | None = None) -> int:
     auth.require_editor("remove the demo data")
     actor = actor or auth.actor()
-    with WRITE_LOCK:
-        cursor = con.cursor()
-        try:
-            cursor.execute("BEGIN")
+    cursor = con.cursor()
+    try:
+        with transaction(cursor):
             retired = retire_demo(cursor, actor)
             bump_data_version(cursor)
-            cursor.execute("COMMIT")
-        finally:
-            cursor.close()
+    finally:
+        cursor.close()
     return int(retired)
 
 

@@ -58,15 +58,6 @@ def area_of(action: str) -> str:
     return AREA_OF_ACTION.get(action, OTHER)
 
 
-def latest_change(con) -> int:
-    """The newest change's id (0 before any): a cache key that moves with every recorded change.
-
-    Not every change bumps the data version (a saved column mapping changes no figure), so the
-    data version alone would leave the history stale.
-    """
-    return con.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
-
-
 # Stored action names that read as internal words; every other action is already plain English.
 ACTION_LABELS = {
     "okr demo": "OKR demo loaded",

@@ -2,9 +2,9 @@
 
 An uploaded file is written to disk at once, a chunk at a time: Streamlit's copy vanishes
 with the session, and a 200 MB export must reach DuckDB without passing through pandas.
-From disk the same ``store.ingest_file`` as the command line previews it (inside a
-transaction that is rolled back) and commits it (one transaction). A rollback or restore
-is previewed the same way: applied inside a transaction, measured, rolled back.
+From disk the same ``store.ingest_file`` as the command line previews it (a rehearsal: the
+transaction is always rolled back) and commits it (one transaction). What a preview changes in
+the figures is measured one layer up, in ``lib.metrics.changes``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from lib.core import auth
 from lib.core.errors import RefusedFile
-from lib.metrics.kpis import kpi_summaries
+from lib.core.labels import SOURCE_NAMES
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import read_header_only
 from lib.reading.shapes import SHAPES, SHAPES_BY_NAME, SOURCES, Field, detect_shape, match_header, normalise_header
@@ -34,15 +34,6 @@ XLSX_MAGIC = b"PK\x03\x04"
 # Staged files of sessions that ended without committing are swept after a day.
 STALE_STAGED_SECONDS = 24 * 60 * 60
 
-SOURCE_LABELS = {"explore": "Zendesk Explore", "sisense": "Sisense", "dbt": "dbt_zendesk"}
-STATUS_LABELS = {
-    "ok": "above floor",
-    "breach": "at or below floor",
-    "gap": "no data",
-    "partial": "partial week",
-    "unknown": "cannot pool",
-    "no data": "no data",
-}
 UPLOAD_STATUS_LABELS = {"active": "active", "rolled_back": "rolled back"}
 ACTIONS = ("rollback", "restore")
 SHAPE_NAMES = tuple(shape.name for shape in SHAPES)
@@ -256,35 +247,34 @@ def save_profile(
         raise ValueError("; ".join(problems))
     chosen = {field_name: header for field_name, header in column_map.items() if header}
     key = header_key(cells)
-    with store.WRITE_LOCK:
-        cursor = con.cursor()
-        try:
-            cursor.execute("BEGIN")
+    cursor = con.cursor()
+    try:
+        with store.transaction(cursor):
             cursor.execute(
                 "INSERT OR REPLACE INTO column_profiles VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
                 [key, name, shape, source, json.dumps(chosen)],
             )
             store.record_change(cursor, actor, "column mapping saved", name, {"shape": shape, "columns": chosen})
-            cursor.execute("COMMIT")
-        finally:
-            cursor.close()
+            # No figure changes, but the change history does: every recorded change moves the version.
+            store.bump_data_version(cursor)
+    finally:
+        cursor.close()
     return ColumnProfile(key, name, shape, source, chosen)
 
 
 def delete_profile(con, key: str, actor: str | None = None) -> None:
     auth.require_editor("delete column mappings")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
-        cursor = con.cursor()
-        try:
-            cursor.execute("BEGIN")
+    cursor = con.cursor()
+    try:
+        with store.transaction(cursor):
             found = cursor.execute("SELECT name FROM column_profiles WHERE header_key = ?", [key]).fetchone()
             cursor.execute("DELETE FROM column_profiles WHERE header_key = ?", [key])
             if found:
                 store.record_change(cursor, actor, "column mapping deleted", found[0])
-            cursor.execute("COMMIT")
-        finally:
-            cursor.close()
+                store.bump_data_version(cursor)
+    finally:
+        cursor.close()
 
 
 # --- Looking at a file before previewing it ------------------------------------------------
@@ -354,11 +344,6 @@ def earlier_upload_of(con, sha256: str) -> dict | None:
     return {"id": row[0], "status": row[1], "uploaded_at": row[2]} if row else None
 
 
-def preview_file(con, staged: StagedFile, choice: Choice, *, uploaded_by: str, on_progress=None) -> FileOutcome:
-    """What storing the file would do; stores nothing."""
-    return run_ingest(con, staged, choice, uploaded_by=uploaded_by, on_progress=on_progress, preview=True)
-
-
 def commit_file(con, staged: StagedFile, choice: Choice, *, uploaded_by: str, on_progress=None) -> FileOutcome:
     """Store the file in one transaction; the staged copy goes once it is stored."""
     outcome = run_ingest(con, staged, choice, uploaded_by=uploaded_by, on_progress=on_progress, preview=False)
@@ -367,7 +352,8 @@ def commit_file(con, staged: StagedFile, choice: Choice, *, uploaded_by: str, on
     return outcome
 
 
-def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview) -> FileOutcome:
+def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview, compare=None) -> FileOutcome:
+    """Preview (rehearsed, with ``compare`` listing what would move) or store one staged file."""
     earlier = earlier_upload_of(con, staged.sha256)
     try:
         result = store.ingest_file(
@@ -381,6 +367,7 @@ def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview) -> Fil
             preview=preview,
             on_progress=on_progress,
             options=choice.options,
+            compare=compare,
         )
     except RefusedFile as refused:
         return FileOutcome(staged.file_name, refusal=refused.message, earlier_upload=earlier)
@@ -453,71 +440,6 @@ def reading_rows(result: store.IngestResult) -> list[dict]:
     ]
 
 
-# --- The difference a change makes ---------------------------------------------------------
-
-
-def changes_table(changes: list[dict]) -> list[dict]:
-    """Rows for display: a sustained breach starting or ending first, then breach flags, then the newest weeks."""
-    ordered = [c for c in changes if c["week"] is None]
-    weekly = sorted((c for c in changes if c["week"] is not None), key=lambda c: (c["week"], c["kpi"]), reverse=True)
-    ordered += [c for c in weekly if c["breach_flag"]] + [c for c in weekly if not c["breach_flag"]]
-    return [
-        {
-            "KPI": change["kpi"],
-            "Week": str(change["week"]) if change["week"] else "whole series",
-            "Before": percent(change["old_value"]),
-            "After": percent(change["new_value"]),
-            "Status before": STATUS_LABELS.get(change["old_status"], change["old_status"]),
-            "Status after": STATUS_LABELS.get(change["new_status"], change["new_status"]),
-            "Breach flag": change["breach_flag"],
-        }
-        for change in ordered
-    ]
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} %"
-
-
-def changes_summary(changes: list[dict]) -> str:
-    """One sentence: how many weekly figures move, and which breach flags appear or go."""
-    weekly = [c for c in changes if c["week"] is not None]
-    if not changes:
-        return "No weekly figure changes."
-    kpis = sorted({c["kpi"] for c in weekly})
-    parts = [f"{len(weekly)} weekly figure{'s' if len(weekly) != 1 else ''} change ({', '.join(kpis)})"]
-    appear = [c for c in weekly if c["breach_flag"] == "appears"]
-    disappear = [c for c in weekly if c["breach_flag"] == "disappears"]
-    if appear:
-        parts.append(f"breach flag appears in {len(appear)} week{'s' if len(appear) != 1 else ''}")
-    if disappear:
-        parts.append(f"breach flag disappears in {len(disappear)} week{'s' if len(disappear) != 1 else ''}")
-    for change in changes:
-        if change["week"] is None:
-            parts.append(f"{change['kpi']}: {change['breach_flag']}")
-    return "; ".join(parts) + "."
-
-
-def status_change_preview(con, upload_id: int, action: str) -> list[dict]:
-    """The figures a rollback or restore would change, measured inside a transaction then rolled back."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    settings = store.load_settings(con)
-    with store.WRITE_LOCK:
-        cursor = con.cursor()
-        try:
-            before = kpi_summaries(cursor, settings)
-            cursor.execute("BEGIN")
-            try:
-                store.apply_status(cursor, upload_id, "rolled_back" if action == "rollback" else "active")
-                after = kpi_summaries(cursor, settings)
-            finally:
-                cursor.execute("ROLLBACK")
-        finally:
-            cursor.close()
-    return store.figure_changes(before, after)
-
-
 def apply_action(con, upload_id: int, action: str, actor: str | None) -> None:
     if action == "rollback":
         store.rollback(con, upload_id, actor=actor)
@@ -541,7 +463,7 @@ def history(con) -> list[dict]:
                 "uploaded_at": upload["uploaded_at"],
                 "uploaded_by": upload["uploaded_by"],
                 "file": upload["file"],
-                "source": SOURCE_LABELS.get(upload["source"], upload["source"]),
+                "source": SOURCE_NAMES.get(upload["source"], upload["source"]),
                 "kind": shape_title(upload["shape"]),
                 "rows": upload["rows_used"],
                 "weeks": store.describe_weeks(weeks),

@@ -8,23 +8,39 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
-from lib.ui.page import PageContext
+
+@dataclass(frozen=True)
+class DataAt:
+    """A database file at one data version, with a cursor on it: what every cached figure is keyed on.
+
+    ``PageContext`` has the same three fields; this is for the page setup, which needs a cached value
+    before the context exists.
+    """
+
+    con: object
+    database: str
+    data_version: int
 
 
-def by_data_version(function: Callable | None = None, *, max_entries: int = 64, keep_objects: bool = False):
+def by_data_version(
+    function: Callable | None = None, *, max_entries: int = 64, keep_objects: bool = False, takes_context: bool = False
+):
     """Cache ``function(con, *args)`` as ``cached(ctx, *args)``, keyed on the database, its data version and args.
 
     ``keep_objects`` keeps the returned object itself (``st.cache_resource``) rather than a pickled copy:
     for plotly figures, which cost more to unpickle than a rerun may. Callers must not mutate those.
+    ``takes_context`` hands the function the context itself rather than its cursor: for a figure that is
+    built from other cached values (``function(ctx, *args)`` calls them with the same ``ctx``).
     """
 
     def decorate(function: Callable) -> Callable:
-        def compute(_con, database: str, data_version: int, *args, **kwargs):
+        def compute(_ctx, database: str, data_version: int, *args, **kwargs):
             del database, data_version  # the cache key: the connection itself is not hashable
-            return function(_con, *args, **kwargs)
+            return function(_ctx if takes_context else _ctx.con, *args, **kwargs)
 
         # Streamlit keys a cache on the function's module and qualified name: each decorated function
         # must keep its own, or every use of this decorator would share one cache.
@@ -33,8 +49,8 @@ def by_data_version(function: Callable | None = None, *, max_entries: int = 64, 
         cached = store(show_spinner=False, max_entries=max_entries)(compute)
 
         @functools.wraps(function)
-        def call(ctx: PageContext, *args, **kwargs):
-            return cached(ctx.con, ctx.database, ctx.data_version, *args, **kwargs)
+        def call(ctx, *args, **kwargs):
+            return cached(ctx, ctx.database, ctx.data_version, *args, **kwargs)
 
         call.clear = cached.clear
         return call

@@ -7,32 +7,34 @@ and escaped Markdown, never into HTML.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from lib.core.settings import COMBINED_SEGMENTS, database_path
+from lib.core.settings import COMBINED_SEGMENTS
 from lib.core.text import escape_markdown
 from lib.metrics import explain, kpis
+from lib.ui.cache import by_data_version
 from lib.ui.figures import change_waterfall_figure, volume_figure
+from lib.ui.stored import kpi_summaries
 from lib.workgroups import checks as hypothesis_checks
 
 VOLUME_WEEKS_SHOWN = 26
 
 
-@st.cache_data(show_spinner=False)
-def explanation(_con, _settings, database: str, data_version: int, question: tuple) -> tuple[dict | None, str]:
+@by_data_version(takes_context=True)
+def explanation(ctx, question: tuple) -> tuple[dict | None, str]:
     """(the decomposition as JSON, its sentence) or (None, why it cannot be explained).
 
     ``question``: (kpi, week, against, by, layer, region, segments, min_events).
     """
-    del database, data_version  # cache keys
     kpi, week, against, by, layer, region, segments, min_events = question
     try:
         result = explain.explain(
-            _con,
-            _settings,
+            ctx.con,
+            ctx.settings,
             kpi,
             week,
             against=against,
@@ -47,27 +49,26 @@ def explanation(_con, _settings, database: str, data_version: int, question: tup
     return result.to_json(), explain.describe(result)
 
 
-@st.cache_data(show_spinner=False)
-def volume(_con, _settings, database: str, data_version: int, kpi, week, layer, region, segments):
+@by_data_version(takes_context=True)
+def volume(ctx, kpi, week, layer, region, segments):
     """The volume check of ``week`` and the weekly rows for its chart (up to that week)."""
-    del database, data_version
-    cells = kpis.fetch_cells(_con, region=region)
-    series = kpis.build_series(cells, kpi, _settings.floors[kpi], layer=layer, segments=segments)
+    cells = kpis.fetch_cells(ctx.con, region=region)
+    series = kpis.build_series(cells, kpi, ctx.settings.floors[kpi], layer=layer, segments=segments)
     rows = [row for row in explain.volume_frame_rows(series) if row["week"] <= week]
     return explain.volume_check(series, week), rows[-VOLUME_WEEKS_SHOWN:]
 
 
 # Figures are cached as objects (not pickled): building a plotly figure costs more than a rerun may.
-@st.cache_resource(show_spinner=False, max_entries=64)
-def waterfall_figure(_con, _settings, database: str, data_version: int, question: tuple, presentation: bool):
-    explained, _ = explanation(_con, _settings, database, data_version, question)
+@by_data_version(keep_objects=True, takes_context=True)
+def waterfall_figure(ctx, question: tuple, presentation: bool):
+    explained, _ = explanation(ctx, question)
     return change_waterfall_figure(explained, presentation=presentation)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def weekly_volume_figure(_con, _settings, database, data_version, kpi, week, layer, region, segments, present):
-    _, rows = volume(_con, _settings, database, data_version, kpi, week, layer, region, segments)
-    return volume_figure(rows, kpi, presentation=present)
+@by_data_version(keep_objects=True, takes_context=True)
+def weekly_volume_figure(ctx, kpi, week, layer, region, segments, presentation: bool):
+    _, rows = volume(ctx, kpi, week, layer, region, segments)
+    return volume_figure(rows, kpi, presentation=presentation)
 
 
 def slice_table(explained: dict) -> pd.DataFrame:
@@ -103,7 +104,7 @@ def change_section(
     ``con``: a cursor of the caller's (a dialog reruns on its own, after the page's run is over).
     """
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
-    database = str(database_path())
+    here = dataclasses.replace(ctx, con=con)  # the cached figures below read through the caller's cursor
     left, right, smallest = st.columns([2, 3, 1.2])
     against = left.radio(
         "Compare with",
@@ -131,13 +132,13 @@ def change_section(
         "slices are grouped (setting min_slice_events).",
     )
     question = (kpi, week, against, by, layer, region, segments, int(min_events))
-    explained, sentence = explanation(con, ctx.settings, database, ctx.data_version, question)
+    explained, sentence = explanation(here, question)
     if explained is None:
         st.info(f"Cannot split this change: {escape_markdown(sentence)}.", icon=":material/info:")
     else:
         st.markdown(escape_markdown(sentence))
         st.plotly_chart(
-            waterfall_figure(con, ctx.settings, database, ctx.data_version, question, ctx.presentation),
+            waterfall_figure(here, question, ctx.presentation),
             width="stretch",
             config={"displayModeBar": False},
             key=f"{key}_waterfall",
@@ -164,15 +165,13 @@ def change_section(
             f"Total change {explained['total_change']:+.2f} points = the sum of the contributions, in points "
             f"of the combined value.{small} {notes}"
         )
-    check, rows = volume(con, ctx.settings, database, ctx.data_version, kpi, week, layer, region, segments)
+    check, rows = volume(here, kpi, week, layer, region, segments)
     partial = rows and rows[-1]["week"] == week and rows[-1]["partial"]
     partial = " So far: this is a partial week (the newest export ends before it does)." if partial else ""
     st.markdown(f"**Volume.** {escape_markdown(check.describe(kpi))}{partial}")
     if len(rows) > 1:
         st.plotly_chart(
-            weekly_volume_figure(
-                con, ctx.settings, database, ctx.data_version, kpi, week, layer, region, segments, ctx.presentation
-            ),
+            weekly_volume_figure(here, kpi, week, layer, region, segments, ctx.presentation),
             width="stretch",
             config={"displayModeBar": False},
             key=f"{key}_volume",
@@ -188,16 +187,15 @@ def show_change(ctx, kpi: str, week: dt.date, *, layer: str = "display", region:
         change_section(ctx, con, kpi, week, layer=layer, region=region, key=f"why_{kpi}")
 
 
-@st.cache_data(show_spinner=False)
-def weeks_so_far(_con, _settings, _summaries, database: str, data_version: int) -> list[explain.WeekSoFar]:
-    del database, data_version
-    found = [explain.week_so_far(_con, summary, _settings) for summary in _summaries.values()]
+@by_data_version(takes_context=True)
+def weeks_so_far(ctx) -> list[explain.WeekSoFar]:
+    found = [explain.week_so_far(ctx.con, summary, ctx.settings) for summary in kpi_summaries(ctx).values()]
     return [so_far for so_far in found if so_far is not None]
 
 
-def week_so_far_section(ctx, summaries: dict) -> None:
+def week_so_far_section(ctx) -> None:
     """The weekly review's "this week so far": each KPI's partial week, which never counts toward a streak."""
-    partial = weeks_so_far(ctx.con, ctx.settings, summaries, str(database_path()), ctx.data_version)
+    partial = weeks_so_far(ctx)
     if not partial:
         return
     st.subheader("This week so far", anchor=False)

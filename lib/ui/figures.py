@@ -16,7 +16,10 @@ import html
 from collections.abc import Iterable
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
+from lib.metrics import reconcile
 from lib.metrics.explain import interval_text
 from lib.metrics.kpis import Episode, WeekValue
 
@@ -34,6 +37,9 @@ OKABE_ITO = {
 COMBINED_COLOUR = OKABE_ITO["blue"]
 BREACH_COLOUR = OKABE_ITO["vermillion"]
 TARGET_COLOUR = OKABE_ITO["grey"]
+# Explore against Sisense on the data-trust page.
+PRIMARY_COLOUR = COMBINED_COLOUR
+SECONDARY_COLOUR = OKABE_ITO["orange"]
 SEGMENT_STYLES = {
     "L&R": (OKABE_ITO["orange"], "dash"),
     "GitLab SM": (OKABE_ITO["bluish_green"], "dot"),
@@ -468,4 +474,115 @@ def volume_figure(rows: list[dict], kpi: str, *, presentation: bool = False) -> 
         xaxis={"title": None, "hoverformat": "week of %d %b %Y"},
         meta={"kpi": kpi},
     )
+    return figure
+
+
+def reconciliation_figure(
+    kpi: str,
+    scope: str,
+    primary: list[WeekValue],
+    secondary: list[WeekValue],
+    comparisons: list[reconcile.Comparison],
+    *,
+    floor: float,
+    tolerance: float,
+    presentation: bool = False,
+) -> go.Figure:
+    """Both sources' weekly line (top) and the difference with its tolerance band (bottom).
+
+    Flagged weeks carry a marker of their own shape (a diamond) and a label, not only a
+    colour; the tolerance band is drawn so "beyond" can be seen.
+    """
+    base_font = 20 if presentation else 13
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.68, 0.32],
+        vertical_spacing=0.08,
+        subplot_titles=(f"{kpi} · {scope}: weekly value", "Sisense minus Explore (points)"),
+    )
+    for name, series, colour, dash in (
+        (PRIMARY_NAME, primary, PRIMARY_COLOUR, "solid"),
+        (SECONDARY_NAME, secondary, SECONDARY_COLOUR, "dash"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                name=name,
+                x=[w.week for w in series],
+                y=[plotted_value(w) for w in series],
+                mode="lines+markers",
+                line={"color": colour, "dash": dash, "width": 2.5},
+                # Partial weeks are drawn open, as on the trends page: their figure is still moving.
+                marker={
+                    "size": [9 if w.status == "partial" else 5 for w in series],
+                    "symbol": ["circle-open" if w.status == "partial" else "circle" for w in series],
+                },
+                hovertemplate=f"{name} · week of %{{x|%d %b %Y}}: %{{y:.2f}} %<extra></extra>",
+                connectgaps=False,
+            ),
+            row=1,
+            col=1,
+        )
+    flagged = [c for c in comparisons if c.flagged]
+    if flagged:
+        figure.add_trace(
+            go.Scatter(
+                name=f"Beyond ±{tolerance:g} pt",
+                x=[c.week for c in flagged],
+                y=[c.secondary.value for c in flagged],
+                mode="markers",
+                marker={"symbol": "diamond-open", "size": 14, "color": BREACH_COLOUR, "line": {"width": 2.5}},
+                hovertemplate="Sisense differs by %{customdata:+.1f} points<extra></extra>",
+                customdata=[c.difference for c in flagged],
+            ),
+            row=1,
+            col=1,
+        )
+    figure.add_hline(
+        y=floor,
+        line={"color": BREACH_COLOUR, "width": 1.5},
+        annotation_text=floor_label(floor),
+        annotation_position="bottom left",
+        annotation_font={"size": base_font - 2, "color": BREACH_COLOUR},
+        row=1,
+        col=1,
+    )
+    measured = [c for c in comparisons if c.difference is not None]
+    figure.add_trace(
+        go.Bar(
+            name="Difference",
+            x=[c.week for c in measured],
+            y=[c.difference for c in measured],
+            marker={
+                "color": [BREACH_COLOUR if c.flagged else TARGET_COLOUR for c in measured],
+                "pattern": {"shape": ["x" if c.flagged else "" for c in measured]},
+            },
+            text=[f"{c.difference:+.1f}" if c.flagged else "" for c in measured],
+            textposition="outside",
+            textfont={"size": base_font - 1, "color": BREACH_COLOUR},
+            cliponaxis=False,
+            hovertemplate="week of %{x|%d %b %Y}: %{y:+.2f} points<extra></extra>",
+            showlegend=False,
+        ),
+        row=2,
+        col=1,
+    )
+    largest = max((abs(c.difference) for c in measured), default=0.0)
+    reach = max(tolerance * 2, largest * 1.35, 0.5)
+    for edge in (tolerance, -tolerance):
+        figure.add_hline(y=edge, line={"color": TARGET_COLOUR, "dash": "dot", "width": 1}, row=2, col=1)
+    figure.update_yaxes(title_text="%", row=1, col=1)
+    figure.update_yaxes(title_text="points", range=[-reach, reach], zeroline=True, row=2, col=1)
+    figure.update_layout(
+        height=560 if presentation else 460,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        font={"size": base_font},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "right", "x": 1},
+        hovermode="x unified",
+        bargap=0.3,
+        # One week's bar is narrow: keep its label readable rather than shrunk to the bar's width.
+        uniformtext={"minsize": base_font - 1, "mode": "show"},
+    )
+    figure.update_annotations(font_size=base_font)
     return figure

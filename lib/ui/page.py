@@ -16,17 +16,21 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lib.core import auth, links
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked
+from lib.core.labels import SOURCE_NAMES
 from lib.core.settings import PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown
-from lib.metrics.provenance import SOURCE_NAMES, source_freshness
+from lib.metrics import provenance
 from lib.store import database as store
 from lib.store import uploads
 from lib.ui import navigation
+from lib.ui.cache import DataAt, by_data_version
 
 # Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
 # reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
 # menu with the theme); the page's own bar at the top (page switcher, exit) keeps the presenter free.
-# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size.
+# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size. A table
+# sizes its grid from its container's width before the zoom, so its container gets 1/1.25 of the column:
+# the zoomed grid then ends at the column's edge instead of a quarter past it (off a 1400 px screen).
 PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
@@ -35,6 +39,9 @@ PRESENTATION_CSS = """
   [data-testid="stMetricValue"] { font-size: 2.4rem; }
   [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
   [data-testid="stDataFrame"] { zoom: 1.25; max-width: 100%; }
+  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"]) {
+    width: 80% !important;
+  }
   [data-testid="stDecoration"] { display: none; }
   .block-container { padding-top: 3.6rem; }
   .st-key-floorline_presentation_bar {
@@ -82,11 +89,13 @@ def sweep_staging_at_start() -> None:
     uploads.remove_stale_staged_files(uploads.staging_dir())
 
 
-@st.cache_data(show_spinner=False)
-def stored_state(_con, database: str, data_version: int) -> tuple[Settings, bool]:
+@by_data_version
+def stored_state(con) -> tuple[Settings, bool]:
     """The settings and whether the figures are demo data; both change only with the data version."""
-    del database, data_version  # the cache key
-    return store.load_settings(_con), store.has_demo_data(_con)
+    return store.load_settings(con), store.has_demo_data(con)
+
+
+freshness = by_data_version(provenance.freshness)
 
 
 def access_policy() -> auth.AccessPolicy:
@@ -179,7 +188,7 @@ def setup_page(title: str, icon: str) -> PageContext:
         st.button("Try again", icon=":material/refresh:", key="floorline_retry_database", type="primary")
         st.stop()
     data_version = store.data_version(con)  # the one query every run makes: it keys all the caches
-    settings, is_demo = stored_state(con, db_path, data_version)
+    settings, is_demo = stored_state(DataAt(con, db_path, data_version))
     ctx = PageContext(
         con=con,
         database=db_path,
@@ -208,22 +217,6 @@ def setup_page(title: str, icon: str) -> PageContext:
     return ctx
 
 
-@st.cache_data(show_spinner=False)
-def freshness(_con, database: str, data_version: int) -> tuple[dict | None, list]:
-    """The newest active upload, and per source how recent its data is.
-
-    ``database`` and ``data_version`` are the cache key: a new upload means new freshness.
-    """
-    del database, data_version
-    row = _con.execute(
-        """SELECT file_name, uploaded_at, uploaded_by FROM uploads WHERE status = 'active'
-           ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
-    ).fetchone()
-    if not row:
-        return None, []
-    return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(_con)
-
-
 def show_navigation(ctx: PageContext) -> None:
     """The sidebar's page links; in presentation mode they keep it on. A viewer is not offered the pages
     that are only for changing data."""
@@ -246,7 +239,7 @@ def show_access(ctx: PageContext) -> None:
 
 
 def show_freshness(ctx: PageContext) -> None:
-    newest, sources = freshness(ctx.con, str(settings_module.database_path()), ctx.data_version)
+    newest, sources = freshness(ctx)
     st.caption("Data freshness")
     if newest is None:
         st.warning("No data yet. Upload exports on the Upload page.", icon=":material/upload_file:")

@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.downloads import safe_csv
-from lib.core.text import escape_markdown
+from lib.core.labels import LAYER_ROLES, SOURCE_NAMES
+from lib.core.text import escape_markdown, format_percent
 from lib.metrics import provenance as prov_lib
 from lib.metrics.explain import interval_text
 from lib.metrics.provenance import Provenance
-from lib.metrics.review import format_percent
 from lib.ui.explain_view import change_section
 
 STATUS_WORDS = {
@@ -47,11 +47,11 @@ def value_line(prov: Provenance, floor: float) -> str:
 
 
 def upload_markdown(upload: prov_lib.UploadFacts) -> str:
-    source = prov_lib.SOURCE_NAMES.get(upload.source, upload.source)
+    source = SOURCE_NAMES.get(upload.source, upload.source)
     demo = " · demo data" if upload.is_demo else ""
     return (
         f"**Upload {upload.id}**: {escape_markdown(upload.file_name)}  \n"
-        f"{escape_markdown(source)} · {prov_lib.LAYER_NAMES.get(upload.layer, upload.layer)}{demo}  \n"
+        f"{escape_markdown(source)} · {LAYER_ROLES.get(upload.layer, upload.layer)}{demo}  \n"
         f"Uploaded {upload.uploaded_at:%d %b %Y %H:%M} UTC by {escape_markdown(upload.uploaded_by)}"
     )
 
@@ -117,7 +117,7 @@ def provenance_details(prov: Provenance, floor: float, *, key: str) -> None:
                     {
                         "Upload": other.upload.id,
                         "File": other.upload.file_name,
-                        "Source": prov_lib.SOURCE_NAMES.get(other.upload.source, other.upload.source),
+                        "Source": SOURCE_NAMES.get(other.upload.source, other.upload.source),
                         "Uploaded (UTC)": other.upload.uploaded_at,
                         "By": other.upload.uploaded_by,
                         "Why it is not this value": other.reason,

@@ -26,12 +26,14 @@ import make_corpus
 import openpyxl
 import pytest
 import streamlit as st
+from page_cache import reset_page_resources
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from lib.core import settings as settings_module
 from lib.core.downloads import FORMULA_STARTS
 from lib.core.errors import RefusedFile
+from lib.metrics import changes
 from lib.metrics.kpis import status_report
 from lib.store import database as store
 from lib.store import uploads
@@ -217,7 +219,7 @@ def refusal_on_the_upload_page(work: Workspace, path: Path, upload_name: str) ->
         staged = uploads.stage_upload(source, upload_name, folder=work.temp / "staging")
     try:
         uploads.inspect_file(work.con, staged)
-        outcome = uploads.preview_file(work.con, staged, uploads.Choice(), uploaded_by="hostile test")
+        outcome = changes.preview_file(work.con, staged, uploads.Choice(), uploaded_by="hostile test")
         assert outcome.result is None, "the page would offer to store it"
         return outcome.refusal
     except RefusedFile as refused:
@@ -340,8 +342,7 @@ def is_formula(cell: object) -> bool:
 def test_formula_cells_come_back_neutralised_in_every_download(corpus_folder, work, downloads):
     case = next(c for c in ACCEPTED if c.check == "formulas")
     store.ingest_file(work.con, corpus_folder / case.file, file_name=case.upload_name)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     runs = {page: {} for page in pages()}
     # The drill-down with ticket IDs showing, for the week and segment holding the formula row.
     runs["pages/5_Data_trust.py"] = {"kpi": "FRT", "week": make_corpus.WEEK, "scope": "GitLab SaaS"}
@@ -359,8 +360,7 @@ def test_formula_cells_come_back_neutralised_in_every_download(corpus_folder, wo
         if page == "pages/5_Data_trust.py":
             app.toggle(key="trust_drill_safe").set_value(False).run()
             assert not app.exception
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
     offered = {label for label, _, _ in downloads}
     assert "Download the original file" in offered and any("breached" in label for label in offered), offered

@@ -14,18 +14,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib import workgroups as wg
-from lib.demo.load import load_demo
 from lib.store import database as store
 from lib.store import uploads
 from lib.ui import navigation
 from lib.ui.page import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_END = dt.date(2026, 11, 26)
 EDITOR = "ann@example.com"
 VIEWER = "bob@example.com"
 OUTSIDER = "eve@example.org"
@@ -69,12 +67,12 @@ COLUMN_MAP = {
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory) -> dict[str, Path]:
+def templates(demo_template, tmp_path_factory) -> dict[str, Path]:
     """Two databases built once: the demo year with workgroups and a column mapping, and one with no figures."""
     folder = tmp_path_factory.mktemp("access")
     full = folder / "full.duckdb"
+    shutil.copyfile(demo_template, full)
     con = store.connect(full)
-    load_demo(con, end=DEMO_END)
     settings = store.load_settings(con)
     formed = wg.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
     hypothesis = wg.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
@@ -104,16 +102,14 @@ def use_database(template: Path, tmp_path: Path, monkeypatch) -> Path:
     path = tmp_path / "floorline.duckdb"
     shutil.copyfile(template, path)
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     return path
 
 
 @pytest.fixture
 def db(templates, tmp_path, monkeypatch):
     yield use_database(templates["full"], tmp_path, monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 @pytest.fixture
@@ -121,15 +117,14 @@ def unopened_db(tmp_path, monkeypatch) -> Path:
     """A database path nobody has created: the gate must turn visitors away before any page opens it."""
     path = tmp_path / "never-opened.duckdb"
     monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
+    reset_page_resources()
     return path
 
 
 @pytest.fixture
 def empty_db(templates, tmp_path, monkeypatch):
     yield use_database(templates["empty"], tmp_path, monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 def visit(page: str, user: dict, query: dict | None = None, session: dict | None = None) -> AppTest:

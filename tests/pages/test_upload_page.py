@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
+from lib.core.text import format_percent
+from lib.metrics import changes
 from lib.metrics.kpis import status_report
 from lib.store import database as store
 from lib.store import uploads
@@ -67,13 +69,11 @@ def con(demo_template, db_path, tmp_path, monkeypatch):
     """The test's own view of the page's database (a copy of the demo, as a new team sees it)."""
     shutil.copyfile(demo_template, db_path)
     monkeypatch.setattr(uploads, "staging_dir", lambda: tmp_path / "staging")  # uploaded files land here
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
     connection = store.connect(db_path)
     yield connection
     connection.close()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    reset_page_resources()
 
 
 def upload_page() -> AppTest:
@@ -124,10 +124,14 @@ def test_preview_shows_the_difference_and_commit_stores_it_and_empties_the_uploa
     assert metrics == {"Rows read": "200", "Rows counted": "200", "Rows ignored": "0", "Weeks": "2"}
     assert page.selectbox[0].value == "explore_sla"  # detected, and correctable
     assert any("breach flag disappears" in text for text in texts(page.markdown))
-    changes = frame(page, "Breach flag")
-    frt = changes[(changes["KPI"] == "FRT") & (changes["Week"] == "2026-11-16")].iloc[0]
+    table = frame(page, "Breach flag")
+    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "2026-11-16")].iloc[0]
     demo_value = before[2]["kpis"]["FRT"]["weekly"]["2026-11-16"]
-    assert (frt["Before"], frt["After"], frt["Breach flag"]) == (uploads.percent(demo_value), "98.0 %", "disappears")
+    assert (frt["Before"], frt["After"], frt["Breach flag"]) == (
+        format_percent(demo_value, 93.0),
+        "98.0\u00a0%",
+        "disappears",
+    )
     assert any("replaces the demo data" in text for text in texts(page.info))
     assert any("no region column" in text for text in texts(page.warning))  # a warning, not a refusal
     assert snapshot(con) == before  # the preview stored nothing
@@ -287,10 +291,10 @@ def test_rollback_asks_for_confirmation_showing_the_figures_that_change(page, co
 
     assert f"**Roll back upload {sla_demo} (explore_sla_events_demo.csv)?**" in texts(page.markdown)
     # Without the Explore file, Sisense speaks for those weeks: where it disagrees, the figure moves.
-    expected = uploads.status_change_preview(con, sla_demo, "rollback")
+    expected = changes.status_change_preview(con, sla_demo, "rollback")
     assert any(c["week"] and c["old_value"] and c["new_value"] for c in expected)
-    assert f"**What this changes**: {uploads.changes_summary(expected)}" in texts(page.markdown)
-    assert frame(page, "Breach flag").to_dict("records") == uploads.changes_table(expected)
+    assert f"**What this changes**: {changes.changes_summary(expected)}" in texts(page.markdown)
+    assert frame(page, "Breach flag").to_dict("records") == changes.changes_table(expected)
     page.button(key="cancel-rollback").click().run()
     assert snapshot(con) == before  # cancelled: nothing happened
     assert not any(b.key == "confirm-rollback" for b in page.button)
@@ -420,7 +424,7 @@ def test_the_preview_says_how_the_file_was_read_and_lets_the_manager_settle_an_a
         "- **Number format:** decimal dot, thousands separator comma (from '1,940')",
         "- **Week numbers:** weeks numbered from Monday (as you chose)",
     ]
-    changes = frame(page, "Breach flag")
-    frt = changes[(changes["KPI"] == "FRT") & (changes["Week"] == "2026-11-16")].iloc[0]
-    assert frt["After"] == "98.0 %"  # ISO week 47 of 2026: 1,960 of 2,000
+    table = frame(page, "Breach flag")
+    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "2026-11-16")].iloc[0]
+    assert frt["After"] == "98.0\u00a0%"  # ISO week 47 of 2026: 1,960 of 2,000
     assert snapshot(con) == before

@@ -10,6 +10,7 @@ import pytest
 from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
 
 from lib.core.errors import RefusedFile
+from lib.metrics import changes
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.files import plausible_cp1252
 from lib.store import database as store
@@ -294,7 +295,7 @@ def test_upload_size_limit_is_enforced(con, tmp_path):
 
 
 def test_a_preview_writes_nothing_to_the_archive(con, tmp_path):
-    result = store.ingest_file(con, write_sla(tmp_path / "look.csv", week_rows()), preview=True)
+    result = changes.preview_ingest(con, write_sla(tmp_path / "look.csv", week_rows()))
     assert result.status == "preview" and result.changes
     archive = store.settings_module.archive_dir(store.database_file(con))
     assert not archive.exists() or not any(archive.iterdir())

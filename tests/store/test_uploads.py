@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from lib.core.errors import RefusedFile
+from lib.core.text import format_percent
+from lib.metrics import changes
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.store import database as store
 from lib.store import uploads
@@ -133,7 +135,7 @@ def test_preview_shows_what_would_change_and_stores_nothing(demo_con, tmp_path):
     before_version = store.data_version(demo_con)
     staged = stage(explore_export(tmp_path / "frt.csv", {NOV_09: (97, 3), NOV_16: (98, 2)}))
 
-    outcome = uploads.preview_file(demo_con, staged, uploads.Choice(), uploaded_by="ann@example.com")
+    outcome = changes.preview_file(demo_con, staged, uploads.Choice(), uploaded_by="ann@example.com")
 
     result = outcome.result
     assert outcome.refusal is None and outcome.can_commit
@@ -145,17 +147,17 @@ def test_preview_shows_what_would_change_and_stores_nothing(demo_con, tmp_path):
     assert frt_nov_16["new_value"] == pytest.approx(98.0)
     assert frt_nov_16["breach_flag"] == "disappears"
     assert any(c["kpi"] == "FRT" and c["breach_flag"] == "sustained breach ends" for c in result.changes)
-    table = uploads.changes_table(result.changes)
+    table = changes.changes_table(result.changes)
     assert table[0]["Week"] == "whole series"  # the sustained breach ending is listed first
     row = next(r for r in table if r["KPI"] == "FRT" and r["Week"] == "2026-11-16")
     demo_value = before_report["kpis"]["FRT"]["weekly"]["2026-11-16"]
     assert (row["Before"], row["After"], row["Status after"], row["Breach flag"]) == (
-        uploads.percent(demo_value),
-        "98.0 %",
+        format_percent(demo_value, 93.0),
+        "98.0\u00a0%",
         "above floor",
         "disappears",
     )
-    assert "breach flag disappears" in uploads.changes_summary(result.changes)
+    assert "breach flag disappears" in changes.changes_summary(result.changes)
 
     assert upload_count(demo_con) == 3
     assert store.data_version(demo_con) == before_version
@@ -220,7 +222,7 @@ def test_a_refused_file_says_which_row_and_column_and_stores_nothing(con, tmp_pa
     staged = stage(export)
     version = store.data_version(con)
 
-    preview = uploads.preview_file(con, staged, uploads.Choice(), uploaded_by="ann")
+    preview = changes.preview_file(con, staged, uploads.Choice(), uploaded_by="ann")
     committed = uploads.commit_file(con, staged, uploads.Choice(), uploaded_by="ann")
 
     for outcome in (preview, committed):
@@ -238,7 +240,7 @@ def test_the_size_limit_comes_from_the_one_setting(con, tmp_path):
     assert export.stat().st_size > 1024 * 1024
     store.save_setting(con, "max_upload_mb", 1)
 
-    outcome = uploads.preview_file(con, stage(export), uploads.Choice(), uploaded_by="ann")
+    outcome = changes.preview_file(con, stage(export), uploads.Choice(), uploaded_by="ann")
 
     assert "over the 1 MB limit" in outcome.refusal
     assert upload_count(con) == 0
@@ -323,10 +325,10 @@ def test_rollback_and_restore_previews_are_exactly_what_they_then_do(con, tmp_pa
     before = weekly(con, "FRT")
     assert before[NOV_09] == (80, 100, "breach")
 
-    changes = uploads.status_change_preview(con, newer_id, "rollback")
+    rollback_changes = changes.status_change_preview(con, newer_id, "rollback")
 
     assert weekly(con, "FRT") == before and store.data_version(con) == version  # the preview changed nothing
-    by_week = {c["week"]: c for c in changes if c["kpi"] == "FRT"}
+    by_week = {c["week"]: c for c in rollback_changes if c["kpi"] == "FRT"}
     assert by_week[NOV_09]["old_value"] == pytest.approx(80.0)
     assert by_week[NOV_09]["new_value"] == pytest.approx(95.0)  # the older upload shows again
     assert by_week[NOV_09]["breach_flag"] == "disappears"
@@ -337,7 +339,7 @@ def test_rollback_and_restore_previews_are_exactly_what_they_then_do(con, tmp_pa
     assert after[NOV_09] == (95, 100, "ok") and NOV_16 not in after
     assert next(r for r in uploads.history(con) if r["id"] == newer_id)["status"] == "rolled back"
 
-    restore_changes = uploads.status_change_preview(con, newer_id, "restore")
+    restore_changes = changes.status_change_preview(con, newer_id, "restore")
     assert sorted((c["week"], c["new_value"]) for c in restore_changes if c["kpi"] == "FRT") == [
         (NOV_09, pytest.approx(80.0)),
         (NOV_16, pytest.approx(95.0)),

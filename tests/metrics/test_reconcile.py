@@ -10,14 +10,12 @@ import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.core.settings import COMBINED_SEGMENTS, DEFAULT_FORM_SEGMENTS
-from lib.demo.load import load_demo
 from lib.metrics import reconcile
 from lib.metrics.kpis import WeekValue
 from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 4)
-DEMO_END = dt.date(2026, 11, 26)
 SISENSE_HEADER = ["week_start", "ticket_form", "kpi", "achieved", "total"]
 
 
@@ -200,15 +198,6 @@ def test_without_sisense_nothing_is_compared(con, tmp_path):
     assert reconcile.summary_sentence(result.summaries["All"], 1.0).startswith("No week has figures from both")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    yield con
-    con.close()
-
-
 @pytest.fixture
 def demo_copy(demo, db_path):
     """A test's own copy of the demo database, for tests that change it."""
@@ -271,19 +260,3 @@ def test_a_corrected_sisense_week_clears_the_demo_flag(demo_copy, tmp_path):
     after = reconcile.reconcile(demo_copy, store.load_settings(demo_copy))
     assert (first.kpi, first.week, first.scope) not in {(c.kpi, c.week, c.scope) for c in after.flagged}
     assert after.summaries["All"].segments.flagged == 2
-
-
-def test_the_chart_draws_both_sources_and_marks_only_the_flagged_weeks(demo):
-    result = reconcile.reconcile(demo, store.load_settings(demo))
-    primary, secondary = result.series[("NRT", "GitLab SM")]
-    comparisons = [c for c in result.comparisons if c.kpi == "NRT" and c.scope == "GitLab SM"]
-
-    figure = reconcile.reconciliation_figure(
-        "NRT", "GitLab SM", primary, secondary, comparisons, floor=83.0, tolerance=1.0
-    )
-
-    names = [trace.name for trace in figure.data]
-    assert names[:2] == ["Explore", "Sisense"]
-    flagged_trace = next(trace for trace in figure.data if trace.name.startswith("Beyond"))
-    assert [str(week) for week in flagged_trace.x] == [str(c.week) for c in comparisons if c.flagged]
-    assert len(flagged_trace.x) == 1

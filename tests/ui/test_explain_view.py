@@ -13,7 +13,7 @@ from lib.metrics import explain, kpis
 from lib.store import database as store
 from lib.workgroups import checks as hypothesis_checks
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def open_page(page: str | None = None, query_params: dict | None = None) -> AppTest:

@@ -7,8 +7,17 @@ import json
 
 import pytest
 
+from lib.metrics import reconcile
 from lib.metrics.kpis import WeekValue, episodes_of
-from lib.ui.figures import OKABE_ITO, SEGMENT_STYLES, kpi_trend_figure, marks_outside_text, split_marks
+from lib.store import database as store
+from lib.ui.figures import (
+    OKABE_ITO,
+    SEGMENT_STYLES,
+    kpi_trend_figure,
+    marks_outside_text,
+    reconciliation_figure,
+    split_marks,
+)
 
 FIRST = dt.date(2026, 9, 7)
 
@@ -182,3 +191,18 @@ def test_the_legend_sits_below_both_lines_of_the_date_ticks():
     figure = kpi_trend_figure("FRT", [], floor=93.0)
     assert figure.layout.xaxis.tickformat == "%d %b\n%Y"
     assert figure.layout.legend.y <= -0.15
+
+
+def test_the_chart_draws_both_sources_and_marks_only_the_flagged_weeks(demo_db):
+    demo = store.connect(demo_db)
+    result = reconcile.reconcile(demo, store.load_settings(demo))
+    primary, secondary = result.series[("NRT", "GitLab SM")]
+    comparisons = [c for c in result.comparisons if c.kpi == "NRT" and c.scope == "GitLab SM"]
+
+    figure = reconciliation_figure("NRT", "GitLab SM", primary, secondary, comparisons, floor=83.0, tolerance=1.0)
+
+    names = [trace.name for trace in figure.data]
+    assert names[:2] == ["Explore", "Sisense"]
+    flagged_trace = next(trace for trace in figure.data if trace.name.startswith("Beyond"))
+    assert [str(week) for week in flagged_trace.x] == [str(c.week) for c in comparisons if c.flagged]
+    assert len(flagged_trace.x) == 1

@@ -11,7 +11,6 @@ import pytest
 from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.core.settings import PROJECT_ROOT
-from lib.demo.load import load_demo
 from lib.metrics import provenance
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
@@ -239,15 +238,6 @@ def test_a_weekly_aggregate_has_no_rows_to_drill_into(con, tmp_path):
     detail = provenance.drill_down(con, where(con, WEEKS[0]))
     assert not detail.available and detail.rows == []
     assert "weekly aggregate" in detail.note
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = store.connect(path)
-    load_demo(con, end=DEMO_END)
-    yield con
-    con.close()
 
 
 def test_demo_frt_breach_week_comes_from_the_explore_export_with_sisense_kept_beside_it(demo):

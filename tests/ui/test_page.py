@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.ui.navigation import PAGES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [entry.script for entry in PAGES]
 
 

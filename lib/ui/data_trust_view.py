@@ -1,0 +1,304 @@
+"""The data-trust page's sections (pages/5_Data_trust.py): freshness per source, Explore against Sisense,
+and where one week's figure comes from on each side.
+
+Widgets only: the comparison is ``lib.metrics.reconcile``'s, the provenance ``lib.metrics.provenance``'s,
+each cached on the data version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib.core.downloads import safe_csv
+from lib.core.labels import SOURCE_NAMES
+from lib.core.settings import COMBINED, KPI_NAMES, KPIS
+from lib.core.text import escape_markdown, format_points
+from lib.metrics import provenance, reconcile, review
+from lib.ui.cache import by_data_version
+from lib.ui.figures import reconciliation_figure
+from lib.ui.page import week_picker
+from lib.ui.provenance_view import drill_down_section, provenance_details
+
+state = st.session_state
+sources_freshness = by_data_version(provenance.source_freshness)
+
+
+@by_data_version(takes_context=True)
+def reconciliation(ctx) -> reconcile.Reconciliation:
+    return reconcile.reconcile(ctx.con, ctx.settings)
+
+
+@by_data_version(takes_context=True)
+def provenance_of(ctx, kpi: str, week: str, scope: str, layer: str) -> provenance.Provenance:
+    return provenance.provenance(
+        ctx.con, ctx.settings, kpi, dt.date.fromisoformat(week), reconcile.scope_segments(scope), layer
+    )
+
+
+# Figures are cached as objects (not pickled), as on the trends page.
+@by_data_version(keep_objects=True, takes_context=True)
+def comparison_figure(ctx, kpi: str, scope: str, presentation: bool):
+    rec = reconciliation(ctx)
+    primary, secondary = rec.series[(kpi, scope)]
+    return reconciliation_figure(
+        kpi,
+        scope,
+        primary,
+        secondary,
+        [c for c in rec.comparisons if c.kpi == kpi and c.scope == scope],
+        floor=ctx.settings.floors[kpi],
+        tolerance=rec.tolerance,
+        presentation=presentation,
+    )
+
+
+def show_no_figures(ctx) -> None:
+    st.info("No weekly figures yet: every upload has been rolled back or none has been made.", icon=":material/inbox:")
+    if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
+        st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
+
+
+def show_nothing_to_compare(ctx) -> None:
+    st.info(
+        "Nothing to compare yet: no week has figures from both Explore and Sisense. Upload a Sisense weekly "
+        "aggregate (week, ticket form or segment, metric, counts or a percentage) for weeks Explore covers.",
+        icon=":material/compare_arrows:",
+    )
+    if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
+        st.page_link(review.UPLOAD_PAGE, label="Upload a Sisense export", icon=":material/upload_file:")
+
+
+def show_source_freshness(ctx) -> None:
+    fresh = sources_freshness(ctx)
+    if not fresh:
+        return
+    today = dt.date.today()
+    for column, source in zip(st.columns(max(len(fresh), 2)), fresh, strict=False):
+        name = SOURCE_NAMES.get(source.source, source.source)
+        with column:
+            st.markdown(f"**{escape_markdown(name)}** data through **{source.data_through:%a %d %b %Y}**")
+            st.caption(
+                f"Last upload {source.last_upload_at:%d %b %Y %H:%M} UTC: {escape_markdown(source.file_name)} "
+                f"by {escape_markdown(source.uploaded_by)}"
+            )
+            age = source.age_days(today)
+            if age > ctx.settings.stale_after_days:
+                st.warning(f"{escape_markdown(name)} data is {age} days old.", icon=":material/schedule:")
+
+
+def summary_config(tolerance: float) -> dict:
+    return {
+        "Segment-weeks": st.column_config.NumberColumn(help="Segment-weeks both sources have figures for"),
+        "Beyond": st.column_config.NumberColumn(
+            f"Beyond ±{tolerance:g} pt", help="Segment-weeks where they differ by more than the tolerance"
+        ),
+        "Combined beyond": st.column_config.TextColumn(help="Combined weeks beyond the tolerance"),
+        "Mean diff.": st.column_config.NumberColumn(
+            "Mean diff. (pts)", format="%.2f", help="Mean absolute difference per segment-week"
+        ),
+        "Largest": st.column_config.NumberColumn(
+            "Largest (pts)", format="%+.1f", help="Sisense minus Explore, the largest either way"
+        ),
+        "Only Explore": st.column_config.NumberColumn(help="Weeks with an Explore figure and none from Sisense"),
+        "Only Sisense": st.column_config.NumberColumn(help="Weeks with a Sisense figure and none from Explore"),
+    }
+
+
+def show_summary(rec: reconcile.Reconciliation) -> None:
+    overall = rec.summaries["All"]
+    cells = st.columns(4)
+    cells[0].metric("Segment-weeks compared", f"{overall.segments.compared:,}")
+    cells[1].metric(
+        f"Beyond ±{rec.tolerance:g} point",
+        f"{overall.segments.flagged:,}",
+        help="Segment-weeks (L&R, GitLab SM, GitLab SaaS) where Sisense and Explore differ by more than the "
+        "tolerance. A difference of exactly the tolerance agrees.",
+    )
+    cells[2].metric(
+        "Combined weeks beyond",
+        f"{overall.combined.flagged:,} of {overall.combined.compared:,}",
+        help="The three segments pooled, as on the review page.",
+    )
+    largest = overall.largest
+    cells[3].metric(
+        "Largest difference",
+        format_points(largest.difference) if largest else "—",
+        help="Sisense minus Explore, in percentage points.",
+    )
+    st.markdown(escape_markdown(reconcile.summary_sentence(overall, rec.tolerance)))
+    st.dataframe(
+        pd.DataFrame(reconcile.summary_rows(rec)),
+        hide_index=True,
+        width="stretch",
+        key="summary_table",
+        column_config=summary_config(rec.tolerance),
+    )
+
+
+TABLE_CONFIG = {
+    "Week": st.column_config.DateColumn(format="DD MMM YYYY"),
+    "Explore %": st.column_config.NumberColumn(format="%.2f"),
+    "Sisense %": st.column_config.NumberColumn(format="%.2f"),
+    "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),
+}
+
+
+def apply_picked_row(rows: list[dict], selection) -> None:
+    """A row picked in the disagreements table fills the provenance picks below (once per pick)."""
+    picked = selection.selection.rows if selection else []
+    if not picked:
+        return
+    row = rows[picked[0]]
+    token = (row["KPI"], row["Week"].isoformat(), row["Segment"])
+    if state.get("trust_applied_pick") != token:
+        state["trust_applied_pick"] = token
+        state["kpi"], state["week"], state["scope"] = token
+        state["trust_sides"] = True  # and opens them
+
+
+def show_disagreements(rec: reconcile.Reconciliation) -> None:
+    st.subheader(f"Where Sisense disagrees by more than {rec.tolerance:g} point", anchor=False)
+    flagged_rows = reconcile.comparison_rows(rec.flagged)
+    if not flagged_rows:
+        st.success(
+            f"Every week both sources have agrees within {rec.tolerance:g} point.", icon=":material/check_circle:"
+        )
+        return
+    selection = st.dataframe(
+        pd.DataFrame(flagged_rows),
+        hide_index=True,
+        width="stretch",
+        key="disagreements",
+        column_config=TABLE_CONFIG,
+        column_order=[column for column in flagged_rows[0] if column != "Flag"],  # every row here is flagged
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    st.caption("Pick a row to see, below, where each side's figure comes from.")
+    apply_picked_row(flagged_rows, selection)
+
+
+def show_charts(ctx, rec: reconcile.Reconciliation) -> None:
+    st.subheader("The two series", anchor=False)
+    scope = st.segmented_control(
+        "Segment",
+        reconcile.SCOPES,
+        default=COMBINED,
+        key="chart",
+        bind="query-params",
+        required=True,
+        help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
+    )
+    chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
+    # Tracked tabs build only the open one: the browser draws one chart, not three (two of them hidden).
+    tabs = st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS], key="series_kpi", on_change="rerun")
+    for tab, kpi in zip(tabs, KPIS, strict=True):
+        if not tab.open:
+            continue
+        with tab:
+            st.plotly_chart(
+                comparison_figure(ctx, kpi, scope, ctx.presentation),
+                width="stretch",
+                config=chart_config,
+                key=f"trust_chart_{kpi}",
+                alt=f"{kpi}, {scope}: Explore and Sisense weekly, and their difference against ±{rec.tolerance:g} pt",
+            )
+    st.caption(
+        "Top: Explore (solid) and Sisense (dashed); open diamonds mark weeks beyond the tolerance. "
+        "Bottom: Sisense minus Explore in points; the dotted lines are the tolerance, hatched bars are beyond it."
+    )
+
+
+def show_every_comparison(rec: reconcile.Reconciliation) -> None:
+    expander = st.expander(
+        f"Every week side by side ({len(rec.comparisons):,} comparisons)", key="every_week", on_change="rerun"
+    )
+    if not expander.open:  # the table of every comparison is built and sent only once asked for
+        return
+    with expander:
+        filters = st.columns(3, vertical_alignment="bottom")
+        kpis_shown = filters[0].multiselect("KPI", KPIS, default=list(KPIS), key="table_kpis")
+        scopes_shown = filters[1].multiselect(
+            "Segment", reconcile.SCOPES, default=list(reconcile.SCOPES), key="table_scopes"
+        )
+        only_flagged = filters[2].toggle("Only beyond the tolerance", key="table_flagged")
+        chosen = [
+            c
+            for c in rec.comparisons
+            if c.kpi in kpis_shown and c.scope in scopes_shown and (c.flagged or not only_flagged)
+        ]
+        table = pd.DataFrame(reconcile.comparison_rows(chosen))
+        st.dataframe(table, hide_index=True, width="stretch", key="every_comparison", column_config=TABLE_CONFIG)
+        st.download_button(
+            "Download as CSV",
+            safe_csv(table),
+            file_name="explore-vs-sisense.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
+    st.subheader("Where a number comes from", anchor=False)
+    st.caption(
+        "Pick a KPI, week and segment: each source's figure, the upload it comes from, the rows it uses, the rules "
+        "applied, and the rows behind it."
+    )
+    # Read before the pickers run: a bound picker drops its default value from the URL. With nothing to
+    # compare, this section is the page's content, so it opens too.
+    asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
+    picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
+    kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
+    weeks = rec.weeks_with_figures(kpi)
+    if not weeks:
+        st.info(f"No {kpi} figures from any source.", icon=":material/search_off:")
+        return
+    week = week_picker(
+        picks[1].selectbox,
+        "Week (its Monday)",
+        weeks,
+        key="week",
+        param="week",
+        default=weeks[rec.latest_complete_index(kpi, weeks)],
+        format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}",
+        help="Weeks start on Monday and are named by that Monday.",
+    )
+    scope = picks[2].selectbox(
+        "Segment",
+        reconcile.SCOPES,
+        key="scope",
+        bind="query-params",
+        help="Combined pools L&R, GitLab SM and GitLab SaaS.",
+    )
+    floor = ctx.settings.floors[kpi]
+    sides = {layer: provenance_of(ctx, kpi, week, scope, layer) for layer in ("primary", "secondary")}
+    compared = rec.comparison(kpi, week, scope)
+    if compared and compared.difference is not None:
+        verdict = reconcile.verdict(compared, rec.tolerance)
+        st.markdown(f"**Sisense minus Explore: {format_points(compared.difference)}**, {verdict}.")
+    # Below the fold, so built on demand: open when a link names a figure or a disagreement was picked.
+    if asked and "trust_sides" not in state:
+        state["trust_sides"] = True  # once per session: the reader may close it again
+    details = st.expander("Each source's figure: its upload, rows and rules", key="trust_sides", on_change="rerun")
+    if not details.open:
+        return
+    with details:
+        left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("##### Explore (primary): the figure the pages show")
+        provenance_details(sides["primary"], floor, key="trust_primary")
+    with right:
+        st.markdown("##### Sisense (secondary): for comparison")
+        provenance_details(sides["secondary"], floor, key="trust_secondary")
+    shown = sides["primary"] if sides["primary"].upload else sides["secondary"]
+    # Opened on demand: the rows behind a figure are two more tables for the browser to draw.
+    behind = st.expander(
+        f"The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure", key="trust_behind", on_change="rerun"
+    )
+    if behind.open:
+        with behind:
+            drill_down_section(ctx.con, shown, key="trust_drill", allow_download=not ctx.presentation)
