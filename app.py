@@ -9,7 +9,6 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import workgroups
 from lib.core.settings import KPIS, database_path
 from lib.metrics import kpis, review
 from lib.store import database as store
@@ -17,6 +16,7 @@ from lib.ui.explain_view import week_so_far_section
 from lib.ui.figures import kpi_trend_figure
 from lib.ui.page import escape_markdown, setup_page, week_picker
 from lib.ui.provenance_view import show_provenance
+from lib.workgroups.repository import open_workgroup_for
 
 ctx = setup_page("Weekly review", ":material/event_note:")
 DATABASE = str(database_path())
@@ -48,7 +48,7 @@ def upload_facts(_con, database: str, data_version: int) -> dict[int, dict]:
 def open_workgroups_by_kpi(_con, database: str, data_version: int) -> dict[str, dict]:
     """KPI -> the metrics workgroup already open for it (workgroup writes bump the data version too)."""
     del database, data_version
-    return {kpi: found for kpi in KPIS if (found := workgroups.open_workgroup_for(_con, kpi))}
+    return {kpi: found for kpi in KPIS if (found := open_workgroup_for(_con, kpi))}
 
 
 # Figures are cached as objects (not pickled): rebuilding or unpickling a plotly figure costs more than a rerun may.

@@ -8,7 +8,6 @@ link pasted into the meeting chat opens the same view.
 import pandas as pd
 import streamlit as st
 
-from lib import workgroups
 from lib.core.downloads import safe_csv
 from lib.core.settings import KPI_NAMES, KPIS, SEGMENTS, database_path
 from lib.metrics import kpis, review
@@ -17,6 +16,7 @@ from lib.ui.explain_view import show_change
 from lib.ui.figures import kpi_trend_figure, marks_outside_text, split_marks
 from lib.ui.page import escape_markdown, setup_page, week_picker
 from lib.ui.provenance_view import show_provenance
+from lib.workgroups.annotations import trend_annotations
 
 ctx = setup_page("KPI trends", ":material/trending_up:")
 DATABASE = str(database_path())
@@ -68,7 +68,7 @@ def upload_labels(_con, database: str, data_version: int) -> dict[int, str]:
 def workgroup_annotations(_con, database: str, data_version: int, kpi: str) -> list[dict]:
     """Dated markers for the chart: workgroups formed and closed, actions shipped."""
     del database, data_version
-    return workgroups.trend_annotations(_con, kpi)
+    return trend_annotations(_con, kpi)
 
 
 def in_range(series: list, first: str, last: str) -> list:

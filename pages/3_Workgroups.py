@@ -14,11 +14,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import workgroups as wg
 from lib.core import links
 from lib.core.settings import KPI_NAMES, KPIS
+from lib.ui import figures
 from lib.ui.explain_view import hypothesis_check
 from lib.ui.page import escape_markdown, setup_page
+from lib.workgroups import breaches, contents, exports, library, model, repository
 from lib.workgroups import checks as hypothesis_checks
 
 ctx = setup_page("Workgroups", ":material/groups:")
@@ -179,14 +180,14 @@ def undo(con) -> None:
         return
     try:
         if offer["what"] == "workgroup":
-            wg.restore_workgroup(con, ctx.user, offer["id"])
+            repository.restore_workgroup(con, ctx.user, offer["id"])
             st.query_params["wg"] = str(offer["id"])
         elif offer["what"] == "hypothesis":
-            wg.restore_hypothesis(con, ctx.user, offer["id"])
+            contents.restore_hypothesis(con, ctx.user, offer["id"])
         else:
-            wg.restore_rows(con, ctx.user, offer["table"], offer["ids"])
+            contents.restore_rows(con, ctx.user, offer["table"], offer["ids"])
         flash("Undone.")
-    except wg.WorkgroupError as error:
+    except model.WorkgroupError as error:
         flash(error.message, "error")
 
 
@@ -205,7 +206,7 @@ def run(action, *args, success: str | None = None, **kwargs):
     """Call a lib write; its refusal becomes a message instead of a traceback."""
     try:
         result = action(*args, **kwargs)
-    except wg.WorkgroupError as error:
+    except model.WorkgroupError as error:
         flash(error.message, "error")
         return None
     if success:
@@ -232,29 +233,29 @@ def select_workgroup(workgroup_id: int | None) -> None:
 @st.cache_data(show_spinner=False)
 def cached_series(_con, _settings, data_version: int, kpi: str, scope: str):
     del data_version  # the cache key: any stored change recomputes
-    return wg.scope_series(_con, _settings, kpi, scope)
+    return breaches.scope_series(_con, _settings, kpi, scope)
 
 
 def series_for(kpi: str, scope: str):
     return cached_series(ctx.con, ctx.settings, ctx.data_version, kpi, scope)
 
 
-def recovery_for(workgroup: dict) -> wg.Recovery:
+def recovery_for(workgroup: dict) -> breaches.Recovery:
     series = series_for(workgroup["kpi"], workgroup["scope"])
-    return wg.recovery_of(series, workgroup["trigger_end"], ctx.settings.recovery_weeks)
+    return breaches.recovery_of(series, workgroup["trigger_end"], ctx.settings.recovery_weeks)
 
 
-def small_chart(workgroup: dict, recovery: wg.Recovery, key: str, height: int = 200) -> None:
+def small_chart(workgroup: dict, recovery: breaches.Recovery, key: str, height: int = 200) -> None:
     series = series_for(workgroup["kpi"], workgroup["scope"])
     if not series:
         st.caption("No data for this KPI and scope.")
         return
     floor = ctx.settings.floors[workgroup["kpi"]]
-    figure = wg.workgroup_figure(series, workgroup, floor, recovery, height=height, presentation=ctx.presentation)
+    figure = figures.workgroup_figure(series, workgroup, floor, recovery, height=height, presentation=ctx.presentation)
     st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key=key)
 
 
-def status_badges(workgroup: dict, recovery: wg.Recovery) -> None:
+def status_badges(workgroup: dict, recovery: breaches.Recovery) -> None:
     badges = st.container(horizontal=True)
     with badges:
         if workgroup["status"] == "open":
@@ -265,7 +266,7 @@ def status_badges(workgroup: dict, recovery: wg.Recovery) -> None:
             st.badge("Recovered", icon=":material/trending_up:", color="green")
         else:
             st.badge("Not recovered", icon=":material/trending_down:", color="red")
-        st.badge(f"{workgroup['kpi']} · {wg.scope_label(workgroup['scope'])}", color="blue")
+        st.badge(f"{workgroup['kpi']} · {model.scope_label(workgroup['scope'])}", color="blue")
 
 
 def week_label(value) -> str:
@@ -296,22 +297,22 @@ def apply_incoming_link(kpi, start, end) -> None:
     st.session_state[APPLIED_LINK] = link
     forget("form::kpi", "form::scope", "form::weeks")
     drafts()["form::kpi"] = kpi
-    drafts()["form::scope"] = wg.COMBINED
+    drafts()["form::scope"] = model.COMBINED_SCOPE
 
 
 def unattended_breaches() -> list[tuple[str, object]]:
     """KPIs whose combined figure is in sustained breach with no open workgroup."""
     found = []
     for kpi in KPIS:
-        episode = wg.current_breach(series_for(kpi, wg.COMBINED), kpi, ctx.settings)
-        if episode and wg.find_open(ctx.con, kpi, wg.COMBINED) is None:
+        episode = breaches.current_breach(series_for(kpi, model.COMBINED_SCOPE), kpi, ctx.settings)
+        if episode and repository.find_open(ctx.con, kpi, model.COMBINED_SCOPE) is None:
             found.append((kpi, episode))
     return found
 
 
-def form_section(link_kpi, link_start, link_end, breaches) -> None:
-    default_kpi = link_kpi or (breaches[0][0] if breaches else KPIS[0])
-    with st.expander("Form a workgroup", icon=":material/group_add:", expanded=bool(link_kpi or breaches)):
+def form_section(link_kpi, link_start, link_end, unattended) -> None:
+    default_kpi = link_kpi or (unattended[0][0] if unattended else KPIS[0])
+    with st.expander("Form a workgroup", icon=":material/group_add:", expanded=bool(link_kpi or unattended)):
         pick_kpi, pick_scope = st.columns(2)
         with pick_kpi:
             kpi = drafted(
@@ -327,12 +328,12 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
                 st.selectbox,
                 "Scope",
                 "form::scope",
-                wg.COMBINED,
-                options=wg.SCOPES,
-                format_func=wg.scope_label,
+                model.COMBINED_SCOPE,
+                options=model.SCOPES,
+                format_func=model.scope_label,
                 help="The handbook's rule is about the combined figure; a segment or region can have its own.",
             )
-        existing = wg.find_open(ctx.con, kpi, scope)
+        existing = repository.find_open(ctx.con, kpi, scope)
         if existing:
             st.info(
                 f"{kpi} ({scope}) already has an open workgroup, #{existing['id']}, opened "
@@ -348,8 +349,10 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
             )
             return
         series = series_for(kpi, scope)
-        episode = wg.current_breach(series, kpi, ctx.settings) or wg.latest_sustained_episode(series, kpi, ctx.settings)
-        from_link = link_kpi == kpi and scope == wg.COMBINED
+        episode = breaches.current_breach(series, kpi, ctx.settings) or breaches.latest_sustained_episode(
+            series, kpi, ctx.settings
+        )
+        from_link = link_kpi == kpi and scope == model.COMBINED_SCOPE
         start_default = (link_start if from_link else None) or (episode.start if episode else None)
         end_default = (link_end if from_link else None) or (episode.end if episode else None)
         if episode is None and not (start_default and end_default):
@@ -363,13 +366,13 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
         with last:
             end = drafted(st.date_input, "Last breach week", weeks_prefix + "end", end_default, format="YYYY-MM-DD")
         if start and end:
-            trigger = wg.capture_trigger(series, start, end)
+            trigger = breaches.capture_trigger(series, start, end)
             if trigger:
                 st.caption(f"Breach weeks captured with the workgroup ({ctx.settings.floors[kpi]:g} % floor):")
                 st.dataframe(trigger_frame(trigger), hide_index=True, width="content")
             else:
                 st.warning("There are no weekly values between these dates.", icon=":material/warning:")
-        drafted(st.text_input, "Title", "form::title", "", placeholder=wg.default_title(kpi, scope, start, end))
+        drafted(st.text_input, "Title", "form::title", "", placeholder=model.default_title(kpi, scope, start, end))
         people = st.columns(2)
         with people[0]:
             drafted(st.text_input, "Facilitator", "form::facilitator", "")
@@ -384,7 +387,7 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
             help="The 2 or 3 managers or ICs who volunteered in the leadership meeting.",
         )
         members = [line.strip() for line in (members_text or "").splitlines() if line.strip()]
-        if warning := wg.member_count_warning(len(members)):
+        if warning := model.member_count_warning(len(members)):
             st.caption(f":material/info: {warning}")
         drafted(
             st.text_input,
@@ -397,7 +400,7 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
             st.text_area,
             "Exit criteria",
             f"form::exit::{kpi}::{scope}",
-            wg.default_exit_criteria(kpi, scope, ctx.settings),
+            model.default_exit_criteria(kpi, scope, ctx.settings),
             height=80,
         )
         st.button(
@@ -413,11 +416,11 @@ def form_section(link_kpi, link_start, link_end, breaches) -> None:
 
 def form_workgroup(con, default_kpi: str) -> None:
     kpi = typed("form::kpi", default_kpi)
-    scope = typed("form::scope", wg.COMBINED)
+    scope = typed("form::scope", model.COMBINED_SCOPE)
     weeks_prefix = f"form::weeks::{kpi}::{scope}::"
     members_text = typed("form::members", "") or ""
     formed = run(
-        wg.form_workgroup,
+        repository.form_workgroup,
         con,
         ctx.user,
         ctx.settings,
@@ -445,7 +448,7 @@ def form_workgroup(con, default_kpi: str) -> None:
 def trigger_frame(trigger: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Week of": [wg.stored_week(w) for w in trigger],
+            "Week of": [exports.stored_week(w) for w in trigger],
             "Value %": [None if w["value"] is None else round(w["value"], 1) for w in trigger],
             "Good": [w["good"] for w in trigger],
             "Counted": [w["total"] for w in trigger],
@@ -467,19 +470,19 @@ def list_view() -> None:
     )
     link_kpi, link_start, link_end = incoming_link()
     apply_incoming_link(link_kpi, link_start, link_end)
-    breaches = unattended_breaches()
-    for kpi, episode in breaches:
+    unattended = unattended_breaches()
+    for kpi, episode in unattended:
         st.warning(
             f"**{kpi}** has been at or below its {ctx.settings.floors[kpi]:g} % floor for {episode.weeks} weeks "
             f"(weeks of {episode.start:%d %b} to {episode.end:%d %b %Y}) and has no workgroup.",
             icon=":material/warning:",
         )
     if ctx.can_edit:
-        form_section(link_kpi, link_start, link_end, breaches)
+        form_section(link_kpi, link_start, link_end, unattended)
     else:
         st.info(READ_ONLY_NOTE, icon=":material/visibility:")
 
-    workgroups = wg.list_workgroups(ctx.con)
+    workgroups = repository.list_workgroups(ctx.con)
     st.header(f"Workgroups ({len(workgroups)})", anchor=False)
     if not workgroups:
         st.caption("No workgroups yet.")
@@ -533,7 +536,7 @@ def has_drafts(workgroup_id: int) -> bool:
 
 
 def deleted_section() -> None:
-    deleted = wg.list_workgroups(ctx.con, deleted=True) if ctx.can_edit else []
+    deleted = repository.list_workgroups(ctx.con, deleted=True) if ctx.can_edit else []
     if not deleted:
         return
     with st.expander(f"Deleted workgroups ({len(deleted)})", icon=":material/delete:"):
@@ -553,7 +556,7 @@ def deleted_section() -> None:
 
 
 def restore_workgroup(con, workgroup_id: int) -> None:
-    if run(wg.restore_workgroup, con, ctx.user, workgroup_id, success=f"Workgroup #{workgroup_id} restored."):
+    if run(repository.restore_workgroup, con, ctx.user, workgroup_id, success=f"Workgroup #{workgroup_id} restored."):
         st.session_state.pop(UNDO, None)
 
 
@@ -568,7 +571,7 @@ def library_section(workgroup: dict | None) -> None:
         query = drafted(
             st.text_input, "Search", f"library::{suffix}::query", "", placeholder="time off, volume, region…"
         )
-        entries = wg.library(ctx.con, query or "")
+        entries = library.library(ctx.con, query or "")
         if not entries:
             st.caption("No library hypothesis matches.")
         copied = {h["library_id"] for h in workgroup["hypotheses"]} if workgroup else set()
@@ -606,7 +609,7 @@ def library_section(workgroup: dict | None) -> None:
 
 
 def copy_hypothesis(con, workgroup_id: int, library_id: int) -> None:
-    run(wg.copy_from_library, con, ctx.user, workgroup_id, library_id, success="Copied into the workgroup.")
+    run(library.copy_from_library, con, ctx.user, workgroup_id, library_id, success="Copied into the workgroup.")
 
 
 def add_library_entry() -> None:
@@ -622,7 +625,7 @@ def add_library_entry() -> None:
 
 def add_to_library(con) -> None:
     added = run(
-        wg.add_to_library,
+        library.add_to_library,
         con,
         ctx.user,
         typed("library::new::title", ""),
@@ -646,7 +649,7 @@ def detail_view(workgroup: dict) -> None:
     st.title(f"Workgroup #{workgroup_id}", anchor=False)
     st.subheader(escape_markdown(workgroup["title"]), anchor=False)
     status_badges(workgroup, recovery)
-    if warning := wg.member_count_warning(len(workgroup["members"])):
+    if warning := model.member_count_warning(len(workgroup["members"])):
         st.warning(warning, icon=":material/group:")
     # The chosen tab is kept across reruns (a save does not jump back to the first tab) and sits in the URL.
     tabs = st.tabs(list(DETAIL_TABS), key="tab", on_change="rerun", bind="query-params")
@@ -656,7 +659,7 @@ def detail_view(workgroup: dict) -> None:
                 render(workgroup, recovery)
 
 
-def overview_tab(workgroup: dict, recovery: wg.Recovery) -> None:
+def overview_tab(workgroup: dict, recovery: breaches.Recovery) -> None:
     chart, facts = st.columns([3, 2])
     with chart:
         small_chart(workgroup, recovery, key=f"detail_chart_{workgroup['id']}", height=320)
@@ -684,13 +687,15 @@ def overview_tab(workgroup: dict, recovery: wg.Recovery) -> None:
             st.text(workgroup["summary"])
 
 
-def details_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
+def details_tab(workgroup: dict, recovery: breaches.Recovery | None = None) -> None:
     if not ctx.can_edit:
         details_read_only(workgroup)
         return
     workgroup_id = workgroup["id"]
     prefix = f"wg{workgroup_id}::"
-    stored = {field: workgroup[field] or ("" if not field.endswith("_on") else None) for field in wg.WORKGROUP_FIELDS}
+    stored = {
+        field: workgroup[field] or ("" if not field.endswith("_on") else None) for field in model.WORKGROUP_FIELDS
+    }
     stored.pop("closed_on")
     left, right = st.columns(2)
     with left:
@@ -719,7 +724,7 @@ def details_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
     members_dirty = draft_editor(
         f"members_{workgroup_id}",
         workgroup["members"],
-        list(wg.MEMBER_COLUMNS),
+        list(model.MEMBER_COLUMNS),
         {
             "name": st.column_config.TextColumn("Name", required=True, width="medium"),
             "role": st.column_config.TextColumn("What they bring", width="large"),
@@ -778,8 +783,10 @@ def save_bar(name: str, dirty: bool, on_save, *, discard=(), discard_editor=None
 
 def save_details(workgroup: dict) -> None:
     prefix = f"wg{workgroup['id']}::"
-    changes = {field: typed(prefix + field, workgroup[field]) for field in wg.WORKGROUP_FIELDS if field != "closed_on"}
-    if run(wg.update_workgroup, ctx.con, ctx.user, workgroup["id"], **changes, success="Saved.") is not None:
+    changes = {
+        field: typed(prefix + field, workgroup[field]) for field in model.WORKGROUP_FIELDS if field != "closed_on"
+    }
+    if run(repository.update_workgroup, ctx.con, ctx.user, workgroup["id"], **changes, success="Saved.") is not None:
         forget(prefix)
 
 
@@ -789,9 +796,9 @@ def save_table(con, name: str, table: str, parent_id: int) -> None:
         flash("Nothing to save.", "warning")
         return
     savers = {
-        "workgroup_members": wg.save_members,
-        "hypothesis_evidence": wg.save_evidence,
-        "workgroup_actions": wg.save_actions,
+        "workgroup_members": contents.save_members,
+        "hypothesis_evidence": contents.save_evidence,
+        "workgroup_actions": contents.save_actions,
     }
     if table == "workgroup_actions":
         labels = hypothesis_labels_for(con, parent_id)
@@ -835,12 +842,14 @@ def status_controls(workgroup: dict) -> None:
 
 def close_workgroup(con, workgroup_id: int) -> None:
     closed_on = typed(f"wg{workgroup_id}::closing")
-    if run(wg.close_workgroup, con, ctx.user, workgroup_id, closed_on, success=f"Workgroup #{workgroup_id} closed."):
+    if run(
+        repository.close_workgroup, con, ctx.user, workgroup_id, closed_on, success=f"Workgroup #{workgroup_id} closed."
+    ):
         forget(f"wg{workgroup_id}::closing")
 
 
 def reopen_workgroup(con, workgroup_id: int) -> None:
-    run(wg.reopen_workgroup, con, ctx.user, workgroup_id, success=f"Workgroup #{workgroup_id} reopened.")
+    run(repository.reopen_workgroup, con, ctx.user, workgroup_id, success=f"Workgroup #{workgroup_id} reopened.")
 
 
 def delete_controls(name: str, label: str, on_delete, target_id: int) -> None:
@@ -868,23 +877,23 @@ def ask_confirmation(name: str) -> None:
 
 def delete_workgroup(con, workgroup_id: int) -> None:
     st.session_state.pop(CONFIRM, None)
-    if run(wg.delete_workgroup, con, ctx.user, workgroup_id):
+    if run(repository.delete_workgroup, con, ctx.user, workgroup_id):
         offer_undo(f"Workgroup #{workgroup_id} deleted.", "workgroup", id=workgroup_id)
         select_workgroup(None)
 
 
 def delete_hypothesis(con, hypothesis_id: int) -> None:
     st.session_state.pop(CONFIRM, None)
-    if run(wg.delete_hypothesis, con, ctx.user, hypothesis_id):
+    if run(contents.delete_hypothesis, con, ctx.user, hypothesis_id):
         offer_undo(f"Hypothesis #{hypothesis_id} deleted.", "hypothesis", id=hypothesis_id)
 
 
 # --- hypotheses -----------------------------------------------------------------------------------------------
 
 
-def hypotheses_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
+def hypotheses_tab(workgroup: dict, recovery: breaches.Recovery | None = None) -> None:
     workgroup_id = workgroup["id"]
-    for verdict in wg.VERDICTS:
+    for verdict in model.VERDICTS:
         group = [h for h in workgroup["hypotheses"] if h["verdict"] == verdict]
         st.subheader(f"{VERDICT_ICONS[verdict]} {verdict.capitalize()} ({len(group)})", anchor=False)
         if not group:
@@ -898,7 +907,7 @@ def hypotheses_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None
         read_only_note()
         return
     st.divider()
-    add, library = st.columns(2)
+    add, from_library = st.columns(2)
     with add, st.container(border=True):
         st.markdown("**Add a hypothesis**")
         prefix = f"wg{workgroup_id}::new::"
@@ -925,14 +934,16 @@ def hypotheses_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None
             on_click=add_hypothesis,
             args=(ctx.con, workgroup_id),
         )
-    with library:
+    with from_library:
         library_section(workgroup)
 
 
 def add_hypothesis(con, workgroup_id: int) -> None:
     prefix = f"wg{workgroup_id}::new::"
     statement, falsified_if = typed(prefix + "statement", ""), typed(prefix + "falsified_if", "")
-    added = run(wg.add_hypothesis, con, ctx.user, workgroup_id, statement, falsified_if=falsified_if, success="Added.")
+    added = run(
+        contents.add_hypothesis, con, ctx.user, workgroup_id, statement, falsified_if=falsified_if, success="Added."
+    )
     if added:
         forget(f"wg{workgroup_id}::new::")
 
@@ -942,9 +953,9 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
     prefix = f"h{hypothesis_id}::"
     stored = {
         field: hypothesis[field] if field == "verdict_on" else (hypothesis[field] or "")
-        for field in wg.HYPOTHESIS_FIELDS
+        for field in model.HYPOTHESIS_FIELDS
     }
-    heading = escape_markdown(wg.hypothesis_heading(hypothesis))
+    heading = escape_markdown(model.hypothesis_heading(hypothesis))
     when = f" · {hypothesis['verdict_on']:%d %b %Y}" if hypothesis["verdict_on"] else ""
     dirty = is_dirty(prefix, stored)
     with st.expander(f"#{hypothesis_id} · {heading}{when}" + (" · unsaved" if dirty else ""), expanded=dirty):
@@ -964,7 +975,7 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
                     "Verdict",
                     prefix + "verdict",
                     stored["verdict"],
-                    options=wg.VERDICTS,
+                    options=model.VERDICTS,
                     format_func=str.capitalize,
                 )
             with date_column:
@@ -982,7 +993,7 @@ def hypothesis_editor(workgroup: dict, hypothesis: dict) -> None:
             evidence_dirty = draft_editor(
                 evidence_name,
                 hypothesis["evidence"],
-                list(wg.EVIDENCE_COLUMNS),
+                list(model.EVIDENCE_COLUMNS),
                 {
                     "link": st.column_config.LinkColumn("Link", width="medium"),
                     "note": st.column_config.TextColumn("What it shows", width="large"),
@@ -1007,7 +1018,7 @@ def attach_check(result) -> None:
 
 
 def hypothesis_read_only(hypothesis: dict, workgroup: dict) -> None:
-    heading = escape_markdown(wg.hypothesis_heading(hypothesis))
+    heading = escape_markdown(model.hypothesis_heading(hypothesis))
     when = f" · {hypothesis['verdict_on']:%d %b %Y}" if hypothesis["verdict_on"] else ""
     with st.expander(f"#{hypothesis['id']} · {heading}{when}"):
         left, right = st.columns(2)
@@ -1032,10 +1043,10 @@ def hypothesis_read_only(hypothesis: dict, workgroup: dict) -> None:
 
 def save_hypothesis(con, hypothesis: dict, evidence_name: str) -> None:
     prefix = f"h{hypothesis['id']}::"
-    changes = {field: typed(prefix + field, hypothesis[field]) for field in wg.HYPOTHESIS_FIELDS}
+    changes = {field: typed(prefix + field, hypothesis[field]) for field in model.HYPOTHESIS_FIELDS}
     if changes["verdict"] == hypothesis["verdict"] and changes["verdict_on"] == hypothesis["verdict_on"]:
         del changes["verdict_on"]  # re-saving keeps the day the verdict was reached
-    if run(wg.update_hypothesis, con, ctx.user, hypothesis["id"], **changes) is None:
+    if run(contents.update_hypothesis, con, ctx.user, hypothesis["id"], **changes) is None:
         return
     forget(prefix)
     rows = edited_rows(evidence_name)
@@ -1049,15 +1060,15 @@ def save_hypothesis(con, hypothesis: dict, evidence_name: str) -> None:
 
 
 def hypothesis_labels(workgroup: dict) -> dict[str, int]:
-    return {f"#{h['id']} {wg.hypothesis_heading(h)}"[:80]: h["id"] for h in workgroup["hypotheses"]}
+    return {f"#{h['id']} {model.hypothesis_heading(h)}"[:80]: h["id"] for h in workgroup["hypotheses"]}
 
 
 def hypothesis_labels_for(con, workgroup_id: int) -> dict[str, int]:
-    workgroup = wg.get_workgroup(con, workgroup_id)
+    workgroup = repository.get_workgroup(con, workgroup_id)
     return hypothesis_labels(workgroup) if workgroup else {}
 
 
-def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
+def actions_tab(workgroup: dict, recovery: breaches.Recovery | None = None) -> None:
     workgroup_id = workgroup["id"]
     labels = hypothesis_labels(workgroup)
     names = {identifier: label for label, identifier in labels.items()}
@@ -1071,15 +1082,17 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
     )
     # The hypothesis an action answers sits next to it, never off the right edge: an action left
     # without one is filed under "Other actions" in the handbook export.
-    rest = [c for c in wg.ACTION_COLUMNS if c not in ("id", "change", "hypothesis_id")]
+    rest = [c for c in model.ACTION_COLUMNS if c not in ("id", "change", "hypothesis_id")]
     columns = ["id", "change", "answers", *rest]
     column_config = {
         "change": st.column_config.TextColumn("What changes", required=True, width=250),
         "answers": st.column_config.SelectboxColumn("Answers hypothesis", options=list(labels), width=180),
-        "kind": st.column_config.SelectboxColumn("Kind", options=wg.ACTION_KINDS, default="temporary", width=95),
+        "kind": st.column_config.SelectboxColumn("Kind", options=model.ACTION_KINDS, default="temporary", width=95),
         "owner": st.column_config.TextColumn("Owner", width=100),
         "due_on": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=100),
-        "status": st.column_config.SelectboxColumn("Status", options=wg.ACTION_STATUSES, default="planned", width=90),
+        "status": st.column_config.SelectboxColumn(
+            "Status", options=model.ACTION_STATUSES, default="planned", width=90
+        ),
         "shipped_on": st.column_config.DateColumn("Shipped", format="DD MMM YYYY", width=100),
     }
     if not ctx.can_edit:
@@ -1100,17 +1113,17 @@ def actions_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
 # --- exports -------------------------------------------------------------------------------------------------
 
 
-def export_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
+def export_tab(workgroup: dict, recovery: breaches.Recovery | None = None) -> None:
     series = series_for(workgroup["kpi"], workgroup["scope"])
-    handbook = wg.handbook_entry(workgroup)
-    issue = wg.issue_body(workgroup, series, ctx.settings.floors[workgroup["kpi"]])
+    handbook = exports.handbook_entry(workgroup)
+    issue = exports.issue_body(workgroup, series, ctx.settings.floors[workgroup["kpi"]])
     left, right = st.columns(2)
     with left:
         markdown_export(
             "**Hypothesis and Actions** (handbook entry)",
             "handbook entry",
             handbook,
-            wg.export_file_name(workgroup, "hypothesis-and-actions"),
+            exports.export_file_name(workgroup, "hypothesis-and-actions"),
             f"download_handbook_{workgroup['id']}",
         )
     with right:
@@ -1118,7 +1131,7 @@ def export_tab(workgroup: dict, recovery: wg.Recovery | None = None) -> None:
             "**Metrics Workgroup** (issue body)",
             "issue body",
             issue,
-            wg.export_file_name(workgroup, "issue"),
+            exports.export_file_name(workgroup, "issue"),
             f"download_issue_{workgroup['id']}",
         )
 
@@ -1145,7 +1158,7 @@ DETAIL_TABS = {
 show_flash()
 show_undo(ctx.con)
 selected = st.query_params.get("wg")
-chosen = wg.get_workgroup(ctx.con, int(selected)) if selected and selected.isdigit() else None
+chosen = repository.get_workgroup(ctx.con, int(selected)) if selected and selected.isdigit() else None
 if selected and chosen is None:
     st.warning(f"There is no workgroup #{escape_markdown(selected)}; showing all of them.", icon=":material/warning:")
 if chosen:

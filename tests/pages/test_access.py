@@ -17,12 +17,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups as wg
 from lib.demo.load import load_demo
 from lib.store import database as store
 from lib.store import uploads
 from lib.ui import navigation
 from lib.ui.page import escape_markdown
+from lib.workgroups import contents, repository
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
@@ -76,12 +76,12 @@ def templates(tmp_path_factory) -> dict[str, Path]:
     con = store.connect(full)
     load_demo(con, end=DEMO_END)
     settings = store.load_settings(con)
-    formed = wg.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
-    hypothesis = wg.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
-    wg.save_evidence(con, "ann", hypothesis, [{"link": "https://example.com/pto", "note": "PTO calendar"}])
-    wg.save_actions(con, "ann", formed.workgroup_id, [{"change": "Stagger PTO", "status": "planned"}])
-    deleted = wg.form_workgroup(con, "ann", settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6))
-    wg.delete_workgroup(con, "ann", deleted.workgroup_id)
+    formed = repository.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
+    hypothesis = contents.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
+    contents.save_evidence(con, "ann", hypothesis, [{"link": "https://example.com/pto", "note": "PTO calendar"}])
+    contents.save_actions(con, "ann", formed.workgroup_id, [{"change": "Stagger PTO", "status": "planned"}])
+    deleted = repository.form_workgroup(con, "ann", settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6))
+    repository.delete_workgroup(con, "ann", deleted.workgroup_id)
     uploads.save_profile(
         con,
         list(COLUMN_MAP.values()),
