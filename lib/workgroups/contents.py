@@ -108,7 +108,8 @@ def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.d
     values = hypothesis_values(changes, today or dt.date.today())
     with store.WRITE_LOCK:
         current = hypothesis_row(con, hypothesis_id)
-        if values.get("verdict") == current["verdict"] and "verdict_on" not in changes:
+        same_day = "verdict_on" not in changes or parse_date(changes["verdict_on"]) == current["verdict_on"]
+        if values.get("verdict") == current["verdict"] and same_day:
             values.pop("verdict_on", None)  # re-saving the same verdict keeps the day it was reached
         changed = {k: v for k, v in values.items() if v != current[k]}
         if not changed:

@@ -19,6 +19,7 @@ from lib.workgroups.model import (
     hypothesis_heading,
     one_line,
     scope_label,
+    stored_week,
     verdict_text,
 )
 
@@ -38,11 +39,6 @@ def issue_reference(workgroup: dict) -> str:
     title = one_line(workgroup["title"])
     url = one_line(workgroup.get("issue_url"))
     return f"[{title}]({url})" if url else f"{title} (workgroup #{workgroup['id']})"
-
-
-def stored_week(captured: dict) -> str:
-    """A captured trigger week (stored ISO) as every page and export writes a date: '02 Nov 2026'."""
-    return f"{dt.date.fromisoformat(captured['week']):%d %b %Y}"
 
 
 def handbook_entry(workgroup: dict, today: dt.date | None = None) -> str:

@@ -80,6 +80,16 @@ def block(text) -> str:
     return "\n".join(line.rstrip() for line in clean_text(text).splitlines())
 
 
+def stored_week(captured: dict) -> str:
+    """A captured trigger week (stored ISO) as every page and export writes a date: '02 Nov 2026'."""
+    return f"{dt.date.fromisoformat(captured['week']):%d %b %Y}"
+
+
+def names_from_lines(text) -> list[str]:
+    """People typed one a line (the form's members box): blank lines and surrounding spaces dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def scope_label(scope: str) -> str:
     if scope == COMBINED_SCOPE:
         return "combined (" + ", ".join(COMBINED_SEGMENTS) + ")"

@@ -50,6 +50,20 @@ def test_a_verdict_is_dated_and_reopening_clears_the_date(demo, settings):
         contents.add_hypothesis(demo, "ana", workgroup_id, "   ")
 
 
+def test_saving_every_field_as_stored_keeps_the_verdict_and_its_day(demo, settings):
+    """The page saves all fields at once: an unchanged verdict and day are not a new verdict."""
+    workgroup_id = repository.form_workgroup(demo, "ana", settings, "FRT", opened_on=OPENED).workgroup_id
+    hypothesis_id = contents.add_hypothesis(demo, "ana", workgroup_id, "FRT fell because many people took time off")
+    demo.execute("UPDATE workgroup_hypotheses SET verdict = 'supported' WHERE id = ?", [hypothesis_id])  # no day
+    stored = repository.get_workgroup(demo, workgroup_id)["hypotheses"][0]
+    fields = {field: stored[field] for field in model.HYPOTHESIS_FIELDS}
+    contents.update_hypothesis(demo, "ana", hypothesis_id, **fields, today=dt.date(2026, 11, 24))
+    assert repository.get_workgroup(demo, workgroup_id)["hypotheses"][0]["verdict_on"] is None
+
+    contents.update_hypothesis(demo, "ana", hypothesis_id, **{**fields, "verdict_on": dt.date(2026, 11, 23)})
+    assert repository.get_workgroup(demo, workgroup_id)["hypotheses"][0]["verdict_on"] == dt.date(2026, 11, 23)
+
+
 def test_shipping_an_action_dates_it_and_marks_the_trends_chart(demo, settings):
     workgroup_id = repository.form_workgroup(demo, "ana", settings, "FRT", opened_on=OPENED).workgroup_id
     hypothesis_id = contents.add_hypothesis(demo, "ana", workgroup_id, "FRT fell because SaaS volume grew")
