@@ -77,3 +77,25 @@ def test_typed_text_cannot_break_the_export_structure(demo, settings):
         headings = [line for line in markdown.splitlines() if line.startswith("#")]
         assert not any("fake" in line.split(" ", 1)[0] or line.startswith(("## Injected", "# x")) for line in headings)
         assert "### Volume ## fake" in markdown or "**Volume ## fake**" in markdown
+
+
+def test_a_trigger_week_just_under_the_floor_is_never_written_as_the_floor():
+    workgroup = {
+        "id": 7,
+        "kpi": "FRT",
+        "scope": "combined",
+        "title": "FRT at or below the floor",
+        "status": "open",
+        "opened_on": dt.date(2026, 11, 20),
+        "floor_at_trigger": 93.0,
+        "trigger_weeks": [
+            {"week": "2026-11-02", "value": 92.96, "good": 2324, "total": 2500, "status": "breach", "segments": {}},
+            {"week": "2026-11-09", "value": 91.6, "good": 916, "total": 1000, "status": "breach", "segments": {}},
+        ],
+        "members": [],
+        "hypotheses": [],
+        "actions": [],
+    }
+    body = exports.issue_body(workgroup)
+    assert "| 02 Nov 2026 | 92.96\u00a0% | 2324 | 2500 |" in body
+    assert "| 09 Nov 2026 | 91.6\u00a0% | 916 | 1000 |" in body
