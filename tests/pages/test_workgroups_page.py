@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
@@ -20,16 +18,9 @@ WEEKLY_REVIEW_LINK = {"kpi": "FRT", "start": "2026-11-02", "end": "2026-11-16"}
 
 
 @pytest.fixture
-def db(demo_template, tmp_path, monkeypatch):
+def db(demo_db):
     """A database of this test's own holding the demo year (the page's connection is cached per path)."""
-    path = tmp_path / "floorline.duckdb"
-    shutil.copyfile(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return demo_db
 
 
 def page(query: dict | None = None) -> AppTest:
