@@ -17,6 +17,7 @@ from lib.ui.explain_view import hypothesis_check
 from lib.ui.page import PageContext
 from lib.ui.workgroups_view import (
     DRAFTS,
+    FIRST_TAB,
     library_section,
     read_only_note,
     select_workgroup,
@@ -479,7 +480,7 @@ def markdown_export(heading: str, what: str, text: str, file_name: str, key: str
 
 
 DETAIL_TABS = {
-    "Overview": overview_tab,
+    FIRST_TAB: overview_tab,
     "Details and people": details_tab,
     "Hypotheses": hypotheses_tab,
     "Actions": actions_tab,
