@@ -24,7 +24,7 @@ from lib.store import database as store
 from lib.store import uploads
 
 PROJECT = Path(__file__).resolve().parents[1]
-SOURCES = [PROJECT / "app.py", *sorted((PROJECT / "lib").glob("*.py")), *sorted((PROJECT / "pages").glob("*.py"))]
+SOURCES = [PROJECT / "app.py", *sorted((PROJECT / "lib").rglob("*.py")), *sorted((PROJECT / "pages").glob("*.py"))]
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|FROM|WHERE|JOIN|VALUES|read_csv)\b")
 
 # Every name an f-string SQL statement may interpolate. Each was read and holds only our own
