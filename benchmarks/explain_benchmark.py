@@ -68,11 +68,11 @@ def main() -> None:
     shutil.copy(source, db)
     os.environ["FLOORLINE_DB"] = str(db)
 
-    from lib import workgroups
     from lib.metrics import explain
     from lib.metrics.kpis import kpi_summaries
     from lib.store import database as store
     from lib.workgroups import checks as hypothesis_checks
+    from lib.workgroups import library, repository
 
     con = store.connect(db)
     settings = store.load_settings(con)
@@ -93,12 +93,12 @@ def main() -> None:
     )
     episode = summaries["FRT"].episodes[-1] if summaries["FRT"].episodes else None
     if episode:
-        formed = workgroups.form_workgroup(
+        formed = repository.form_workgroup(
             con, "bench", settings, "FRT", start=episode.start, end=episode.end
         ).workgroup_id
         for library_id in hypothesis_checks.CHECKS:
-            workgroups.copy_from_library(con, "bench", formed, library_id)
-        workgroup = workgroups.get_workgroup(con, formed)
+            library.copy_from_library(con, "bench", formed, library_id)
+        workgroup = repository.get_workgroup(con, formed)
         for hypothesis in workgroup["hypotheses"]:
             kind = hypothesis_checks.check_kind(hypothesis)
             measures[f"hypothesis check: {kind} ({len(workgroup['trigger_weeks'])} breach weeks)"] = (

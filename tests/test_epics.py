@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from lib import cli, epics, okrs, workgroups
+from lib import cli, epics, okrs
 from lib.core.errors import RefusedFile
 from lib.core.settings import DEFAULTS
 from lib.metrics import fiscal
 from lib.store import database as store
 from lib.store import history
+from lib.workgroups import contents, repository
 
 TODAY = dt.date(2026, 11, 26)
 WEEK = dt.date(2026, 11, 16)
@@ -456,10 +457,10 @@ def test_demo_epics_fit_the_demo_roster_and_show_every_flag(con):
 
 def test_a_key_result_or_workgroup_action_naming_an_epic_shows_on_the_epic(con):
     demo_view(con)
-    workgroup_id = workgroups.form_workgroup(
+    workgroup_id = repository.form_workgroup(
         con, "ann@example.com", DEFAULTS, "FRT", start=WEEK, end=WEEK, opened_on=TODAY, title="FRT recovery"
     ).workgroup_id
-    workgroups.save_actions(
+    contents.save_actions(
         con,
         "ann@example.com",
         workgroup_id,
@@ -521,7 +522,7 @@ def test_who_works_on_what_has_a_row_per_manager_and_the_outliers_stand_out(con)
 
 
 def test_workgroup_members_and_facilitators_count_as_sitting_on_it(con):
-    workgroup_id = workgroups.form_workgroup(
+    workgroup_id = repository.form_workgroup(
         con,
         "ann",
         DEFAULTS,

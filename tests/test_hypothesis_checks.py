@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
-from lib import workgroups as wg
 from lib.metrics import explain
 from lib.store import database as store
-from lib.workgroups import checks
+from lib.workgroups import checks, library, repository
 
 MONDAY = dt.date(2026, 9, 7)
 AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa"
@@ -36,10 +35,10 @@ def ingest_apac_breach(con, tmp_path, *, breach_volume=1000):
 
 def workgroup_with(con, library_ids):
     settings = store.load_settings(con)
-    formed = wg.form_workgroup(con, "ann@example.com", settings, "FRT")
+    formed = repository.form_workgroup(con, "ann@example.com", settings, "FRT")
     for library_id in library_ids:
-        wg.copy_from_library(con, "ann@example.com", formed.workgroup_id, library_id)
-    workgroup = wg.get_workgroup(con, formed.workgroup_id)
+        library.copy_from_library(con, "ann@example.com", formed.workgroup_id, library_id)
+    workgroup = repository.get_workgroup(con, formed.workgroup_id)
     return settings, workgroup, {h["library_id"]: h for h in workgroup["hypotheses"]}
 
 
@@ -63,7 +62,7 @@ def test_a_check_attaches_dated_evidence_and_leaves_the_verdict_to_the_workgroup
     settings, workgroup, hypotheses = workgroup_with(con, [6])
     result = checks.run_check(con, settings, workgroup, hypotheses[6], by="region", today=TODAY)
     checks.attach(con, "ann@example.com", result)
-    [hypothesis] = wg.get_workgroup(con, workgroup["id"])["hypotheses"]
+    [hypothesis] = repository.get_workgroup(con, workgroup["id"])["hypotheses"]
     assert [e["note"] for e in hypothesis["evidence"]] == [result.evidence_note()]
     assert hypothesis["verdict"] == "open"
     assert store.change_history(con, 1)[0][2] == "evidence added"

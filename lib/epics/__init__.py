@@ -45,7 +45,7 @@ from lib.core import auth
 from lib.core.errors import RefusedFile
 from lib.core.settings import Settings
 from lib.store import database as store
-from lib.workgroups import write as audited  # one audited transaction: change-log row, version bump
+from lib.workgroups.repository import write as audited  # one audited transaction: change-log row, version bump
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -22,6 +22,7 @@ from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
 from lib.metrics import reconcile
 from lib.metrics.explain import interval_text
 from lib.metrics.kpis import Episode, WeekValue
+from lib.workgroups.breaches import Recovery, chart_window
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -46,7 +47,7 @@ SEGMENT_STYLES = {
     "GitLab SaaS": (OKABE_ITO["reddish_purple"], "dashdot"),
     "Other": (OKABE_ITO["sky_blue"], "longdash"),
 }
-# Kinds lib.workgroups.trend_annotations gives; any other kind is drawn dashed.
+# Kinds lib.workgroups.annotations.trend_annotations gives; any other kind is drawn dashed.
 ANNOTATION_DASH = {"formed": "dash", "closed": "longdash", "action shipped": "dot"}
 HALF_WEEK = dt.timedelta(days=3, hours=12)  # a shaded episode runs from midway before its first week to midway after
 
@@ -585,4 +586,73 @@ def reconciliation_figure(
         uniformtext={"minsize": base_font - 1, "mode": "show"},
     )
     figure.update_annotations(font_size=base_font)
+    return figure
+
+
+def workgroup_figure(
+    series: list[WeekValue], workgroup: dict, floor: float, recovery: Recovery, *, height=220, presentation=False
+):
+    """A small chart of a workgroup's KPI since its trigger: values, the floor, the breach shaded.
+
+    Drawn in the trend charts' style: the floor a solid vermillion line, weeks at or
+    below it downward triangles, partial weeks open markers; type larger in presentation mode.
+    """
+    font_size = 16 if presentation else 12
+    window = chart_window(series, workgroup.get("trigger_start"))
+    complete = [w for w in window if w.status in ("ok", "breach") and w.value is not None]
+    partial = [w for w in window if w.status == "partial" and w.value is not None]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[w.week for w in complete],
+            y=[w.value for w in complete],
+            mode="lines+markers",
+            name=workgroup["kpi"],
+            line={"color": COMBINED_COLOUR, "width": 3 if presentation else 2},
+            marker={
+                "color": [BREACH_COLOUR if w.status == "breach" else COMBINED_COLOUR for w in complete],
+                "symbol": ["triangle-down" if w.status == "breach" else "circle" for w in complete],
+                "size": 9,
+            },
+            hovertemplate="Week of %{x|%d %b %Y}: %{y:.1f} %<extra></extra>",
+        )
+    )
+    if partial:
+        figure.add_trace(
+            go.Scatter(
+                x=[w.week for w in partial],
+                y=[w.value for w in partial],
+                mode="markers",
+                name="partial week",
+                marker={"color": TARGET_COLOUR, "size": 9, "symbol": "circle-open"},
+                hovertemplate="Week of %{x|%d %b %Y} (partial): %{y:.1f} %<extra></extra>",
+            )
+        )
+    figure.add_hline(
+        y=floor,
+        line={"color": BREACH_COLOUR, "width": 2.5},
+        annotation_text=f"floor {floor:g} %",
+        annotation_position="bottom left",
+        annotation_font={"size": font_size - 1, "color": BREACH_COLOUR},
+    )
+    if workgroup.get("trigger_start") and workgroup.get("trigger_end"):
+        figure.add_vrect(
+            x0=workgroup["trigger_start"] - dt.timedelta(days=3),
+            x1=workgroup["trigger_end"] + dt.timedelta(days=3),
+            fillcolor=BREACH_COLOUR,
+            opacity=0.13,
+            line_width=0,
+        )
+    if recovery.recovered_on:
+        recovered = {"color": OKABE_ITO["bluish_green"], "dash": "dot", "width": 1.5}
+        figure.add_vline(x=recovery.recovered_on, line=recovered)
+    values = [w.value for w in complete + partial] + [floor]
+    figure.update_layout(
+        height=height + 40 if presentation else height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        showlegend=False,
+        yaxis={"title": None, "ticksuffix": " %", "range": [min(values) - 1.5, max(values) + 1.5]},
+        xaxis={"title": None, "tickformat": "%d %b"},
+        font={"size": font_size},
+    )
     return figure

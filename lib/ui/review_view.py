@@ -9,7 +9,6 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import workgroups
 from lib.core.settings import KPIS
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics import review
@@ -17,6 +16,7 @@ from lib.ui.cache import by_data_version
 from lib.ui.figures import kpi_trend_figure
 from lib.ui.provenance_view import show_provenance
 from lib.ui.stored import kpi_summaries, upload_labels
+from lib.workgroups import repository
 
 CARD_TREND_WEEKS = 12
 
@@ -24,7 +24,7 @@ CARD_TREND_WEEKS = 12
 @by_data_version
 def open_workgroups_by_kpi(con) -> dict[str, dict]:
     """KPI -> the metrics workgroup already open for it (workgroup writes bump the data version too)."""
-    return {kpi: found for kpi in KPIS if (found := workgroups.open_workgroup_for(con, kpi))}
+    return {kpi: found for kpi in KPIS if (found := repository.open_workgroup_for(con, kpi))}
 
 
 # Figures are cached as objects (not pickled): rebuilding or unpickling a plotly figure costs more than a rerun may.

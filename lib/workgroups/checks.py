@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from lib import workgroups
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
 from lib.metrics import explain
 from lib.metrics.explain import SPEAKING_UPLOADS_SQL
 from lib.metrics.kpis import week_step
 from lib.store import database as store
+from lib.workgroups import breaches, contents, model
 
 VOLUME, PORTION, DAY = "volume", "portion", "day"
 CHECKS = {1: VOLUME, 6: PORTION, 8: DAY}
@@ -48,7 +48,7 @@ class CheckResult:
     hypothesis_id: int
     kind: str
     words: str
-    suggested: str  # one of workgroups.VERDICTS other than "open"
+    suggested: str  # one of model.VERDICTS other than "open"
     approach: str
     computed_on: dt.date
     data_version: int
@@ -77,10 +77,10 @@ def breach_weeks(workgroup: dict) -> list[dt.date]:
 
 
 def scope_filter(scope: str) -> tuple[tuple[str, ...], str | None]:
-    """(segments, region) of a workgroup's scope, as lib.workgroups.scope_series reads it."""
+    """(segments, region) of a workgroup's scope, as lib.workgroups.breaches.scope_series reads it."""
     if scope in REGIONS:
         return COMBINED_SEGMENTS, scope
-    if scope == workgroups.COMBINED:
+    if scope == model.COMBINED_SCOPE:
         return COMBINED_SEGMENTS, None
     return (scope,), None
 
@@ -111,7 +111,7 @@ def week_list(weeks: list[dt.date]) -> str:
 
 
 def volume_result(con, settings, kpi, scope, weeks):
-    series = workgroups.scope_series(con, settings, kpi, scope)
+    series = breaches.scope_series(con, settings, kpi, scope)
     # Every breach week is measured against the same eight weeks: those before the breach began.
     before_breach = [w for w in series if w.week < weeks[0]]
     checks = [explain.volume_check([*before_breach, *[w for w in series if w.week == week]], week) for week in weeks]
@@ -128,7 +128,7 @@ def volume_result(con, settings, kpi, scope, weeks):
     )
     suggested = "supported" if len(above) == len(checks) else ("falsified" if not above else "inconclusive")
     approach = (
-        f"Counted {words_kind} per week ({workgroups.scope_label(scope)}) in each breach week against the "
+        f"Counted {words_kind} per week ({model.scope_label(scope)}) in each breach week against the "
         f"{explain.USUAL_VOLUME_WEEKS} weeks before the breach (DECISIONS.md §18)."
     )
     return words, suggested, approach, [c.describe(kpi) for c in checks]
@@ -148,7 +148,7 @@ def portion_result(con, settings, kpi, scope, weeks, by):
     )
     approach = (
         f"Shift-share split by {label} of the change from the {BASELINE_WEEKS} weeks before the breach (pooled) to "
-        f"the breach weeks (pooled), {workgroups.scope_label(scope)} (DECISIONS.md §16)."
+        f"the breach weeks (pooled), {model.scope_label(scope)} (DECISIONS.md §16)."
     )
     details = [
         f"{s.name}: {'—' if s.rate0 is None else f'{float(s.rate0):.1f} %'} → "
@@ -196,7 +196,7 @@ def day_result(con, settings, kpi, scope, weeks):
         DAY_SQL,
         {"kpi": kpi, "weeks": weeks, "segments": list(segments), "region": region, "layer": "display"},
     ).fetchall()
-    series = {w.week: w for w in workgroups.scope_series(con, settings, kpi, scope)}
+    series = {w.week: w for w in breaches.scope_series(con, settings, kpi, scope)}
     bad_words = "breached targets" if kpi in ("FRT", "NRT") else "Bad ratings"
     details, worst_shares = [], []
     for week in weeks:
@@ -228,11 +228,11 @@ def day_result(con, settings, kpi, scope, weeks):
         summary = f"In {standing_out} of {len(weeks)} breach weeks one day held at least half of the {bad_words}."
     approach = (
         f"{bad_words.capitalize()} per day in each breach week, from the ticket-level rows behind the weekly value "
-        f"({workgroups.scope_label(scope)}); an even spread puts about 14 % on each day (DECISIONS.md §20)."
+        f"({model.scope_label(scope)}); an even spread puts about 14 % on each day (DECISIONS.md §20)."
     )
     return " ".join([summary, *details]), suggested, approach, details
 
 
 def attach(con, actor: str | None, result: CheckResult) -> int:
     """Attach a check's result to its hypothesis as dated evidence; the verdict is left to the workgroup."""
-    return workgroups.add_evidence(con, actor, result.hypothesis_id, note=result.evidence_note())
+    return contents.add_evidence(con, actor, result.hypothesis_id, note=result.evidence_note())

@@ -6,9 +6,9 @@ import pytest
 from export_builders import DEMO_END
 from playwright.sync_api import expect
 
-from lib import workgroups
 from lib.demo.load import load_demo
 from lib.store import database as store
+from lib.workgroups import library, repository
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,8 @@ def streamlit_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("explain-db") / "floorline.duckdb"
     con = store.connect(path)
     load_demo(con, end=DEMO_END)
-    formed = workgroups.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
-    workgroups.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
+    formed = repository.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
+    library.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
     con.close()
     return path
 

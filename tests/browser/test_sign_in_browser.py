@@ -28,9 +28,9 @@ from oidc_provider import register_client, running_oidc_provider
 from playwright.sync_api import Page, expect
 from streamlit_process import free_port, running_streamlit
 
-from lib import workgroups
 from lib.store import database as store
 from lib.ui import navigation
+from lib.workgroups import repository
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def app(demo_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("oidc")
     database = shutil.copyfile(demo_template, folder / "floorline.duckdb")
     con = store.connect(database)
-    workgroups.form_workgroup(con, EDITOR, store.load_settings(con), "FRT", members=["Ana", "Bo"])
+    repository.form_workgroup(con, EDITOR, store.load_settings(con), "FRT", members=["Ana", "Bo"])
     con.close()
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -17,11 +17,11 @@ import pytest
 from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups as wg
 from lib.store import database as store
 from lib.store import uploads
 from lib.ui import navigation
 from lib.ui.page import escape_markdown
+from lib.workgroups import contents, repository
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITOR = "ann@example.com"
@@ -74,12 +74,12 @@ def templates(demo_template, tmp_path_factory) -> dict[str, Path]:
     shutil.copyfile(demo_template, full)
     con = store.connect(full)
     settings = store.load_settings(con)
-    formed = wg.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
-    hypothesis = wg.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
-    wg.save_evidence(con, "ann", hypothesis, [{"link": "https://example.com/pto", "note": "PTO calendar"}])
-    wg.save_actions(con, "ann", formed.workgroup_id, [{"change": "Stagger PTO", "status": "planned"}])
-    deleted = wg.form_workgroup(con, "ann", settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6))
-    wg.delete_workgroup(con, "ann", deleted.workgroup_id)
+    formed = repository.form_workgroup(con, "ann", settings, "FRT", members=["Ana", "Bo"])
+    hypothesis = contents.add_hypothesis(con, "ann", formed.workgroup_id, "FRT fell because many people took time off")
+    contents.save_evidence(con, "ann", hypothesis, [{"link": "https://example.com/pto", "note": "PTO calendar"}])
+    contents.save_actions(con, "ann", formed.workgroup_id, [{"change": "Stagger PTO", "status": "planned"}])
+    deleted = repository.form_workgroup(con, "ann", settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6))
+    repository.delete_workgroup(con, "ann", deleted.workgroup_id)
     uploads.save_profile(
         con,
         list(COLUMN_MAP.values()),

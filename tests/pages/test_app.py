@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups
 from lib.metrics import kpis, review
 from lib.store import database as store
+from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
@@ -116,7 +116,7 @@ def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
 
 def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
     con = store.connect(demo_db)
-    formed = workgroups.form_workgroup(
+    formed = repository.form_workgroup(
         con, "test", store.load_settings(con), "FRT", title="FRT *November* dip", opened_on=dt.date(2026, 11, 24)
     )
     con.close()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups
 from lib.metrics import kpis
 from lib.store import database as store
+from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2026, 11, 26)
@@ -162,7 +162,7 @@ def test_changing_a_control_redraws_the_charts(demo_db):
 
 def test_workgroups_appear_as_dated_markers_on_the_chart(demo_db):
     con = store.connect(demo_db)
-    formed = workgroups.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 17))
+    formed = repository.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 17))
     con.close()
 
     frt = figures(open_trends())["FRT"]
@@ -174,7 +174,7 @@ def test_workgroups_appear_as_dated_markers_on_the_chart(demo_db):
 
 def test_marks_outside_the_chosen_weeks_are_not_drawn_and_the_caption_counts_them(demo_db):
     con = store.connect(demo_db)
-    formed = workgroups.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 20))
+    formed = repository.form_workgroup(con, "test", store.load_settings(con), "FRT", opened_on=dt.date(2026, 11, 20))
     con.close()
 
     at = open_trends({"weeks": ["02 Mar 2026", "07 Sep 2026"]})

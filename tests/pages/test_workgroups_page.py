@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups as wg
 from lib.store import database as store
+from lib.workgroups import breaches, repository
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Workgroups.py")
 DEMO_END = dt.date(2026, 11, 26)
@@ -20,16 +18,9 @@ WEEKLY_REVIEW_LINK = {"kpi": "FRT", "start": "2026-11-02", "end": "2026-11-16"}
 
 
 @pytest.fixture
-def db(demo_template, tmp_path, monkeypatch):
+def db(demo_db):
     """A database of this test's own holding the demo year (the page's connection is cached per path)."""
-    path = tmp_path / "floorline.duckdb"
-    shutil.copyfile(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return demo_db
 
 
 def page(query: dict | None = None) -> AppTest:
@@ -53,7 +44,7 @@ def form_from_weekly_review() -> AppTest:
 def open_workgroups(db) -> list[dict]:
     connection = store.connect(db)
     try:
-        return [wg.get_workgroup(connection, w["id"]) for w in wg.list_workgroups(connection)]
+        return [repository.get_workgroup(connection, w["id"]) for w in repository.list_workgroups(connection)]
     finally:
         connection.close()
 
@@ -142,10 +133,12 @@ def test_a_link_names_its_breach_weeks_in_either_spelling(db):
 def test_the_list_shows_open_workgroups_first_with_a_chart_and_recovery(db):
     connection = store.connect(db)
     settings = store.load_settings(connection)
-    nrt = wg.scope_series(connection, settings, "NRT")
+    nrt = breaches.scope_series(connection, settings, "NRT")
     dip = next(w.week for w in nrt if w.status == "breach")
-    closed = wg.form_workgroup(connection, "ana", settings, "NRT", start=dip, end=dip, opened_on=dip).workgroup_id
-    wg.close_workgroup(connection, "ana", closed, dip + dt.timedelta(weeks=3))
+    closed = repository.form_workgroup(
+        connection, "ana", settings, "NRT", start=dip, end=dip, opened_on=dip
+    ).workgroup_id
+    repository.close_workgroup(connection, "ana", closed, dip + dt.timedelta(weeks=3))
     connection.close()
     form_from_weekly_review()
 
@@ -198,7 +191,7 @@ def test_typed_text_is_shown_as_text_never_html(db):
     connection = store.connect(db)
     settings = store.load_settings(connection)
     title = "<img src=x onerror=alert(1)> **loud** [link](javascript:alert(1))"
-    wg.form_workgroup(connection, "ana", settings, "FRT", title=title, opened_on=dt.date(2026, 11, 20))
+    repository.form_workgroup(connection, "ana", settings, "FRT", title=title, opened_on=dt.date(2026, 11, 20))
     connection.close()
     for query in ({}, {"wg": "1"}):
         at = ok(page(query))

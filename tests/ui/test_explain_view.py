@@ -8,10 +8,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import workgroups
 from lib.metrics import explain, kpis
 from lib.store import database as store
 from lib.workgroups import checks as hypothesis_checks
+from lib.workgroups import library, repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,9 +110,9 @@ def test_the_weekly_review_shows_this_week_so_far_under_the_cards(demo_db):
 
 def test_a_library_hypothesis_is_checked_against_the_data_and_attached_as_dated_evidence(demo_db):
     with store.connect(demo_db) as con:
-        formed = workgroups.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
-        hypothesis_id = workgroups.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
-        workgroups.copy_from_library(con, "ann@example.com", formed.workgroup_id, 5)  # time off: no check
+        formed = repository.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
+        hypothesis_id = library.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
+        library.copy_from_library(con, "ann@example.com", formed.workgroup_id, 5)  # time off: no check
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "3_Workgroups.py"), default_timeout=30)
     at.query_params["wg"] = str(formed.workgroup_id)
     at.query_params["tab"] = "Hypotheses"
@@ -124,7 +124,7 @@ def test_a_library_hypothesis_is_checked_against_the_data_and_attached_as_dated_
     at.button(key=f"check_{hypothesis_id}").click().run()
     assert not at.exception, [e.message for e in at.exception]
     with store.connect(demo_db) as con:
-        workgroup = workgroups.get_workgroup(con, formed.workgroup_id)
+        workgroup = repository.get_workgroup(con, formed.workgroup_id)
         hypothesis = next(h for h in workgroup["hypotheses"] if h["id"] == hypothesis_id)
         expected = hypothesis_checks.run_check(con, store.load_settings(con), workgroup, hypothesis, by="segment")
     shown = texts(at)
@@ -135,7 +135,7 @@ def test_a_library_hypothesis_is_checked_against_the_data_and_attached_as_dated_
     assert not at.exception, [e.message for e in at.exception]
     with store.connect(demo_db) as con:
         hypothesis = next(
-            h for h in workgroups.get_workgroup(con, formed.workgroup_id)["hypotheses"] if h["id"] == hypothesis_id
+            h for h in repository.get_workgroup(con, formed.workgroup_id)["hypotheses"] if h["id"] == hypothesis_id
         )
     [evidence] = hypothesis["evidence"]
     assert evidence["note"].startswith(f"Checked against the data on {dt.date.today().isoformat()} (data version ")

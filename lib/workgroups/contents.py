@@ -1,0 +1,308 @@
+"""What a workgroup holds: its hypotheses, their evidence, its members and its actions.
+
+Members, evidence and actions are edited as tables: a save makes the stored rows match the edited
+table (``sync_rows``), and the rows it removed can be restored (``restore_rows``). Every write is one
+audited transaction (``repository.write``) that only an editor may make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from lib.core import auth
+from lib.store import database as store
+from lib.workgroups.model import (
+    ACTION_KINDS,
+    ACTION_STATUSES,
+    HYPOTHESIS_FIELDS,
+    VERDICTS,
+    WorkgroupError,
+    clean_text,
+    parse_date,
+)
+from lib.workgroups.repository import require_workgroup, rows_of, write
+
+
+def hypothesis_values(changes: dict, today: dt.date) -> dict:
+    unknown = set(changes) - set(HYPOTHESIS_FIELDS)
+    if unknown:
+        raise WorkgroupError(f"cannot change {', '.join(sorted(unknown))} on a hypothesis")
+    values = {key: parse_date(v) if key == "verdict_on" else clean_text(v) for key, v in changes.items()}
+    if "statement" in values and not values["statement"]:
+        raise WorkgroupError("a hypothesis needs a testable statement")
+    if "verdict" in values:
+        if values["verdict"] not in VERDICTS:
+            raise WorkgroupError(f"a verdict is one of {', '.join(VERDICTS)}")
+        # A verdict carries the day it was reached; reopening a hypothesis clears that day.
+        if values["verdict"] == "open":
+            values["verdict_on"] = None
+        elif not values.get("verdict_on"):
+            values["verdict_on"] = today
+    return values
+
+
+def add_hypothesis(
+    con,
+    actor: str | None,
+    workgroup_id: int,
+    statement: str,
+    *,
+    title: str = "",
+    falsified_if: str = "",
+    approach: str = "",
+    notes: str = "",
+    verdict: str = "open",
+    verdict_on: dt.date | None = None,
+    library_id: int | None = None,
+) -> int:
+    auth.require_editor("add hypotheses")
+    actor = actor or auth.actor()
+    values = hypothesis_values(
+        {
+            "title": title,
+            "statement": statement,
+            "falsified_if": falsified_if,
+            "approach": approach,
+            "notes": notes,
+            "verdict": verdict,
+            "verdict_on": verdict_on,
+        },
+        dt.date.today(),
+    )
+    with store.WRITE_LOCK:
+        require_workgroup(con, workgroup_id)
+        hypothesis_id = con.execute("SELECT nextval('workgroup_hypothesis_ids')").fetchone()[0]
+        with write(con, actor, "hypothesis added", f"workgroup {workgroup_id}", {"hypothesis_id": hypothesis_id}):
+            con.execute(
+                """INSERT INTO workgroup_hypotheses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                   now()::TIMESTAMP, now()::TIMESTAMP, NULL)""",
+                [
+                    hypothesis_id,
+                    workgroup_id,
+                    library_id,
+                    values["title"],
+                    values["statement"],
+                    values["falsified_if"],
+                    values["approach"],
+                    values["verdict"],
+                    values["verdict_on"],
+                    values["notes"],
+                ],
+            )
+    return hypothesis_id
+
+
+def hypothesis_row(con, hypothesis_id: int, *, deleted: bool = False) -> dict:
+    condition = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+    found = rows_of(con.execute(f"SELECT * FROM workgroup_hypotheses WHERE id = ? AND {condition}", [hypothesis_id]))
+    if not found:
+        raise WorkgroupError(f"there is no {'deleted ' if deleted else ''}hypothesis #{hypothesis_id}")
+    return found[0]
+
+
+def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.date | None = None, **changes) -> None:
+    """Edit a hypothesis; setting a verdict dates it (today unless verdict_on is given)."""
+    auth.require_editor("edit hypotheses")
+    actor = actor or auth.actor()
+    values = hypothesis_values(changes, today or dt.date.today())
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id)
+        same_day = "verdict_on" not in changes or parse_date(changes["verdict_on"]) == current["verdict_on"]
+        if values.get("verdict") == current["verdict"] and same_day:
+            values.pop("verdict_on", None)  # re-saving the same verdict keeps the day it was reached
+        changed = {k: v for k, v in values.items() if v != current[k]}
+        if not changed:
+            return
+        assignments = ", ".join(f"{key} = ?" for key in changed)
+        detail = {"hypothesis_id": hypothesis_id, "fields": sorted(changed)}
+        if "verdict" in changed:
+            detail["verdict"] = changed["verdict"]
+        with write(con, actor, "hypothesis edited", f"workgroup {current['workgroup_id']}", detail):
+            con.execute(
+                f"UPDATE workgroup_hypotheses SET {assignments}, updated_at = now()::TIMESTAMP WHERE id = ?",
+                [*changed.values(), hypothesis_id],
+            )
+
+
+def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
+    auth.require_editor("delete hypotheses")
+    actor = actor or auth.actor()
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id)
+        with write(con, actor, "hypothesis deleted", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
+            con.execute("UPDATE workgroup_hypotheses SET deleted_at = now()::TIMESTAMP WHERE id = ?", [hypothesis_id])
+
+
+def restore_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
+    auth.require_editor("restore hypotheses")
+    actor = actor or auth.actor()
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id, deleted=True)
+        with write(con, actor, "hypothesis restored", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
+            con.execute(
+                "UPDATE workgroup_hypotheses SET deleted_at = NULL, updated_at = now()::TIMESTAMP WHERE id = ?",
+                [hypothesis_id],
+            )
+
+
+# --- tables edited as a whole (members, evidence, actions) --------------------------------------
+
+
+def clean_member(row: dict) -> dict:
+    return {"name": clean_text(row.get("name")), "role": clean_text(row.get("role"))}
+
+
+def clean_evidence(row: dict) -> dict:
+    return {"link": clean_text(row.get("link")), "note": clean_text(row.get("note"))}
+
+
+def clean_action(row: dict, today: dt.date) -> dict:
+    kind = clean_text(row.get("kind")) or "temporary"
+    status = clean_text(row.get("status")) or "planned"
+    if kind not in ACTION_KINDS:
+        raise WorkgroupError(f"an action is {' or '.join(ACTION_KINDS)}")
+    if status not in ACTION_STATUSES:
+        raise WorkgroupError(f"an action's status is one of {', '.join(ACTION_STATUSES)}")
+    shipped_on = parse_date(row.get("shipped_on"))
+    if status == "shipped" and shipped_on is None:
+        shipped_on = today  # shipping is dated, so the trends chart can mark it
+    hypothesis_id = row.get("hypothesis_id")
+    hypothesis_id = None if hypothesis_id in (None, "") or hypothesis_id != hypothesis_id else int(hypothesis_id)
+    return {
+        "change": clean_text(row.get("change")),
+        "kind": kind,
+        "owner": clean_text(row.get("owner")),
+        "due_on": parse_date(row.get("due_on")),
+        "status": status,
+        "shipped_on": shipped_on,
+        "hypothesis_id": hypothesis_id,
+    }
+
+
+# table -> (parent column, the column a row cannot be without, sequence)
+EDITED_TABLES = {
+    "workgroup_members": ("workgroup_id", "name", "workgroup_member_ids"),
+    "hypothesis_evidence": ("hypothesis_id", None, "hypothesis_evidence_ids"),
+    "workgroup_actions": ("workgroup_id", "change", "workgroup_action_ids"),
+}
+
+
+def row_id(row: dict) -> int | None:
+    value = row.get("id")
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(value)
+
+
+def sync_rows(con, table: str, parent_id: int, rows: list[dict]) -> dict:
+    """Make a parent's rows match an edited table: insert new rows, update changed ones, soft-delete the rest.
+
+    Returns {"added": n, "changed": n, "removed": [ids]} (the removed ids are what an undo restores).
+    """
+    parent_column, required, sequence = EDITED_TABLES[table]
+    existing = {
+        row["id"]: row
+        for row in rows_of(
+            con.execute(f"SELECT * FROM {table} WHERE {parent_column} = ? AND deleted_at IS NULL", [parent_id])
+        )
+    }
+    kept: set[int] = set()
+    added = changed = 0
+    for row in rows:
+        identifier = row_id(row)
+        values = {k: v for k, v in row.items() if k != "id"}
+        if not any(v not in (None, "") for k, v in values.items() if k not in ("kind", "status")):
+            continue  # a row left empty in the editor is not a row
+        if required and not values[required]:
+            raise WorkgroupError(f"every row needs a {required.replace('_', ' ')}")
+        if identifier in existing:
+            kept.add(identifier)
+            current = existing[identifier]
+            if any(current[k] != v for k, v in values.items()):
+                assignments = ", ".join(f"{k} = ?" for k in values)
+                con.execute(
+                    f"UPDATE {table} SET {assignments}, updated_at = now()::TIMESTAMP WHERE id = ?",
+                    [*values.values(), identifier],
+                )
+                changed += 1
+        else:
+            columns = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            con.execute(
+                f"""INSERT INTO {table} (id, {parent_column}, {columns}, created_at, updated_at)
+                    VALUES (nextval('{sequence}'), ?, {marks}, now()::TIMESTAMP, now()::TIMESTAMP)""",
+                [parent_id, *values.values()],
+            )
+            added += 1
+    removed = sorted(set(existing) - kept)
+    for identifier in removed:
+        con.execute(f"UPDATE {table} SET deleted_at = now()::TIMESTAMP WHERE id = ?", [identifier])
+    return {"added": added, "changed": changed, "removed": removed}
+
+
+def save_members(con, actor: str | None, workgroup_id: int, rows: list[dict]) -> dict:
+    auth.require_editor("edit workgroup members")
+    actor = actor or auth.actor()
+    cleaned = [{"id": row_id(row), **clean_member(row)} for row in rows]
+    with store.WRITE_LOCK:
+        require_workgroup(con, workgroup_id)
+        with write(con, actor, "members saved", f"workgroup {workgroup_id}"):
+            return sync_rows(con, "workgroup_members", workgroup_id, cleaned)
+
+
+def save_evidence(con, actor: str | None, hypothesis_id: int, rows: list[dict]) -> dict:
+    auth.require_editor("edit evidence")
+    actor = actor or auth.actor()
+    cleaned = [{"id": row_id(row), **clean_evidence(row)} for row in rows]
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id)
+        detail = {"hypothesis_id": hypothesis_id}
+        with write(con, actor, "evidence saved", f"workgroup {current['workgroup_id']}", detail):
+            return sync_rows(con, "hypothesis_evidence", hypothesis_id, cleaned)
+
+
+def add_evidence(con, actor: str | None, hypothesis_id: int, *, link: str = "", note: str = "") -> int:
+    """One more piece of evidence (a check's result, say), leaving the others as they are."""
+    auth.require_editor("edit evidence")
+    actor = actor or auth.actor()
+    with store.WRITE_LOCK:
+        current = hypothesis_row(con, hypothesis_id)
+        evidence_id = con.execute("SELECT nextval('hypothesis_evidence_ids')").fetchone()[0]
+        detail = {"hypothesis_id": hypothesis_id, "evidence_id": evidence_id}
+        with write(con, actor, "evidence added", f"workgroup {current['workgroup_id']}", detail):
+            con.execute(
+                """INSERT INTO hypothesis_evidence (id, hypothesis_id, link, note, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP)""",
+                [evidence_id, hypothesis_id, clean_text(link), clean_text(note)],
+            )
+    return evidence_id
+
+
+def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *, today: dt.date | None = None) -> dict:
+    auth.require_editor("edit workgroup actions")
+    actor = actor or auth.actor()
+    cleaned = [{"id": row_id(row), **clean_action(row, today or dt.date.today())} for row in rows]
+    with store.WRITE_LOCK:
+        require_workgroup(con, workgroup_id)
+        own_sql = "SELECT id FROM workgroup_hypotheses WHERE workgroup_id = ?"
+        own = {row[0] for row in con.execute(own_sql, [workgroup_id]).fetchall()}
+        if any(row["hypothesis_id"] is not None and row["hypothesis_id"] not in own for row in cleaned):
+            raise WorkgroupError("an action can only answer a hypothesis of its own workgroup")
+        with write(con, actor, "actions saved", f"workgroup {workgroup_id}"):
+            return sync_rows(con, "workgroup_actions", workgroup_id, cleaned)
+
+
+def restore_rows(con, actor: str | None, table: str, ids: list[int]) -> None:
+    """Undo the removals of one save (the ids sync_rows reported)."""
+    auth.require_editor("restore workgroup rows")
+    actor = actor or auth.actor()
+    if table not in EDITED_TABLES:
+        raise WorkgroupError(f"cannot restore rows of {table}")
+    if not ids:
+        return
+    with write(con, actor, "rows restored", table, {"ids": list(ids)}):
+        con.execute(
+            f"UPDATE {table} SET deleted_at = NULL, updated_at = now()::TIMESTAMP WHERE list_contains(?, id)",
+            [list(ids)],
+        )

@@ -1,0 +1,124 @@
+"""lib/ui/drafts.py on a small page of its own: what a manager types is kept until saved, a delete asks
+first and can be undone once, a refusal is a message (never a traceback), and a message shows once."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def notes_page():
+    """A page with one drafted text box, a table, a delete that asks first, and a save that may be refused."""
+    import streamlit as st
+
+    from lib.ui.drafts import Drafts
+
+    class Refused(ValueError):
+        def __init__(self, message):
+            super().__init__(message)
+            self.message = message
+
+    drafts = Drafts("notes", refusal=Refused)
+    stored = st.session_state.setdefault("stored", {"note": "as stored", "rows": [{"id": 1, "name": "Ana"}]})
+    log = st.session_state.setdefault("log", [])
+
+    def save(note):
+        if note == "refuse me":
+            raise Refused("a note cannot say that")
+        stored["note"] = note
+
+    def save_clicked():
+        if drafts.run(save, drafts.typed("note"), success="Saved."):
+            drafts.forget("note")
+
+    def delete(what):
+        log.append(f"deleted {what}")
+        drafts.offer_undo(f"Note {what} deleted.", restore, what)
+
+    def restore(con, what):
+        log.append(f"restored {what} with {con}")
+
+    drafts.show_flash()
+    drafts.show_undo("the run's cursor")
+    if st.session_state.get("show_form", True):
+        drafts.widget(st.text_input, "Note", "note", stored["note"])
+        dirty = drafts.is_dirty("", {"note": stored["note"]})
+        drafts.save_bar("note", dirty, save_clicked, discard=("note",))
+        table_dirty = drafts.editor("people", stored["rows"], ["id", "name"], {})
+        st.caption(f"table unsaved: {table_dirty}; rows now: {drafts.edited_rows('people')}")
+        drafts.save_bar("people", table_dirty, log.append, discard_editor="people", args=("saved the table",))
+        drafts.confirm_button("note_1", "Delete note #1", delete, args=(1,))
+
+
+def page() -> AppTest:
+    return AppTest.from_function(notes_page, default_timeout=30).run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_typed_text_is_kept_while_the_form_is_away_and_saved_only_on_save():
+    at = ok(page())
+    at.text_input(key="draft::note").input("typed in the meeting").run()
+    assert [b.key for b in at.button if "note" in b.key] == ["save_note", "discard_note", "ask_note_1"]
+    assert any("Unsaved changes" in c.value for c in at.caption)
+
+    at.session_state["show_form"] = False  # another page, or another tab, for a while
+    ok(at.run())
+    at.session_state["show_form"] = True
+    ok(at.run())
+    assert at.text_input(key="draft::note").value == "typed in the meeting"
+    assert at.session_state["stored"]["note"] == "as stored"
+
+    ok(at.button(key="save_note").click().run())
+    assert at.session_state["stored"]["note"] == "typed in the meeting"
+    assert [s.value for s in at.success] == ["Saved."]
+    ok(at.run())
+    assert [s.value for s in at.success] == [], "a message shows once"
+    assert "note" not in at.session_state["notes_drafts"]
+
+
+def test_discard_goes_back_to_what_is_stored():
+    at = ok(page())
+    at.text_input(key="draft::note").input("a second thought").run()
+    ok(at.button(key="discard_note").click().run())
+    assert at.text_input(key="draft::note").value == "as stored"
+    assert [b.key for b in at.button if "note" in b.key] == ["save_note", "ask_note_1"]
+
+
+def test_a_refusal_is_a_message_and_the_typed_text_stays():
+    at = ok(page())
+    at.text_input(key="draft::note").input("refuse me").run()
+    ok(at.button(key="save_note").click().run())
+    assert [e.value for e in at.error] == ["a note cannot say that"]
+    assert at.text_input(key="draft::note").value == "refuse me"
+    assert at.session_state["stored"]["note"] == "as stored"
+
+
+def test_a_delete_asks_first_and_can_be_undone_once():
+    at = ok(page())
+    ok(at.button(key="ask_note_1").click().run())
+    assert [w.value for w in at.warning] == ["Delete note #1? You can undo this afterwards."]
+    ok(at.button(key="cancel_note_1").click().run())
+    assert at.session_state["log"] == [] and not at.warning
+
+    ok(at.button(key="ask_note_1").click().run())
+    ok(at.button(key="confirm_note_1").click().run())
+    assert at.session_state["log"] == ["deleted 1"]
+    assert any("Note 1 deleted." in m.value for m in at.markdown)
+    ok(at.button(key="undo").click().run())
+    assert at.session_state["log"] == ["deleted 1", "restored 1 with the run's cursor"]
+    assert [s.value for s in at.success] == ["Undone."]
+    assert not any(b.key == "undo" for b in at.button), "undo is offered once"
+
+
+def test_a_table_edit_is_kept_as_a_draft_until_discarded():
+    at = AppTest.from_function(notes_page, default_timeout=30)
+    at.session_state["notes_drafts"] = {"people": {"edited": [{"id": 1, "name": "Bo"}]}}  # typed before a page switch
+    ok(at.run())
+    captions = [c.value for c in at.caption]
+    assert "table unsaved: True; rows now: [{'id': 1, 'name': 'Bo'}]" in captions
+    ok(at.button(key="discard_people").click().run())
+    assert "table unsaved: False; rows now: [{'id': 1, 'name': 'Ana'}]" in [c.value for c in at.caption]
+    assert at.session_state["notes_drafts"] == {}
