@@ -20,7 +20,7 @@ from lib.ui.figures import kpi_trend_figure, marks_outside_text, split_marks
 from lib.ui.page import week_picker
 from lib.ui.provenance_view import show_provenance
 from lib.ui.stored import upload_labels
-from lib.workgroups import annotations
+from lib.workgroups.annotations import trend_annotations
 
 DEFAULT_WEEKS = 26
 EVERY_REGION = "all"
@@ -39,7 +39,7 @@ class TrendView(NamedTuple):
 weekly_cells = by_data_version(kpis.fetch_cells)
 regions = by_data_version(review.regions_in_data)
 # Dated markers for the chart: workgroups formed and closed, actions shipped.
-workgroup_annotations = by_data_version(annotations.trend_annotations)
+workgroup_annotations = by_data_version(trend_annotations)
 
 
 @by_data_version(takes_context=True)
