@@ -10,10 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import okrs
 from lib.core.errors import RefusedFile
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, database_path
 from lib.metrics import fiscal
+from lib.okrs import exports, model, repository, scoring, views
+from lib.ui import figures
 from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("OKRs", ":material/flag:")
@@ -25,16 +26,16 @@ CURRENT = fiscal.current_quarter(TODAY)
 
 
 @st.cache_data(show_spinner=False)
-def quarter_view(_con, _settings, database: str, data_version: int, quarter_label: str, today) -> okrs.QuarterView:
+def quarter_view(_con, _settings, database: str, data_version: int, quarter_label: str, today) -> views.QuarterView:
     del database, data_version  # cache keys: any stored change (including settings) bumps the version
-    return okrs.quarter_view(_con, _settings, fiscal.parse_label(quarter_label), today)
+    return views.quarter_view(_con, _settings, fiscal.parse_label(quarter_label), today)
 
 
 @st.cache_data(show_spinner=False)
 def quarter_options(_con, database: str, data_version: int, today) -> list[str]:
     del database, data_version
     current = fiscal.current_quarter(today)
-    quarters = set(okrs.quarters_with_okrs(_con)) | {current.previous(), current, current.next()}
+    quarters = set(repository.quarters_with_okrs(_con)) | {current.previous(), current, current.next()}
     return [quarter.label for quarter in sorted(quarters, reverse=True)]
 
 
@@ -75,12 +76,12 @@ chosen_manager = controls[1].selectbox(
 )
 judged = "today" if view.as_of == TODAY else f"on its last day, {fiscal.long_date(view.as_of)}"
 controls[2].caption(
-    f"**{quarter.describe()}**. Checks are judged {judged}. Bands: {escape_markdown(okrs.band_rule(view.bands))} "
+    f"**{quarter.describe()}**. Checks are judged {judged}. Bands: {escape_markdown(scoring.band_rule(view.bands))} "
     "(set in the app's settings)."
 )
 
 managers = view.managers if chosen_manager == EVERYONE else [m for m in view.managers if m.name == chosen_manager]
-answers = okrs.quarter_answers(view, None if chosen_manager == EVERYONE else managers)
+answers = views.quarter_answers(view, None if chosen_manager == EVERYONE else managers)
 
 # The first screen answers the meeting's three questions, with names, before any table.
 missing_column, exempt_column, risk_column = st.columns(3)
@@ -173,7 +174,7 @@ def priorities_section() -> None:
             f"3. **OKRs:** {okr_line}"
         )
 
-    manager_table = okrs.managers_frame(view)
+    manager_table = views.managers_frame(view)
     if chosen_manager != EVERYONE:
         manager_table = manager_table[manager_table["Manager"] == chosen_manager]
     st.dataframe(
@@ -203,7 +204,7 @@ def priorities_section() -> None:
 
 
 def gaps_section() -> None:
-    gaps = okrs.gaps_frame(view)
+    gaps = views.gaps_frame(view)
     if chosen_manager != EVERYONE:
         gaps = gaps[gaps["Manager"] == chosen_manager]
     if gaps.empty:
@@ -224,7 +225,7 @@ def gaps_section() -> None:
     st.caption(
         f"Checks: a manager with no OKR (unless exempt); a manager objective aligned with no department objective "
         f"of {quarter.label}; an objective with no key results; a department objective no manager aligns with; a "
-        f"key result with no check-in for {okrs.STALE_AFTER_DAYS} days (counted from the quarter's first day when it "
+        f"key result with no check-in for {model.STALE_AFTER_DAYS} days (counted from the quarter's first day when it "
         "has none; KPI-linked key results update from uploads instead); a key result at risk or without a score."
     )
 
@@ -235,7 +236,7 @@ def alignment_section() -> None:
         return
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
     st.plotly_chart(
-        okrs.alignment_figure(view, presentation=ctx.presentation),
+        figures.okr_alignment_figure(view, presentation=ctx.presentation),
         width="stretch",
         config=chart_config,
         key=f"alignment-{quarter.label}",
@@ -248,7 +249,7 @@ def alignment_section() -> None:
         "left out). A manager objective's score is the mean of its own key results."
     )
     st.dataframe(
-        okrs.departments_frame(view),
+        views.departments_frame(view),
         hide_index=True,
         width="stretch",
         column_config={
@@ -264,7 +265,7 @@ def alignment_section() -> None:
 
 
 def key_results_section() -> None:
-    key_results = okrs.key_results_frame(view)
+    key_results = views.key_results_frame(view)
     if chosen_manager != EVERYONE:
         key_results = key_results[key_results["Manager"] == chosen_manager]
     if key_results.empty:
@@ -314,7 +315,7 @@ COLUMN_CONFIG = {
     },
     "objectives": {
         "quarter": st.column_config.TextColumn("Quarter", default=quarter.label, required=True),
-        "level": st.column_config.SelectboxColumn("Level", options=list(okrs.LEVELS), required=True),
+        "level": st.column_config.SelectboxColumn("Level", options=list(model.LEVELS), required=True),
     },
     "key_results": {
         "score": st.column_config.NumberColumn(
@@ -323,7 +324,7 @@ COLUMN_CONFIG = {
             max_value=100,
             help="A change is recorded as a check-in dated today; ignored when a KPI link gives the score",
         ),
-        "kpi_link": st.column_config.TextColumn("KPI link", help=okrs.KPI_LINK_EXPECTED),
+        "kpi_link": st.column_config.TextColumn("KPI link", help=model.KPI_LINK_EXPECTED),
     },
     "check_ins": {
         "date": st.column_config.DateColumn("Date", format="DD MMM YYYY", required=True),
@@ -353,7 +354,7 @@ def check_in_section() -> None:
             if score is None:
                 st.warning("Give a score from 0 to 100.", icon=":material/warning:")
             else:
-                okrs.add_check_in(ctx.con, chosen_kr, day, score, note or None, ctx.user)
+                repository.add_check_in(ctx.con, chosen_kr, day, score, note or None, ctx.user)
                 st.toast(f"Check-in recorded for {chosen_kr} ({fiscal.date_with_label(day)})")
                 st.rerun()
 
@@ -362,22 +363,22 @@ def download_buttons() -> None:
     downloads = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
     downloads[0].download_button(
         "Template (XLSX)",
-        okrs.template_workbook(),
+        exports.template_workbook(),
         file_name="okr_template.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
-    csv_kind = downloads[1].selectbox("CSV template for", okrs.KINDS, format_func=okrs.SHEET_NAMES.get)
+    csv_kind = downloads[1].selectbox("CSV template for", model.KINDS, format_func=model.SHEET_NAMES.get)
     downloads[2].download_button(
         "Template (CSV)",
-        okrs.template_csv(csv_kind),
+        exports.template_csv(csv_kind),
         file_name=f"okr_{csv_kind}_template.csv",
         mime="text/csv",
         icon=":material/download:",
     )
     downloads[3].download_button(
         "All OKRs (XLSX)",
-        okrs.export_workbook(ctx.con),
+        exports.export_workbook(ctx.con),
         file_name="okrs.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -403,15 +404,15 @@ def import_section() -> None:
         path = Path(folder) / "upload"
         path.write_bytes(uploaded.getvalue())
         try:
-            batch = okrs.check_okr_file(ctx.con, path, file_name=uploaded.name)
+            batch = repository.check_okr_file(ctx.con, path, file_name=uploaded.name)
         except RefusedFile as error:
             show_refusal(error)
             return
-        found = ", ".join(f"{n} {okrs.SHEET_NAMES[kind].lower()}" for kind, n in batch.counts().items() if n)
+        found = ", ".join(f"{n} {model.SHEET_NAMES[kind].lower()}" for kind, n in batch.counts().items() if n)
         st.info(f"{escape_markdown(uploaded.name)}: every row checks out ({found}).", icon=":material/task_alt:")
         if st.button("Import", type="primary", icon=":material/upload:"):
             try:
-                result = okrs.import_okr_file(ctx.con, path, ctx.user, file_name=uploaded.name)
+                result = repository.import_okr_file(ctx.con, path, ctx.user, file_name=uploaded.name)
             except RefusedFile as error:
                 show_refusal(error)
                 return
@@ -428,10 +429,10 @@ def edit_section() -> None:
     report = st.session_state.pop("okr_edit_report", None)
     if report:
         st.success(escape_markdown(report), icon=":material/check_circle:")
-    labels = [okrs.SHEET_NAMES[kind] + ("" if kind == "managers" else f" ({quarter.label})") for kind in okrs.KINDS]
-    for tab, kind in zip(st.tabs(labels), okrs.KINDS, strict=True):
+    labels = [model.SHEET_NAMES[kind] + ("" if kind == "managers" else f" ({quarter.label})") for kind in model.KINDS]
+    for tab, kind in zip(st.tabs(labels), model.KINDS, strict=True):
         with tab:
-            original = okrs.stored_frame(ctx.con, kind, None if kind == "managers" else quarter)
+            original = repository.stored_frame(ctx.con, kind, None if kind == "managers" else quarter)
             edited = st.data_editor(
                 original,
                 num_rows="dynamic",
@@ -446,14 +447,14 @@ def edit_section() -> None:
                 placeholder="",
                 key=f"okr-edit-{kind}-{quarter.label}-{ctx.data_version}",
             )
-            if st.button(f"Save {okrs.SHEET_NAMES[kind].lower()}", key=f"okr-save-{kind}", icon=":material/save:"):
-                keys = [okrs.row_key(kind, record) for record in original.to_dict("records")]
+            if st.button(f"Save {model.SHEET_NAMES[kind].lower()}", key=f"okr-save-{kind}", icon=":material/save:"):
+                keys = [repository.row_key(kind, record) for record in original.to_dict("records")]
                 try:
-                    result = okrs.save_table(ctx.con, kind, edited, ctx.user, original_keys=keys, today=TODAY)
+                    result = repository.save_table(ctx.con, kind, edited, ctx.user, original_keys=keys, today=TODAY)
                 except RefusedFile as error:
                     show_refusal(error)
                 else:
-                    st.session_state["okr_edit_report"] = f"{okrs.SHEET_NAMES[kind]}: {result.summary()}."
+                    st.session_state["okr_edit_report"] = f"{model.SHEET_NAMES[kind]}: {result.summary()}."
                     st.rerun()
 
 
@@ -471,8 +472,8 @@ download_buttons()
 if ctx.can_edit:
     import_section()
     edit_section()
-    if okrs.has_demo_okrs(ctx.con) and st.button("Remove the demo OKRs", icon=":material/delete:"):
-        okrs.remove_demo_okrs(ctx.con, ctx.user)
+    if repository.has_demo_okrs(ctx.con) and st.button("Remove the demo OKRs", icon=":material/delete:"):
+        repository.remove_demo_okrs(ctx.con, ctx.user)
         st.rerun()
 else:
     st.info("You can view OKRs; an editor records check-ins, imports and edits them.", icon=":material/visibility:")

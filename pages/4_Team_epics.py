@@ -10,12 +10,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import epics, okrs
+from lib import epics
 from lib.core.downloads import safe_csv
 from lib.core.errors import RefusedFile
 from lib.core.settings import database_path
 from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import
 from lib.metrics import fiscal
+from lib.okrs import views
 from lib.store import database as store
 from lib.ui.page import escape_markdown, setup_page
 
@@ -30,7 +31,7 @@ def page_data(_con, _settings, database: str, data_version: int, today):
     """Everything the page shows; any stored change (settings included) bumps the version."""
     del database, data_version
     view = epics.epics_view(_con, _settings, today)
-    quarter = okrs.quarter_view(_con, _settings, fiscal.quarter_of(today), today)
+    quarter = views.quarter_view(_con, _settings, fiscal.quarter_of(today), today)
     rows, median = epics.who_works_on_what(_con, view.masters, quarter)
     return view, rows, median, quarter.quarter.label
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lib import cli, epics, okrs, workgroups
+from lib import cli, epics, workgroups
 from lib.core.errors import RefusedFile
 from lib.core.settings import DEFAULTS
+from lib.demo import okrs as okr_demo
 from lib.metrics import fiscal
+from lib.okrs import views
 from lib.store import database as store
 from lib.store import history
 
@@ -433,7 +435,7 @@ def test_the_demo_epics_can_be_removed_and_the_removal_is_recorded(con):
 
 
 def demo_view(con):
-    okrs.load_demo_okrs(con, TODAY)
+    okr_demo.load_demo_okrs(con, TODAY)
     epics.load_demo_epics(con, TODAY)
     return epics.epics_view(con, store.load_settings(con), TODAY)
 
@@ -451,7 +453,7 @@ def test_demo_epics_fit_the_demo_roster_and_show_every_flag(con):
     assert by_area["Knowledge base and docs"].flags == ["No DRI"]
     assert by_area["Customer emergencies runbook"].flags == ["DRI not on roster"]
     dris = {m.dri for m in view.masters if m.dri}
-    assert dris <= {name for name, *_ in okrs.DEMO_MANAGERS}
+    assert dris <= {name for name, *_ in okr_demo.DEMO_MANAGERS}
 
 
 def test_a_key_result_or_workgroup_action_naming_an_epic_shows_on_the_epic(con):
@@ -501,12 +503,12 @@ def test_references_in_text():
 
 def test_who_works_on_what_has_a_row_per_manager_and_the_outliers_stand_out(con):
     view = demo_view(con)
-    quarter = okrs.quarter_view(con, store.load_settings(con), fiscal.quarter_of(TODAY), TODAY)
+    quarter = views.quarter_view(con, store.load_settings(con), fiscal.quarter_of(TODAY), TODAY)
 
     rows, median = epics.who_works_on_what(con, view.masters, quarter)
 
     by_name = {r.name: r for r in rows}
-    assert set(by_name) == {name for name, *_ in okrs.DEMO_MANAGERS}
+    assert set(by_name) == {name for name, *_ in okr_demo.DEMO_MANAGERS}
     assert median == 2
     alex = by_name["Alex Rivera"]
     assert (len(alex.epics), len(alex.okrs), alex.load, alex.stands_out) == (4, 1, 5, epics.FAR_MORE)

@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 from lib.demo.generate import generate_demo_exports
+from lib.demo.okrs import load_demo_okrs
 from lib.epics import load_demo_epics
-from lib.okrs import load_demo_okrs
 from lib.store import database as store
 
 

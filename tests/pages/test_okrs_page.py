@@ -14,8 +14,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import okrs
 from lib.metrics import fiscal
+from lib.okrs import model, views
 from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
@@ -57,11 +57,11 @@ def frame(at: AppTest, first_column: str):
     return next(d.value for d in at.dataframe if d.value.columns[0] == first_column and "Check" in d.value.columns)
 
 
-def expected_view(db: Path, quarter: str) -> okrs.QuarterView:
+def expected_view(db: Path, quarter: str) -> views.QuarterView:
     # The same configuration as the page's own connection: DuckDB shares one instance per file in a process.
     connection = store.connect(db)
     try:
-        return okrs.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
+        return views.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
     finally:
         connection.close()
 
@@ -72,7 +72,7 @@ def test_the_first_screen_names_who_has_no_aligned_okr_who_is_exempt_and_what_is
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Without an aligned OKR"] == "2 of 7"
     assert metrics["Exempt new managers"] == "1"
-    at_risk = [kr for kr in view.key_results if kr.band == okrs.AT_RISK]
+    at_risk = [kr for kr in view.key_results if kr.band == model.AT_RISK]
     assert metrics["Key results at risk"] == f"{len(at_risk)} of {len(view.key_results)}"
     lists = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert "- **Lukas Becker**: not aligned\n- **Kenji Watanabe**: no OKR" in lists
@@ -254,10 +254,10 @@ def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
     at = page(EDIT)
     at.button(key=f"okr-save-{kind}").click()
     at = ok(at.run())
-    assert any(message.value.startswith(okrs.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
+    assert any(message.value.startswith(model.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][2:4] == ("okr edit", okrs.SHEET_NAMES[kind])
+        assert store.change_history(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
     finally:
         connection.close()
 
