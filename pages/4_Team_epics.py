@@ -10,10 +10,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import epics
 from lib.core.downloads import safe_csv
 from lib.core.errors import RefusedFile
 from lib.core.settings import database_path
+from lib.epics import imports as epic_imports
+from lib.epics import masters as epic_masters
+from lib.epics import model as epic_model
+from lib.epics import repository as epic_repository
+from lib.epics import views as epic_views
+from lib.epics import workload
 from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import
 from lib.metrics import fiscal
 from lib.okrs import views
@@ -30,9 +35,9 @@ ROW_PIXELS = 35  # a dataframe row's height in Streamlit
 def page_data(_con, _settings, database: str, data_version: int, today):
     """Everything the page shows; any stored change (settings included) bumps the version."""
     del database, data_version
-    view = epics.epics_view(_con, _settings, today)
+    view = epic_views.epics_view(_con, _settings, today)
     quarter = views.quarter_view(_con, _settings, fiscal.quarter_of(today), today)
-    rows, median = epics.who_works_on_what(_con, view.masters, quarter)
+    rows, median = workload.who_works_on_what(_con, view.masters, quarter)
     return view, rows, median, quarter.quarter.label
 
 
@@ -47,7 +52,7 @@ def show_report() -> None:
         st.success(escape_markdown(report), icon=":material/check_circle:")
 
 
-def remember(result: epics.ImportResult, what: str) -> None:
+def remember(result: epic_repository.ImportResult, what: str) -> None:
     text = f"{what}: {result.summary()}."
     for warning in result.warnings:
         text += f" Note: {warning}."
@@ -69,7 +74,7 @@ def import_section() -> None:
             path = Path(folder) / "upload.json"
             path.write_bytes(uploaded.getvalue())
             try:
-                parsed = epics.parse_epics(path.read_bytes(), uploaded.name)
+                parsed = epic_imports.parse_epics(path.read_bytes(), uploaded.name)
             except RefusedFile as error:
                 st.error(f"Nothing was stored. {escape_markdown(error.message)}", icon=":material/block:")
             else:
@@ -81,7 +86,7 @@ def import_section() -> None:
                 )
                 if st.button("Import as the newest snapshot", type="primary", icon=":material/upload:"):
                     try:
-                        result = epics.import_epics_file(ctx.con, path, ctx.user, file_name=uploaded.name)
+                        result = epic_repository.import_epics_file(ctx.con, path, ctx.user, file_name=uploaded.name)
                     except RefusedFile as error:
                         st.error(f"Nothing was stored. {escape_markdown(error.message)}", icon=":material/block:")
                     else:
@@ -112,7 +117,7 @@ def import_section() -> None:
 
 
 def snapshots_section() -> None:
-    found = epics.snapshots(ctx.con)
+    found = epic_repository.snapshots(ctx.con)
     if not found:
         return
     st.markdown("**Snapshots**, newest first: the active one is shown; restore an earlier one to show it again.")
@@ -132,12 +137,12 @@ def snapshots_section() -> None:
         hide_index=True,
         width="stretch",
     )
-    earlier = [s["id"] for s in found if s["status"] != epics.ACTIVE]
+    earlier = [s["id"] for s in found if s["status"] != epic_model.ACTIVE]
     if ctx.can_edit and earlier:
         columns = st.columns([1, 3], vertical_alignment="bottom")
         chosen = columns[0].selectbox("Snapshot to restore", earlier)
         if columns[1].button("Restore it", icon=":material/restore:"):
-            epics.restore_snapshot(ctx.con, chosen, ctx.user)
+            epic_repository.restore_snapshot(ctx.con, chosen, ctx.user)
             st.session_state["epics_report"] = f"Snapshot {chosen} restored."
             st.rerun()
 
@@ -154,7 +159,7 @@ def settings_section() -> None:
     )
     if columns[2].button("Save settings", icon=":material/save:"):
         try:
-            epics.master_pattern(ctx.settings.with_overrides({"epic_master_pattern": pattern}))
+            epic_masters.master_pattern(ctx.settings.with_overrides({"epic_master_pattern": pattern}))
         except ValueError as error:
             st.error(escape_markdown(error), icon=":material/block:")
             return
@@ -201,10 +206,12 @@ elif view is not None:
     metrics[0].metric("Open master epics", len(open_masters))
     metrics[1].metric("Flagged", len(flagged))
     metrics[2].metric("Without a DRI on the roster", sum(1 for m in view.masters if not m.on_roster))
-    metrics[3].metric("Managers with no visible work", sum(1 for r in work if r.stands_out == epics.NO_VISIBLE_WORK))
+    metrics[3].metric(
+        "Managers with no visible work", sum(1 for r in work if r.stands_out == epic_model.NO_VISIBLE_WORK)
+    )
 
     st.subheader("Master epics by area")
-    masters = epics.masters_frame(view.masters)
+    masters = epic_views.masters_frame(view.masters)
     st.dataframe(
         masters,
         hide_index=True,
@@ -240,12 +247,12 @@ elif view is not None:
         "(hiring and development), then **3. OKRs**; master epics beside them. *Items* counts open master "
         "epics they are DRI of, their OKR objectives this quarter and the open workgroups they sit on. "
         f"▲ marks no visible work (0 items) and far more than the rest (at least twice the median, {median:g}, "
-        f"and {epics.FAR_MORE_MARGIN} or more above it)."
+        f"and {epic_model.FAR_MORE_MARGIN} or more above it)."
     )
     # A static table wraps long cells (a dataframe would cut them); rows that stand out get a marker and a tint.
-    st.table(epics.work_frame(work).style.apply(highlight_standing_out, axis=1).hide(axis="index"))
+    st.table(epic_views.work_frame(work).style.apply(highlight_standing_out, axis=1).hide(axis="index"))
 
-    linked = epics.links_frame(view.masters)
+    linked = epic_views.links_frame(view.masters)
     st.subheader("Named in OKRs and workgroups")
     if linked.empty:
         st.caption(
@@ -268,10 +275,10 @@ if ctx.can_edit:
     snapshots_section()
     with st.expander("Settings for this page"):
         settings_section()
-    if any(s["is_demo"] for s in epics.snapshots(ctx.con)) and st.button(
+    if any(s["is_demo"] for s in epic_repository.snapshots(ctx.con)) and st.button(
         "Remove the demo epics", icon=":material/delete:"
     ):
-        epics.remove_demo_epics(ctx.con, ctx.user)
+        epic_repository.remove_demo_epics(ctx.con, ctx.user)
         st.rerun()
 else:
     snapshots_section()
