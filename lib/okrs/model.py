@@ -163,3 +163,11 @@ class Batch:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(getattr(self, kind)) for kind in KINDS}
+
+    def describe(self) -> str:
+        """'1 objectives, 2 key results': what a checked file holds."""
+        return counts_text(self.counts())
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {SHEET_NAMES[kind].lower()}" for kind, n in counts.items() if n)

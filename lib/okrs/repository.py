@@ -14,7 +14,7 @@ from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.okrs.checks import Known, check_tables
 from lib.okrs.imports import OkrTable, read_okr_file, table_from_editor
-from lib.okrs.model import KEY_COLUMN, KINDS, SHEET_NAMES, Batch, text_of
+from lib.okrs.model import KEY_COLUMN, KINDS, SHEET_NAMES, Batch, counts_text, text_of
 from lib.store import database as store
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ class ImportResult:
     replaced_demo: bool = False
 
     def summary(self) -> str:
-        stored = ", ".join(f"{n} {SHEET_NAMES[kind].lower()}" for kind, n in self.counts.items() if n)
-        removed = ", ".join(f"{n} {SHEET_NAMES[kind].lower()}" for kind, n in self.removed.items() if n)
+        stored = counts_text(self.counts)
+        removed = counts_text(self.removed)
         text = f"stored {stored or 'nothing'}"
         if removed:
             text += f"; removed {removed}"

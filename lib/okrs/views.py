@@ -12,6 +12,7 @@ from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.metrics.kpis import fetch_cells
 from lib.okrs.model import AT_RISK, BAND_SYMBOLS, DEPARTMENT, MANAGER, NO_SCORE, STALE_AFTER_DAYS, parse_kpi_link
+from lib.okrs.repository import quarters_with_okrs
 from lib.okrs.scoring import (
     Breach,
     Exemption,
@@ -294,6 +295,22 @@ def quarter_answers(view: QuarterView, managers: list[ManagerView] | None = None
         exempt=[(m.name, m.exemption.until) for m in managers if m.exemption.exempt],
         at_risk=[kr for kr in view.key_results if kr.band == AT_RISK and (everyone or kr.manager in names)],
     )
+
+
+def quarter_options(con, today: dt.date) -> list[str]:
+    """Quarters to choose from, newest first: every quarter with OKRs, and the ones before, at and after today's."""
+    current = fiscal.current_quarter(today)
+    quarters = set(quarters_with_okrs(con)) | {current.previous(), current, current.next()}
+    return [quarter.label for quarter in sorted(quarters, reverse=True)]
+
+
+def managers_by_breach(managers: list[ManagerView]) -> dict[str, list[str]]:
+    """Each sustained breach (described) and the managers whose region or segment it is in."""
+    found: dict[str, list[str]] = {}
+    for manager in managers:
+        for breach in manager.kpi_breaches:
+            found.setdefault(breach.describe(), []).append(manager.name)
+    return found
 
 
 def gaps_frame(view: QuarterView) -> pd.DataFrame:

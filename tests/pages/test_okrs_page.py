@@ -229,6 +229,16 @@ def test_a_compression_bomb_posing_as_an_okr_workbook_is_refused_before_it_is_un
     assert "would unpack to" in message
 
 
+def test_a_damaged_okr_workbook_is_refused_through_the_page_in_plain_words(db):
+    at = page(EDIT)
+    damaged = b"PK\x03\x04" + b"\x00" * 64  # starts like a workbook, is none
+    at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", damaged, XLSX_TYPE))
+    ok(at.run())
+    message = at.error[-1].value.replace("\\", "")
+    assert "Nothing was stored. okrs.xlsx: the file starts like a ZIP archive (a workbook) but is damaged" in message
+    assert not [b for b in at.button if b.label == "Import"]
+
+
 def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
     at = page(EDIT)
     at.selectbox(key="check-in-kr").set_value("FY27-Q4-M6-KR1")  # Sofia's stale key result
