@@ -70,6 +70,10 @@ class ParsedFile:
     ignored: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    def left_out(self) -> str:
+        """'; leaves out 2 not an epic (Issue)': what the file held that is not an epic."""
+        return "".join(f"; leaves out {n} {why}" for why, n in self.ignored.items())
+
 
 OUTSIDE_FILE = "(outside this file)"  # the group of a parent epic the file does not hold
 URL_PATTERN = re.compile(r"/groups/(?P<group>[^?#]+?)/-/(?:epics|work_items)/(?P<iid>\d+)")

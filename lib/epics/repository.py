@@ -11,8 +11,9 @@ from pathlib import Path
 
 from lib.core import auth
 from lib.core.errors import RefusedFile
+from lib.core.settings import Settings
 from lib.epics.imports import parse_epics
-from lib.epics.masters import name_key
+from lib.epics.masters import master_pattern, name_key
 from lib.epics.model import ACTIVE, REPLACED, Epic, ParsedFile
 from lib.store import database as store
 
@@ -227,3 +228,13 @@ def open_workgroups_by_person(con) -> dict[str, list[str]]:
 def roster(con) -> dict[str, str]:
     """The OKR page's manager roster: name → region."""
     return dict(con.execute("SELECT name, region FROM okr_managers ORDER BY name").fetchall())
+
+
+def save_page_settings(con, settings: Settings, pattern: str, stale_days: int, actor: str | None = None) -> None:
+    """Store the master-epic pattern and the stale days where they changed; a pattern that is no regular
+    expression raises ValueError and nothing is stored."""
+    master_pattern(settings.with_overrides({"epic_master_pattern": pattern}))
+    if pattern != settings.epic_master_pattern:
+        store.save_setting(con, "epic_master_pattern", pattern, actor)
+    if int(stale_days) != settings.epic_stale_after_days:
+        store.save_setting(con, "epic_stale_after_days", int(stale_days), actor)

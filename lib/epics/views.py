@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lib.core.settings import Settings
 from lib.epics.links import epic_links
 from lib.epics.masters import MasterEpic, flag_text, master_epics
+from lib.epics.model import ACTIVE, NO_VISIBLE_WORK
 from lib.epics.repository import active_snapshot, roster, stored_epics
 from lib.epics.workload import ManagerWork
 
@@ -102,6 +103,50 @@ def links_frame(masters: list[MasterEpic]) -> pd.DataFrame:
         ],
         columns=["Epic", "Named by", "Item", "Owner", "Open"],
     )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The four numbers above the Team epics page's tables."""
+
+    open_masters: int
+    flagged: int
+    without_roster_dri: int
+    no_visible_work: int
+
+
+def headline(masters: list[MasterEpic], work: list[ManagerWork]) -> Headline:
+    return Headline(
+        open_masters=sum(1 for m in masters if m.epic.state == "open"),
+        flagged=sum(1 for m in masters if m.flags),
+        without_roster_dri=sum(1 for m in masters if not m.on_roster),
+        no_visible_work=sum(1 for r in work if r.stands_out == NO_VISIBLE_WORK),
+    )
+
+
+def snapshots_frame(found: list[dict]) -> pd.DataFrame:
+    """Every snapshot, newest first, as the page lists them."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "Snapshot": s["id"],
+                "Status": s["status"] + (" (demo)" if s["is_demo"] else ""),
+                "Imported (UTC)": s["imported_at"],
+                "By": s["imported_by"],
+                "From": s["source"],
+                "Shape": s["shape"],
+                "Epics": s["epic_count"],
+            }
+            for s in found
+        ]
+    )
+
+
+def restorable(found: list[dict]) -> list[int]:
+    """Snapshots that may be shown again: every one but the active one."""
+    return [s["id"] for s in found if s["status"] != ACTIVE]
 
 
 @dataclass

@@ -6,8 +6,6 @@ Everything shown is computed in ``lib.okrs``; these helpers only lay it out and 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +19,7 @@ from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
 from lib.ui.page import PageContext, escape_markdown
+from lib.ui.staging import show_refusal, staged_upload
 
 EVERYONE = "Everyone"
 EDIT_SECTION = "Import, export, edit"
@@ -36,10 +35,6 @@ def quarter_view(con, quarter_label: str, today: dt.date) -> views.QuarterView:
 @by_data_version
 def quarter_options(con, today: dt.date) -> list[str]:
     return views.quarter_options(con, today)
-
-
-def show_refusal(error: RefusedFile) -> None:
-    st.error(f"Nothing was stored. {escape_markdown(error.message)}", icon=":material/block:")
 
 
 def for_manager(frame: pd.DataFrame, chosen_manager: str) -> pd.DataFrame:
@@ -281,33 +276,28 @@ def import_section(ctx: PageContext) -> None:
     report = state.pop("okr_import_report", None)
     if report:
         st.success(escape_markdown(report), icon=":material/check_circle:")
-    uploaded = st.file_uploader(
+    with staged_upload(
         "OKR workbook or CSV to import",
-        type=["xlsx", "csv"],
+        types=["xlsx", "csv"],
         key=f"okr-upload-{state['okr_upload_generation']}",
-        max_upload_size=ctx.settings.max_upload_mb,
-    )
-    if uploaded is None:
-        return
-    with tempfile.TemporaryDirectory(prefix="floorline-okrs-") as folder:
-        # Read by content, not by name: the staged copy keeps no extension, as an upload's name need not.
-        path = Path(folder) / "upload"
-        path.write_bytes(uploaded.getvalue())
+        max_mb=ctx.settings.max_upload_mb,
+    ) as staged:
+        if staged is None:
+            return
+        path, file_name = staged
         try:
-            batch = repository.check_okr_file(ctx.con, path, file_name=uploaded.name)
+            batch = repository.check_okr_file(ctx.con, path, file_name=file_name)
         except RefusedFile as error:
             show_refusal(error)
             return
-        st.info(
-            f"{escape_markdown(uploaded.name)}: every row checks out ({batch.describe()}).", icon=":material/task_alt:"
-        )
+        st.info(f"{escape_markdown(file_name)}: every row checks out ({batch.describe()}).", icon=":material/task_alt:")
         if st.button("Import", type="primary", icon=":material/upload:"):
             try:
-                result = repository.import_okr_file(ctx.con, path, ctx.user, file_name=uploaded.name)
+                result = repository.import_okr_file(ctx.con, path, ctx.user, file_name=file_name)
             except RefusedFile as error:
                 show_refusal(error)
                 return
-            state["okr_import_report"] = f"{uploaded.name}: {result.summary()}."
+            state["okr_import_report"] = f"{file_name}: {result.summary()}."
             state["okr_upload_generation"] += 1
             st.rerun()
 
