@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from lib.core.settings import COMBINED_SEGMENTS, KPIS, REGIONS, Settings
+from lib.core.text import format_percent
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.metrics.kpis import build_series, fetch_cells, kpi_summaries, summarise
@@ -110,33 +111,38 @@ class Breach:
     weeks: int
     latest_week: dt.date
     latest_value: float
+    floor: float
 
     def describe(self) -> str:
         return (
             f"{self.kpi} in {self.scope} at or below its floor {self.weeks} weeks running "
-            f"(week of {fiscal.long_date(self.latest_week)}: {self.latest_value:.1f} %)"
+            f"(week of {fiscal.long_date(self.latest_week)}: {format_percent(self.latest_value, self.floor)})"
         )
 
     @property
     def short(self) -> str:
         return f"{self.kpi} in {self.scope} ({self.weeks} weeks)"
 
+    @classmethod
+    def of(cls, summary, scope: str, settings: Settings) -> Breach:
+        """The breach a KPI summary (``lib.metrics.kpis.summarise``) in a sustained breach shows."""
+        floor = settings.floors[summary.kpi]
+        return cls(summary.kpi, scope, summary.streak, summary.latest.week, summary.latest.value, floor)
+
 
 def sustained_breaches(con, settings: Settings) -> dict[str, list[Breach]]:
     """KPIs in a sustained breach now, by region (its combined segments) and by segment (all regions)."""
     breaches: dict[str, list[Breach]] = defaultdict(list)
     for region in REGIONS:
-        for kpi, summary in kpi_summaries(con, settings, region=region).items():
+        for summary in kpi_summaries(con, settings, region=region).values():
             if summary.sustained_breach:
-                breaches[region].append(Breach(kpi, region, summary.streak, summary.latest.week, summary.latest.value))
+                breaches[region].append(Breach.of(summary, region, settings))
     cells = fetch_cells(con)
     for segment in COMBINED_SEGMENTS:
         for kpi in KPIS:
             summary = summarise(build_series(cells, kpi, settings.floors[kpi], segments=(segment,)), kpi, settings)
             if summary.sustained_breach:
-                breaches[segment].append(
-                    Breach(kpi, segment, summary.streak, summary.latest.week, summary.latest.value)
-                )
+                breaches[segment].append(Breach.of(summary, segment, settings))
     return dict(breaches)
 
 
