@@ -154,3 +154,21 @@ def test_a_damaged_okr_workbook_is_refused_in_plain_words(tmp_path):
     # The compression-bomb checks that every workbook passes first are what find it damaged.
     assert refused.value.message.startswith("okrs.xlsx: the file starts like a ZIP archive (a workbook) but is damaged")
     assert "BadZipFile" not in refused.value.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_a_csv_reads_in_every_encoding_an_export_may_come_in(tmp_path, encoding):
+    text = "name,region,segment,manager_since\nJosé Núñez,AMER,,2020-01-06\n"
+    path = tmp_path / "managers.csv"
+    path.write_bytes(text.encode(encoding))
+    [table] = imports.read_okr_file(path)
+    assert table.kind == "managers"
+    assert table.rows == [(2, {"name": "José Núñez", "region": "AMER", "segment": "", "manager_since": "2020-01-06"})]
+
+
+def test_an_image_posing_as_an_okr_csv_is_refused_naming_what_it_is(tmp_path):
+    path = tmp_path / "okrs.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    with pytest.raises(RefusedFile) as refused:
+        imports.read_okr_file(path)
+    assert refused.value.message == "okrs.csv: this is a PNG image, not a CSV or XLSX export"
