@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics import fiscal
@@ -28,17 +26,10 @@ EDIT = {"section": "Import, export, edit"}
 
 
 @pytest.fixture
-def db(demo_template, tmp_path, monkeypatch):
+def db(demo_db, monkeypatch):
     """This test's own copy of the demo database, with 'today' pinned to the demo's last day."""
-    path = tmp_path / "floorline.duckdb"
-    shutil.copyfile(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
     monkeypatch.setattr(fiscal, "today", lambda: DEMO_END)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return demo_db
 
 
 def page(query: dict | None = None) -> AppTest:
