@@ -239,7 +239,8 @@ def add_epics_parser(commands) -> None:
 
 
 def run_epics(con, args) -> int:
-    from lib import epics
+    from lib.epics import repository as epic_repository
+    from lib.epics import views as epic_views
     from lib.metrics import fiscal
 
     if args.epics_action == "import":
@@ -247,7 +248,7 @@ def run_epics(con, args) -> int:
             print(f"refused   {args.file}: no such file")
             return EXIT_REFUSED
         try:
-            result = epics.import_epics_file(con, args.file, args.by or getpass.getuser())
+            result = epic_repository.import_epics_file(con, args.file, args.by or getpass.getuser())
         except RefusedFile as error:
             print(f"refused   {error.message}")
             return EXIT_REFUSED
@@ -257,18 +258,18 @@ def run_epics(con, args) -> int:
         return 0
     if args.epics_action == "restore":
         try:
-            epics.restore_snapshot(con, args.snapshot_id, args.by or getpass.getuser())
+            epic_repository.restore_snapshot(con, args.snapshot_id, args.by or getpass.getuser())
         except LookupError as error:
             print(error, file=sys.stderr)
             return EXIT_REFUSED
         print(f"epics snapshot {args.snapshot_id} restored")
         return 0
     try:
-        view = epics.epics_view(con, store.load_settings(con), fiscal.today())
+        view = epic_views.epics_view(con, store.load_settings(con), fiscal.today())
     except ValueError as error:  # a bad epic_master_pattern setting
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    report = epics.report(view)
+    report = epic_views.report(view)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0

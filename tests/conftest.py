@@ -61,6 +61,14 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def demo_con(demo_db):
+    """A connection to this test's copy of the demo year, which the test may change."""
+    connection = store.connect(demo_db)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
 def locked_db(db_path):
     """The database file, held open by a second process (as a second server or a CLI command would)."""
     store.connect(db_path).close()

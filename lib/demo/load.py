@@ -6,9 +6,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+from lib.demo.epics import load_demo_epics
 from lib.demo.generate import generate_demo_exports
-from lib.epics import load_demo_epics
-from lib.okrs import load_demo_okrs
+from lib.demo.okrs import load_demo_okrs
 from lib.store import database as store
 
 

@@ -23,8 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib import epics
 from lib.core import auth
+from lib.epics import model as epic_model
+from lib.epics import repository as epic_repository
 
 TIMEOUT_SECONDS = 30
 PER_PAGE = 100
@@ -110,7 +111,7 @@ def fetch_and_import(
     on_progress: Callable[[float, str], None] | None = None,
     *,
     timeout: float = TIMEOUT_SECONDS,
-) -> epics.ImportResult:
+) -> epic_repository.ImportResult:
     """Fetch every page, then import them as one snapshot (FetchFailed or RefusedFile: nothing stored)."""
     auth.require_editor("fetch epics from GitLab")
     actor = actor or auth.actor()
@@ -121,12 +122,12 @@ def fetch_and_import(
     with tempfile.TemporaryDirectory(prefix="floorline-epics-") as folder:
         path = Path(folder) / "gitlab-epics.json"
         path.write_text(json.dumps(items), encoding="utf-8")
-        result = epics.import_epics_file(
+        result = epic_repository.import_epics_file(
             con,
             path,
             actor,
             file_name=f"{source.group} epics from {source.url}",
-            shape=epics.FETCH_SHAPE,
+            shape=epic_model.FETCH_SHAPE,
             source=source.description,
         )
     progress(1.0, "done")

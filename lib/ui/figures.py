@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import textwrap
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -22,7 +24,11 @@ from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
 from lib.metrics import reconcile
 from lib.metrics.explain import interval_text
 from lib.metrics.kpis import Episode, WeekValue
+from lib.okrs import model as okr_model
 from lib.workgroups.breaches import Recovery, chart_window
+
+if TYPE_CHECKING:
+    from lib.okrs.views import QuarterView
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -655,4 +661,102 @@ def workgroup_figure(
         xaxis={"title": None, "tickformat": "%d %b"},
         font={"size": font_size},
     )
+    return figure
+
+
+# ---------------------------------------------------------------------------------------
+# OKRs: the alignment chart
+
+# Okabe-Ito colours for the OKR bands; "No score" a light grey.
+OKR_BAND_COLOURS = {
+    okr_model.ON_TARGET: OKABE_ITO["bluish_green"],
+    okr_model.OFF_TARGET: OKABE_ITO["orange"],
+    okr_model.AT_RISK: OKABE_ITO["vermillion"],
+    okr_model.NO_SCORE: "#BDBDBD",
+}
+
+
+def wrapped_label(text: str, width: int = 34) -> str:
+    """Plotly draws box text on one line and shrinks it to fit: break long labels so they stay readable."""
+    return "<br>".join(textwrap.wrap(text, width, max_lines=3, placeholder=" …")) or text
+
+
+# The root and "Not aligned" boxes hold no score. A mid grey with white text reads on a light page and on a
+# dark one, where the light grey they had glared; band boxes keep dark text on their Okabe-Ito colours.
+STRUCTURE_COLOUR = "#666666"
+STRUCTURE_TEXT_COLOUR = "#FFFFFF"
+BAND_TEXT_COLOUR = "#111111"
+
+
+def okr_alignment_figure(view: QuarterView, *, presentation: bool = False) -> go.Figure:
+    """Icicle, read left to right: department objective → aligned manager objectives → key results.
+
+    Each box is coloured by its band and also says the band in words with its score, so
+    colour is never the only cue. Manager objectives that align with no department
+    objective of the quarter sit under their own "Not aligned" box. Every key result gets
+    the same height, so small ones stay readable.
+    """
+    ids, parents, labels, texts, colours, text_colours = [], [], [], [], [], []
+
+    def add(node_id, parent_id, label, band, score, detail=""):
+        ids.append(node_id)
+        parents.append(parent_id)
+        labels.append(wrapped_label(label))
+        text_colours.append(BAND_TEXT_COLOUR)
+        score_text = "no score" if score is None else f"{score:.0f} %"
+        texts.append(f"{okr_model.BAND_SYMBOLS[band]} {band} · {score_text}{detail}")
+        colours.append(OKR_BAND_COLOURS[band])
+
+    def add_key_results(parent_id, objective):
+        for kr in objective.key_results:
+            detail = " · from KPI data" if kr.kpi_link else ""
+            detail += " · no check-in for 3 weeks" if kr.stale else ""
+            add(f"kr:{kr.id}", parent_id, f"{kr.title} ({kr.owner})", kr.band, kr.score, detail)
+
+    def add_manager_objective(parent_id, objective):
+        node = f"obj:{objective.id}"
+        add(node, parent_id, f"{objective.owner}: {objective.title}", objective.band, objective.progress)
+        add_key_results(node, objective)
+
+    # One explicit root: without it plotly draws an empty column for the implied one.
+    ids.append("quarter")
+    parents.append("")
+    labels.append(view.quarter.label)
+    texts.append("department objectives")
+    colours.append(STRUCTURE_COLOUR)
+    text_colours.append(STRUCTURE_TEXT_COLOUR)
+    for department in view.departments:
+        node = f"obj:{department.objective.id}"
+        add(node, "quarter", department.objective.title, department.band, department.progress, " · roll-up")
+        add_key_results(node, department.objective)
+        for objective in department.aligned:
+            add_manager_objective(node, objective)
+    if view.unaligned:
+        ids.append("unaligned")
+        parents.append("quarter")
+        labels.append("Not aligned")
+        texts.append(wrapped_label(f"gap: no department objective of {view.quarter.label}"))
+        colours.append(STRUCTURE_COLOUR)
+        text_colours.append(STRUCTURE_TEXT_COLOUR)
+        for objective in view.unaligned:
+            add_manager_objective("unaligned", objective)
+    leaves = sum(1 for node in ids if node not in set(parents))
+    figure = go.Figure(
+        go.Icicle(
+            ids=ids,
+            parents=parents,
+            labels=labels,
+            text=texts,
+            marker={"colors": colours, "line": {"width": 1, "color": "#FFFFFF"}},
+            texttemplate="<b>%{label}</b><br>%{text}",
+            hovertemplate="<b>%{label}</b><br>%{text}<extra></extra>",
+            textfont={"size": 17 if presentation else 14, "color": text_colours},
+            tiling={"orientation": "h", "pad": 2},
+            pathbar={"visible": False},
+            leaf={"opacity": 1},
+            sort=False,
+        )
+    )
+    leaf_height = 72 if presentation else 60
+    figure.update_layout(margin={"t": 4, "l": 0, "r": 0, "b": 4}, height=max(320, leaf_height * leaves))
     return figure

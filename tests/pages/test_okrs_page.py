@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import okrs
 from lib.metrics import fiscal
+from lib.okrs import model, views
 from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
@@ -28,17 +26,10 @@ EDIT = {"section": "Import, export, edit"}
 
 
 @pytest.fixture
-def db(demo_template, tmp_path, monkeypatch):
+def db(demo_db, monkeypatch):
     """This test's own copy of the demo database, with 'today' pinned to the demo's last day."""
-    path = tmp_path / "floorline.duckdb"
-    shutil.copyfile(demo_template, path)
-    monkeypatch.setenv("FLOORLINE_DB", str(path))
     monkeypatch.setattr(fiscal, "today", lambda: DEMO_END)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return demo_db
 
 
 def page(query: dict | None = None) -> AppTest:
@@ -57,11 +48,11 @@ def frame(at: AppTest, first_column: str):
     return next(d.value for d in at.dataframe if d.value.columns[0] == first_column and "Check" in d.value.columns)
 
 
-def expected_view(db: Path, quarter: str) -> okrs.QuarterView:
+def expected_view(db: Path, quarter: str) -> views.QuarterView:
     # The same configuration as the page's own connection: DuckDB shares one instance per file in a process.
     connection = store.connect(db)
     try:
-        return okrs.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
+        return views.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
     finally:
         connection.close()
 
@@ -72,7 +63,7 @@ def test_the_first_screen_names_who_has_no_aligned_okr_who_is_exempt_and_what_is
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Without an aligned OKR"] == "2 of 7"
     assert metrics["Exempt new managers"] == "1"
-    at_risk = [kr for kr in view.key_results if kr.band == okrs.AT_RISK]
+    at_risk = [kr for kr in view.key_results if kr.band == model.AT_RISK]
     assert metrics["Key results at risk"] == f"{len(at_risk)} of {len(view.key_results)}"
     lists = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert "- **Lukas Becker**: not aligned\n- **Kenji Watanabe**: no OKR" in lists
@@ -229,6 +220,16 @@ def test_a_compression_bomb_posing_as_an_okr_workbook_is_refused_before_it_is_un
     assert "would unpack to" in message
 
 
+def test_a_damaged_okr_workbook_is_refused_through_the_page_in_plain_words(db):
+    at = page(EDIT)
+    damaged = b"PK\x03\x04" + b"\x00" * 64  # starts like a workbook, is none
+    at.file_uploader(key="okr-upload-0").set_value(("okrs.xlsx", damaged, XLSX_TYPE))
+    ok(at.run())
+    message = at.error[-1].value.replace("\\", "")
+    assert "Nothing was stored. okrs.xlsx: the file starts like a ZIP archive (a workbook) but is damaged" in message
+    assert not [b for b in at.button if b.label == "Import"]
+
+
 def test_a_check_in_from_the_form_is_stored_and_clears_the_stale_flag(db):
     at = page(EDIT)
     at.selectbox(key="check-in-kr").set_value("FY27-Q4-M6-KR1")  # Sofia's stale key result
@@ -254,10 +255,10 @@ def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
     at = page(EDIT)
     at.button(key=f"okr-save-{kind}").click()
     at = ok(at.run())
-    assert any(message.value.startswith(okrs.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
+    assert any(message.value.startswith(model.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][2:4] == ("okr edit", okrs.SHEET_NAMES[kind])
+        assert store.change_history(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
     finally:
         connection.close()
 
