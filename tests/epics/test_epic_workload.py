@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from epic_builders import TODAY, WEEK
 
-from lib.workgroups import contents, repository
 from lib.core.settings import DEFAULTS
 from lib.demo import epics as epic_demo
 from lib.demo import okrs as okr_demo
@@ -18,6 +17,7 @@ from lib.epics import workload
 from lib.metrics import fiscal
 from lib.okrs import views as okr_views
 from lib.store import database as store
+from lib.workgroups import contents, repository
 
 # --- demo, links and who works on what ----------------------------------------------------------
 
