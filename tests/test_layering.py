@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from lib.core.settings import PROJECT_ROOT
 
@@ -45,3 +48,41 @@ def test_the_command_line_runs_without_streamlit():
     )
     result = run_without_streamlit(code)
     assert "ingest" in result.stdout, result.stderr
+
+
+def lint_imports(project) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def copy_of_the_package(tmp_path):
+    shutil.copytree(PROJECT_ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_layering_contracts_hold():
+    result = lint_imports(PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "violation", "reported"),
+    [
+        ("metrics/kpis.py", "import streamlit", "lib.metrics is not allowed to import streamlit"),
+        ("store/history.py", "from lib.ui import figures", "lib.store is not allowed to import lib.ui"),
+        ("core/text.py", "from lib.metrics import kpis", "lib.core is not allowed to import lib.metrics"),
+    ],
+)
+def test_the_contracts_catch_a_deliberate_violation(tmp_path, module, violation, reported):
+    project = copy_of_the_package(tmp_path)
+    target = project / "lib" / module
+    target.write_text(target.read_text() + f"\n{violation}  # a deliberate violation\n")
+    result = lint_imports(project)
+    assert result.returncode != 0
+    assert reported in result.stdout
