@@ -13,6 +13,7 @@ import duckdb
 
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.settings import KPIS
+from lib.core.text import format_percent
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.decisions import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
@@ -136,7 +137,7 @@ def run_status(con, args) -> int:
     print(f"latest complete week: {report['latest_week']}")
     for kpi, figures in report["kpis"].items():
         value = figures["latest_value"]
-        shown = "no data" if value is None else f"{value:.1f} %"
+        shown = "no data" if value is None else format_percent(value, figures["floor"])
         flag = (
             "SUSTAINED BREACH"
             if figures["sustained_breach"]
@@ -170,7 +171,7 @@ def run_explain(con, args) -> int:
     print(explain.describe(result))
     for entry in result.to_json()["slices"]:
         small = "  (too small to judge)" if entry["too_small"] else ""
-        value = "-" if entry["value"] is None else f"{entry['value']:.1f} %"
+        value = format_percent(entry["value"])
         print(
             f"  {entry['slice']:<24} {value:>8} of {entry['total']:>7,}  rate {entry['rate_part']:+.2f}"
             f"  mix {entry['mix_part']:+.2f}  = {entry['contribution']:+.2f}{small}"

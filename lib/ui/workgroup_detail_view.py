@@ -59,7 +59,11 @@ def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
         st.caption(f"Exit rule: {ctx.settings.recovery_weeks} consecutive complete weeks above the floor.")
         st.markdown("**Trigger, as captured when the workgroup was formed**")
         if workgroup["trigger_weeks"]:
-            st.dataframe(trigger_frame(workgroup["trigger_weeks"]), hide_index=True, width="stretch")
+            st.dataframe(
+                trigger_frame(workgroup["trigger_weeks"], ctx.settings.floors[workgroup["kpi"]]),
+                hide_index=True,
+                width="stretch",
+            )
         else:
             st.caption("No breach weeks were captured.")
         url = workgroup["issue_url"] or ""

@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib.core import links
 from lib.core.settings import KPI_NAMES, KPIS
-from lib.core.text import escape_markdown
+from lib.core.text import escape_markdown, format_percent
 from lib.store import database as store
 from lib.ui.cache import by_data_version
 from lib.ui.drafts import Drafts
@@ -97,11 +97,12 @@ def status_badges(workgroup: dict, recovery: Recovery) -> None:
         st.badge(f"{workgroup['kpi']} · {model.scope_label(workgroup['scope'])}", color="blue")
 
 
-def trigger_frame(trigger: list[dict]) -> pd.DataFrame:
+def trigger_frame(trigger: list[dict], floor: float) -> pd.DataFrame:
+    # The value as text by the one formatter: a week at 92.96 against a 93 floor must not read "93.0".
     return pd.DataFrame(
         {
             "Week of": [model.stored_week(w) for w in trigger],
-            "Value %": [None if w["value"] is None else round(w["value"], 1) for w in trigger],
+            "Value": [format_percent(w["value"], floor) for w in trigger],
             "Good": [w["good"] for w in trigger],
             "Counted": [w["total"] for w in trigger],
             "Status": [w["status"] for w in trigger],
@@ -226,7 +227,7 @@ def breach_weeks(ctx: PageContext, kpi, scope, link_kpi, link_start, link_end):
         trigger = breaches.capture_trigger(series, start, end)
         if trigger:
             st.caption(f"Breach weeks captured with the workgroup ({ctx.settings.floors[kpi]:g} % floor):")
-            st.dataframe(trigger_frame(trigger), hide_index=True, width="content")
+            st.dataframe(trigger_frame(trigger, ctx.settings.floors[kpi]), hide_index=True, width="content")
         else:
             st.warning("There are no weekly values between these dates.", icon=":material/warning:")
     return start, end
