@@ -36,6 +36,9 @@ class NormalisedUpload:
     counts_table: str  # kpi, week, form, segment, region, good, total, pct, rows
     coverage_table: str  # kpi, week, complete
     bad_events_table: str  # the breached targets and Bad ratings, for drill-down
+    # kpi, week, form, segment, region, dimension, slice, good, total: the counted events by ticket group
+    # and by priority (DECISIONS.md §16), or None when the export has neither column.
+    slices_table: str | None
     rows_read: int
     rows_used: int
     ignored: dict[str, int]
@@ -82,15 +85,19 @@ EMPTY_CELL_PATTERN = f"'{STRIPPED_CLASS}*'"
 TOTALS_CELL_PATTERN = f"'(?i){STRIPPED_CLASS}*(?:{'|'.join(TOTALS_LABELS)}){STRIPPED_CLASS}*'"
 
 
-def decisive_columns(raw: RawTable) -> list[str]:
-    """Every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping, so a
-    million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
-    columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
+def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
+    """(SQL, name) of every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping,
+    so a million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
+    columns = [(f"c{raw.match.columns[f]}", f"g_{f}") for f in raw.match.columns if f not in PER_ROW_FIELDS]
     ticket = raw.match.columns.get("ticket_id")
     no_ticket = "true" if ticket is None else unless_digit_first(f"c{ticket}", EMPTY_CELL_PATTERN)
-    columns.append(f"{no_ticket} AS no_ticket")
-    columns.append(f"{unless_digit_first('c0', TOTALS_CELL_PATTERN)} AS is_totals")
+    columns.append((no_ticket, "no_ticket"))
+    columns.append((unless_digit_first("c0", TOTALS_CELL_PATTERN), "is_totals"))
     return columns
+
+
+def decisive_columns(raw: RawTable) -> list[str]:
+    return [f"{expression} AS {name}" for expression, name in decisive_expressions(raw)]
 
 
 def unless_digit_first(cell: str, pattern: str) -> str:
@@ -111,10 +118,82 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
     """
     columns = ", ".join(decisive_columns(raw))
     if group:
-        return (
+        grouped = (
             f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row FROM {raw.table} GROUP BY ALL"
         )
+        if not slice_fields(raw):
+            return grouped
+        # The combination's hash, to find it again from the per-slice pass (``sliced_rows_sql``).
+        names = ", ".join(name for _, name in decisive_expressions(raw))
+        return f"SELECT *, hash({names}) AS combination FROM ({grouped})"
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
+
+
+# Ticket attributes a change can be split by beyond segment, form and region (DECISIONS.md §16):
+# kept per slice in their own table, so the weekly counts every chart reads stay as small as before.
+SLICE_FIELDS = {"group": "group", "priority": "priority"}
+
+
+def slice_fields(raw: RawTable) -> list[str]:
+    return [f for f in SLICE_FIELDS if f in raw.match.columns]
+
+
+def sliced_rows_sql(raw: RawTable) -> str:
+    """The rows counted per decisive combination (by its hash) and per group and priority, as read.
+
+    A second pass over the rows, grouped by three narrow keys rather than every decisive cell: the
+    counting rules still run once per combination, and the slices take their outcome from it.
+    """
+    expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+    cells = ", ".join(f"c{raw.match.columns[f]} AS s_{f}" for f in slice_fields(raw))
+    return f"SELECT hash({expressions}) AS combination, {cells}, count(*)::BIGINT AS n FROM {raw.table} GROUP BY ALL"
+
+
+def slices_sql(raw: RawTable, norm: str, sliced: str, week: str, report: bool, weighted: bool) -> str:
+    """Counted events per (kpi, week, form, region) and slice of each of ``slice_fields``.
+
+    A slice row stands for ``s.n`` rows of its combination: each counts as the combination's events
+    per row (its weight, or 1) for a ticket-level export, or as the row's own counts for a report.
+    """
+    if report:
+        good, total = "c.good * s.n", "c.total * s.n"
+    else:
+        events = "s.n * (c.n // c.file_rows)" if weighted else "s.n"
+        good, total = f"CASE WHEN c.outcome = 'good' THEN {events} ELSE 0 END", events
+    fields = slice_fields(raw)
+    keys = "kpi, week, form, region"
+    sets = ", ".join(f"({keys}, s_{f})" for f in fields)
+    dimension = " ".join(f"WHEN grouping(s_{f}) = 0 THEN '{SLICE_FIELDS[f]}'" for f in fields)
+    cell = f"coalesce({', '.join(f's_{f}' for f in fields)})"
+    return f"""
+        WITH joined AS (
+            SELECT c.kpi, {week} AS week, c.form, c.region, {", ".join(f"s.s_{f}" for f in fields)},
+                {good} AS good, {total} AS total
+            FROM {sliced} s JOIN {norm} c ON c.combination = s.combination
+            WHERE c.ignore_reason IS NULL),
+        by_cell AS (
+            SELECT {keys}, CASE {dimension} END AS dimension, {cell} AS cell, sum(good) AS good, sum(total) AS total
+            FROM joined GROUP BY GROUPING SETS ({sets}))
+        SELECT kpi, week, form, NULL::VARCHAR AS segment, region, dimension,
+            nullif(coalesce({clean_sql("cell")}, ''), '') AS slice, sum(good)::BIGINT AS good,
+            sum(total)::BIGINT AS total
+        FROM by_cell GROUP BY ALL"""
+
+
+def slices_match_counts(con, slices: str, counts: str) -> bool:
+    """Every dimension's slices add up to the weekly counts, cell by cell (a hash collision would not)."""
+    return not con.execute(
+        f"""WITH sums AS (
+                SELECT kpi, week, form, region, dimension, sum(good) AS good, sum(total) AS total
+                FROM {slices} GROUP BY ALL),
+            cells AS (
+                SELECT kpi, week, form, region, sum(good) AS good, sum(total) AS total FROM {counts} GROUP BY ALL),
+            dimensions AS (SELECT DISTINCT dimension FROM {slices})
+            SELECT count(*) FROM cells c CROSS JOIN dimensions d
+            FULL JOIN sums s ON s.kpi = c.kpi AND s.week = c.week AND s.form IS NOT DISTINCT FROM c.form
+                AND s.region IS NOT DISTINCT FROM c.region AND s.dimension = d.dimension
+            WHERE s.good IS DISTINCT FROM c.good OR s.total IS DISTINCT FROM c.total"""
+    ).fetchone()[0]
 
 
 OUTCOME_FIELD = {
@@ -840,6 +919,14 @@ def normalise(
             f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
             SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
         )
+    slices, dropped_slices = None, False
+    if grouped and slice_fields(raw):
+        slices, sliced = f"{prefix}_slices", f"{prefix}_sliced"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {sliced} AS {sliced_rows_sql(raw)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, sliced, week, report, weighted)}")
+        if not slices_match_counts(con, slices, counts):
+            slices = None  # never a split that does not add up: kept without it, and said so below
+            dropped_slices = True
     if shape.ticket_level:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
     else:
@@ -876,12 +963,15 @@ def normalise(
     ).fetchone()
     weeks = [w for (w,) in con.execute(f"SELECT DISTINCT week FROM {coverage} ORDER BY 1").fetchall()]
     warnings = []
+    if dropped_slices:
+        warnings.append("its ticket group and priority counts did not add up to the weekly counts and were not kept")
     if shape.ticket_level and "region" not in raw.match.columns:
         warnings.append("no region column: regional filters will not include this file")
     return NormalisedUpload(
         counts,
         coverage,
         bad_events,
+        slices,
         raw.rows - blank_rows,
         used_rows,
         ignored,
