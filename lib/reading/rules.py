@@ -121,9 +121,8 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
         grouped = (
             f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row FROM {raw.table} GROUP BY ALL"
         )
-        if not slice_fields(raw):
-            return grouped
-        # The combination's hash, to find it again from the per-slice pass (``sliced_rows_sql``).
+        # The combination's hash, for each row to find its combination again (``slices_sql``,
+        # ``breached_rows_sql``): one number to compare rather than every cell.
         names = ", ".join(name for _, name in decisive_expressions(raw))
         return f"SELECT *, hash({names}) AS combination FROM ({grouped})"
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
@@ -138,39 +137,32 @@ def slice_fields(raw: RawTable) -> list[str]:
     return [f for f in SLICE_FIELDS if f in raw.match.columns]
 
 
-def sliced_rows_sql(raw: RawTable) -> str:
-    """The rows counted per decisive combination (by its hash) and per group and priority, as read.
-
-    A second pass over the rows, grouped by three narrow keys rather than every decisive cell: the
-    counting rules still run once per combination, and the slices take their outcome from it.
-    """
-    expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
-    cells = ", ".join(f"c{raw.match.columns[f]} AS s_{f}" for f in slice_fields(raw))
-    return f"SELECT hash({expressions}) AS combination, {cells}, count(*)::BIGINT AS n FROM {raw.table} GROUP BY ALL"
-
-
-def slices_sql(raw: RawTable, norm: str, sliced: str, week: str, report: bool, weighted: bool) -> str:
+def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool) -> str:
     """Counted events per (kpi, week, form, region) and slice of each of ``slice_fields``.
 
-    A slice row stands for ``s.n`` rows of its combination: each counts as the combination's events
-    per row (its weight, or 1) for a ticket-level export, or as the row's own counts for a report.
+    One more pass over the rows: each row finds its decisive combination by hash (the counting
+    rules ran once per combination) and counts as the combination's events per row (its weight,
+    or 1) for a ticket-level export, or as the row's own counts for a report, in its slices.
     """
     if report:
-        good, total = "c.good * s.n", "c.total * s.n"
+        good, total = "good", "total"
     else:
-        events = "s.n * (c.n // c.file_rows)" if weighted else "s.n"
-        good, total = f"CASE WHEN c.outcome = 'good' THEN {events} ELSE 0 END", events
+        events = "n // file_rows" if weighted else "1"
+        good, total = f"CASE WHEN outcome = 'good' THEN {events} ELSE 0 END", events
     fields = slice_fields(raw)
     keys = "kpi, week, form, region"
     sets = ", ".join(f"({keys}, s_{f})" for f in fields)
     dimension = " ".join(f"WHEN grouping(s_{f}) = 0 THEN '{SLICE_FIELDS[f]}'" for f in fields)
     cell = f"coalesce({', '.join(f's_{f}' for f in fields)})"
+    expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+    cells = ", ".join(f"r.c{raw.match.columns[f]} AS s_{f}" for f in fields)
     return f"""
-        WITH joined AS (
-            SELECT c.kpi, {week} AS week, c.form, c.region, {", ".join(f"s.s_{f}" for f in fields)},
-                {good} AS good, {total} AS total
-            FROM {sliced} s JOIN {norm} c ON c.combination = s.combination
-            WHERE c.ignore_reason IS NULL),
+        WITH counted AS (
+            SELECT combination, kpi, {week} AS week, form, region, {good} AS good, {total} AS total
+            FROM {norm} WHERE ignore_reason IS NULL),
+        joined AS (
+            SELECT c.kpi, c.week, c.form, c.region, {cells}, c.good, c.total
+            FROM {raw.table} r JOIN counted c ON c.combination = hash({expressions})),
         by_cell AS (
             SELECT {keys}, CASE {dimension} END AS dimension, {cell} AS cell, sum(good) AS good, sum(total) AS total
             FROM joined GROUP BY GROUPING SETS ({sets}))
@@ -204,9 +196,18 @@ OUTCOME_FIELD = {
 }
 
 
-def breached_rows_sql(raw: RawTable, norm: str, week_start: int) -> str:
-    """Back to single rows, for the breached targets and Bad ratings only (the drill-down)."""
-    join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
+def breached_rows_sql(raw: RawTable, norm: str, week_start: int, *, by_hash: bool) -> str:
+    """Back to single rows, for the breached targets and Bad ratings only (the drill-down).
+
+    Each row finds its combination ``by_hash`` (one number to compare), or by every decisive cell:
+    the caller falls back to the latter if the rows found do not match the breached count.
+    """
+    if by_hash:
+        expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+        decisive, join = f"hash({expressions}) AS combination", "r.combination = b.combination"
+    else:
+        decisive = ", ".join(decisive_columns(raw))
+        join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
     # The cell that decides good or bad rules out most rows cheaply before the full match.
     outcome = OUTCOME_FIELD[raw.match.shape.name]
     return f"""
@@ -214,7 +215,7 @@ def breached_rows_sql(raw: RawTable, norm: str, week_start: int) -> str:
         rows AS (
             SELECT {raw.row_sql} AS row_number, {raw_text(raw, "ticket_id")} AS ticket_id,
                 nullif({raw_text(raw, "group")}, '') AS ticket_group,
-                nullif({raw_text(raw, "priority")}, '') AS priority, {", ".join(decisive_columns(raw))}
+                nullif({raw_text(raw, "priority")}, '') AS priority, {decisive}
             FROM {raw.table}
             WHERE c{raw.match.columns[outcome]} IN (SELECT DISTINCT g_{outcome} FROM bad))
         SELECT r.row_number AS source_row, r.ticket_id, b.kpi, b.event_date,
@@ -921,14 +922,21 @@ def normalise(
         )
     slices, dropped_slices = None, False
     if grouped and slice_fields(raw):
-        slices, sliced = f"{prefix}_slices", f"{prefix}_sliced"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {sliced} AS {sliced_rows_sql(raw)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, sliced, week, report, weighted)}")
+        slices = f"{prefix}_slices"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, week, report, weighted)}")
         if not slices_match_counts(con, slices, counts):
             slices = None  # never a split that does not add up: kept without it, and said so below
             dropped_slices = True
     if shape.ticket_level:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
+        found = breached_rows_sql(raw, norm, week_start, by_hash=True)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {found}")
+        rows_found, rows_breached = con.execute(
+            f"""SELECT (SELECT count(*) FROM {bad_events}),
+                (SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad')"""
+        ).fetchone()
+        if rows_found != rows_breached:  # two combinations share a hash: match every cell instead
+            exact = breached_rows_sql(raw, norm, week_start, by_hash=False)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {exact}")
     else:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
