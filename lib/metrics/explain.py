@@ -1,7 +1,8 @@
 """Explain a KPI change: where it comes from, how sure a weekly value is, and this week's risk.
 
 - ``decompose`` splits the change in a pooled (combined) value between two periods into one
-  contribution per slice of a dimension (segment, region, ticket form), each made of a
+  contribution per slice of a dimension (segment, region, ticket form; ticket group and
+  priority where the exports had them, from dimension_counts), each made of a
   *rate* part (the slice's own value moved) and a *mix* part (the slice's share of the
   volume moved). The parts are exact fractions and sum exactly to the total change
   (DECISIONS.md §16).
