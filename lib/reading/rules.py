@@ -150,26 +150,25 @@ def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool
         events = "n // file_rows" if weighted else "1"
         good, total = f"CASE WHEN outcome = 'good' THEN {events} ELSE 0 END", events
     fields = slice_fields(raw)
-    keys = "kpi, week, form, region"
-    sets = ", ".join(f"({keys}, s_{f})" for f in fields)
-    dimension = " ".join(f"WHEN grouping(s_{f}) = 0 THEN '{SLICE_FIELDS[f]}'" for f in fields)
-    cell = f"coalesce({', '.join(f's_{f}' for f in fields)})"
     expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
     cells = ", ".join(f"r.c{raw.match.columns[f]} AS s_{f}" for f in fields)
+    # One aggregation of the rows by every slice field at once (thousands of cells), then one small
+    # one per field: grouping sets would first copy the joined rows once per field.
+    per_field = " UNION ALL ".join(
+        f"""SELECT kpi, week, form, NULL::VARCHAR AS segment, region, '{SLICE_FIELDS[f]}' AS dimension,
+                nullif(coalesce({clean_sql(f"s_{f}")}, ''), '') AS slice, sum(good)::BIGINT AS good,
+                sum(total)::BIGINT AS total
+            FROM by_cells GROUP BY ALL"""
+        for f in fields
+    )
     return f"""
         WITH counted AS (
             SELECT combination, kpi, {week} AS week, form, region, {good} AS good, {total} AS total
             FROM {norm} WHERE ignore_reason IS NULL),
-        joined AS (
-            SELECT c.kpi, c.week, c.form, c.region, {cells}, c.good, c.total
-            FROM {raw.table} r JOIN counted c ON c.combination = hash({expressions})),
-        by_cell AS (
-            SELECT {keys}, CASE {dimension} END AS dimension, {cell} AS cell, sum(good) AS good, sum(total) AS total
-            FROM joined GROUP BY GROUPING SETS ({sets}))
-        SELECT kpi, week, form, NULL::VARCHAR AS segment, region, dimension,
-            nullif(coalesce({clean_sql("cell")}, ''), '') AS slice, sum(good)::BIGINT AS good,
-            sum(total)::BIGINT AS total
-        FROM by_cell GROUP BY ALL"""
+        by_cells AS (
+            SELECT c.kpi, c.week, c.form, c.region, {cells}, sum(c.good) AS good, sum(c.total) AS total
+            FROM {raw.table} r JOIN counted c ON c.combination = hash({expressions}) GROUP BY ALL)
+        {per_field}"""
 
 
 def slices_match_counts(con, slices: str, counts: str) -> bool:
