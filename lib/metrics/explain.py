@@ -313,15 +313,20 @@ def slice_counts(
         rows = [(week, upload, name or SLICED[by][1], *rest) for week, upload, name, *rest in rows]
     else:
         raise CannotExplain(f"a change cannot be split by {by!r}; choose one of {', '.join(DIMENSION_CHOICES)}")
+    refuse_percentages(rows)
     counts: dict[dt.date, dict[str, tuple[int, int]]] = {week: {} for week in weeks}
-    for week, _, name, good, total, percentage_rows in rows:
+    for week, _, name, good, total, _ in rows:
+        counts[week][name] = (int(good or 0), int(total or 0))
+    return counts
+
+
+def refuse_percentages(rows: list[tuple]) -> None:
+    for week, _, _, _, _, percentage_rows in rows:
         if percentage_rows:
             raise CannotExplain(
                 f"the week of {week:%d %b %Y} comes from an export that gave a percentage without counts, "
                 "which cannot be split"
             )
-        counts[week][name] = (int(good or 0), int(total or 0))
-    return counts
 
 
 def refuse_unsliced_weeks(con, by: str, combined: list[tuple], sliced: list[tuple]) -> None:
@@ -330,12 +335,7 @@ def refuse_unsliced_weeks(con, by: str, combined: list[tuple], sliced: list[tupl
     An upload of an export without the column, or stored before Floorline kept it, has no slices.
     """
     label = SLICED[by][0]
-    for week, _, _, _, _, percentage_rows in combined:
-        if percentage_rows:
-            raise CannotExplain(
-                f"the week of {week:%d %b %Y} comes from an export that gave a percentage without counts, "
-                "which cannot be split"
-            )
+    refuse_percentages(combined)
     sums: dict[tuple, list[int]] = {}
     for week, upload, _, good, total, _ in sliced:
         cell = sums.setdefault((week, upload), [0, 0])

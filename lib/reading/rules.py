@@ -130,7 +130,7 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
 
 # Ticket attributes a change can be split by beyond segment, form and region (DECISIONS.md §16):
 # kept per slice in their own table, so the weekly counts every chart reads stay as small as before.
-SLICE_FIELDS = {"group": "group", "priority": "priority"}
+SLICE_FIELDS = ("group", "priority")
 
 
 def slice_fields(raw: RawTable) -> list[str]:
@@ -155,7 +155,7 @@ def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool
     # One aggregation of the rows by every slice field at once (thousands of cells), then one small
     # one per field: grouping sets would first copy the joined rows once per field.
     per_field = " UNION ALL ".join(
-        f"""SELECT kpi, week, form, NULL::VARCHAR AS segment, region, '{SLICE_FIELDS[f]}' AS dimension,
+        f"""SELECT kpi, week, form, NULL::VARCHAR AS segment, region, '{f}' AS dimension,
                 nullif(coalesce({clean_sql(f"s_{f}")}, ''), '') AS slice, sum(good)::BIGINT AS good,
                 sum(total)::BIGINT AS total
             FROM by_cells GROUP BY ALL"""
