@@ -812,6 +812,9 @@ def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int
         )
 
 
+RULE_HELPER_COLUMNS = "^(f|k|num)_|^(parsed_date|numbered_week|ign|date_text)$"
+
+
 def normalise(
     con, raw: RawTable, file_name: str, week_start: int, prefix: str, options: ReadOptions | None = None
 ) -> NormalisedUpload:
@@ -865,7 +868,10 @@ def normalise(
         select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
+    # The rules' helper columns (trimmed cells, keys, parsed values) are left out of the stored table:
+    # writing them cost more than computing them, and nothing after the rules reads them.
+    kept = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RULE_HELPER_COLUMNS}'))"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS SELECT {kept} FROM ({select})")
     refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
