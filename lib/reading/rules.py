@@ -195,7 +195,7 @@ OUTCOME_FIELD = {
 }
 
 
-def breached_rows_sql(raw: RawTable, norm: str, week_start: int, *, by_hash: bool) -> str:
+def breached_rows_sql(raw: RawTable, norm: str, distinct: str, week_start: int, *, by_hash: bool) -> str:
     """Back to single rows, for the breached targets and Bad ratings only (the drill-down).
 
     Each row finds its combination ``by_hash`` (one number to compare), or by every decisive cell:
@@ -210,7 +210,10 @@ def breached_rows_sql(raw: RawTable, norm: str, week_start: int, *, by_hash: boo
     # The cell that decides good or bad rules out most rows cheaply before the full match.
     outcome = OUTCOME_FIELD[raw.match.shape.name]
     return f"""
-        WITH bad AS (SELECT * FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'),
+        WITH bad AS (
+            SELECT d.*, n.kpi, n.event_date, n.form, n.region
+            FROM {norm} n JOIN {distinct} d ON d.source_row = n.source_row  -- the first row: one per combination
+            WHERE n.ignore_reason IS NULL AND n.outcome = 'bad'),
         rows AS (
             SELECT {raw.row_sql} AS row_number, {raw_text(raw, "ticket_id")} AS ticket_id,
                 nullif({raw_text(raw, "group")}, '') AS ticket_group,
@@ -812,7 +815,7 @@ def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int
         )
 
 
-RULE_HELPER_COLUMNS = "^(f|k|num)_|^(parsed_date|numbered_week|ign|date_text)$"
+RULE_HELPER_COLUMNS = "^(f|k|num|g)_|^(parsed_date|numbered_week|ign|date_text|no_ticket|is_totals)$"
 
 
 def normalise(
@@ -868,8 +871,8 @@ def normalise(
         select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
-    # The rules' helper columns (trimmed cells, keys, parsed values) are left out of the stored table:
-    # writing them cost more than computing them, and nothing after the rules reads them.
+    # The cells as read and the rules' helper columns (trimmed cells, keys, parsed values) are left out of
+    # the stored table: writing them cost more than computing them. The cells stay in the distinct table.
     kept = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RULE_HELPER_COLUMNS}'))"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS SELECT {kept} FROM ({select})")
     refuse_first_problem(con, raw, norm, file_name)
@@ -933,14 +936,14 @@ def normalise(
             slices = None  # never a split that does not add up: kept without it, and said so below
             dropped_slices = True
     if shape.ticket_level:
-        found = breached_rows_sql(raw, norm, week_start, by_hash=True)
+        found = breached_rows_sql(raw, norm, distinct, week_start, by_hash=True)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {found}")
         rows_found, rows_breached = con.execute(
             f"""SELECT (SELECT count(*) FROM {bad_events}),
                 (SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad')"""
         ).fetchone()
         if rows_found != rows_breached:  # two combinations share a hash: match every cell instead
-            exact = breached_rows_sql(raw, norm, week_start, by_hash=False)
+            exact = breached_rows_sql(raw, norm, distinct, week_start, by_hash=False)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {exact}")
     else:
         con.execute(
