@@ -85,9 +85,12 @@ def main() -> None:
         f"explain FRT by {by}, against {against}": lambda by=by, against=against: explain.explain(
             con, settings, "FRT", week, against=against, by=by
         )
-        for by in explain.DIMENSIONS
+        for by in explain.DIMENSION_CHOICES
         for against in explain.AGAINST
     }
+    measures["dimensions a change can be split by (the dialog's choice)"] = lambda: explain.dimensions_in_data(
+        con, "FRT"
+    )
     measures["status --json additions (intervals, week so far)"] = lambda: explain.status_additions(
         con, kpi_summaries(con, settings), settings
     )

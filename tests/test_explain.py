@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
+from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries
@@ -134,10 +134,183 @@ def test_against_the_four_weeks_before_pools_them(con, tmp_path):
     assert result.total_change == 90 - Fraction(47800, 500)
 
 
-def test_group_and_priority_are_not_stored_with_the_counts_and_the_refusal_says_so(con, tmp_path):
+def test_an_export_without_a_group_column_is_refused_by_group_naming_the_upload(con, tmp_path):
     weeks = ingest_two_weeks(con, tmp_path)
-    with pytest.raises(explain.CannotExplain, match="Ticket group is not kept with the counts"):
+    assert explain.dimensions_in_data(con, "FRT") == ("segment", "region", "form")
+    with pytest.raises(explain.CannotExplain) as refused:
         explain.explain(con, store.load_settings(con), "FRT", weeks[1], by="group")
+    assert refused.value.message == (
+        "Ticket group is not kept with the counts of upload 1 (two-weeks.csv) for the weeks of 07 Sep 2026, "
+        "14 Sep 2026: the export had no Ticket group column, or it was stored before Floorline kept ticket group. "
+        "Upload that export again with a 'Ticket group' column (in Explore, add the Ticket group attribute to the "
+        "rows) to split by it, or choose segment, region or ticket form"
+    )
+
+
+SLICED_HEADER = [*SLA_HEADER, "Ticket group", "Ticket priority"]
+
+
+def sliced_rows(week, cells, metric="First reply time", form="SaaS", region=AMER):
+    """``cells``: (group, priority, achieved, breached) each; the rows of one week."""
+    rows = []
+    for group, priority, achieved, breached in cells:
+        rows += [[*row, group, priority] for row in sla_rows(week, form, metric, achieved, breached, region=region)]
+    return rows
+
+
+def span_of(weeks):
+    return [[*row, "", ""] for row in span_rows(weeks[0], weeks[-1] + dt.timedelta(days=6))]
+
+
+# DECISIONS.md §16, by ticket group: APAC's desk is new in the second week, two desks are too small to judge.
+GROUPS_BEFORE = [
+    ("Support AMER", "Normal", 380, 20),
+    ("Support EMEA", "High", 76, 4),
+    ("L1 desk", "", 9, 1),
+    ("L2 desk", "", 10, 0),
+]
+GROUPS_AFTER = [
+    ("Support AMER", "Normal", 270, 30),
+    ("Support APAC", "High", 85, 15),
+    ("Support EMEA", "High", 76, 4),
+    ("L1 desk", "", 8, 2),
+    ("L2 desk", "", 9, 1),
+]
+
+
+def ingest_groups(con, tmp_path, name="groups.csv"):
+    weeks = weeks_from(MONDAY, 2)
+    rows = span_of(weeks) + sliced_rows(weeks[0], GROUPS_BEFORE) + sliced_rows(weeks[1], GROUPS_AFTER)
+    store.ingest_file(con, write_sla(tmp_path / name, rows, header=SLICED_HEADER))
+    return weeks
+
+
+def test_change_split_by_group_matches_the_worked_example_in_decisions(con, tmp_path):
+    weeks = ingest_groups(con, tmp_path)
+    assert explain.dimensions_in_data(con, "FRT") == ("segment", "region", "form", "group", "priority")
+    result = explain.explain(con, store.load_settings(con), "FRT", weeks[1], by="group", min_events=30)
+    assert (result.good0, result.total0, result.good1, result.total1) == (475, 500, 448, 500)
+    assert result.total_change == Fraction(-27, 5)  # 95 % -> 89.6 %
+    parts = {s.name: (s.rate_part, s.mix_part) for s in result.slices}
+    assert parts == {
+        "Support AMER": (Fraction(-7, 2), Fraction(-1, 25)),  # 0.7 x (90 - 95); (92.5 - 92.3) x (0.6 - 0.8)
+        "Support APAC": (0, Fraction(-73, 50)),  # only after: (85 - 92.3) x 0.2, all mix
+        "Support EMEA": (0, 0),
+        "Small slices (2)": (Fraction(-2, 5), 0),  # 0.04 x (85 - 95)
+    }
+    small = next(s for s in result.slices if s.small)
+    assert small.members == ("L1 desk", "L2 desk")
+    assert sum(s.contribution for s in result.slices) == result.total_change
+    assert "Support AMER accounts for 3.5 of the 5.4-point drop" in explain.describe(result)
+
+
+def test_change_split_by_priority_names_empty_cells_and_sums_exactly(con, tmp_path):
+    weeks = ingest_groups(con, tmp_path)
+    result = explain.explain(con, store.load_settings(con), "FRT", weeks[1], by="priority", min_events=30)
+    cells = {s.name: (s.good0, s.total0, s.good1, s.total1, s.small) for s in result.slices}
+    assert cells == {
+        "Normal": (380, 400, 270, 300, False),
+        "High": (76, 80, 161, 180, False),
+        "(no priority)": (19, 20, 17, 20, True),  # one small slice keeps its name, marked
+    }
+    assert sum(s.contribution for s in result.slices) == result.total_change == Fraction(-27, 5)
+
+
+def real_shaped_rows(weeks, seed):
+    """An Explore SLA export as Zendesk writes it: both metrics, other SLA metrics, running targets, regions,
+    groups with stray spaces and empty cells, and forms inside and outside the combined segments."""
+    import random
+
+    chance = random.Random(seed)
+    forms = ["SaaS", "Self-Managed", "L&R", "Billing"]
+    regions = [AMER, APAC, "Europe, Middle East, Africa", ""]
+    groups = ["Support AMER", " Support APAC ", "Support EMEA", "", "L&R desk"]
+    priorities = ["Low", "Normal", "High", "Urgent", ""]
+    metrics = ["First reply time", "Next reply time", "Requester wait time"]
+    rows = span_of(weeks)
+    for week in weeks:
+        for _ in range(chance.randint(300, 500)):
+            day = (week + dt.timedelta(days=chance.randrange(7))).isoformat()
+            status = chance.choice(["Completed"] * 9 + ["Active", "Paused"])
+            outcome = (
+                ""
+                if status != "Completed" and chance.random() < 0.5
+                else chance.choice(["Achieved"] * 9 + ["Breached"])
+            )
+            rows.append(
+                [
+                    str(chance.randint(100000, 999999)),
+                    chance.choice(forms),
+                    chance.choice(metrics),
+                    status,
+                    outcome,
+                    day,
+                    chance.choice(regions),
+                    chance.choice(groups),
+                    chance.choice(priorities),
+                ]
+            )
+    return rows
+
+
+def assert_slices_add_up(con, settings, kpi, weeks, region=None):
+    series = {w.week: w for w in kpi_summaries(con, settings, region=region)[kpi].series}
+    for by in ("group", "priority"):
+        counts = explain.slice_counts(con, kpi, weeks, by, region=region)
+        for week in weeks:
+            pooled = (sum(g for g, _ in counts[week].values()), sum(t for _, t in counts[week].values()))
+            assert pooled == (series[week].good, series[week].total), (by, week)
+
+
+def test_slices_of_a_real_shaped_export_add_up_to_the_charted_value_through_reupload_and_rollback(con, tmp_path):
+    settings = store.load_settings(con)
+    weeks = weeks_from(MONDAY, 4)
+    first = tmp_path / "explore-sla.csv"
+    first.write_text(csv_text(SLICED_HEADER, real_shaped_rows(weeks, seed=1)))
+    store.ingest_file(con, first)
+    for kpi in ("FRT", "NRT"):
+        assert_slices_add_up(con, settings, kpi, weeks)
+        assert_slices_add_up(con, settings, kpi, weeks, region="APAC")
+    # A newer export of the last two weeks speaks for them; rolled back, the first speaks again.
+    newer = tmp_path / "explore-sla-newer.csv"
+    newer.write_text(csv_text(SLICED_HEADER, real_shaped_rows(weeks[2:], seed=2)))
+    upload = store.ingest_file(con, newer).upload_id
+    assert_slices_add_up(con, settings, "FRT", weeks)
+    store.rollback(con, upload)
+    assert_slices_add_up(con, settings, "FRT", weeks)
+    store.restore(con, upload)
+    assert_slices_add_up(con, settings, "FRT", weeks)
+
+
+def test_a_newer_upload_without_the_column_is_named_and_its_rollback_brings_the_split_back(con, tmp_path):
+    weeks = ingest_groups(con, tmp_path)
+    settings = store.load_settings(con)
+    rows = span_rows(weeks[1], weeks[1] + dt.timedelta(days=6)) + sla_rows(weeks[1], "SaaS", "First reply time", 90, 10)
+    plain = store.ingest_file(con, write_sla(tmp_path / "no-groups.csv", rows)).upload_id
+    with pytest.raises(explain.CannotExplain, match=r"upload 2 \(no-groups.csv\) for the week of 14 Sep 2026"):
+        explain.explain(con, settings, "FRT", weeks[1], by="group")
+    store.rollback(con, plain)
+    assert explain.explain(con, settings, "FRT", weeks[1], by="group").total_change == Fraction(-27, 5)
+
+
+def test_an_upload_stored_before_groups_were_kept_gains_them_when_uploaded_again(db_path, tmp_path):
+    con = store.connect(db_path)
+    weeks = ingest_groups(con, tmp_path)
+    con.execute("DROP TABLE dimension_counts")  # a database from before this table existed
+    con.close()
+    con = store.connect(db_path)  # created on connect; the old upload has no slices
+    settings = store.load_settings(con)
+    assert explain.explain(con, settings, "FRT", weeks[1], by="region").total_change == Fraction(-27, 5)
+    assert explain.dimensions_in_data(con, "FRT") == ("segment", "region", "form")
+    with pytest.raises(explain.CannotExplain, match=r"upload 1 \(groups.csv\).*Upload that export again"):
+        explain.explain(con, settings, "FRT", weeks[1], by="group")
+    version = store.data_version(con)
+    again = store.ingest_file(con, tmp_path / "groups.csv")
+    assert (again.status, again.upload_id) == ("duplicate", 1)
+    assert any("now keeps its ticket group and priority counts" in w for w in again.warnings)
+    assert store.data_version(con) == version + 1
+    assert explain.explain(con, settings, "FRT", weeks[1], by="group", min_events=30).total_change == Fraction(-27, 5)
+    con.close()
 
 
 def test_a_week_with_percentages_only_is_refused_not_split(con, tmp_path):
@@ -219,4 +392,25 @@ def test_explain_command_prints_the_split_as_json(db_path, tmp_path):
     )
     assert [s["slice"] for s in json.loads(grouped.stdout)["slices"]] == ["AMER", "Small slices (2)"]
     refused = subprocess.run([*run, "FRT", "--week", "2026-09-14", "--by", "priority"], capture_output=True, text=True)
-    assert refused.returncode == 2 and "Priority is not kept with the counts" in refused.stderr
+    assert refused.returncode == 2 and "Priority is not kept with the counts of upload 1" in refused.stderr
+
+
+def test_explain_command_splits_by_group_as_json(db_path, tmp_path):
+    with store.connect(db_path) as con:
+        ingest_groups(con, tmp_path)
+    run = [sys.executable, "-m", "lib", "--db", str(db_path), "explain", "FRT", "--week", "2026-09-14"]
+    done = subprocess.run([*run, "--by", "group", "--min-events", "30", "--json"], capture_output=True, check=True)
+    report = json.loads(done.stdout)
+    assert (report["by"], report["value"], report["against_value"], report["total_change"]) == (
+        "group",
+        89.6,
+        95.0,
+        -5.4,
+    )
+    slices = {s["slice"]: s for s in report["slices"]}
+    apac = slices["Support APAC"]
+    assert (apac["good"], apac["total"], apac["against_total"], apac["against_value"]) == (85, 100, 0, None)
+    assert (apac["rate_part"], apac["mix_part"], apac["contribution"]) == (0.0, -1.46, -1.46)
+    assert (slices["Support AMER"]["rate_part"], slices["Support AMER"]["mix_part"]) == (-3.5, -0.04)
+    assert slices["Small slices (2)"]["grouped"] == ["L1 desk", "L2 desk"]
+    assert round(sum(s["contribution"] for s in report["slices"]), 4) == -5.4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from export_builders import sla_rows, span_rows, weeks_from, write_sla
+from export_builders import SLA_HEADER, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.metrics import explain
 from lib.store import database as store
@@ -16,8 +16,11 @@ AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa
 TODAY = dt.date(2026, 11, 30)
 
 
-def ingest_apac_breach(con, tmp_path, *, breach_volume=1000):
-    """Six weeks: four at 96 %, then two breach weeks in which APAC's own rate falls from 96 % to 80 %."""
+def ingest_apac_breach(con, tmp_path, *, breach_volume=1000, groups=False):
+    """Six weeks: four at 96 %, then two breach weeks in which APAC's own rate falls from 96 % to 80 %.
+
+    With ``groups``, each region's targets are its support group's (Support AMER, ...), at Normal priority.
+    """
     weeks = weeks_from(MONDAY, 6)
     rows = span_rows(weeks[0], weeks[-1] + dt.timedelta(days=6))
     for week in weeks[:4]:
@@ -29,7 +32,12 @@ def ingest_apac_breach(con, tmp_path, *, breach_volume=1000):
         rows += sla_rows(week, "SaaS", "First reply time", 480 * scale, 20 * scale, region=AMER)
         rows += sla_rows(week, "SaaS", "First reply time", 160 * scale, 40 * scale, region=APAC)  # 80 %
         rows += sla_rows(week, "SaaS", "First reply time", 288 * scale, 12 * scale, region=EMEA)
-    store.ingest_file(con, write_sla(tmp_path / "apac.csv", rows))
+    header = None
+    if groups:
+        header = [*SLA_HEADER, "Ticket group", "Ticket priority"]
+        names = {AMER: "Support AMER", APAC: "Support APAC", EMEA: "Support EMEA", "": ""}
+        rows = [[*row, names[row[6]], "Normal" if row[6] else ""] for row in rows]
+    store.ingest_file(con, write_sla(tmp_path / "apac.csv", rows, header=header))
     return weeks
 
 
@@ -55,6 +63,28 @@ def test_one_region_check_names_the_region_and_its_own_fall(con, tmp_path):
     assert result.evidence_note().startswith(
         f"Checked against the data on 2026-11-30 (data version {result.data_version}): APAC accounts for"
     )
+
+
+def test_one_group_check_uses_the_ticket_groups_where_the_export_has_them(con, tmp_path):
+    ingest_apac_breach(con, tmp_path, groups=True)
+    settings, workgroup, hypotheses = workgroup_with(con, [6])
+    assert checks.portion_dimensions(con, "FRT") == ("segment", "region", "form", "group", "priority")
+    result = checks.run_check(con, settings, workgroup, hypotheses[6], by="group", today=TODAY)
+    assert result.words.startswith("Support APAC accounts for 3.2 of the 3.2-point drop by ticket group (100 % of it)")
+    assert result.suggested == "supported"
+    # Every target is Normal: one priority carries the whole drop, too alone to judge a portion by.
+    by_priority = checks.run_check(con, settings, workgroup, hypotheses[6], by="priority", today=TODAY)
+    assert by_priority.suggested == "inconclusive" and "Only one priority has enough events" in by_priority.words
+
+
+def test_without_group_columns_the_portions_offered_are_segment_region_and_form(con, tmp_path):
+    ingest_apac_breach(con, tmp_path)
+    settings, workgroup, hypotheses = workgroup_with(con, [6])
+    assert checks.portion_dimensions(con, "FRT") == ("segment", "region", "form")
+    with pytest.raises(
+        explain.CannotExplain, match=r"Ticket group is not kept with the counts of upload 1 \(apac.csv\)"
+    ):
+        checks.run_check(con, settings, workgroup, hypotheses[6], by="group", today=TODAY)
 
 
 def test_a_check_attaches_dated_evidence_and_leaves_the_verdict_to_the_workgroup(con, tmp_path):

@@ -57,6 +57,10 @@ OUR_SQL_IDENTIFIERS = {
     # joins and column lists built from them, a constant day expression, a boolean
     "numbers", "weeks", "f", "time_text", "day", "looked_up", "number_joins", "week_join", "date_field", "middle",
     "grouped", "file_rows",
+    # counts by ticket group and priority (issue 18): column positions and constant field names, the combination
+    # hash over them, the temp-table names, booleans of the shape, a constant filter and a constant aggregate
+    "cells", "decisive", "expressions", "names", "per_field", "found", "exact", "slices", "slices_sql", "report",
+    "weighted", "slices_table", "read", "stored", "of_dimension", "percentage_only",
 }  # fmt: skip
 
 

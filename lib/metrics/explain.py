@@ -1,7 +1,8 @@
 """Explain a KPI change: where it comes from, how sure a weekly value is, and this week's risk.
 
 - ``decompose`` splits the change in a pooled (combined) value between two periods into one
-  contribution per slice of a dimension (segment, region, ticket form), each made of a
+  contribution per slice of a dimension (segment, region, ticket form; ticket group and
+  priority where the exports had them, from dimension_counts), each made of a
   *rate* part (the slice's own value moved) and a *mix* part (the slice's share of the
   volume moved). The parts are exact fractions and sum exactly to the total change
   (DECISIONS.md §16).
@@ -35,13 +36,13 @@ DIMENSIONS = {
     "region": ("Region", "coalesce(w.region, '(no region)')"),
     "form": ("Ticket form", f"coalesce(w.form, '(no form: ' || {SEGMENT_OF_ROW} || ')')"),
 }
-# Stored counts keep segment, form and region; group and priority are kept only on the
-# breached rows of the drill-down, which have no achieved rows to divide by.
-NOT_STORED = {
-    "group": "Ticket group",
-    "priority": "Priority",
+# Kept in dimension_counts, beside the weekly counts, for the uploads whose export had the column:
+# (label, the slice of an empty cell).
+SLICED = {
+    "group": ("Ticket group", "(no group)"),
+    "priority": ("Priority", "(no priority)"),
 }
-DIMENSION_CHOICES = (*DIMENSIONS, *NOT_STORED)
+DIMENSION_CHOICES = (*DIMENSIONS, *SLICED)
 SMALL_GROUP = "Small slices"
 EVENT_WORDS = {"FRT": "targets", "NRT": "targets", "SSAT": "ratings"}
 
@@ -55,7 +56,21 @@ class CannotExplain(ValueError):
 
 
 def dimension_label(by: str) -> str:
-    return DIMENSIONS[by][0] if by in DIMENSIONS else NOT_STORED.get(by, by)
+    return DIMENSIONS[by][0] if by in DIMENSIONS else SLICED[by][0] if by in SLICED else by
+
+
+def dimensions_in_data(con, kpi: str) -> tuple[str, ...]:
+    """The dimensions a change in ``kpi`` can be split by: segment, region and form always; group and
+    priority when an active upload kept them."""
+    kept = {
+        dimension
+        for (dimension,) in con.execute(
+            """SELECT DISTINCT d.dimension FROM dimension_counts d JOIN uploads u ON u.id = d.upload_id
+               WHERE u.status = 'active' AND d.kpi = ?""",
+            [kpi],
+        ).fetchall()
+    }
+    return (*DIMENSIONS, *(by for by in SLICED if by in kept))
 
 
 # --- Wilson score interval ------------------------------------------------------------------------------
@@ -252,6 +267,31 @@ QUALIFY row_number() OVER (PARTITION BY kpi, week ORDER BY layer = 'primary' DES
 """
 
 
+def counted_rows(con, kpi, weeks, table, expression, *, dimension, segments, region, layer) -> list[tuple]:
+    """(week, upload, slice, good, counted, rows with a percentage only) of the speaking uploads.
+
+    ``table``: weekly_counts, or dimension_counts with the ``dimension`` its slices belong to.
+    """
+    parameters = {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer}
+    of_dimension, percentage_only = "", "count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)"
+    if dimension is not None:  # slices are only ever counts
+        of_dimension, percentage_only = "AND w.dimension = $dimension", "0"
+        parameters["dimension"] = dimension
+    return con.execute(
+        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
+            SELECT p.week, p.upload_id, {expression} AS slice, sum(w.good), sum(w.total), {percentage_only}
+            FROM picked p
+            JOIN {table} w ON w.upload_id = p.upload_id AND w.kpi = p.kpi AND w.week = p.week
+            LEFT JOIN form_segments m ON m.form_key = lower(w.form)
+            WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
+              AND list_contains($segments, {SEGMENT_OF_ROW})
+              AND ($region IS NULL OR w.region = $region)
+              {of_dimension}
+            GROUP BY ALL""",
+        parameters,
+    ).fetchall()
+
+
 def slice_counts(
     con,
     kpi: str,
@@ -263,34 +303,70 @@ def slice_counts(
     layer: str = "display",
 ) -> dict[dt.date, dict[str, tuple[int, int]]]:
     """Per week, per slice of ``by``: (good, counted), pooled over ``segments`` as the charts pool them."""
-    if by not in DIMENSIONS:
-        raise CannotExplain(
-            f"{NOT_STORED.get(by, by)} is not kept with the counts (only with the breached rows of the drill-down), "
-            "so a change cannot be split by it; choose segment, region or ticket form"
-        )
-    expression = DIMENSIONS[by][1]
-    rows = con.execute(
-        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
-            SELECT p.week, {expression} AS slice, sum(w.good), sum(w.total),
-                count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)
-            FROM picked p
-            JOIN weekly_counts w ON w.upload_id = p.upload_id AND w.kpi = p.kpi AND w.week = p.week
-            LEFT JOIN form_segments m ON m.form_key = lower(w.form)
-            WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
-              AND list_contains($segments, {SEGMENT_OF_ROW})
-              AND ($region IS NULL OR w.region = $region)
-            GROUP BY ALL""",
-        {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer},
-    ).fetchall()
+    filters = {"segments": segments, "region": region, "layer": layer}
+    if by in DIMENSIONS:
+        rows = counted_rows(con, kpi, weeks, "weekly_counts", DIMENSIONS[by][1], dimension=None, **filters)
+    elif by in SLICED:
+        combined = counted_rows(con, kpi, weeks, "weekly_counts", "'all'", dimension=None, **filters)
+        rows = counted_rows(con, kpi, weeks, "dimension_counts", "w.slice", dimension=by, **filters)
+        refuse_unsliced_weeks(con, by, combined, rows)
+        rows = [(week, upload, name or SLICED[by][1], *rest) for week, upload, name, *rest in rows]
+    else:
+        raise CannotExplain(f"a change cannot be split by {by!r}; choose one of {', '.join(DIMENSION_CHOICES)}")
+    refuse_percentages(rows)
     counts: dict[dt.date, dict[str, tuple[int, int]]] = {week: {} for week in weeks}
-    for week, name, good, total, percentage_rows in rows:
+    for week, _, name, good, total, _ in rows:
+        counts[week][name] = (int(good or 0), int(total or 0))
+    return counts
+
+
+def refuse_percentages(rows: list[tuple]) -> None:
+    for week, _, _, _, _, percentage_rows in rows:
         if percentage_rows:
             raise CannotExplain(
                 f"the week of {week:%d %b %Y} comes from an export that gave a percentage without counts, "
                 "which cannot be split"
             )
-        counts[week][name] = (int(good or 0), int(total or 0))
-    return counts
+
+
+def refuse_unsliced_weeks(con, by: str, combined: list[tuple], sliced: list[tuple]) -> None:
+    """Refuse, naming the uploads, unless each week's slices add up exactly to the value the charts show.
+
+    An upload of an export without the column, or stored before Floorline kept it, has no slices.
+    """
+    label = SLICED[by][0]
+    refuse_percentages(combined)
+    sums: dict[tuple, list[int]] = {}
+    for week, upload, _, good, total, _ in sliced:
+        cell = sums.setdefault((week, upload), [0, 0])
+        cell[0] += int(good or 0)
+        cell[1] += int(total or 0)
+    lacking = sorted(
+        {
+            (upload, week)
+            for week, upload, _, good, total, _ in combined
+            if sums.get((week, upload)) != [int(good or 0), int(total or 0)]
+        }
+    )
+    if not lacking:
+        return
+    ids = sorted({upload for upload, _ in lacking})
+    names = dict(
+        con.execute("SELECT id, file_name FROM uploads WHERE list_contains($ids, id)", {"ids": ids}).fetchall()
+    )
+    uploads = "; ".join(
+        f"upload {upload} ({names.get(upload, 'unknown file')}) for the week"
+        + ("s" if len(weeks) > 1 else "")
+        + " of "
+        + ", ".join(f"{week:%d %b %Y}" for week in weeks)
+        for upload in ids
+        for weeks in [[week for u, week in lacking if u == upload]]
+    )
+    raise CannotExplain(
+        f"{label} is not kept with the counts of {uploads}: the export had no {label} column, or it was stored "
+        f"before Floorline kept {label.lower()}. Upload that export again with a '{label}' column (in Explore, add "
+        f"the {label} attribute to the rows) to split by it, or choose segment, region or ticket form"
+    )
 
 
 def pooled(counts: dict[dt.date, dict[str, tuple[int, int]]], weeks) -> dict[str, tuple[int, int]]:

@@ -36,6 +36,9 @@ class NormalisedUpload:
     counts_table: str  # kpi, week, form, segment, region, good, total, pct, rows
     coverage_table: str  # kpi, week, complete
     bad_events_table: str  # the breached targets and Bad ratings, for drill-down
+    # kpi, week, form, segment, region, dimension, slice, good, total: the counted events by ticket group
+    # and by priority (DECISIONS.md §16), or None when the export has neither column.
+    slices_table: str | None
     rows_read: int
     rows_used: int
     ignored: dict[str, int]
@@ -82,15 +85,19 @@ EMPTY_CELL_PATTERN = f"'{STRIPPED_CLASS}*'"
 TOTALS_CELL_PATTERN = f"'(?i){STRIPPED_CLASS}*(?:{'|'.join(TOTALS_LABELS)}){STRIPPED_CLASS}*'"
 
 
-def decisive_columns(raw: RawTable) -> list[str]:
-    """Every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping, so a
-    million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
-    columns = [f"c{raw.match.columns[f]} AS g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS]
+def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
+    """(SQL, name) of every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping,
+    so a million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
+    columns = [(f"c{raw.match.columns[f]}", f"g_{f}") for f in raw.match.columns if f not in PER_ROW_FIELDS]
     ticket = raw.match.columns.get("ticket_id")
     no_ticket = "true" if ticket is None else unless_digit_first(f"c{ticket}", EMPTY_CELL_PATTERN)
-    columns.append(f"{no_ticket} AS no_ticket")
-    columns.append(f"{unless_digit_first('c0', TOTALS_CELL_PATTERN)} AS is_totals")
+    columns.append((no_ticket, "no_ticket"))
+    columns.append((unless_digit_first("c0", TOTALS_CELL_PATTERN), "is_totals"))
     return columns
+
+
+def decisive_columns(raw: RawTable) -> list[str]:
+    return [f"{expression} AS {name}" for expression, name in decisive_expressions(raw)]
 
 
 def unless_digit_first(cell: str, pattern: str) -> str:
@@ -111,10 +118,73 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
     """
     columns = ", ".join(decisive_columns(raw))
     if group:
-        return (
+        grouped = (
             f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row FROM {raw.table} GROUP BY ALL"
         )
+        # The combination's hash, for each row to find its combination again (``slices_sql``,
+        # ``breached_rows_sql``): one number to compare rather than every cell.
+        names = ", ".join(name for _, name in decisive_expressions(raw))
+        return f"SELECT *, hash({names}) AS combination FROM ({grouped})"
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
+
+
+# Ticket attributes a change can be split by beyond segment, form and region (DECISIONS.md §16):
+# kept per slice in their own table, so the weekly counts every chart reads stay as small as before.
+SLICE_FIELDS = ("group", "priority")
+
+
+def slice_fields(raw: RawTable) -> list[str]:
+    return [f for f in SLICE_FIELDS if f in raw.match.columns]
+
+
+def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool) -> str:
+    """Counted events per (kpi, week, form, region) and slice of each of ``slice_fields``.
+
+    One more pass over the rows: each row finds its decisive combination by hash (the counting
+    rules ran once per combination) and counts as the combination's events per row (its weight,
+    or 1) for a ticket-level export, or as the row's own counts for a report, in its slices.
+    """
+    if report:
+        good, total = "good", "total"
+    else:
+        events = "n // file_rows" if weighted else "1"
+        good, total = f"CASE WHEN outcome = 'good' THEN {events} ELSE 0 END", events
+    fields = slice_fields(raw)
+    expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+    cells = ", ".join(f"r.c{raw.match.columns[f]} AS s_{f}" for f in fields)
+    # One aggregation of the rows by every slice field at once (thousands of cells), then one small
+    # one per field: grouping sets would first copy the joined rows once per field.
+    per_field = " UNION ALL ".join(
+        f"""SELECT kpi, week, form, NULL::VARCHAR AS segment, region, '{f}' AS dimension,
+                nullif(coalesce({clean_sql(f"s_{f}")}, ''), '') AS slice, sum(good)::BIGINT AS good,
+                sum(total)::BIGINT AS total
+            FROM by_cells GROUP BY ALL"""
+        for f in fields
+    )
+    return f"""
+        WITH counted AS (
+            SELECT combination, kpi, {week} AS week, form, region, {good} AS good, {total} AS total
+            FROM {norm} WHERE ignore_reason IS NULL),
+        by_cells AS (
+            SELECT c.kpi, c.week, c.form, c.region, {cells}, sum(c.good) AS good, sum(c.total) AS total
+            FROM {raw.table} r JOIN counted c ON c.combination = hash({expressions}) GROUP BY ALL)
+        {per_field}"""
+
+
+def slices_match_counts(con, slices: str, counts: str) -> bool:
+    """Every dimension's slices add up to the weekly counts, cell by cell (a hash collision would not)."""
+    return not con.execute(
+        f"""WITH sums AS (
+                SELECT kpi, week, form, region, dimension, sum(good) AS good, sum(total) AS total
+                FROM {slices} GROUP BY ALL),
+            cells AS (
+                SELECT kpi, week, form, region, sum(good) AS good, sum(total) AS total FROM {counts} GROUP BY ALL),
+            dimensions AS (SELECT DISTINCT dimension FROM {slices})
+            SELECT count(*) FROM cells c CROSS JOIN dimensions d
+            FULL JOIN sums s ON s.kpi = c.kpi AND s.week = c.week AND s.form IS NOT DISTINCT FROM c.form
+                AND s.region IS NOT DISTINCT FROM c.region AND s.dimension = d.dimension
+            WHERE s.good IS DISTINCT FROM c.good OR s.total IS DISTINCT FROM c.total"""
+    ).fetchone()[0]
 
 
 OUTCOME_FIELD = {
@@ -125,17 +195,29 @@ OUTCOME_FIELD = {
 }
 
 
-def breached_rows_sql(raw: RawTable, norm: str, week_start: int) -> str:
-    """Back to single rows, for the breached targets and Bad ratings only (the drill-down)."""
-    join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
+def breached_rows_sql(raw: RawTable, norm: str, distinct: str, week_start: int, *, by_hash: bool) -> str:
+    """Back to single rows, for the breached targets and Bad ratings only (the drill-down).
+
+    Each row finds its combination ``by_hash`` (one number to compare), or by every decisive cell:
+    the caller falls back to the latter if the rows found do not match the breached count.
+    """
+    if by_hash:
+        expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+        decisive, join = f"hash({expressions}) AS combination", "r.combination = b.combination"
+    else:
+        decisive = ", ".join(decisive_columns(raw))
+        join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
     # The cell that decides good or bad rules out most rows cheaply before the full match.
     outcome = OUTCOME_FIELD[raw.match.shape.name]
     return f"""
-        WITH bad AS (SELECT * FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad'),
+        WITH bad AS (
+            SELECT d.*, n.kpi, n.event_date, n.form, n.region
+            FROM {norm} n JOIN {distinct} d ON d.source_row = n.source_row  -- the first row: one per combination
+            WHERE n.ignore_reason IS NULL AND n.outcome = 'bad'),
         rows AS (
             SELECT {raw.row_sql} AS row_number, {raw_text(raw, "ticket_id")} AS ticket_id,
                 nullif({raw_text(raw, "group")}, '') AS ticket_group,
-                nullif({raw_text(raw, "priority")}, '') AS priority, {", ".join(decisive_columns(raw))}
+                nullif({raw_text(raw, "priority")}, '') AS priority, {decisive}
             FROM {raw.table}
             WHERE c{raw.match.columns[outcome]} IN (SELECT DISTINCT g_{outcome} FROM bad))
         SELECT r.row_number AS source_row, r.ticket_id, b.kpi, b.event_date,
@@ -746,6 +828,9 @@ def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int
         )
 
 
+RULE_HELPER_COLUMNS = "^(f|k|num|g)_|^(parsed_date|numbered_week|ign|date_text|no_ticket|is_totals)$"
+
+
 def normalise(
     con, raw: RawTable, file_name: str, week_start: int, prefix: str, options: ReadOptions | None = None
 ) -> NormalisedUpload:
@@ -799,7 +884,10 @@ def normalise(
         select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
         select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS {select}")
+    # The cells as read and the rules' helper columns (trimmed cells, keys, parsed values) are left out of
+    # the stored table: writing them cost more than computing them. The cells stay in the distinct table.
+    kept = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RULE_HELPER_COLUMNS}'))"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS SELECT {kept} FROM ({select})")
     refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
@@ -853,8 +941,23 @@ def normalise(
             f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
             SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
         )
+    slices, dropped_slices = None, False
+    if grouped and slice_fields(raw):
+        slices = f"{prefix}_slices"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, week, report, weighted)}")
+        if not slices_match_counts(con, slices, counts):
+            slices = None  # never a split that does not add up: kept without it, and said so below
+            dropped_slices = True
     if shape.ticket_level:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {breached_rows_sql(raw, norm, week_start)}")
+        found = breached_rows_sql(raw, norm, distinct, week_start, by_hash=True)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {found}")
+        rows_found, rows_breached = con.execute(
+            f"""SELECT (SELECT count(*) FROM {bad_events}),
+                (SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad')"""
+        ).fetchone()
+        if rows_found != rows_breached:  # two combinations share a hash: match every cell instead
+            exact = breached_rows_sql(raw, norm, distinct, week_start, by_hash=False)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {exact}")
     else:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
@@ -889,12 +992,15 @@ def normalise(
     ).fetchone()
     weeks = [w for (w,) in con.execute(f"SELECT DISTINCT week FROM {coverage} ORDER BY 1").fetchall()]
     warnings = []
+    if dropped_slices:
+        warnings.append("its ticket group and priority counts did not add up to the weekly counts and were not kept")
     if shape.ticket_level and "region" not in raw.match.columns:
         warnings.append("no region column: regional filters will not include this file")
     return NormalisedUpload(
         counts,
         coverage,
         bad_events,
+        slices,
         raw.rows - blank_rows,
         used_rows,
         ignored,

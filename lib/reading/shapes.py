@@ -188,6 +188,7 @@ EXPLORE_REPORT = Shape(
         METRIC_STATUS,
         REGION,
         GROUP,
+        PRIORITY,
         # Percentages first: "% Achieved SLA targets" also ends like "Achieved SLA targets".
         Field(
             "pct_achieved",

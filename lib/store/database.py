@@ -375,6 +375,11 @@ def ingest_file(
             return result
         if existing and not preview:
             upload_id, status = existing
+            if keep_missing_slices(cursor, upload_id, normalised, uploaded_by, file_name):
+                result.warnings.append(
+                    f"upload {upload_id} of this file now keeps its ticket group and priority counts, "
+                    "which it was stored without"
+                )
             if status == "active":
                 result.status, result.upload_id = "duplicate", upload_id
                 return result
@@ -462,6 +467,8 @@ def insert_upload(cursor, result, normalised, digest, archive, size, uploaded_by
             FROM {normalised.counts_table}""",
         [upload_id],
     )
+    if normalised.slices_table:
+        insert_slices(cursor, upload_id, normalised.slices_table)
     cursor.execute(f"INSERT INTO coverage SELECT ?, kpi, week, complete FROM {normalised.coverage_table}", [upload_id])
     cursor.execute(
         f"""INSERT INTO bad_events SELECT ?, source_row, ticket_id, kpi, event_date, week, form, region,
@@ -469,6 +476,38 @@ def insert_upload(cursor, result, normalised, digest, archive, size, uploaded_by
         [upload_id],
     )
     return upload_id
+
+
+def insert_slices(cursor, upload_id: int, slices_table: str) -> None:
+    cursor.execute(
+        f"""INSERT INTO dimension_counts SELECT ?, kpi, week, form, segment, region, dimension, slice, good, total
+            FROM {slices_table}""",
+        [upload_id],
+    )
+
+
+def keep_missing_slices(cursor, upload_id: int, normalised, actor: str | None, file_name: str) -> bool:
+    """An export stored before Floorline kept counts by group and priority, uploaded again: the stored
+    upload gains them, so its weeks can be split by them. Only when the file reads to the very counts
+    stored (the same columns chosen), so its slices add up to them."""
+    if not normalised.slices_table:
+        return False
+    if cursor.execute("SELECT count(*) FROM dimension_counts WHERE upload_id = ?", [upload_id]).fetchone()[0]:
+        return False
+    cells = "SELECT kpi, week, form, segment, region, sum(good), sum(total), sum(pct) FROM {} GROUP BY ALL"
+    stored = cells.format("weekly_counts WHERE upload_id = $upload")
+    read = cells.format(normalised.counts_table)
+    differing = cursor.execute(
+        f"SELECT count(*) FROM (({stored} EXCEPT ALL {read}) UNION ALL ({read} EXCEPT ALL {stored}))",
+        {"upload": upload_id},
+    ).fetchone()[0]
+    if differing:
+        return False
+    with transaction(cursor):
+        insert_slices(cursor, upload_id, normalised.slices_table)
+        record_change(cursor, actor, "kept group and priority", file_name, {"upload_id": upload_id})
+        bump_data_version(cursor)
+    return True
 
 
 def retire_demo(cursor, actor: str | None) -> bool:

@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS weekly_counts (
     upload_id BIGINT, kpi VARCHAR, week DATE, form VARCHAR, segment VARCHAR, region VARCHAR,
     good BIGINT, total BIGINT, pct DOUBLE, rows BIGINT
 );
+-- The same counted events split by a ticket attribute (dimension 'group' or 'priority', slice its value,
+-- NULL when the cell was empty), for the uploads whose export had that column: a table of its own, so
+-- weekly_counts (every chart's query) keeps its size. Each dimension's slices add up to weekly_counts.
+CREATE TABLE IF NOT EXISTS dimension_counts (
+    upload_id BIGINT, kpi VARCHAR, week DATE, form VARCHAR, segment VARCHAR, region VARCHAR,
+    dimension VARCHAR, slice VARCHAR, good BIGINT, total BIGINT
+);
 CREATE TABLE IF NOT EXISTS coverage (upload_id BIGINT, kpi VARCHAR, week DATE, complete BOOLEAN);
 CREATE TABLE IF NOT EXISTS bad_events (
     upload_id BIGINT, source_row BIGINT, ticket_id VARCHAR, kpi VARCHAR, event_date DATE, week DATE,

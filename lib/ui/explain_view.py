@@ -1,7 +1,7 @@
 """Streamlit sections for lib.metrics.explain: "why did it change?", volume, and this week so far.
 
 UI layer only: every figure comes from ``lib.metrics.explain`` (and ``lib.ui.figures``), cached on the
-data version. Slice names come from exports (forms, regions), so they go into dataframes
+data version. Slice names come from exports (forms, regions, groups), so they go into dataframes
 and escaped Markdown, never into HTML.
 """
 
@@ -115,7 +115,7 @@ def change_section(
     )
     by = right.radio(
         "Split by",
-        list(explain.DIMENSION_CHOICES),
+        explain.dimensions_in_data(con, kpi),
         format_func=explain.dimension_label,
         horizontal=True,
         key=f"{key}_by",
@@ -225,7 +225,7 @@ def hypothesis_check(ctx, workgroup: dict, hypothesis: dict, *, on_attach=None, 
     if hypothesis_checks.check_kind(hypothesis) == hypothesis_checks.PORTION:
         by = st.radio(
             "Which portion",
-            hypothesis_checks.PORTION_DIMENSIONS,
+            hypothesis_checks.portion_dimensions(ctx.con, workgroup["kpi"]),
             format_func=explain.dimension_label,
             horizontal=True,
             key=f"{key}_by",

@@ -5,7 +5,8 @@ The hypotheses the counts can speak to each have a check (DECISIONS.md §20):
 - *Ticket volume is too high* (library #1): each breach week's counted events against the
   eight weeks before the breach (lib.metrics.explain.volume_check).
 - *A single portion of tickets* (#6): the breach weeks pooled against the four weeks before
-  the breach, split by segment, region or ticket form (lib.metrics.explain.explain_periods).
+  the breach, split by segment, region, ticket form, or ticket group or priority where the exports
+  have them (lib.metrics.explain.explain_periods).
 - *A single bad day* (#8): how the breach weeks' breached targets (or Bad ratings) spread
   over the days of each week, from the ticket-level rows.
 
@@ -59,6 +60,11 @@ class CheckResult:
             f"Checked against the data on {self.computed_on.isoformat()} (data version {self.data_version}): "
             f"{self.words} Suggested verdict: {self.suggested}. Approach: {self.approach}"
         )
+
+
+def portion_dimensions(con, kpi: str) -> tuple[str, ...]:
+    """The portions a drop in ``kpi`` can be split by: group and priority where the exports kept them."""
+    return tuple(by for by in PORTION_DIMENSIONS if by in explain.dimensions_in_data(con, kpi))
 
 
 def check_kind(hypothesis: dict) -> str | None:

@@ -39,6 +39,18 @@ def test_why_did_it_change_draws_the_waterfall_in_a_dialog(open_app):
     assert page.locator(NO_EXCEPTION).count() == 0
 
 
+def test_why_did_it_change_splits_by_ticket_group(open_app):
+    page = open_app("/KPI_trends")
+
+    page.get_by_role("button", name="Why did it change?").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Compare with")).to_be_visible(timeout=30_000)
+    dialog.get_by_text("Ticket group", exact=True).click()
+    expect(dialog.get_by_text("by ticket group", exact=False)).to_be_visible(timeout=30_000)
+    expect(dialog.locator(".js-plotly-plot").first.get_by_text("Support AMER")).to_be_visible()
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+
 def test_the_weekly_review_shows_this_week_so_far(open_app):
     page = open_app("/")
 

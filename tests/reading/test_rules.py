@@ -13,6 +13,7 @@ import pytest
 from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
 from lib.core.errors import RefusedFile
+from lib.reading import rules
 from lib.reading.decisions import ReadOptions
 from lib.reading.rules import iso_week_sql
 from lib.store import database as store
@@ -715,3 +716,95 @@ def test_a_pivot_with_sla_metric_in_its_columns_is_refused_saying_to_move_it_to_
         store.ingest_file(con, path)
     assert "move that attribute to the rows" in refused.value.message
     assert store.list_uploads(con) == []
+
+
+# --- Counts by ticket group and priority (DECISIONS.md §16) ---------------------------------------
+
+
+def slices(con, dimension: str) -> dict[str, tuple[int, int]]:
+    rows = con.execute(
+        "SELECT slice, sum(good), sum(total) FROM dimension_counts WHERE dimension = ? GROUP BY 1", [dimension]
+    ).fetchall()
+    return {name: (good, total) for name, good, total in rows}
+
+
+def test_weighted_event_rows_count_their_weight_in_each_group_and_priority(con, tmp_path):
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date", "SLA targets",
+              "Ticket group", "Priority"]  # fmt: skip
+    day = MONDAY.isoformat()
+    rows = [
+        ["1", "SaaS", "First reply time", "Achieved", day, "3", "Support AMER", "High"],
+        ["2", "SaaS", "First reply time", "Achieved", day, "4", " Support APAC ", ""],  # trimmed; no priority
+        ["3", "SaaS", "First reply time", "Breached", day, "2", "Support AMER", "Low"],
+        ["4", "SaaS", "First reply time", "Achieved", day, "5", "", "Low"],  # no group
+        ["5", "SaaS", "Requester wait time", "Achieved", day, "9", "Support AMER", "Low"],  # not counted
+    ]
+    path = tmp_path / "weighted.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT")[0][1:3] == (12, 14)
+    assert slices(con, "group") == {"Support AMER": (3, 5), "Support APAC": (4, 4), None: (5, 5)}
+    assert slices(con, "priority") == {"High": (3, 3), None: (4, 4), "Low": (5, 7)}
+
+
+def test_a_report_table_by_group_keeps_its_groups_and_priorities(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Ticket group", "Ticket priority",
+              "Achieved SLA targets", "Breached SLA targets"]  # fmt: skip
+    day = MONDAY.isoformat()
+    rows = [
+        [day, "SaaS", "First reply time", "Support AMER", "Normal", "90", "10"],
+        [day, "SaaS", "First reply time", "Support EMEA", "Normal", "45", "5"],
+        [day, "SaaS", "First reply time", "Support EMEA", "Urgent", "9", "1"],
+        [day, "SaaS", "First reply time", "Support EMEA", "Urgent", "9", "1"],  # equal rows are both counted
+    ]
+    path = tmp_path / "report_by_group.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT")[0][1:3] == (153, 170)
+    assert slices(con, "group") == {"Support AMER": (90, 100), "Support EMEA": (63, 70)}
+    assert slices(con, "priority") == {"Normal": (135, 150), "Urgent": (18, 20)}
+
+
+def test_a_file_without_group_or_priority_keeps_no_slices(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
+    path = tmp_path / "plain.csv"
+    path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "First reply time", "90", "10"]]))
+    store.ingest_file(con, path)
+    assert con.execute("SELECT count(*) FROM dimension_counts").fetchone()[0] == 0
+
+
+GROUPED_EVENTS_HEADER = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date",
+                         "Ticket group"]  # fmt: skip
+GROUPED_EVENTS = [
+    ["1", "SaaS", "First reply time", "Achieved", MONDAY.isoformat(), "Support AMER"],
+    ["2", "SaaS", "First reply time", "Breached", MONDAY.isoformat(), "Support AMER"],
+    ["3", "SaaS", "First reply time", "Breached", MONDAY.isoformat(), "Support EMEA"],
+]
+
+
+def test_slices_that_would_not_add_up_are_not_kept_and_the_upload_says_so(con, tmp_path, monkeypatch):
+    # As if two combinations of cells shared a hash: a row counted twice in its slices.
+    real = rules.slices_sql
+    monkeypatch.setattr(rules, "slices_sql", lambda *args: f"SELECT * FROM ({real(*args)}) UNION ALL "
+                        f"SELECT * FROM ({real(*args)}) LIMIT 1")  # fmt: skip
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(GROUPED_EVENTS_HEADER, GROUPED_EVENTS))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT")[0][1:3] == (1, 3)
+    assert con.execute("SELECT count(*) FROM dimension_counts").fetchone()[0] == 0
+    assert any("ticket group and priority counts did not add up" in w for w in result.warnings)
+
+
+def test_breached_rows_are_matched_cell_by_cell_if_their_hash_finds_too_many(con, tmp_path, monkeypatch):
+    real = rules.breached_rows_sql
+
+    def colliding(*args, by_hash):
+        sql = real(*args, by_hash=by_hash)
+        return f"SELECT * FROM ({sql}) UNION ALL SELECT * FROM ({sql}) LIMIT 1" if by_hash else sql
+
+    monkeypatch.setattr(rules, "breached_rows_sql", colliding)
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(GROUPED_EVENTS_HEADER, GROUPED_EVENTS))
+    store.ingest_file(con, path)
+    rows = con.execute("SELECT source_row, ticket_id, ticket_group FROM bad_events ORDER BY 1").fetchall()
+    assert rows == [(3, "2", "Support AMER"), (4, "3", "Support EMEA")]

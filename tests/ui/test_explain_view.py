@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from pathlib import Path
 
@@ -75,9 +76,31 @@ def test_kpi_trends_draws_the_waterfall_of_a_weeks_change_with_its_table(demo_db
     assert list(grouped["Slice"]) == [f"Small slices ({len(regions)})"]
     assert grouped["Note"][0].startswith("too small to judge: ")
 
-    at.session_state["why_FRT_by"] = "group"
+
+def test_kpi_trends_splits_a_change_by_ticket_group_where_the_exports_have_it(demo_db):
+    at = open_page("pages/1_KPI_trends.py")
+    week = at.selectbox(key="explain_FRT").value
     at.button(key="change_FRT").click().run()
-    assert any("Ticket group is not kept with the counts" in info.value for info in at.info)
+    split_by = at.radio(key="why_FRT_by")
+    assert split_by.options == ["Segment", "Region", "Ticket form", "Ticket group", "Priority"]
+    split_by.set_value("group")
+    at.button(key="change_FRT").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    with store.connect(demo_db) as con:
+        expected = explain.explain(con, store.load_settings(con), "FRT", week, by="group").to_json()
+        series = {w.week: w for w in kpis.kpi_summaries(con, store.load_settings(con))["FRT"].series}
+    assert (expected["good"], expected["total"]) == (series[week].good, series[week].total)
+    bars = waterfall(at)["data"][0]
+    # Labels come from the export, so the figure escapes them ("L&R" is drawn from "L&amp;R").
+    labels = [html.unescape(label).rstrip(" *") for label in bars["x"][1:-1]]
+    assert labels == [entry["slice"] for entry in expected["slices"]]
+    assert {"Support AMER", "Support APAC", "Support EMEA"} <= set(bars["x"])
+    assert round(sum(bars["y"][1:-1]), 4) == expected["total_change"]
+    table = next(frame.value for frame in at.dataframe if "Rate part" in frame.value.columns)
+    assert list(table["Counted now"]) == [entry["total"] for entry in expected["slices"]]
+    assert sum(table["Counted now"]) == series[week].total
+    assert any("by ticket group" in m.value for m in at.markdown), [m.value for m in at.markdown]
 
 
 def test_the_trend_hover_carries_each_weeks_95_percent_interval(demo_db):
