@@ -168,7 +168,7 @@ def run_explain(con, args) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return 0
-    print(explain.describe(result))
+    print(explain.describe(result, settings.floors[args.kpi]))
     for entry in result.to_json()["slices"]:
         small = "  (too small to judge)" if entry["too_small"] else ""
         value = format_percent(entry["value"])

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.text import format_percent
 from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, KpiSummary, WeekValue, at_or_below, week_step
 
 # z for a two-sided 95 % interval (the 97.5th percentile of the standard normal).
@@ -458,12 +459,15 @@ def points(value: Fraction | float) -> str:
     return f"{float(value):+.1f}".replace("-", "−")
 
 
-def describe(decomposition: Decomposition) -> str:
-    """One sentence: the change, and the slice that moved it most, with its own rate's move."""
+def describe(decomposition: Decomposition, floor: float | None = None) -> str:
+    """One sentence: the change, and the slice that moved it most, with its own rate's move.
+
+    Values are written by ``format_percent`` against the KPI's ``floor``, so none reads as on the floor.
+    """
     change = decomposition.total_change
     label = dimension_label(decomposition.dimension).lower()
     if change == 0:
-        return f"No change: {float(decomposition.value1):.1f} % both times."
+        return f"No change: {format_percent(float(decomposition.value1), floor)} both times."
     direction = "drop" if change < 0 else "rise"
     ranked = sorted(decomposition.slices, key=lambda s: s.contribution, reverse=change > 0)
     top = ranked[0]
@@ -472,14 +476,18 @@ def describe(decomposition: Decomposition) -> str:
         moved = top.rate1 - top.rate0
         verb = "fell" if moved < 0 else "rose"
         own = (
-            f"; its own rate {verb} {abs(float(moved)):.1f} points ({float(top.rate0):.1f} → {float(top.rate1):.1f} %)"
+            f"; its own rate {verb} {abs(float(moved)):.1f} points "
+            f"({format_percent(float(top.rate0), floor)} → {format_percent(float(top.rate1), floor)})"
         )
     elif top.rate1 is None:
         own = "; it had no events in the chosen week"
     else:
         own = "; it had no events before"
     small = " (too few events to judge)" if top.small else ""
-    span = f"{float(decomposition.value0):.1f} → {float(decomposition.value1):.1f} %, by {label}"
+    span = (
+        f"{format_percent(float(decomposition.value0), floor)} → "
+        f"{format_percent(float(decomposition.value1), floor)}, by {label}"
+    )
     if abs(top.contribution) > abs(change):
         return (
             f"{top.name}{small} moved it {points(top.contribution)} points, more than the whole "
@@ -618,7 +626,7 @@ class WeekSoFar:
         words = EVENT_WORDS.get(self.kpi, "events")
         interval = self.interval
         head = (
-            f"{self.kpi} {self.value:.1f} % so far ({self.days_label}, {self.total:,} {words}; "
+            f"{self.kpi} {format_percent(self.value, self.floor)} so far ({self.days_label}, {self.total:,} {words}; "
             f"95 % interval {interval[0]:.1f}–{interval[1]:.1f} %)"
         )
         if self.usual_volume is None:

@@ -46,7 +46,7 @@ def explanation(ctx, question: tuple) -> tuple[dict | None, str]:
         )
     except explain.CannotExplain as error:
         return None, error.message
-    return result.to_json(), explain.describe(result)
+    return result.to_json(), explain.describe(result, ctx.settings.floors[kpi])
 
 
 @by_data_version(takes_context=True)

@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
+from lib.core.text import format_percent
 from lib.metrics import explain
 from lib.metrics.explain import SPEAKING_UPLOADS_SQL
 from lib.metrics.kpis import week_step
@@ -148,17 +149,18 @@ def portion_result(con, settings, kpi, scope, weeks, by):
     )
     change = result.total_change
     label = explain.dimension_label(by).lower()
+    floor = settings.floors[kpi]
     span = (
-        f"{float(result.value0):.1f} % in the {len(result.weeks0)} weeks before the breach → "
-        f"{float(result.value1):.1f} % in the breach weeks ({week_list(weeks)})"
+        f"{format_percent(float(result.value0), floor)} in the {len(result.weeks0)} weeks before the breach → "
+        f"{format_percent(float(result.value1), floor)} in the breach weeks ({week_list(weeks)})"
     )
     approach = (
         f"Shift-share split by {label} of the change from the {BASELINE_WEEKS} weeks before the breach (pooled) to "
         f"the breach weeks (pooled), {model.scope_label(scope)} (DECISIONS.md §16)."
     )
     details = [
-        f"{s.name}: {'—' if s.rate0 is None else f'{float(s.rate0):.1f} %'} → "
-        f"{'—' if s.rate1 is None else f'{float(s.rate1):.1f} %'} ({s.total1:,} counted), "
+        f"{s.name}: {format_percent(None if s.rate0 is None else float(s.rate0), floor)} → "
+        f"{format_percent(None if s.rate1 is None else float(s.rate1), floor)} ({s.total1:,} counted), "
         f"contribution {float(s.contribution):+.2f} points" + (" (too small to judge)" if s.small else "")
         for s in sorted(result.slices, key=lambda s: s.contribution)
     ]

@@ -344,7 +344,7 @@ def test_rest_of_week_threshold_from_usual_volume():
     # The week ends above 93 % when 100 (276 + g) > 93 (300 + 800): g / 800 > 74700 / 80000 = 93.375 %.
     assert so_far.remaining == 800
     assert so_far.rest_must_exceed == Fraction(747, 8)
-    assert so_far.describe().startswith("FRT 92.0 % so far (Mon–Wed, 300 targets; 95 % interval 88.4–94.6 %)")
+    assert so_far.describe().startswith("FRT 92.0\u00a0% so far (Mon–Wed, 300 targets; 95 % interval 88.4–94.6 %)")
     assert "27 % of a usual week's 1,100 targets are in" in so_far.describe()
     assert "a fourth breach week is likely unless the rest of the week runs above 93.4 %" in so_far.describe()
     out_of_reach = explain.WeekSoFar("FRT", MONDAY, MONDAY, MONDAY, 10, 100, 93.0, 110.0, 0)
@@ -414,3 +414,27 @@ def test_explain_command_splits_by_group_as_json(db_path, tmp_path):
     assert (slices["Support AMER"]["rate_part"], slices["Support AMER"]["mix_part"]) == (-3.5, -0.04)
     assert slices["Small slices (2)"]["grouped"] == ["L1 desk", "L2 desk"]
     assert round(sum(s["contribution"] for s in report["slices"]), 4) == -5.4
+
+
+def test_the_sentence_never_rounds_a_value_onto_the_floor():
+    # 94.0 % (470 of 500) the week before, 92.96 % (2,324 of 2,500) now: one slice, all rate.
+    week = dt.date(2026, 9, 14)
+    only = explain.Slice(
+        "SaaS",
+        470,
+        500,
+        2324,
+        2500,
+        Fraction(1),
+        Fraction(1),
+        Fraction(94),
+        Fraction(9296, 100),
+        Fraction(-104, 100),
+        0,
+    )
+    decomposition = explain.Decomposition(
+        "FRT", "form", (week - dt.timedelta(7),), (week,), 470, 500, 2324, 2500, [only], 30
+    )
+    sentence = explain.describe(decomposition, floor=93.0)
+    assert "94.0\u00a0% → 92.96\u00a0%" in sentence
+    assert "93.0" not in sentence

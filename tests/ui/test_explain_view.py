@@ -9,6 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from lib.core.text import format_percent
 from lib.metrics import explain, kpis
 from lib.store import database as store
 from lib.workgroups import checks as hypothesis_checks
@@ -123,7 +124,7 @@ def test_the_weekly_review_shows_this_week_so_far_under_the_cards(demo_db):
     assert summary.latest.week == dt.date(2026, 11, 16)  # the partial week is not the reviewed week
     assert "This week so far" in [header.value for header in at.subheader]
     shown = [alert.value.replace("\\", "") for alert in [*at.warning, *at.info]]
-    assert any(text.startswith(f"FRT {so_far.value:.1f} % so far (Mon–Thu") for text in shown)
+    assert any(text.startswith(f"FRT {format_percent(so_far.value, so_far.floor)} so far (Mon–Thu") for text in shown)
     assert any(f"{float(so_far.rest_must_exceed):.1f} %" in text for text in shown if text.startswith("FRT"))
     # An older week's review does not show this week's partial figures.
     older = open_page(query_params={"week": "09 Nov 2026"})
