@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
+from lib.core.text import format_percent
 from lib.metrics import reconcile
 from lib.metrics.explain import interval_text
 from lib.metrics.kpis import Episode, WeekValue
@@ -101,7 +102,8 @@ def upload_text(week_value: WeekValue, upload_labels: dict[int, str]) -> str:
     return html.escape("from " + ", ".join(labels))
 
 
-def hover_rows(series: list[WeekValue], upload_labels: dict[int, str]) -> list[list[str]]:
+def hover_rows(series: list[WeekValue], upload_labels: dict[int, str], floor: float) -> list[list[str]]:
+    """Per week: counts and interval, status, upload, and the value written by the one formatter (last)."""
     rows = []
     for week_value in series:
         counts = (
@@ -110,7 +112,12 @@ def hover_rows(series: list[WeekValue], upload_labels: dict[int, str]) -> list[l
             else html.escape(week_value.note or "")
         )
         rows.append(
-            [counts, STATUS_WORDS.get(week_value.status, week_value.status), upload_text(week_value, upload_labels)]
+            [
+                counts,
+                STATUS_WORDS.get(week_value.status, week_value.status),
+                upload_text(week_value, upload_labels),
+                format_percent(week_value.value, floor),
+            ]
         )
     return rows
 
@@ -160,9 +167,10 @@ def kpi_trend_figure(
             mode="lines",
             connectgaps=False,
             line={"color": COMBINED_COLOUR, "width": 4 if presentation else 3},
-            customdata=hover_rows(combined, upload_labels),
+            customdata=hover_rows(combined, upload_labels, floor),
             hovertemplate=(
-                "Combined: <b>%{y:.1f} %</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>"
+                "Combined: <b>%{customdata[3]}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}"
+                "<extra></extra>"
             ),
         )
     ]
@@ -176,8 +184,8 @@ def kpi_trend_figure(
                 mode="lines",
                 connectgaps=False,
                 line={"color": colour, "width": 2, "dash": dash},
-                customdata=hover_rows(series, upload_labels),
-                hovertemplate=f"{html.escape(segment)}: %{{y:.1f}} %<br>%{{customdata[0]}}<extra></extra>",
+                customdata=hover_rows(series, upload_labels, floor),
+                hovertemplate=f"{html.escape(segment)}: %{{customdata[3]}}<br>%{{customdata[0]}}<extra></extra>",
             )
         )
     marker_size = 14 if presentation else (8 if compact else 11)
@@ -612,6 +620,7 @@ def workgroup_figure(
         go.Scatter(
             x=[w.week for w in complete],
             y=[w.value for w in complete],
+            customdata=[format_percent(w.value, floor) for w in complete],
             mode="lines+markers",
             name=workgroup["kpi"],
             line={"color": COMBINED_COLOUR, "width": 3 if presentation else 2},
@@ -620,7 +629,7 @@ def workgroup_figure(
                 "symbol": ["triangle-down" if w.status == "breach" else "circle" for w in complete],
                 "size": 9,
             },
-            hovertemplate="Week of %{x|%d %b %Y}: %{y:.1f} %<extra></extra>",
+            hovertemplate="Week of %{x|%d %b %Y}: %{customdata}<extra></extra>",
         )
     )
     if partial:
@@ -628,10 +637,11 @@ def workgroup_figure(
             go.Scatter(
                 x=[w.week for w in partial],
                 y=[w.value for w in partial],
+                customdata=[format_percent(w.value, floor) for w in partial],
                 mode="markers",
                 name="partial week",
                 marker={"color": TARGET_COLOUR, "size": 9, "symbol": "circle-open"},
-                hovertemplate="Week of %{x|%d %b %Y} (partial): %{y:.1f} %<extra></extra>",
+                hovertemplate="Week of %{x|%d %b %Y} (partial): %{customdata}<extra></extra>",
             )
         )
     figure.add_hline(

@@ -95,15 +95,22 @@ def test_hover_tells_value_counts_and_the_upload_it_came_from(series):
     labels = {1: "upload 1 (explore_sla.csv)", 2: "upload 2 (explore <b>new</b>.csv)"}
     combined = trace(figure_json(kpi_trend_figure("FRT", series, floor=93, upload_labels=labels)), "Combined")
 
-    assert "%{y:.1f} %" in combined["hovertemplate"]
+    assert "%{customdata[3]}" in combined["hovertemplate"]
     assert combined["customdata"][3] == [
         "930 good of 1,000 · 95 % interval 91.2–94.4 %",
         "at or below the floor",
         "from upload 1 (explore_sla.csv)",
+        "93.0\u00a0%",  # exactly on the floor: one decimal is honest
     ]
     # A file name is user text: markup in it is shown, not rendered.
     assert combined["customdata"][5][2] == "from upload 2 (explore &lt;b&gt;new&lt;/b&gt;.csv)"
     assert combined["customdata"][5][1].startswith("partial week")
+
+
+def test_hover_never_rounds_a_value_onto_the_floor():
+    just_under = [value(0, 2324, 2500)]  # 92.96 %
+    combined = trace(figure_json(kpi_trend_figure("FRT", just_under, floor=93)), "Combined")
+    assert combined["customdata"][0][3] == "92.96\u00a0%"
 
 
 def test_y_axis_always_includes_the_floor_even_when_every_week_is_far_above_it():
