@@ -61,6 +61,8 @@ OUR_SQL_IDENTIFIERS = {
     # hash over them, the temp-table names, booleans of the shape, a constant filter and a constant aggregate
     "cells", "decisive", "expressions", "names", "per_field", "found", "exact", "slices", "slices_sql", "report",
     "weighted", "slices_table", "read", "stored", "of_dimension", "percentage_only",
+    # the stored table's column filter: a lambda over a constant pattern of the rules' helper column names
+    "kept",
 }  # fmt: skip
 
 
