@@ -62,7 +62,7 @@ def volume(ctx, kpi, week, layer, region, segments):
 @by_data_version(keep_objects=True, takes_context=True)
 def waterfall_figure(ctx, question: tuple, presentation: bool):
     explained, _ = explanation(ctx, question)
-    return change_waterfall_figure(explained, presentation=presentation)
+    return change_waterfall_figure(explained, floor=ctx.settings.floors[explained["kpi"]], presentation=presentation)
 
 
 @by_data_version(keep_objects=True, takes_context=True)

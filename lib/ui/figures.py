@@ -371,7 +371,7 @@ def reference_lines(floor: float, target: float | None, base_font: int, compact:
     return shapes, annotations
 
 
-def change_waterfall_figure(explained: dict, *, presentation: bool = False) -> go.Figure:
+def change_waterfall_figure(explained: dict, *, floor: float | None = None, presentation: bool = False) -> go.Figure:
     """The change from the earlier period to the chosen week as a waterfall, one bar per slice.
 
     ``explained`` is ``lib.metrics.explain.Decomposition.to_json()``: the bars start at the earlier
@@ -390,8 +390,12 @@ def change_waterfall_figure(explained: dict, *, presentation: bool = False) -> g
     values = [explained["against_value"], *(s["contribution"] for s in slices), explained["value"]]
     hover = [f"{explained['against_good']:,} good of {explained['against_total']:,}"]
     for s in slices:
-        then = "none" if s["against_value"] is None else f"{s['against_value']:.1f} % of {s['against_total']:,}"
-        now = "none" if s["value"] is None else f"{s['value']:.1f} % of {s['total']:,}"
+        then = (
+            "none"
+            if s["against_value"] is None
+            else f"{format_percent(s['against_value'], floor)} of {s['against_total']:,}"
+        )
+        now = "none" if s["value"] is None else f"{format_percent(s['value'], floor)} of {s['total']:,}"
         small = "<br>too few events to judge" if s["too_small"] else ""
         grouped = f"<br>grouped: {html.escape(', '.join(s['grouped']))}" if s["grouped"] else ""
         hover.append(
@@ -410,9 +414,9 @@ def change_waterfall_figure(explained: dict, *, presentation: bool = False) -> g
             measure=["absolute", *("relative" for _ in slices), "total"],
             base=None,
             text=[
-                f"{values[0]:.1f} %",
+                format_percent(values[0], floor),
                 *(f"{v:+.2f}" for v in values[1:-1]),
-                f"{values[-1]:.1f} %",
+                format_percent(values[-1], floor),
             ],
             textposition="outside",
             customdata=hover,
