@@ -317,7 +317,10 @@ def slice_counts(
     refuse_percentages(rows)
     counts: dict[dt.date, dict[str, tuple[int, int]]] = {week: {} for week in weeks}
     for week, _, name, good, total, _ in rows:
-        counts[week][name] = (int(good or 0), int(total or 0))
+        # Added, never overwritten: an empty cell and a cell reading "(no group)" share one name, and
+        # each row set is disjoint, so the slices must still add up to the combined value.
+        before_good, before_total = counts[week].get(name, (0, 0))
+        counts[week][name] = (before_good + int(good or 0), before_total + int(total or 0))
     return counts
 
 

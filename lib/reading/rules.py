@@ -92,7 +92,18 @@ def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
     ticket = raw.match.columns.get("ticket_id")
     no_ticket = "true" if ticket is None else unless_digit_first(f"c{ticket}", EMPTY_CELL_PATTERN)
     columns.append((no_ticket, "no_ticket"))
-    columns.append((unless_digit_first("c0", TOTALS_CELL_PATTERN), "is_totals"))
+    # A totals label in the first column makes a totals row, unless the row names a ticket in another
+    # column: an event row whose first column is a group called "All" or "Sum" is a ticket, not a total.
+    # A table without tickets (a report) may also carry its subtotal label in the group or priority column.
+    if ticket is None:
+        slice_cells = [f"c{raw.match.columns[f]}" for f in SLICE_FIELDS if f in raw.match.columns]
+        cells = dict.fromkeys(["c0", *slice_cells])
+        totals = " OR ".join(unless_digit_first(cell, TOTALS_CELL_PATTERN) for cell in cells)
+    else:
+        totals = unless_digit_first("c0", TOTALS_CELL_PATTERN)
+        if ticket != 0:
+            totals = f"({no_ticket} AND {totals})"
+    columns.append((totals, "is_totals"))
     return columns
 
 

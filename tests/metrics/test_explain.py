@@ -438,3 +438,28 @@ def test_the_sentence_never_rounds_a_value_onto_the_floor():
     sentence = explain.describe(decomposition, floor=93.0)
     assert "94.0\u00a0% → 92.96\u00a0%" in sentence
     assert "93.0" not in sentence
+
+
+def test_an_empty_group_and_a_group_written_no_group_are_one_slice_that_still_adds_up(con, tmp_path):
+    # Found by review: the two share the name "(no group)", and one used to overwrite the other.
+    header = [*SLA_HEADER[:6], "Ticket group", "Ticket priority"]
+    rows = [
+        ["1", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-07", "", ""],
+        ["2", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", "(no group)", "(no priority)"],
+        ["3", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-13", "A", "High"],
+        ["4", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-14", "", ""],
+        ["5", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-15", "", ""],
+        ["6", "SaaS", "First reply time", "Completed", "Breached", "2026-09-16", "(no group)", "(no priority)"],
+        ["7", "SaaS", "First reply time", "Completed", "Breached", "2026-09-16", "(no group)", "(no priority)"],
+        ["8", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-20", "A", "High"],
+    ]
+    path = tmp_path / "no_group.csv"
+    path.write_text(csv_text(header, rows))
+    store.ingest_file(con, path)
+    settings = store.load_settings(con)
+    for by in ("group", "priority"):
+        result = explain.explain(con, settings, "FRT", dt.date(2026, 9, 14), by=by, min_events=1)
+        assert (result.good0, result.total0, result.good1, result.total1) == (3, 3, 3, 5)
+        empty = next(s for s in result.slices if s.name.startswith("(no "))
+        assert (empty.good0, empty.total0, empty.good1, empty.total1) == (2, 2, 2, 4)
+        assert result.total_change == Fraction(60) - Fraction(100)

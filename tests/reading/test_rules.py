@@ -808,3 +808,36 @@ def test_breached_rows_are_matched_cell_by_cell_if_their_hash_finds_too_many(con
     store.ingest_file(con, path)
     rows = con.execute("SELECT source_row, ticket_id, ticket_group FROM bad_events ORDER BY 1").fetchall()
     assert rows == [(3, "2", "Support AMER"), (4, "3", "Support EMEA")]
+
+
+def test_an_event_row_whose_first_column_is_a_group_called_all_or_sum_is_a_ticket_not_a_total(con, tmp_path):
+    # Found by review: the totals check looked only at the first column, and dropped these tickets.
+    header = ["Ticket group", "Ticket ID", "Ticket form", "SLA metric", "SLA metric status", "SLA target status",
+              "Time - SLA status update - Date"]  # fmt: skip
+    rows = [
+        ["Support AMER", "1", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-14"],
+        ["Support AMER", "2", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-15"],
+        ["All", "3", "SaaS", "First reply time", "Completed", "Breached", "2026-09-16"],
+        ["All", "4", "SaaS", "First reply time", "Completed", "Breached", "2026-09-17"],
+        ["Sum", "5", "SaaS", "First reply time", "Completed", "Breached", "2026-09-20"],
+    ]
+    path = tmp_path / "groups_first.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 9, 14), 2, 5, "breach")]
+
+
+def test_a_report_tables_subtotal_rows_by_group_are_totals_not_a_group(con, tmp_path):
+    header = ["SLA update - Date", "Ticket form", "SLA metric", "Ticket group", "Achieved SLA targets",
+              "Breached SLA targets"]  # fmt: skip
+    rows = [
+        ["2026-09-14", "SaaS", "First reply time", "Support AMER", "8", "2"],
+        ["2026-09-14", "SaaS", "First reply time", "Total", "8", "2"],
+        ["2026-09-20", "SaaS", "First reply time", "Support EMEA", "5", "0"],
+        ["2026-09-20", "SaaS", "First reply time", "Total", "5", "0"],
+    ]
+    path = tmp_path / "group_subtotals.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = store.ingest_file(con, path)
+    assert weekly(con, "FRT") == [(dt.date(2026, 9, 14), 13, 15, "breach")]
+    assert result.ignored == {"totals row": 2}
