@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from fractions import Fraction
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from lib.core.errors import RefusedFile
+from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
 
@@ -101,3 +103,14 @@ def refusal(con, path, **kwargs) -> str:
         store.ingest_file(con, path, **kwargs)
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0  # nothing stored
     return refused.value.message
+
+
+def change_to_just_under_the_floor(week: dt.date) -> explain.Decomposition:
+    """FRT from 94.0 % (470 of 500) the week before ``week`` to 92.96 % (2,324 of 2,500): one slice, all rate.
+
+    With a 93 % floor, one decimal would write the new value as 93.0 %: on the floor, which it is not.
+    """
+    only = explain.Slice(
+        "SaaS", 470, 500, 2324, 2500, Fraction(1), Fraction(1), Fraction(94), Fraction(2324, 25), Fraction(-26, 25), 0
+    )
+    return explain.Decomposition("FRT", "form", (week - dt.timedelta(7),), (week,), 470, 500, 2324, 2500, [only], 30)

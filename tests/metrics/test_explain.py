@@ -9,7 +9,15 @@ import sys
 from fractions import Fraction
 
 import pytest
-from export_builders import SLA_HEADER, csv_text, sla_rows, span_rows, weeks_from, write_sla
+from export_builders import (
+    SLA_HEADER,
+    change_to_just_under_the_floor,
+    csv_text,
+    sla_rows,
+    span_rows,
+    weeks_from,
+    write_sla,
+)
 
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries
@@ -417,24 +425,7 @@ def test_explain_command_splits_by_group_as_json(db_path, tmp_path):
 
 
 def test_the_sentence_never_rounds_a_value_onto_the_floor():
-    # 94.0 % (470 of 500) the week before, 92.96 % (2,324 of 2,500) now: one slice, all rate.
-    week = dt.date(2026, 9, 14)
-    only = explain.Slice(
-        "SaaS",
-        470,
-        500,
-        2324,
-        2500,
-        Fraction(1),
-        Fraction(1),
-        Fraction(94),
-        Fraction(9296, 100),
-        Fraction(-104, 100),
-        0,
-    )
-    decomposition = explain.Decomposition(
-        "FRT", "form", (week - dt.timedelta(7),), (week,), 470, 500, 2324, 2500, [only], 30
-    )
+    decomposition = change_to_just_under_the_floor(dt.date(2026, 9, 14))
     sentence = explain.describe(decomposition, floor=93.0)
     assert "94.0\u00a0% → 92.96\u00a0%" in sentence
     assert "93.0" not in sentence

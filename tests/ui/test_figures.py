@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from fractions import Fraction
 
 import pytest
+from export_builders import change_to_just_under_the_floor
 
-from lib.metrics import explain, reconcile
+from lib.metrics import reconcile
 from lib.metrics.kpis import WeekValue, episodes_of
 from lib.store import database as store
 from lib.ui.figures import (
@@ -218,23 +218,7 @@ def test_the_chart_draws_both_sources_and_marks_only_the_flagged_weeks(demo_db):
 
 
 def test_the_waterfall_writes_its_end_values_against_the_floor():
-    # 94.0 % (470 of 500) the week before, 92.96 % (2,324 of 2,500) now: one slice, all rate.
-    only = explain.Slice(
-        "SaaS",
-        470,
-        500,
-        2324,
-        2500,
-        Fraction(1),
-        Fraction(1),
-        Fraction(94),
-        Fraction(9296, 100),
-        Fraction(-104, 100),
-        0,
-    )
-    decomposition = explain.Decomposition(
-        "FRT", "form", (FIRST,), (FIRST + dt.timedelta(7),), 470, 500, 2324, 2500, [only], 30
-    )
+    decomposition = change_to_just_under_the_floor(FIRST + dt.timedelta(7))
     bars = figure_json(change_waterfall_figure(decomposition.to_json(), floor=93))["data"][0]
     assert bars["text"][0] == "94.0\u00a0%" and bars["text"][-1] == "92.96\u00a0%"
     assert "92.96\u00a0% of 2,500" in bars["customdata"][1]
