@@ -181,7 +181,7 @@ def fitting_formats(texts, candidates) -> list[tuple[NumberFormat, bool]]:
         ok = True
         for column, text, _ in texts:
             parsed = parse_number(text, candidate)
-            if parsed is None or (column.whole and (parsed[0] != int(parsed[0]) or parsed[0] < 0)):
+            if parsed is None or (column.whole and not reads_as_count(text, candidate)):
                 ok = False
                 break
             places.setdefault(column.label, set()).add(parsed[1])
@@ -197,13 +197,23 @@ def differs(text: str, chosen: NumberFormat, other: NumberFormat) -> bool:
 
 
 def first_unreadable(texts, candidates):
+    """The cell to name when no format fits: one no format reads, else a count no format reads as whole
+    ('1.5' beside '1'), else the first count (each reads under some format, but no one format reads all)."""
     for column, text, row in texts:
         if all(parse_number(text, c) is None for c in candidates):
+            return column, text, row
+    for column, text, row in texts:
+        if column.whole and not any(reads_as_count(text, c) for c in candidates):
             return column, text, row
     for column, text, row in texts:
         if column.whole:
             return column, text, row
     return texts[0]
+
+
+def reads_as_count(text: str, number_format: NumberFormat) -> bool:
+    parsed = parse_number(text, number_format)
+    return parsed is not None and parsed[0] == int(parsed[0]) and parsed[0] >= 0
 
 
 def format_value(value: float) -> str:

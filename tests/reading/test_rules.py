@@ -841,3 +841,17 @@ def test_a_report_tables_subtotal_rows_by_group_are_totals_not_a_group(con, tmp_
     result = store.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 9, 14), 13, 15, "breach")]
     assert result.ignored == {"totals row": 2}
+
+
+def test_a_fractional_weight_is_refused_naming_that_cell_not_a_whole_one(con, tmp_path):
+    # Found by review: '1.5' beside '1' was refused naming a '1'.
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA metric status", "SLA target status",
+              "Time - SLA status update - Date", "SLA targets"]  # fmt: skip
+    rows = [
+        ["1", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-14", "1"],
+        ["2", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-15", "1.5"],
+    ]
+    path = tmp_path / "weights.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    message = refusal(con, path)
+    assert "row 3, column 'SLA targets': '1.5' is not a number Floorline can read as a whole count" in message
