@@ -50,7 +50,7 @@ elif view is not None:
     epics_view.headline_metrics(view, work)
 
     st.subheader("Master epics by area")
-    epics_view.masters_table(view)
+    epics_view.masters_table(view, presentation=ctx.presentation)
 
     st.subheader("Who is working on what")
     st.caption(

@@ -67,20 +67,27 @@ def headline_metrics(view: epic_views.EpicsView, work: list[workload.ManagerWork
     metrics[3].metric("Managers with no visible work", numbers.no_visible_work)
 
 
-def masters_table(view: epic_views.EpicsView) -> None:
+# On a shared screen (presentation mode, type zoomed) the table keeps what the meeting reads: what, who,
+# the flags, the link, its state and due date; the rest stays in the CSV and in the normal view.
+PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update")
+
+
+def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> None:
     masters = epic_views.masters_frame(view.masters)
+    left_out = ("Region", "Named in", *(PRESENTATION_LEAVES_OUT if presentation else ()))
+    wider = 1.4 if presentation else 1  # the columns left share the room of those left out
     st.dataframe(
         masters,
         hide_index=True,
         width="stretch",
         height=ROW_PIXELS * (len(masters) + 1) + 3,  # every master epic in view, no inner scrolling
         # Sized to fit beside the open sidebar at 1400 px; "Named in" is listed whole further down.
-        column_order=[column for column in masters.columns if column not in ("Region", "Named in")],
+        column_order=[column for column in masters.columns if column not in left_out],
         column_config={
-            "Area": st.column_config.TextColumn("Area", width=140),
-            "DRI": st.column_config.TextColumn("DRI", width=100),
+            "Area": st.column_config.TextColumn("Area", width=int(140 * wider)),
+            "DRI": st.column_config.TextColumn("DRI", width=int(100 * wider)),
             "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=95),
-            "Flags": st.column_config.TextColumn("Flags", width=190),
+            "Flags": st.column_config.TextColumn("Flags", width=int(190 * wider)),
             "State": st.column_config.TextColumn("State", width=55),
             "Child epics": st.column_config.TextColumn("Child epics", width=105),
             "Start": st.column_config.DateColumn("Start", format="DD MMM YYYY", width=80),

@@ -28,9 +28,10 @@ from lib.ui.cache import DataAt, by_data_version
 # Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
 # reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
 # menu with the theme); the page's own bar at the top (page switcher, exit) keeps the presenter free.
-# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size. A table
-# sizes its grid from its container's width before the zoom, so its container gets 1/1.25 of the column:
-# the zoomed grid then ends at the column's edge instead of a quarter past it (off a 1400 px screen).
+# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size. The
+# zoom goes on the table's whole element box, which is given 1/1.25 of the column: the zoomed grid then
+# ends at the column's edge (not a quarter past it, off a 1400 px screen), and the box grows with the
+# grid's height, so a table never runs under the button or heading that follows it.
 PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
@@ -38,9 +39,8 @@ PRESENTATION_CSS = """
   [data-testid="stHeading"] h2 { font-size: 1.55rem; }
   [data-testid="stMetricValue"] { font-size: 2.4rem; }
   [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
-  [data-testid="stDataFrame"] { zoom: 1.25; max-width: 100%; }
   [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"]) {
-    width: 80% !important;
+    zoom: 1.25; width: 80% !important;
   }
   [data-testid="stDecoration"] { display: none; }
   .block-container { padding-top: 3.6rem; }

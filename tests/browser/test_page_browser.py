@@ -85,9 +85,22 @@ TABLE_PAST_EDGE = """() => {
 }"""
 
 
+# How far each table's drawn grid reaches below the box the page lays out for it: past it, the grid
+# runs under whatever follows (a download button, the next heading).
+TABLE_PAST_BOTTOM = """() => [...document.querySelectorAll("[data-testid='stElementContainer']")]
+  .filter(box => box.offsetParent !== null && box.querySelector("[data-testid='stDataFrame'] canvas"))
+  .map(box => {
+    const grids = [...box.querySelectorAll("[data-testid='stDataFrame'] canvas")];
+    const drawn = grids.map(grid => grid.getBoundingClientRect().bottom);
+    return Math.max(...drawn) - box.getBoundingClientRect().bottom;
+  })"""
+
+
 def test_zoomed_tables_in_presentation_mode_stay_on_screen(open_app):
     for entry in PAGES:
         page = open_app(entry.url_path + "?present=1")
         page.wait_for_timeout(300)
         past = page.evaluate(TABLE_PAST_EDGE)
         assert all(extra <= 1 for extra in past), f"{entry.label}: tables past the column by {past} px"
+        below = page.evaluate(TABLE_PAST_BOTTOM)
+        assert all(extra <= 1 for extra in below), f"{entry.label}: tables past their box by {below} px"
