@@ -27,9 +27,30 @@ SLA_HEADER = [
     "Preferred Region for Support",
 ]
 SATISFACTION_HEADER = ["Ticket ID", "Ticket form", "Ticket satisfaction rating", "Ticket solved - Date"]
-# The demo year ends on a Thursday: week of 16 Nov 2026 is the latest complete one.
+# The demo year ends on a Thursday in FY27-Q4: week of 16 Nov 2026 is the latest complete one.
 DEMO_END = dt.date(2026, 11, 26)
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "dbt_zendesk"
+
+
+# An Explore SLA event export's six columns without a region: the smallest export a manager sends.
+EVENT_HEADER = SLA_HEADER[:6]
+
+
+def complete_weeks_csv(
+    weeks: dict, *, header=EVENT_HEADER, metric="First reply time", form="SaaS", first_ticket=700000
+) -> str:
+    """SLA events, (achieved, breached) targets per Monday, dated that Monday and its Sunday: every week complete."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    ticket = first_ticket
+    for monday, (achieved, breached) in weeks.items():
+        for index in range(achieved + breached):
+            day = monday + dt.timedelta(days=6 if index % 2 else 0)
+            outcome = "Achieved" if index < achieved else "Breached"
+            writer.writerow([ticket, form, metric, "Completed", outcome, day.isoformat()])
+            ticket += 1
+    return buffer.getvalue()
 
 
 def csv_text(header: list[str], rows: list[list], delimiter: str = ",") -> str:

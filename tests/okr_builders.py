@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 
 import openpyxl
+from export_builders import DEMO_END
 
 from lib.metrics.fiscal import FiscalQuarter
 from lib.okrs import views
 from lib.store import database as store
 
-DEMO_END = date(2026, 11, 26)
 Q3 = FiscalQuarter(2027, 3)  # 2026-08-01 .. 2026-10-31
 Q4 = FiscalQuarter(2027, 4)  # 2026-11-01 .. 2027-01-31
 

@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from export_builders import DEMO_END
 from playwright.sync_api import Page, sync_playwright
 from streamlit_process import running_streamlit
 
@@ -26,7 +26,6 @@ from lib.demo.load import load_demo
 from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_END = dt.date(2026, 11, 26)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1400, "height": 900}

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from export_builders import DEMO_END
 from playwright.sync_api import expect
 from streamlit_process import free_port, running_streamlit
 
@@ -24,7 +25,6 @@ from lib.store import database as store
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_END = dt.date(2026, 11, 26)
 NOV_16 = dt.date(2026, 11, 16)
 UPLOADER = "ann@example.com"
 ROLLER = "bob@example.com"

@@ -6,15 +6,14 @@ before and after its own upload rather than assuming what an earlier test left b
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from export_builders import complete_weeks_csv
 from playwright.sync_api import expect
 from streamlit_process import running_streamlit
 
@@ -22,30 +21,11 @@ pytestmark = pytest.mark.browser
 
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
-EXPLORE_HEADER = [
-    "Ticket ID",
-    "Ticket form",
-    "SLA metric",
-    "SLA metric status",
-    "SLA target status",
-    "Time - SLA status update - Date",
-]
 NO_EXCEPTION = "[data-testid='stException']"
 
 
 def explore_export(path: Path, weeks: dict) -> Path:
-    """First reply time targets, (achieved, breached) per Monday, dated the Monday and Sunday of each week."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPLORE_HEADER)
-    ticket = 600000
-    for monday, (achieved, breached) in weeks.items():
-        for index in range(achieved + breached):
-            day = monday + dt.timedelta(days=6 if index % 2 else 0)
-            outcome = "Achieved" if index < achieved else "Breached"
-            writer.writerow([ticket, "SaaS", "First reply time", "Completed", outcome, day.isoformat()])
-            ticket += 1
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    path.write_text(complete_weeks_csv(weeks, first_ticket=600000), encoding="utf-8")
     return path
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from export_builders import csv_text, sla_rows, span_rows, weeks_from, write_sla
+from export_builders import DEMO_END, csv_text, sla_rows, span_rows, weeks_from, write_sla
 
 from lib.core.settings import PROJECT_ROOT
 from lib.metrics import provenance
@@ -17,7 +17,6 @@ from lib.store import database as store
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 3)
-DEMO_END = dt.date(2026, 11, 26)
 FRT = "First reply time"
 
 

@@ -19,7 +19,6 @@ from lib.store import database as store
 from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEMO_END = dt.date(2026, 11, 26)
 
 
 def open_review(query_params: dict | None = None) -> AppTest:

@@ -19,7 +19,6 @@ from lib.store import database as store
 from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEMO_END = dt.date(2026, 11, 26)
 FLOORS = {"FRT": 93, "NRT": 83, "SSAT": 93}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import zipfile
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from export_builders import DEMO_END
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics import fiscal
@@ -17,7 +17,6 @@ from lib.okrs import model, views
 from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
-DEMO_END = dt.date(2026, 11, 26)  # a Thursday in FY27-Q4
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The page's tabs are bound to the URL (?section=...) and build only the open one.
 GAPS = {"section": "Gaps"}

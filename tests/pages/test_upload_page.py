@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
 import io
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from export_builders import EVENT_HEADER, complete_weeks_csv
 from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
@@ -24,32 +24,12 @@ from lib.store import uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/2_Upload.py"
-DEMO_END = dt.date(2026, 11, 26)
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
-EXPLORE_HEADER = [
-    "Ticket ID",
-    "Ticket form",
-    "SLA metric",
-    "SLA metric status",
-    "SLA target status",
-    "Time - SLA status update - Date",
-]
 
 
-def explore_export(weeks: dict, *, header=EXPLORE_HEADER, metric="First reply time", form="SaaS") -> bytes:
-    """Explore SLA rows, (achieved, breached) per Monday, dated the Monday and Sunday so each week is complete."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    ticket = 800000
-    for monday, (achieved, breached) in weeks.items():
-        for index in range(achieved + breached):
-            day = monday + dt.timedelta(days=6 if index % 2 else 0)
-            outcome = "Achieved" if index < achieved else "Breached"
-            writer.writerow([ticket, form, metric, "Completed", outcome, day.isoformat()])
-            ticket += 1
-    return buffer.getvalue().encode()
+def explore_export(weeks: dict, *, header=EVENT_HEADER, metric="First reply time", form="SaaS") -> bytes:
+    return complete_weeks_csv(weeks, header=header, metric=metric, form=form, first_ticket=800000).encode()
 
 
 FIXES_FRT = explore_export({NOV_09: (97, 3), NOV_16: (98, 2)})

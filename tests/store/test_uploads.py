@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from export_builders import EVENT_HEADER, complete_weeks_csv
 
 from lib.core.errors import RefusedFile
 from lib.core.text import format_percent
@@ -22,36 +23,13 @@ from lib.metrics.kpis import kpi_summaries, status_report
 from lib.store import database as store
 from lib.store import uploads
 
-DEMO_END = dt.date(2026, 11, 26)
-EXPLORE_HEADER = [
-    "Ticket ID",
-    "Ticket form",
-    "SLA metric",
-    "SLA metric status",
-    "SLA target status",
-    "Time - SLA status update - Date",
-]
 OCT_05 = dt.date(2026, 10, 5)
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
 
 
-def explore_export(path: Path, weeks: dict, *, metric="First reply time", form="SaaS", header=EXPLORE_HEADER) -> Path:
-    """An Explore SLA export: for each Monday, (achieved, breached) targets on that Monday and Sunday.
-
-    Rows fall on the first and last day of every week, so each week counts as complete.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    ticket = 700000
-    for monday, (achieved, breached) in weeks.items():
-        for index in range(achieved + breached):
-            day = monday + dt.timedelta(days=6 if index % 2 else 0)
-            outcome = "Achieved" if index < achieved else "Breached"
-            writer.writerow([ticket, form, metric, "Completed", outcome, day.isoformat()])
-            ticket += 1
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+def explore_export(path: Path, weeks: dict, *, metric="First reply time", form="SaaS", header=EVENT_HEADER) -> Path:
+    path.write_text(complete_weeks_csv(weeks, header=header, metric=metric, form=form), encoding="utf-8")
     return path
 
 
