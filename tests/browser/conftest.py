@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import pytest
 from export_builders import DEMO_END
+from chromium_location import ChromiumNotFound, find_chromium, may_skip_browser_tests
 from playwright.sync_api import Page, sync_playwright
 from streamlit_process import running_streamlit
 
@@ -26,7 +27,6 @@ from lib.demo.load import load_demo
 from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1400, "height": 900}
 STARTUP_SECONDS = 60
@@ -53,10 +53,26 @@ def streamlit_server(streamlit_database, tmp_path_factory) -> Iterator[Streamlit
         yield StreamlitServer(url, streamlit_database)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without a browser a developer's run skips the browser tests, saying why; CI's run, or one
+    that named a browser, fails instead."""
+    try:
+        find_chromium()
+    except ChromiumNotFound as missing:
+        if not any(item.get_closest_marker("browser") for item in items):
+            return
+        if not may_skip_browser_tests():
+            raise pytest.UsageError(f"the browser tests must run, but {missing}") from missing
+        skip = pytest.mark.skip(reason=str(missing))
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
