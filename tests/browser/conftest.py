@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from export_builders import DEMO_END
 from chromium_location import ChromiumNotFound, find_chromium, may_skip_browser_tests
+from export_builders import DEMO_END
 from playwright.sync_api import Page, sync_playwright
 from streamlit_process import running_streamlit
 
