@@ -162,14 +162,29 @@ def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file
     chosen = pool[0]
     if options.decimal != "auto" or options.thousands != "auto":
         return chosen, f"{chosen.describe()} (as you chose)"
-    others = [c for c in CANDIDATE_FORMATS if c != chosen]
-    # The cell that rules other settings out best: one they cannot read at all, else one they read differently.
-    evidence = next(
-        (text for _, text, _ in texts if any(parse_number(text, other) is None for other in others)), None
-    ) or next((text for _, text, _ in texts if any(differs(text, chosen, other) for other in others)), None)
-    if evidence is None:
+    # The settings that would give other figures, and the cells (at most two, from any column) that rule
+    # them out: '93,2' rules out every decimal dot, '1.004' as a whole count every other thousands separator.
+    others = [c for c in CANDIDATE_FORMATS if c != chosen and any(differs(t, chosen, c) for _, t, _ in texts)]
+    if not others:
         return chosen, "plain whole numbers, which read the same under every export setting"
-    return chosen, f"{chosen.describe()} (from '{evidence}')"
+    evidence = []
+    while others and len(evidence) < 2:
+        ruled, column, text = max(
+            ((sum(rules_out(column, text, other) for other in others), column, text) for column, text, _ in texts),
+            key=lambda scored: scored[0],
+        )
+        if not ruled:
+            break
+        evidence.append(text)
+        others = [other for other in others if not rules_out(column, text, other)]
+    if not evidence:  # only the one number of decimal places a column prints tells them apart
+        evidence.append(next(text for _, text, _ in texts if differs(text, chosen, others[0])))
+    return chosen, f"{chosen.describe()} (from " + " and ".join(f"'{text}'" for text in evidence) + ")"
+
+
+def rules_out(column: NumberColumn, text: str, other: NumberFormat) -> bool:
+    """Whether a cell shows the file is not in another format: that format cannot read it, or not as a whole count."""
+    return parse_number(text, other) is None or (column.whole and not reads_as_count(text, other))
 
 
 def fitting_formats(texts, candidates) -> list[tuple[NumberFormat, bool]]:

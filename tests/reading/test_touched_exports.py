@@ -1,0 +1,89 @@
+"""Exports a spreadsheet touched on the way (issue 25): each read one way only, or refused naming the choice.
+
+Every file is built here from counts chosen in the test; the figures asserted are the weekly
+values and breach flags a manager sees. Floors: FRT 93 %, NRT 83 %, SSAT 93 %; at or below is a breach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from export_builders import csv_bytes, refusal, weekly
+
+from lib.reading.decisions import ReadOptions
+from lib.store import database as store
+
+ROOT = Path(__file__).resolve().parents[2]
+NOV_2, NOV_9 = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
+
+# --- 1. Weekly aggregates in European format --------------------------------------------------
+
+EUROPEAN_HEADER = ["week_start", "ticket_form", "kpi", "achieved", "total", "pct"]
+
+
+def european_aggregate(tmp_path: Path, rows: list[list[str]], header=EUROPEAN_HEADER) -> Path:
+    path = tmp_path / "weekly_eu.csv"
+    path.write_bytes(csv_bytes(header, rows, delimiter=";"))
+    return path
+
+
+def test_european_weekly_aggregate_reads_counts_by_the_percentage_column(con, tmp_path):
+    # 979 of 1,050 = 93.24 % (above the floor); 1,004 of 1,080 = 92.96 % (a breach). NRT 900 of 1,000 = 90 %.
+    path = european_aggregate(
+        tmp_path,
+        [
+            ["2026-11-02", "SaaS", "FRT", "979", "1.050", "93,2"],
+            ["2026-11-09", "SaaS", "FRT", "1.004", "1.080", "93,0"],
+            ["2026-11-02", "SaaS", "NRT", "900", "1.000", "90,0"],
+        ],
+    )
+    result = store.ingest_file(con, path)
+    assert result.reading["numbers"] == "decimal comma, thousands separator dot (from '1.004')"
+    assert weekly(con, "FRT") == [(NOV_2, 979, 1050, "ok"), (NOV_9, 1004, 1080, "breach")]
+    assert weekly(con, "NRT")[0][:3] == (NOV_2, 900, 1000)
+
+
+def test_counts_alone_read_two_ways_are_settled_by_the_percentage_or_by_the_managers_choice(con, tmp_path):
+    # Every count could be thousands (93,000) or three decimals (93.000 = 93): refused until something says.
+    rows = [["2026-11-02", "SaaS", "FRT", "93.000", "100.000"], ["2026-11-02", "L&R", "FRT", "2.000", "2.000"]]
+    counts_only = european_aggregate(tmp_path, rows, EUROPEAN_HEADER[:5])
+    message = refusal(con, counts_only)
+    assert "'93.000' could be 93 " in message and "--decimal and --thousands" in message
+
+    chosen = ReadOptions(decimal="comma", thousands="dot")
+    result = store.ingest_file(con, counts_only, options=chosen)
+    assert result.reading["numbers"] == "decimal comma, thousands separator dot (as you chose)"
+    assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]
+
+    store.rollback(con, result.upload_id)
+    with_percentages = european_aggregate(tmp_path, [[*rows[0], "93,0"], [*rows[1], "100,0"]])
+    reading = store.ingest_file(con, with_percentages).reading
+    assert reading["numbers"] == "decimal comma, thousands separator dot (from '93,0' and '93.000')"
+    assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]
+
+
+def test_percentages_alone_in_european_format(con, tmp_path):
+    # 92,5 % and 0,93 (a fraction) are both read with the decimal comma; SaaS at 93.0 % is a breach.
+    path = tmp_path / "pct_eu.csv"
+    path.write_bytes(
+        csv_bytes(["Week", "Segment", "Metric", "Percentage"], [["2026-11-02", "GitLab SaaS", "FRT", "0,93"]], ";")
+    )
+    store.ingest_file(con, path)
+    assert [(w, s) for w, _, _, s in weekly(con, "FRT")] == [(NOV_2, "breach")]
+
+
+def test_command_line_reads_a_european_aggregate_as_told(tmp_path):
+    path = european_aggregate(tmp_path, [["2026-11-02", "SaaS", "FRT", "93.000", "100.000"]], EUROPEAN_HEADER[:5])
+    env = {**os.environ, "FLOORLINE_DB": str(tmp_path / "cli.duckdb")}
+    command = [sys.executable, "-m", "lib", "ingest", str(path)]
+    refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "--decimal and --thousands" in refused.stdout
+    told = subprocess.run(
+        [*command, "--decimal", "comma", "--thousands", "dot"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert told.returncode == 0, told.stdout + told.stderr
+    assert "numbers: decimal comma, thousands separator dot (as you chose)" in told.stdout
