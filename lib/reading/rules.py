@@ -783,6 +783,27 @@ def only_number(value: str) -> int | None:
     return int(found[0]) if len(found) == 1 else None
 
 
+def read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int, file_name: str, notes):
+    """Week labels written as ranges ('Nov 2, 2026 - Nov 8, 2026'): each is rewritten, in the distinct
+    table only (a few hundred labels, never the rows), as its first day, which is the week."""
+    if raw.match.shape.ticket_level or "week" not in raw.match.columns:
+        return None
+    header = raw.header[raw.match.columns["week"]]
+    texts = distinct_texts(con, distinct, "g_week")
+    ranges = reading.decide_week_ranges(texts, options, week_start, file_name, header)
+    if ranges is None:
+        return None
+    notes["week labels"] = ranges.how
+    starts = f"{distinct}_week_ranges"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {starts} (label VARCHAR, week DATE)")
+    con.executemany(f"INSERT INTO {starts} VALUES (?, ?)", list(ranges.starts.items()))
+    con.execute(
+        f"""UPDATE {distinct} d SET g_week = strftime(r.week, '%Y-%m-%d') FROM {starts} r
+            WHERE r.label = {clean_sql("d.g_week")}"""
+    )
+    return ranges
+
+
 def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, file_name: str, notes) -> None:
     """Move each week label onto the database week it mostly covers (lib/reading/decisions.py), saying how."""
     labels = [
@@ -909,7 +930,10 @@ def normalise(
     # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.
     grouped = shape.ticket_level or report
     con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=grouped)}")
+    ranges = read_week_ranges(con, raw, distinct, options, week_start, file_name, notes)
     day_first = decide_day_first(con, raw, distinct, options, file_name, notes)
+    if ranges:
+        notes["date order"] = ranges.date_order or "the week ranges name their months, which read only one way"
     if shape.ticket_level and "weight" in raw.match.columns:
         weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
     norm = f"{prefix}_norm"
@@ -952,7 +976,7 @@ def normalise(
     refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
-    if "week" in raw.match.columns and not shape.ticket_level:
+    if "week" in raw.match.columns and not shape.ticket_level and not ranges:
         file_week_labels(con, raw, norm, options, week_start, file_name, notes)
 
     week = week_sql("event_date", week_start)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from export_builders import csv_bytes, refusal, weekly
+from export_builders import csv_bytes, refusal, weekly, xlsx_file
 
 from lib.reading.decisions import ReadOptions
 from lib.store import database as store
@@ -87,3 +87,58 @@ def test_command_line_reads_a_european_aggregate_as_told(tmp_path):
     )
     assert told.returncode == 0, told.stdout + told.stderr
     assert "numbers: decimal comma, thousands separator dot (as you chose)" in told.stdout
+
+
+# --- 2. Week labels written as ranges ---------------------------------------------------------
+
+RANGE_HEADER = ["Week", "Ticket form", "KPI", "Achieved", "Total"]
+
+
+def ranged_rows(first: str, second: str) -> list[list]:
+    # FRT 92 of 100 in the week of 2 Nov (a breach), 95 of 100 in the week of 9 Nov. Read by the range's
+    # end (a Sunday, filed under the week it starts), the breach would land on 9 Nov and 2 Nov look empty.
+    return [[first, "SaaS", "FRT", 92, 100], [second, "SaaS", "FRT", 95, 100], ["Total", "", "FRT", 187, 200]]
+
+
+def test_week_ranges_take_their_start_in_every_spelling_csv_and_xlsx(con, tmp_path):
+    spellings = [
+        ("Nov 2, 2026 - Nov 8, 2026", "Nov 9, 2026 - Nov 15, 2026"),
+        ("2 Nov – 8 Nov 2026", "9 Nov – 15 Nov 2026"),
+        ("02/11/2026 - 08/11/2026", "09/11/2026 - 15/11/2026"),
+    ]
+    for index, (first, second) in enumerate(spellings):
+        for kind in ("csv", "xlsx"):
+            path = tmp_path / f"ranges{index}.{kind}"
+            if kind == "csv":
+                path.write_bytes(csv_bytes(RANGE_HEADER, ranged_rows(first, second)))
+            else:
+                xlsx_file(path, RANGE_HEADER, ranged_rows(first, second))
+            result = store.ingest_file(con, path)
+            assert result.reading["week labels"] == f"ranges, start taken: '{first}' is the week of 2026-11-02"
+            assert weekly(con, "FRT") == [(NOV_2, 92, 100, "breach"), (NOV_9, 95, 100, "ok")], (first, kind)
+            store.rollback(con, result.upload_id)
+    # 02/11 - 08/11 is seven days only day first (month first: 11 February to 11 August).
+    assert result.reading["date order"] == "day first (DD/MM/YYYY): read that way every week range is seven days"
+
+
+def test_a_year_written_once_across_new_year(con, tmp_path):
+    path = tmp_path / "new_year.csv"
+    path.write_bytes(csv_bytes(RANGE_HEADER, [["28 Dec – 3 Jan 2021", "SaaS", "NRT", 80, 100]]))
+    store.ingest_file(con, path)
+    assert weekly(con, "NRT") == [(dt.date(2020, 12, 28), 80, 100, "breach")]
+
+
+def test_a_range_that_is_not_one_of_the_weeks_is_refused_saying_so(con, tmp_path):
+    cases = {
+        "Nov 2, 2026 - Nov 9, 2026": "runs 8 days (2026-11-02 to 2026-11-09), not one week of seven",
+        "Nov 1, 2026 - Nov 7, 2026": "runs Sunday to Saturday, but the weeks here start on Monday",
+    }
+    for index, (label, reason) in enumerate(cases.items()):
+        path = tmp_path / f"bad_range{index}.csv"
+        path.write_bytes(
+            csv_bytes(
+                RANGE_HEADER, [["Nov 9, 2026 - Nov 15, 2026", "SaaS", "FRT", 9, 10], [label, "SaaS", "NRT", 9, 10]]
+            )
+        )
+        message = refusal(con, path)
+        assert reason in message and "row 3" in message and "'Week'" in message
