@@ -23,6 +23,7 @@ import csv
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -76,7 +77,7 @@ def clean_sql(expression: str) -> str:
 
 
 # The encodings a refusal names as the ones Floorline reads.
-READABLE_ENCODINGS = "UTF-8, UTF-16 or Windows-1252 (save as 'CSV UTF-8')"
+READABLE_ENCODINGS = "UTF-8, UTF-16, Windows-1252 or Mac Roman (save as 'CSV UTF-8')"
 CUT_OFF = "the download looks cut off"
 
 MAGIC = {
@@ -107,6 +108,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
     # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
     title_lines: list[str] = field(default_factory=list)
+    # How the reader read the file, for "How the file was read" beside the counting rules' decisions.
+    reading: dict[str, str] = field(default_factory=dict)
 
     @property
     def encoding_label(self) -> str:
@@ -170,9 +173,45 @@ def sniff_encoding(head: bytes, file_name: str, *, whole_file: bool = False) -> 
             raise RefusedFile(
                 file_name, "the text is not valid UTF-8 here", row=line, expected=READABLE_ENCODINGS
             ) from None
-    if plausible_cp1252(head):
+    return single_byte_encoding(head, file_name)
+
+
+def single_byte_encoding(head: bytes, file_name: str) -> str:
+    """Windows-1252 or Mac Roman (Excel for Mac's "CSV (Macintosh)"), each only when its reading is text a
+    person wrote; never one mistaken for the other.
+
+    Both decode almost any byte, so the text decides: Mac Roman is read when its reading has no
+    implausible character and the Windows-1252 reading has one ('CafŽ', 'ZŸrich', 'Espa–a' are
+    Mac Roman's 'Café', 'Zürich', 'España'), or when both read plausibly and the lines end in a
+    lone CR, as Excel for Mac writes them. Otherwise Windows-1252, on the rules it always had.
+    """
+    cp1252_plausible = plausible_cp1252(head)
+    if plausible_mac_roman(head) and (
+        not cp1252_plausible or implausible_characters(head.decode("cp1252")) or ends_lines_in_cr_only(head)
+    ):
+        return "mac_roman"
+    if cp1252_plausible:
         return "cp1252"
     raise RefusedFile(file_name, "the text is in an encoding Floorline cannot read", expected=READABLE_ENCODINGS)
+
+
+def describe_single_byte(encoding: str, head: bytes) -> str:
+    """How a single-byte encoding was told: the letters it gives where the other would give signs."""
+    other = "cp1252" if encoding == "mac_roman" else "mac_roman"
+    mine, theirs = head.decode(encoding), head.decode(other, errors="replace")
+    found = re.search(r"[^\s,;|\"]*[^\x00-\x7f][^\s,;|\"]*", mine)
+    word = found.group()[:30] if found else ""
+    said = f"{ENCODING_LABEL[encoding]}: '{word}' reads as written" if word else ENCODING_LABEL[encoding]
+    position = mine.find(word) if word else -1
+    if position >= 0:
+        said += f" (as {ENCODING_LABEL[other]} it would be '{theirs[position : position + len(word)]}')"
+    if encoding == "mac_roman":
+        said += "; Excel for Mac's 'CSV (Macintosh)'" + (", lines ending in CR" if ends_lines_in_cr_only(head) else "")
+    return said
+
+
+def ends_lines_in_cr_only(head: bytes) -> bool:
+    return b"\r" in head and b"\n" not in head
 
 
 # A well-formed multi-byte UTF-8 character; and a run of bytes outside ASCII.
@@ -185,6 +224,55 @@ IMPLAUSIBLE_CP1252 = re.compile(rb"[\x80-\xff]{3}|[\x01-\x08\x0b\x0e-\x1f\x7f]")
 # (Big5, GBK, Shift-JIS) whose second byte is ASCII. Quotes, dashes, « » ¿ ¡ ° © ® µ ª º · ´
 # may stand before a letter in text a person wrote (25°C, µs, l·l, don´t).
 SIGN_BEFORE_LETTER = re.compile(r"[¢£¤¥¦§¨¬¯±²³¶¸¹¼½¾](?=[A-Za-z])")
+
+
+# Mac Roman puts its signs where Windows-1252 has letters (0xA0-0xFF): one glued to the letter after it
+# ('•x•_' is Big5's 台北), or any sign between two letters, is not text a person wrote.
+MAC_SIGN_BEFORE_LETTER = re.compile(r"[†¢£§•¶®©™´¨≠∞±≤≥¥∂∑∏π∫Ω¬√ƒ≈∆◊⁄¤‡‰ˆ˜¯˘˙˚¸˝˛ˇ](?=[A-Za-z])")
+# Marks that stand before or after a word in text a person wrote ('“EMEA”', '¿Qué', 'Zendesk®', 'm²'); any
+# other sign glued to a letter is a letter of another encoding ('voil‡', 'Bjˆrn' are Windows-1252's 'voilà',
+# 'Björn' read as Mac Roman). Between two letters only an apostrophe (Dublin’s) and, not between small
+# letters, a dash (A–Z) stand: 'Espa–a' is Mac Roman's 'España'.
+MARKS_BEFORE_WORDS = "‘“«»‹›¿¡–—°"
+MARKS_AFTER_WORDS = "’”«»‹›…®™©¹²³°–—"
+
+
+def plausible_mac_roman(data: bytes) -> bool:
+    """Whether bytes read as Mac Roman give text a person wrote: the Windows-1252 rules, and no
+    implausible character (``implausible_characters``)."""
+    text = data.decode("mac_roman")
+    return (
+        IMPLAUSIBLE_CP1252.search(data) is None
+        and MAC_SIGN_BEFORE_LETTER.search(text) is None
+        and not implausible_characters(text)
+    )
+
+
+def implausible_characters(text: str) -> int:
+    """Characters outside ASCII that text a person wrote does not hold where they stand: a capital inside a
+    lower-case word ('CafŽ', 'ZŸrich', 'CafÈ'), a small letter against a run of capitals ('ìEMEAî'), a sign
+    glued to a letter ('voil‡', 'Bjˆrn', 'Z¸rich') or a dash between two small letters ('Espa–a')."""
+    count = 0
+    for found in re.finditer(r"[^\x00-\x7f]", text):
+        at, character = found.start(), found.group()
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        if unicodedata.category(character) in ("Lu", "Ll") and character != "ƒ":
+            capital_in_small_word = character.isupper() and before.isalpha() and (before.islower() or after.islower())
+            small_beside_capitals = character.islower() and (
+                (before.isupper() and text[at - 2 : at - 1].isupper())
+                or (after.isupper() and text[at + 2 : at + 3].isupper())
+            )
+            count += capital_in_small_word or small_beside_capitals
+        elif character == "·":
+            count += before.isalpha() and after.isalpha() and not (before in "lL" and after in "lL")  # l·l only
+        elif before.isalpha() and after.isalpha():
+            count += not (character == "’" or (character in "–—" and not (before.islower() and after.islower())))
+        elif after.isalpha():
+            count += character not in MARKS_BEFORE_WORDS
+        elif before.isalpha():
+            count += character not in MARKS_AFTER_WORDS
+    return count
 
 
 def plausible_cp1252(data: bytes) -> bool:
@@ -204,6 +292,7 @@ PYTHON_CODEC = {
     "utf-16-le": "utf-16-le",
     "utf-16-be": "utf-16-be",
     "cp1252": "cp1252",
+    "mac_roman": "mac_roman",
 }
 
 ENCODING_LABEL = {
@@ -214,6 +303,7 @@ ENCODING_LABEL = {
     "utf-16-le": "UTF-16 (little-endian)",
     "utf-16-be": "UTF-16 (big-endian)",
     "cp1252": "Windows-1252",
+    "mac_roman": "Mac Roman",
     "xlsx": "XLSX",
 }
 
@@ -296,6 +386,10 @@ def read_head_lines(path: Path, encoding: str, file_name: str) -> list[str]:
     return lines
 
 
+# The single-byte encodings, each with its test that a part of the file still reads as text a person wrote.
+PLAUSIBLE_SINGLE_BYTE = {"cp1252": plausible_cp1252, "mac_roman": plausible_mac_roman}
+
+
 def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
     """Rewrite a non-UTF-8 text file as UTF-8, a chunk at a time."""
     decoder = codecs.getincrementaldecoder(PYTHON_CODEC[encoding])(errors="strict")
@@ -304,7 +398,7 @@ def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
     try:
         with open(path, "rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
             while chunk := source.read(1024 * 1024):
-                if encoding == "cp1252" and not plausible_cp1252(chunk):
+                if encoding in PLAUSIBLE_SINGLE_BYTE and not PLAUSIBLE_SINGLE_BYTE[encoding](chunk):
                     # The start read as Windows-1252; this part does not: another encoding after all.
                     raise RefusedFile(
                         file_name, "the text is in an encoding Floorline cannot read", expected=READABLE_ENCODINGS
@@ -315,7 +409,9 @@ def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
                     raise RefusedFile(
                         file_name,
                         f"byte {offset + error.start:,} is not valid {ENCODING_LABEL[encoding]} text",
-                        row=lines + chunk.count(b"\n", 0, error.start) + 1 if encoding == "cp1252" else None,
+                        row=lines + chunk.count(b"\n", 0, error.start) + 1
+                        if encoding in PLAUSIBLE_SINGLE_BYTE
+                        else None,
                         expected=READABLE_ENCODINGS,
                     ) from None
                 offset += len(chunk)
@@ -1005,6 +1101,8 @@ def load_raw(
         raw = RawTable(
             table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes, titles
         )
+        if encoding in PLAUSIBLE_SINGLE_BYTE:
+            raw.reading["encoding"] = describe_single_byte(encoding, head)
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name, ends_with_line_break=ends_with_line_break(csv_path))
         refuse_repeated_header(con, raw, file_name)

@@ -924,7 +924,7 @@ def normalise(
                 column=label,
                 expected="each column name once",
             )
-    notes = {"kind": shape.title}
+    notes = {"kind": shape.title, **raw.reading}
     family = refuse_missing_report_columns(raw, file_name) if report else None
     distinct = f"{prefix}_distinct"
     # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.

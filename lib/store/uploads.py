@@ -394,6 +394,7 @@ def describe_rows_and_weeks(result: store.IngestResult) -> str:
 
 READING_LABELS = {
     "kind": "Kind of export",
+    "encoding": "Encoding",
     "date order": "Date order",
     "week labels": "Week labels",
     "weeks": "Week numbers",

@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from export_builders import csv_bytes, refusal, weekly, xlsx_file
+import pytest
+from export_builders import EVENT_HEADER, complete_weeks_csv, csv_bytes, refusal, weekly, xlsx_file
 
+from lib.core.errors import RefusedFile
 from lib.reading.decisions import ReadOptions
+from lib.reading.files import sniff_encoding
 from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,3 +145,61 @@ def test_a_range_that_is_not_one_of_the_weeks_is_refused_saying_so(con, tmp_path
         )
         message = refusal(con, path)
         assert reason in message and "row 3" in message and "'Week'" in message
+
+
+# --- 3. Excel for Mac "CSV (Macintosh)": Mac Roman, lines ending in CR --------------------------
+
+LR_FORM = "Licencias y Renovación"  # a manager's own form, mapped to L&R
+
+
+def mac_export(form_counts: dict[str, tuple[int, int]], encoding: str, line_end: str) -> bytes:
+    """SLA events of the week of 2 Nov, (achieved, breached) FRT targets per form, region names with accents."""
+    text = complete_weeks_csv({NOV_2: form_counts.pop("SaaS")}, header=EVENT_HEADER)
+    for form, counts in form_counts.items():
+        text += complete_weeks_csv({NOV_2: counts}, form=form, first_ticket=800000).split("\n", 1)[1]
+    lines = [f"{line},Zürich España" if index else f"{line},Preferred Region for Support"
+             for index, line in enumerate(text.splitlines())]  # fmt: skip
+    return (line_end.join(lines) + line_end).encode(encoding)
+
+
+def test_mac_roman_with_cr_line_endings_is_read_and_a_misread_would_hide_a_breach(con, tmp_path):
+    # SaaS 940 of 1,000 and L&R 5 of 20: combined 945 / 1,020 = 92.6 %, a breach. Read as Windows-1252
+    # (every byte decodes: ó is '—' there), the form would be 'Licencias y Renovaci—n', outside the
+    # mapping, counted as Other: combined 940 / 1,000 = 94.0 %, no breach.
+    store.set_form_segment(con, LR_FORM, "L&R")
+    path = tmp_path / "mac.csv"
+    data = mac_export({"SaaS": (940, 60), LR_FORM: (5, 15)}, "mac_roman", "\r")
+    data.decode("cp1252")  # the bytes read as Windows-1252 too: the text must decide
+    path.write_bytes(data)
+    result = store.ingest_file(con, path)
+    assert result.encoding == "Mac Roman"
+    assert result.reading["encoding"] == (
+        "Mac Roman: 'Zürich' reads as written (as Windows-1252 it would be 'ZŸrich'); "
+        "Excel for Mac's 'CSV (Macintosh)', lines ending in CR"
+    )
+    assert weekly(con, "FRT") == [(NOV_2, 945, 1020, "breach")]
+    stored = {form for (form,) in con.execute("SELECT DISTINCT form FROM weekly_counts").fetchall()}
+    assert stored == {"SaaS", LR_FORM}
+
+
+def test_windows_1252_and_mac_roman_are_never_mistaken_for_each_other():
+    # Every text here decodes both ways; each is read as what it was written in, whatever the line endings.
+    texts = [
+        "Zürich, España, Café, Gómez, São Paulo, Müller",
+        "Zürich, São Paulo, “EMEA” – Dublin’s 25°C office, 5 µs, l·lusió, »Hallo«",
+        "Málaga, Björn, voilà",
+        "ÉCOLE MÜNCHEN, Ærø, Straße",
+    ]
+    for text in texts:
+        for encoding in ("cp1252", "mac_roman"):
+            for line_end in ("\r\n", "\n", "\r"):
+                data = f"Ticket ID,Region{line_end}1,{text}{line_end}".encode(encoding)
+                data.decode("cp1252"), data.decode("mac_roman")
+                assert sniff_encoding(data, "f.csv", whole_file=True) == encoding, (text, encoding, line_end)
+    # Both readings plausible (Windows-1252's 'Dublin’s' is Mac Roman's 'Dublinís'): the line endings say which.
+    data = "Ticket ID,Region\r1,Dublin’s office\r".encode("cp1252")
+    assert sniff_encoding(data, "f.csv", whole_file=True) == "mac_roman"
+    assert sniff_encoding(data.replace(b"\r", b"\r\n"), "f.csv", whole_file=True) == "cp1252"
+    for text, codec in [("東京", "shift_jis"), ("台北", "big5"), ("Москва", "koi8_r")]:
+        with pytest.raises(RefusedFile, match="Mac Roman"):
+            sniff_encoding(f"5001,SaaS,{text}\r".encode(codec), "f.csv", whole_file=True)
