@@ -690,11 +690,15 @@ def refuse_uncalculated(file_name: str, row: int, column: str) -> RefusedFile:
 STRAY_GAP = 2
 
 
-def export_width(cells: dict[int, str]) -> int:
-    """The last column of a header row's block of cells, before any gap of STRAY_GAP empty columns."""
+def export_width(cells: dict[int, str], above: int = 0) -> int:
+    """The last column of a header row's block of cells, before any gap of STRAY_GAP empty columns.
+
+    ``above`` is the width of the row right above: a second header row whose cells start under the
+    first's (Achieved / Breached under merged metric names, the attribute columns left blank) is read
+    from its first column, not taken for strays."""
     width = 0
     for column in sorted(cells):
-        if column - width > STRAY_GAP:
+        if column - width > STRAY_GAP and column > above:
             break
         width = column
     return width
@@ -713,6 +717,7 @@ class SheetHeader:
     match: HeaderMatch | None
     outside: dict[int, str]  # header-row cells beyond the export's columns
     titles: list[str] = field(default_factory=list)  # the text of the rows above it
+    above: list[str] = field(default_factory=list)  # the cells of the row right above it, by column
 
 
 def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> SheetHeader | None:
@@ -721,7 +726,8 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
     for number, values in sheet_cells(workbook, sheet):
         if number > MAX_TITLE_ROWS * 4 and not early:
             break
-        width = export_width(values)
+        above = early[-1] if early and early[-1].row == number - 1 else None
+        width = export_width(values, len(above.cells) if above else 0)
         cells = [values.get(column, "") for column in range(1, width + 1)]
         outside = {c: v for c, v in values.items() if c > width}
         for column, value in values.items():
@@ -737,6 +743,7 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
     )
     if found:
         found.titles = title_text([header.cells for header in early if header.row < found.row])
+        found.above = next((header.cells for header in early if header.row == found.row - 1), [])
     return found
 
 
@@ -851,7 +858,7 @@ def copy_export_sheet(workbook, path: Path, file_name: str, shape_name: str | No
             notes.append("Hidden sheets are never read: " + ", ".join(f"'{t}'" for t in skipped) + ".")
         if copied.strays:
             notes.append("Ignored stray cells outside the export: " + ", ".join(copied.strays) + ".")
-        return temp_path, header.row, header.cells, header.match, sheet.title, notes, header.titles
+        return temp_path, header.row, header.cells, header.match, sheet.title, notes, header.titles, header.above
     except RefusedFile:
         if temp_path:
             temp_path.unlink(missing_ok=True)
@@ -1065,7 +1072,7 @@ def load_raw(
     sheet, notes = None, []
     try:
         if kind == "xlsx":
-            csv_path, header_row, header, match, sheet, notes, titles = xlsx_to_csv(
+            csv_path, header_row, header, match, sheet, notes, titles, above = xlsx_to_csv(
                 path, file_name, shape_name, column_map
             )
             temp_files.append(csv_path)
@@ -1075,6 +1082,7 @@ def load_raw(
             lines = read_head_lines(path, encoding, file_name)
             index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
             titles = title_text([split_line(line, delimiter) for line in lines[:index]])
+            above = split_line(lines[index - 1], delimiter) if index else []
             header_row, skip, has_row_column = index + 1, index, False
             refuse_too_wide(header, file_name, header_row)
             csv_path = path
@@ -1106,6 +1114,9 @@ def load_raw(
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name, ends_with_line_break=ends_with_line_break(csv_path))
         refuse_repeated_header(con, raw, file_name)
+        blocks = metric_blocks(header, above, match)
+        if blocks:
+            raw = metric_columns_as_rows(con, raw, above, blocks, file_name, shape_name, column_map)
     except BaseException:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
@@ -1138,3 +1149,105 @@ def read_header_only(path: Path, file_name: str) -> list[str]:
     index, _, header, _ = find_csv_header(lines, file_name, None, None)
     refuse_too_wide(header, file_name, index + 1)
     return header
+
+
+# --- An SLA metric spread across the columns (issue 25) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricBlock:
+    name: str  # the SLA metric, from the (merged) cell above the block
+    columns: range  # the block's columns in the header row
+
+
+def metric_blocks(header: list[str], above: list[str], match: HeaderMatch | None) -> list[MetricBlock] | None:
+    """The blocks of an Explore table with the SLA metric in its columns, or None for any other file.
+
+    Two header rows: the metric names (merged cells; in CSV, the name in the block's first cell and
+    blanks after) above 'Achieved SLA targets', 'Breached SLA targets', ... repeated once per metric.
+    The names say which block is which metric, so nothing is guessed. Only the two header rows are
+    looked at.
+    """
+    if not match or match.shape.name != "explore_report" or not above:
+        return None
+    if not any(name in match.duplicates for name in ("achieved", "breached")):
+        return None
+    metric_columns = [i for i, cell in enumerate(header) if normalise_header(cell).endswith(REPORT_METRIC_ENDINGS)]
+    first = metric_columns[0]
+    names = [cell.strip(STRIPPED_CHARACTERS) for cell in above]
+    # A block starts at a name: the first cell of merged cells, or a name repeated over its columns.
+    starts = [i for i in range(first, min(len(header), len(names))) if names[i] and names[i] != names[i - 1]]
+    if not starts or starts[0] != first:
+        return None
+    ends = [*starts[1:], metric_columns[-1] + 1]
+    return [
+        MetricBlock(above[start].strip(STRIPPED_CHARACTERS), range(start, end))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+# The header endings of Zendesk's SLA metrics in a report (counts and percentages).
+REPORT_METRIC_ENDINGS = ("achievedslatargets", "breachedslatargets", "activeslatargets", "slatargets")
+
+
+def metric_columns_as_rows(con, raw: RawTable, above, blocks, file_name, shape_name, column_map) -> RawTable:
+    """The table read again with one row per row and metric block: the row's attributes, the block's metric as
+    'SLA metric', and the block's counts. A totals block ('Grand Total') is left out, as a totals column is."""
+    attributes = list(range(blocks[0].columns.start))
+    first = [normalise_header(raw.header[i]) for i in blocks[0].columns]
+    for block in blocks[1:]:
+        if [normalise_header(raw.header[i]) for i in block.columns] != first:
+            raise RefusedFile(
+                file_name,
+                f"the SLA metric blocks have different columns ('{blocks[0].name}': "
+                + ", ".join(raw.header[i] for i in blocks[0].columns)
+                + f"; '{block.name}': "
+                + ", ".join(raw.header[i] for i in block.columns)
+                + ")",
+                row=raw.header_row,
+                expected="the same metrics under each SLA metric",
+            )
+    totals = {"total", "totals", "grandtotal", "grandtotals"}
+    kept = [block for block in blocks if normalise_header(block.name) not in totals]
+    # An attribute's name may sit in either header row: Explore writes it in one, leaves the other blank.
+    names = [raw.header[i].strip(STRIPPED_CHARACTERS) or (above[i] if i < len(above) else "") for i in attributes]
+    header = [*names, "SLA metric", *(raw.header[i] for i in blocks[0].columns)]
+    attribute_sql = ", ".join(f"c{i} AS c{position}" for position, i in enumerate(attributes))
+    metric_at = len(attributes)
+    selects, parameters = [], []
+    for order, block in enumerate(kept):
+        counts = ", ".join(f"c{i} AS c{metric_at + 1 + k}" for k, i in enumerate(block.columns))
+        selects.append(
+            f"SELECT {raw.row_sql} AS source_row, {order} AS block, {attribute_sql}{', ' if attributes else ''}"
+            f"?::VARCHAR AS c{metric_at}, {counts} FROM {raw.table}"
+        )
+        parameters.append(block.name)
+    table = f"{raw.table}_metric_rows"
+    columns = ", ".join(f"c{i}" for i in range(len(header)))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT source_row, {columns} FROM "
+        f"({' UNION ALL '.join(selects)}) ORDER BY source_row, block",
+        parameters,
+    )
+    left_out = [block.name for block in blocks if block not in kept]
+    read = ", ".join(f"'{block.name}'" for block in kept)
+    raw.reading["layout"] = (
+        f"SLA metric in the columns (two header rows): the blocks {read} read as rows, each of the file's "
+        f"{raw.rows:,} rows once per metric"
+    ) + (f"; the {', '.join(repr(n) for n in left_out)} columns left out as totals" if left_out else "")
+    return RawTable(
+        table,
+        header,
+        detect_shape(header, shape_name, column_map),
+        raw.kind,
+        raw.encoding,
+        raw.delimiter,
+        raw.header_row,
+        raw.rows * len(kept),
+        "source_row::BIGINT",
+        raw.temp_files,
+        raw.sheet,
+        raw.notes,
+        raw.title_lines,
+        raw.reading,
+    )

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from export_builders import EVENT_HEADER, complete_weeks_csv, csv_bytes, refusal, weekly, xlsx_file
 
@@ -203,3 +204,58 @@ def test_windows_1252_and_mac_roman_are_never_mistaken_for_each_other():
     for text, codec in [("東京", "shift_jis"), ("台北", "big5"), ("Москва", "koi8_r")]:
         with pytest.raises(RefusedFile, match="Mac Roman"):
             sniff_encoding(f"5001,SaaS,{text}\r".encode(codec), "f.csv", whole_file=True)
+
+
+# --- 4. An Explore table with the SLA metric in the columns -----------------------------------
+
+PIVOT_ROWS = [
+    # FRT: SaaS 940/1,000 and L&R 95/100 → 1,035 / 1,100 = 94.1 %. NRT: 800/1,000 and 90/100 → 890 / 1,100 =
+    # 80.9 %, a breach. Read as one metric (the first Achieved / Breached pair, as a single header row gives
+    # it), NRT would vanish and its breach with it; the Grand Total columns counted would double every figure.
+    ["SaaS", "2026-11-02", 940, 60, 800, 200, 1740, 260],
+    ["L&R", "2026-11-02", 95, 5, 90, 10, 185, 15],
+    ["Total", "", 1035, 65, 890, 210, 1925, 275],
+]
+COUNTS = ["Achieved SLA targets", "Breached SLA targets"]
+METRIC_NAMES = ["First Reply Time", "", "Next Reply Time", "", "Grand Total", ""]
+EXPECTED_PIVOT = {"FRT": [(NOV_2, 1035, 1100, "ok")], "NRT": [(NOV_2, 890, 1100, "breach")]}
+
+
+def test_sla_metric_in_the_columns_csv_with_attribute_names_in_either_header_row(con, tmp_path):
+    layouts = {
+        "names below": (["SLA metric", "", *METRIC_NAMES], ["Ticket form", "SLA update - Week", *COUNTS * 3]),
+        "names above": (["Ticket form", "SLA update - Week", *METRIC_NAMES], ["", "", *COUNTS * 3]),
+    }
+    for name, (top, header) in layouts.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(csv_bytes(header, PIVOT_ROWS, titles=[",".join(top)]))
+        result = store.ingest_file(con, path)
+        assert result.reading["layout"] == (
+            "SLA metric in the columns (two header rows): the blocks 'First Reply Time', 'Next Reply Time' read as "
+            "rows, each of the file's 3 rows once per metric; the 'Grand Total' columns left out as totals"
+        ), name
+        assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_PIVOT, name
+        store.rollback(con, result.upload_id)
+
+
+def test_sla_metric_in_merged_cells_of_a_workbook(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Ticket form", "SLA update - Week", *METRIC_NAMES])
+    sheet.append(["", "", *COUNTS * 3])
+    for row in PIVOT_ROWS:
+        sheet.append(row)
+    for first in ("C1:D1", "E1:F1", "G1:H1", "A1:A2", "B1:B2"):
+        sheet.merge_cells(first)
+    path = tmp_path / "pivot.xlsx"
+    workbook.save(path)
+    store.ingest_file(con, path)
+    assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_PIVOT
+
+
+def test_metric_blocks_with_different_columns_are_refused(con, tmp_path):
+    top = ["SLA metric", "", "First Reply Time", "", "Next Reply Time", ""]
+    header = ["Ticket form", "SLA update - Week", *COUNTS, "Achieved SLA targets", "Active SLA targets"]
+    path = tmp_path / "uneven.csv"
+    path.write_bytes(csv_bytes(header, [row[:6] for row in PIVOT_ROWS], titles=[",".join(top)]))
+    assert "the SLA metric blocks have different columns" in refusal(con, path)
