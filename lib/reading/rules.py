@@ -20,6 +20,7 @@ from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
 from lib.reading.decisions import NumberColumn, ReadOptions
 from lib.reading.files import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
+from lib.reading.pivots import read_pivot_values
 from lib.reading.shapes import (
     REPORT_TIME_FIELDS,
     SATISFACTION_REPORT_METRICS,
@@ -924,6 +925,7 @@ def normalise(
                 column=label,
                 expected="each column name once",
             )
+    raw = read_pivot_values(con, raw, options, file_name)
     notes = {"kind": shape.title, **raw.reading}
     family = refuse_missing_report_columns(raw, file_name) if report else None
     distinct = f"{prefix}_distinct"

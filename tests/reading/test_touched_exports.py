@@ -259,3 +259,64 @@ def test_metric_blocks_with_different_columns_are_refused(con, tmp_path):
     path = tmp_path / "uneven.csv"
     path.write_bytes(csv_bytes(header, [row[:6] for row in PIVOT_ROWS], titles=[",".join(top)]))
     assert "the SLA metric blocks have different columns" in refusal(con, path)
+
+
+# --- 5. An Excel PivotTable saved as values -----------------------------------------------------
+
+PIVOT_HEADER = ["Ticket form", "SLA metric", "SLA update - Week", "Sum of Achieved SLA targets",
+                "Sum of Breached SLA targets", "Grand Total"]  # fmt: skip
+
+
+def pivot_rows(saas_total: tuple[int, int, int] = (3610, 390, 4000)) -> list[list]:
+    """A pivot by form, metric and week, each label written once, with subtotals and a Grand Total.
+
+    NRT in the week of 2 Nov: SaaS 840/1,000 and L&R 20/100 → 860 / 1,100 = 78.2 %, a breach. The L&R NRT
+    row has a blank form: not filled down (counted outside combined), NRT would read 840 / 1,000 = 84.0 %,
+    above its floor. FRT: 940 + 95 of 1,100 = 94.1 %, then 950 / 1,000; NRT on 9 Nov 880 / 1,000 = 88.0 %.
+    """
+    return [
+        ["SaaS", "First reply time", "2026-11-02", 940, 60, 1000],
+        ["", "", "2026-11-09", 950, 50, 1000],
+        ["", "First reply time Total", "", 1890, 110, 2000],
+        ["", "Next reply time", "2026-11-02", 840, 160, 1000],
+        ["", "", "2026-11-09", 880, 120, 1000],
+        ["", "Next reply time Total", "", 1720, 280, 2000],
+        ["SaaS Total", "", "", *saas_total],
+        ["L&R", "First reply time", "2026-11-02", 95, 5, 100],
+        ["", "First reply time Total", "", 95, 5, 100],
+        ["", "Next reply time", "2026-11-02", 20, 80, 100],
+        ["", "Next reply time Total", "", 20, 80, 100],
+        ["L&R Total", "", "", 115, 85, 200],
+        ["Grand Total", "", "", 3725, 475, 4200],
+    ]
+
+
+EXPECTED_FROM_PIVOT = {
+    "FRT": [(NOV_2, 1035, 1100, "ok"), (NOV_9, 950, 1000, "ok")],
+    "NRT": [(NOV_2, 860, 1100, "breach"), (NOV_9, 880, 1000, "ok")],
+}
+
+
+def test_a_pivot_saved_as_values_is_filled_down_and_its_totals_left_out_csv_and_xlsx(con, tmp_path):
+    for kind in ("csv", "xlsx"):
+        path = tmp_path / f"pivot.{kind}"
+        if kind == "csv":
+            path.write_bytes(csv_bytes(PIVOT_HEADER, pivot_rows()))
+        else:
+            xlsx_file(path, PIVOT_HEADER, [[cell if cell != "" else None for cell in row] for row in pivot_rows()])
+        result = store.ingest_file(con, path)
+        assert result.reading["pivot"] == (
+            "labels filled down, 6 subtotal rows left out and the Grand Total row; every total adds up to the "
+            "rows it totals"
+        )
+        assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_FROM_PIVOT, kind
+        assert result.rows_used == 6
+        store.rollback(con, result.upload_id)
+
+
+def test_a_subtotal_that_does_not_add_up_is_refused_naming_its_row(con, tmp_path):
+    path = tmp_path / "edited.csv"
+    path.write_bytes(csv_bytes(PIVOT_HEADER, pivot_rows(saas_total=(3611, 390, 4001))))
+    message = refusal(con, path)
+    assert "row 8" in message and "'Sum of Achieved SLA targets'" in message
+    assert "the subtotal 'SaaS Total' says 3,611 but the rows it totals add up to 3,610" in message
