@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import os
 import re
 import tempfile
@@ -1235,19 +1236,11 @@ def metric_columns_as_rows(con, raw: RawTable, above, blocks, file_name, shape_n
         f"SLA metric in the columns (two header rows): the blocks {read} read as rows, each of the file's "
         f"{raw.rows:,} rows once per metric"
     ) + (f"; the {', '.join(repr(n) for n in left_out)} columns left out as totals" if left_out else "")
-    return RawTable(
-        table,
-        header,
-        detect_shape(header, shape_name, column_map),
-        raw.kind,
-        raw.encoding,
-        raw.delimiter,
-        raw.header_row,
-        raw.rows * len(kept),
-        "source_row::BIGINT",
-        raw.temp_files,
-        raw.sheet,
-        raw.notes,
-        raw.title_lines,
-        raw.reading,
+    return dataclasses.replace(
+        raw,
+        table=table,
+        header=header,
+        match=detect_shape(header, shape_name, column_map),
+        rows=raw.rows * len(kept),
+        row_sql="source_row::BIGINT",
     )

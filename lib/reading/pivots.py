@@ -12,6 +12,7 @@ with LIMIT 1 tells, so an export of a million event rows pays nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from lib.core.errors import RefusedFile
@@ -106,22 +107,7 @@ def read_pivot_values(con, raw: RawTable, options: ReadOptions, file_name: str) 
     if grand_totals:
         said += f" and the Grand Total row{'s' if grand_totals > 1 else ''}"
     raw.reading["pivot"] = f"{said}; every total adds up to the rows it totals"
-    return RawTable(
-        table,
-        raw.header,
-        raw.match,
-        raw.kind,
-        raw.encoding,
-        raw.delimiter,
-        raw.header_row,
-        len(kept),
-        "source_row",
-        raw.temp_files,
-        raw.sheet,
-        raw.notes,
-        raw.title_lines,
-        raw.reading,
-    )
+    return dataclasses.replace(raw, table=table, rows=len(kept), row_sql="source_row")
 
 
 def count_reader(raw: RawTable, rows, counts: list[int], options: ReadOptions, file_name: str):
