@@ -489,7 +489,8 @@ def decide_week_numbering(
 # "Nov 2, 2026 - Nov 8, 2026", "2 Nov – 8 Nov 2026" (the year once), "02/11/2026 - 08/11/2026": a hyphen
 # between spaces, or an en or em dash, splits a range (never the hyphens inside 2026-11-02).
 RANGE_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|\s+to\s+", re.IGNORECASE)
-NAMED_DAY_FORMATS = ("%b %d, %Y", "%b %d %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d")
+# Dots are read as spaces first: 'Nov. 2', and '02.11.2026' (always day first, as elsewhere) as '02 11 2026'.
+NAMED_DAY_FORMATS = ("%b %d, %Y", "%b %d %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d %m %Y")
 NAMED_DAY_WITHOUT_YEAR = ("%b %d", "%B %d", "%d %b", "%d %B")
 
 

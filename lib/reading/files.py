@@ -1,7 +1,7 @@
 """Read an export file, whatever its dress, into a DuckDB table of text columns.
 
 Liberal in what it reads: CSV in UTF-8 (with or without BOM), UTF-16 (with BOM, or
-recognisably without), or Windows-1252; comma, semicolon, tab or pipe delimited; XLSX;
+recognisably without), Windows-1252 or Mac Roman; comma, semicolon, tab or pipe delimited; XLSX;
 a header row below title rows. Every cell is read as text, so one odd cell never retypes
 a column: the rules in ``lib/reading/rules.py`` decide what each cell must be and name the row
 when it is not.

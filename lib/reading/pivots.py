@@ -112,13 +112,12 @@ def read_pivot_values(con, raw: RawTable, options: ReadOptions, file_name: str) 
 
 def count_reader(raw: RawTable, rows, counts: list[int], options: ReadOptions, file_name: str):
     """Reads a count cell in the file's one number format (decided as for the counting, DECISIONS.md §14)."""
-    texts = [
-        NumberColumn(
-            raw.header[column],
-            list({(row[1 + column] or "").strip(): row[0] for row in rows if (row[1 + column] or "").strip()}.items()),
-            True,
-        )
-        for column in counts
+    texts = [NumberColumn(raw.header[column], distinct_cells(rows, column), True) for column in counts]
+    # The percentages are evidence of the format too, as when the file is counted (DECISIONS.md §14).
+    texts += [
+        NumberColumn(raw.header[raw.match.columns[name]], distinct_cells(rows, raw.match.columns[name]), False)
+        for name in ("pct", "pct_achieved", "pct_satisfaction")
+        if name in raw.match.columns
     ]
     number_format, _ = reading.decide_number_format(texts, options, file_name)
 
@@ -127,6 +126,16 @@ def count_reader(raw: RawTable, rows, counts: list[int], options: ReadOptions, f
         return parsed[0] if parsed else None
 
     return value
+
+
+def distinct_cells(rows, column: int) -> list[tuple[str, int]]:
+    """Each distinct non-empty text of a column, with the first row holding it."""
+    first: dict[str, int] = {}
+    for row in rows:
+        text = (row[1 + column] or "").strip(STRIPPED_CHARACTERS)
+        if text:
+            first.setdefault(text, row[0])
+    return list(first.items())
 
 
 def subtotal_level(cells: list[str], labels: list[int], current: list[str | None]) -> int | None:

@@ -108,6 +108,7 @@ def test_week_ranges_take_their_start_in_every_spelling_csv_and_xlsx(con, tmp_pa
     spellings = [
         ("Nov 2, 2026 - Nov 8, 2026", "Nov 9, 2026 - Nov 15, 2026"),
         ("2 Nov – 8 Nov 2026", "9 Nov – 15 Nov 2026"),
+        ("02.11.2026 – 08.11.2026", "09.11.2026 – 15.11.2026"),
         ("02/11/2026 - 08/11/2026", "09/11/2026 - 15/11/2026"),
     ]
     for index, (first, second) in enumerate(spellings):
@@ -320,3 +321,19 @@ def test_a_subtotal_that_does_not_add_up_is_refused_naming_its_row(con, tmp_path
     message = refusal(con, path)
     assert "row 8" in message and "'Sum of Achieved SLA targets'" in message
     assert "the subtotal 'SaaS Total' says 3,611 but the rows it totals add up to 3,610" in message
+
+
+def test_a_european_pivot_reads_its_counts_by_its_percentages(con, tmp_path):
+    # '93.000' alone could be 93 or 93,000; the percentage '93,0' says decimal comma, so the subtotal
+    # '2026-11-02 Total' of 95.000 / 102.000 is checked as 95,000 / 102,000, and FRT is 93.1 %.
+    header = ["week_start", "ticket_form", "kpi", "achieved", "total", "pct"]
+    rows = [
+        ["2026-11-02", "SaaS", "FRT", "93.000", "100.000", "93,0"],
+        ["", "L&R", "FRT", "2.000", "2.000", "100,0"],
+        ["2026-11-02 Total", "", "", "95.000", "102.000", "93,1"],
+    ]
+    path = tmp_path / "pivot_eu.csv"
+    path.write_bytes(csv_bytes(header, rows, delimiter=";"))
+    result = store.ingest_file(con, path)
+    assert result.reading["pivot"].startswith("labels filled down, 1 subtotal row left out")
+    assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]
