@@ -102,7 +102,8 @@ def read_pivot_values(con, raw: RawTable, options: ReadOptions, file_name: str) 
     names = ", ".join(f"c{i} VARCHAR" for i in range(width))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (source_row BIGINT, {names})")
     if kept:
-        con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in range(width + 1))})", kept)
+        placeholders = ", ".join("?" for _ in range(width + 1))
+        con.executemany(f"INSERT INTO {table} VALUES ({placeholders})", kept)
     said = f"labels filled down, {subtotals} subtotal row{'s' if subtotals != 1 else ''} left out"
     if grand_totals:
         said += f" and the Grand Total row{'s' if grand_totals > 1 else ''}"

@@ -795,11 +795,11 @@ def read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int
     if ranges is None:
         return None
     notes["week labels"] = ranges.how
-    starts = f"{distinct}_week_ranges"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {starts} (label VARCHAR, week DATE)")
-    con.executemany(f"INSERT INTO {starts} VALUES (?, ?)", list(ranges.starts.items()))
+    table = f"{distinct}_week_ranges"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (label VARCHAR, week DATE)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(ranges.starts.items()))
     con.execute(
-        f"""UPDATE {distinct} d SET g_week = strftime(r.week, '%Y-%m-%d') FROM {starts} r
+        f"""UPDATE {distinct} d SET g_week = strftime(r.week, '%Y-%m-%d') FROM {table} r
             WHERE r.label = {clean_sql("d.g_week")}"""
     )
     return ranges
