@@ -63,6 +63,9 @@ OUR_SQL_IDENTIFIERS = {
     "weighted", "slices_table", "read", "stored", "of_dimension", "percentage_only",
     # the stored table's column filter: a lambda over a constant pattern of the rules' helper column names
     "kept",
+    # issue 25: the SLA metric's blocks read as rows (column positions; the metric's name goes in as a parameter)
+    # and the pivot probe (column positions in constant patterns)
+    "selects", "attribute_sql", "attributes", "metric_at", "subtotal", "grand", "blank_label",
 }  # fmt: skip
 
 

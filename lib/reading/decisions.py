@@ -12,6 +12,7 @@ the setting that settles it. (DECISIONS.md §14.)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -162,14 +163,29 @@ def decide_number_format(columns: list[NumberColumn], options: ReadOptions, file
     chosen = pool[0]
     if options.decimal != "auto" or options.thousands != "auto":
         return chosen, f"{chosen.describe()} (as you chose)"
-    others = [c for c in CANDIDATE_FORMATS if c != chosen]
-    # The cell that rules other settings out best: one they cannot read at all, else one they read differently.
-    evidence = next(
-        (text for _, text, _ in texts if any(parse_number(text, other) is None for other in others)), None
-    ) or next((text for _, text, _ in texts if any(differs(text, chosen, other) for other in others)), None)
-    if evidence is None:
+    # The settings that would give other figures, and the cells (at most two, from any column) that rule
+    # them out: '93,2' rules out every decimal dot, '1.004' as a whole count every other thousands separator.
+    others = [c for c in CANDIDATE_FORMATS if c != chosen and any(differs(t, chosen, c) for _, t, _ in texts)]
+    if not others:
         return chosen, "plain whole numbers, which read the same under every export setting"
-    return chosen, f"{chosen.describe()} (from '{evidence}')"
+    evidence = []
+    while others and len(evidence) < 2:
+        ruled, column, text = max(
+            ((sum(rules_out(column, text, other) for other in others), column, text) for column, text, _ in texts),
+            key=lambda scored: scored[0],
+        )
+        if not ruled:
+            break
+        evidence.append(text)
+        others = [other for other in others if not rules_out(column, text, other)]
+    if not evidence:  # only the one number of decimal places a column prints tells them apart
+        evidence.append(next(text for _, text, _ in texts if differs(text, chosen, others[0])))
+    return chosen, f"{chosen.describe()} (from " + " and ".join(f"'{text}'" for text in evidence) + ")"
+
+
+def rules_out(column: NumberColumn, text: str, other: NumberFormat) -> bool:
+    """Whether a cell shows the file is not in another format: that format cannot read it, or not as a whole count."""
+    return parse_number(text, other) is None or (column.whole and not reads_as_count(text, other))
 
 
 def fitting_formats(texts, candidates) -> list[tuple[NumberFormat, bool]]:
@@ -466,3 +482,135 @@ def decide_week_numbering(
         column=column,
         expected="weeks that read only one way",
     )
+
+
+# --- Week labels written as ranges ---------------------------------------------------------
+
+# "Nov 2, 2026 - Nov 8, 2026", "2 Nov – 8 Nov 2026" (the year once), "02/11/2026 - 08/11/2026": a hyphen
+# between spaces, or an en or em dash, splits a range (never the hyphens inside 2026-11-02).
+RANGE_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|\s+to\s+", re.IGNORECASE)
+# Dots are read as spaces first: 'Nov. 2', and '02.11.2026' (always day first, as elsewhere) as '02 11 2026'.
+NAMED_DAY_FORMATS = ("%b %d, %Y", "%b %d %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d %m %Y")
+NAMED_DAY_WITHOUT_YEAR = ("%b %d", "%B %d", "%d %b", "%d %B")
+
+
+@dataclass(frozen=True)
+class WeekRanges:
+    starts: dict[str, dt.date]  # each range's text -> its first day, the week it is filed under
+    day_first: bool | None  # how its slash dates read (None: it has none)
+    how: str  # the week-labels note
+    date_order: str | None  # the date-order note, when the ranges settled it
+
+
+def range_ends(text: str) -> tuple[str, str] | None:
+    parts = RANGE_SEPARATOR.split(text.strip())
+    return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 and all(parts) else None
+
+
+def parse_range_day(text: str, day_first: bool, year: int | None = None) -> dt.date | None:
+    """One end of a range; the start may leave out the year, which it then shares with the end."""
+    cleaned = re.sub(r"\s+", " ", text.replace(".", " ").strip()) if not SLASH_DATE.match(text) else text.strip()
+    if found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", cleaned):
+        first, second, in_year = (int(g) for g in found.groups())
+        day, month = (first, second) if day_first else (second, first)
+        try:
+            return dt.date(in_year, month, day)
+        except ValueError:
+            return None
+    for pattern in NAMED_DAY_FORMATS:
+        with contextlib.suppress(ValueError):
+            return dt.datetime.strptime(cleaned, pattern).date()
+    if year is not None:
+        for pattern in NAMED_DAY_WITHOUT_YEAR:
+            with contextlib.suppress(ValueError):
+                return dt.datetime.strptime(f"{cleaned} {year}", f"{pattern} %Y").date()
+    return None
+
+
+def read_range(text: str, day_first: bool) -> tuple[dt.date, dt.date] | None:
+    ends = range_ends(text)
+    if ends is None:
+        return None
+    end = parse_range_day(ends[1], day_first)
+    if end is None:
+        return None
+    start = parse_range_day(ends[0], day_first, end.year)
+    if start is not None and start > end and not re.search(r"\d{4}", ends[0]):
+        start = start.replace(year=start.year - 1)  # "28 Dec – 3 Jan 2027": the start is in the year before
+    return None if start is None else (start, end)
+
+
+def decide_week_ranges(
+    texts: list[tuple[str, int]], options: ReadOptions, week_start_index: int, file_name: str, column: str
+) -> WeekRanges | None:
+    """Week labels written as ranges, each read as its first day; None when the labels are not ranges.
+
+    A range says both ends, so it settles what a single label cannot: its start is the week, and
+    with slash dates, the date order under which every range is seven days. A range that is not
+    seven days, or does not start on the week start the data uses, is refused saying so.
+    """
+    labelled = [(text, row) for text, row in texts if re.search(r"\d", text)]
+    ranged = [(text, row) for text, row in labelled if range_ends(text)]
+    if not ranged:
+        return None
+    single = next(((text, row) for text, row in labelled if not range_ends(text)), None)
+    if single:
+        raise RefusedFile(
+            file_name,
+            f"the week labels mix ranges ('{ranged[0][0]}') and single days ('{single[0]}')",
+            row=single[1],
+            column=column,
+            expected="one kind of week label in a file",
+        )
+    slashed = any(SLASH_DATE.search(text) for text, _ in ranged)
+    orders = [True, False] if slashed and options.dates == "auto" else [options.dates == "dmy"]
+    readings = {order: {text: read_range(text, order) for text, _ in ranged} for order in orders}
+    readable = [order for order in orders if all(readings[order].values())]
+    weekly_orders = [o for o in readable if all((e - s).days == 6 for s, e in readings[o].values())]
+    date_order = None
+    if len(weekly_orders) == 1 and len(orders) == 2:
+        day_first = weekly_orders[0]
+        label = "day first (DD/MM/YYYY)" if day_first else "month first (MM/DD/YYYY)"
+        date_order = f"{label}: read that way every week range is seven days"
+    elif len(weekly_orders) == 2:
+        starts = [(range_ends(text)[0], row) for text, row in ranged]
+        day_first, date_order = decide_date_order(starts, options, file_name, column)
+    elif readable:
+        day_first = readable[0]
+    else:
+        text, row = next((t, r) for t, r in ranged if not readings[orders[0]][t])
+        raise RefusedFile(
+            file_name,
+            f"'{text}' is not a range of two dates",
+            row=row,
+            column=column,
+            expected="a week range such as 'Nov 2, 2026 - Nov 8, 2026' or '02/11/2026 - 08/11/2026'",
+        )
+    if slashed and options.dates != "auto":
+        date_order = ("day first (DD/MM/YYYY)" if day_first else "month first (MM/DD/YYYY)") + ", as you chose"
+    starts = {}
+    for text, row in ranged:
+        start, end = readings[day_first][text]
+        if (end - start).days != 6:
+            raise RefusedFile(
+                file_name,
+                f"the week '{text}' runs {(end - start).days + 1} days ({start} to {end}), not one week of seven",
+                row=row,
+                column=column,
+                expected="one week a row: a range from its first day to its seventh",
+            )
+        if start.weekday() != week_start_index:
+            raise RefusedFile(
+                file_name,
+                f"the week '{text}' runs {WEEKDAY_NAMES[start.weekday()]} to {WEEKDAY_NAMES[end.weekday()]}, but "
+                f"the weeks here start on {WEEKDAY_NAMES[week_start_index]} (setting week_start), so it is not "
+                "one of them",
+                row=row,
+                column=column,
+                expected=f"week ranges from {WEEKDAY_NAMES[week_start_index]} to "
+                f"{WEEKDAY_NAMES[(week_start_index + 6) % 7]}",
+            )
+        starts[text] = start
+    example = ranged[0][0]
+    how = f"ranges, start taken: '{example}' is the week of {starts[example]}"
+    return WeekRanges(starts, day_first if slashed else None, how, date_order)

@@ -1,7 +1,7 @@
 """Read an export file, whatever its dress, into a DuckDB table of text columns.
 
 Liberal in what it reads: CSV in UTF-8 (with or without BOM), UTF-16 (with BOM, or
-recognisably without), or Windows-1252; comma, semicolon, tab or pipe delimited; XLSX;
+recognisably without), Windows-1252 or Mac Roman; comma, semicolon, tab or pipe delimited; XLSX;
 a header row below title rows. Every cell is read as text, so one odd cell never retypes
 a column: the rules in ``lib/reading/rules.py`` decide what each cell must be and name the row
 when it is not.
@@ -20,9 +20,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -76,7 +78,7 @@ def clean_sql(expression: str) -> str:
 
 
 # The encodings a refusal names as the ones Floorline reads.
-READABLE_ENCODINGS = "UTF-8, UTF-16 or Windows-1252 (save as 'CSV UTF-8')"
+READABLE_ENCODINGS = "UTF-8, UTF-16, Windows-1252 or Mac Roman (save as 'CSV UTF-8')"
 CUT_OFF = "the download looks cut off"
 
 MAGIC = {
@@ -107,6 +109,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)  # what the reader ignored or chose, for the user
     # Text of the rows above the header (a report's title, "week ending ..."): read for meaning.
     title_lines: list[str] = field(default_factory=list)
+    # How the reader read the file, for "How the file was read" beside the counting rules' decisions.
+    reading: dict[str, str] = field(default_factory=dict)
 
     @property
     def encoding_label(self) -> str:
@@ -170,9 +174,45 @@ def sniff_encoding(head: bytes, file_name: str, *, whole_file: bool = False) -> 
             raise RefusedFile(
                 file_name, "the text is not valid UTF-8 here", row=line, expected=READABLE_ENCODINGS
             ) from None
-    if plausible_cp1252(head):
+    return single_byte_encoding(head, file_name)
+
+
+def single_byte_encoding(head: bytes, file_name: str) -> str:
+    """Windows-1252 or Mac Roman (Excel for Mac's "CSV (Macintosh)"), each only when its reading is text a
+    person wrote; never one mistaken for the other.
+
+    Both decode almost any byte, so the text decides: Mac Roman is read when its reading has no
+    implausible character and the Windows-1252 reading has one ('CafŽ', 'ZŸrich', 'Espa–a' are
+    Mac Roman's 'Café', 'Zürich', 'España'), or when both read plausibly and the lines end in a
+    lone CR, as Excel for Mac writes them. Otherwise Windows-1252, on the rules it always had.
+    """
+    cp1252_plausible = plausible_cp1252(head)
+    if plausible_mac_roman(head) and (
+        not cp1252_plausible or implausible_characters(head.decode("cp1252")) or ends_lines_in_cr_only(head)
+    ):
+        return "mac_roman"
+    if cp1252_plausible:
         return "cp1252"
     raise RefusedFile(file_name, "the text is in an encoding Floorline cannot read", expected=READABLE_ENCODINGS)
+
+
+def describe_single_byte(encoding: str, head: bytes) -> str:
+    """How a single-byte encoding was told: the letters it gives where the other would give signs."""
+    other = "cp1252" if encoding == "mac_roman" else "mac_roman"
+    mine, theirs = head.decode(encoding), head.decode(other, errors="replace")
+    found = re.search(r"[^\s,;|\"]*[^\x00-\x7f][^\s,;|\"]*", mine)
+    word = found.group()[:30] if found else ""
+    said = f"{ENCODING_LABEL[encoding]}: '{word}' reads as written" if word else ENCODING_LABEL[encoding]
+    position = mine.find(word) if word else -1
+    if position >= 0:
+        said += f" (as {ENCODING_LABEL[other]} it would be '{theirs[position : position + len(word)]}')"
+    if encoding == "mac_roman":
+        said += "; Excel for Mac's 'CSV (Macintosh)'" + (", lines ending in CR" if ends_lines_in_cr_only(head) else "")
+    return said
+
+
+def ends_lines_in_cr_only(head: bytes) -> bool:
+    return b"\r" in head and b"\n" not in head
 
 
 # A well-formed multi-byte UTF-8 character; and a run of bytes outside ASCII.
@@ -185,6 +225,55 @@ IMPLAUSIBLE_CP1252 = re.compile(rb"[\x80-\xff]{3}|[\x01-\x08\x0b\x0e-\x1f\x7f]")
 # (Big5, GBK, Shift-JIS) whose second byte is ASCII. Quotes, dashes, « » ¿ ¡ ° © ® µ ª º · ´
 # may stand before a letter in text a person wrote (25°C, µs, l·l, don´t).
 SIGN_BEFORE_LETTER = re.compile(r"[¢£¤¥¦§¨¬¯±²³¶¸¹¼½¾](?=[A-Za-z])")
+
+
+# Mac Roman puts its signs where Windows-1252 has letters (0xA0-0xFF): one glued to the letter after it
+# ('•x•_' is Big5's 台北), or any sign between two letters, is not text a person wrote.
+MAC_SIGN_BEFORE_LETTER = re.compile(r"[†¢£§•¶®©™´¨≠∞±≤≥¥∂∑∏π∫Ω¬√ƒ≈∆◊⁄¤‡‰ˆ˜¯˘˙˚¸˝˛ˇ](?=[A-Za-z])")
+# Marks that stand before or after a word in text a person wrote ('“EMEA”', '¿Qué', 'Zendesk®', 'm²'); any
+# other sign glued to a letter is a letter of another encoding ('voil‡', 'Bjˆrn' are Windows-1252's 'voilà',
+# 'Björn' read as Mac Roman). Between two letters only an apostrophe (Dublin’s) and, not between small
+# letters, a dash (A–Z) stand: 'Espa–a' is Mac Roman's 'España'.
+MARKS_BEFORE_WORDS = "‘“«»‹›¿¡–—°"
+MARKS_AFTER_WORDS = "’”«»‹›…®™©¹²³°–—"
+
+
+def plausible_mac_roman(data: bytes) -> bool:
+    """Whether bytes read as Mac Roman give text a person wrote: the Windows-1252 rules, and no
+    implausible character (``implausible_characters``)."""
+    text = data.decode("mac_roman")
+    return (
+        IMPLAUSIBLE_CP1252.search(data) is None
+        and MAC_SIGN_BEFORE_LETTER.search(text) is None
+        and not implausible_characters(text)
+    )
+
+
+def implausible_characters(text: str) -> int:
+    """Characters outside ASCII that text a person wrote does not hold where they stand: a capital inside a
+    lower-case word ('CafŽ', 'ZŸrich', 'CafÈ'), a small letter against a run of capitals ('ìEMEAî'), a sign
+    glued to a letter ('voil‡', 'Bjˆrn', 'Z¸rich') or a dash between two small letters ('Espa–a')."""
+    count = 0
+    for found in re.finditer(r"[^\x00-\x7f]", text):
+        at, character = found.start(), found.group()
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        if unicodedata.category(character) in ("Lu", "Ll") and character != "ƒ":
+            capital_in_small_word = character.isupper() and before.isalpha() and (before.islower() or after.islower())
+            small_beside_capitals = character.islower() and (
+                (before.isupper() and text[at - 2 : at - 1].isupper())
+                or (after.isupper() and text[at + 2 : at + 3].isupper())
+            )
+            count += capital_in_small_word or small_beside_capitals
+        elif character == "·":
+            count += before.isalpha() and after.isalpha() and not (before in "lL" and after in "lL")  # l·l only
+        elif before.isalpha() and after.isalpha():
+            count += not (character == "’" or (character in "–—" and not (before.islower() and after.islower())))
+        elif after.isalpha():
+            count += character not in MARKS_BEFORE_WORDS
+        elif before.isalpha():
+            count += character not in MARKS_AFTER_WORDS
+    return count
 
 
 def plausible_cp1252(data: bytes) -> bool:
@@ -204,6 +293,7 @@ PYTHON_CODEC = {
     "utf-16-le": "utf-16-le",
     "utf-16-be": "utf-16-be",
     "cp1252": "cp1252",
+    "mac_roman": "mac_roman",
 }
 
 ENCODING_LABEL = {
@@ -214,6 +304,7 @@ ENCODING_LABEL = {
     "utf-16-le": "UTF-16 (little-endian)",
     "utf-16-be": "UTF-16 (big-endian)",
     "cp1252": "Windows-1252",
+    "mac_roman": "Mac Roman",
     "xlsx": "XLSX",
 }
 
@@ -296,6 +387,10 @@ def read_head_lines(path: Path, encoding: str, file_name: str) -> list[str]:
     return lines
 
 
+# The single-byte encodings, each with its test that a part of the file still reads as text a person wrote.
+PLAUSIBLE_SINGLE_BYTE = {"cp1252": plausible_cp1252, "mac_roman": plausible_mac_roman}
+
+
 def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
     """Rewrite a non-UTF-8 text file as UTF-8, a chunk at a time."""
     decoder = codecs.getincrementaldecoder(PYTHON_CODEC[encoding])(errors="strict")
@@ -304,7 +399,7 @@ def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
     try:
         with open(path, "rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as target:
             while chunk := source.read(1024 * 1024):
-                if encoding == "cp1252" and not plausible_cp1252(chunk):
+                if encoding in PLAUSIBLE_SINGLE_BYTE and not PLAUSIBLE_SINGLE_BYTE[encoding](chunk):
                     # The start read as Windows-1252; this part does not: another encoding after all.
                     raise RefusedFile(
                         file_name, "the text is in an encoding Floorline cannot read", expected=READABLE_ENCODINGS
@@ -315,7 +410,9 @@ def transcode_to_utf8(path: Path, encoding: str, file_name: str) -> Path:
                     raise RefusedFile(
                         file_name,
                         f"byte {offset + error.start:,} is not valid {ENCODING_LABEL[encoding]} text",
-                        row=lines + chunk.count(b"\n", 0, error.start) + 1 if encoding == "cp1252" else None,
+                        row=lines + chunk.count(b"\n", 0, error.start) + 1
+                        if encoding in PLAUSIBLE_SINGLE_BYTE
+                        else None,
                         expected=READABLE_ENCODINGS,
                     ) from None
                 offset += len(chunk)
@@ -594,11 +691,15 @@ def refuse_uncalculated(file_name: str, row: int, column: str) -> RefusedFile:
 STRAY_GAP = 2
 
 
-def export_width(cells: dict[int, str]) -> int:
-    """The last column of a header row's block of cells, before any gap of STRAY_GAP empty columns."""
+def export_width(cells: dict[int, str], above: int = 0) -> int:
+    """The last column of a header row's block of cells, before any gap of STRAY_GAP empty columns.
+
+    ``above`` is the width of the row right above: a second header row whose cells start under the
+    first's (Achieved / Breached under merged metric names, the attribute columns left blank) is read
+    from its first column, not taken for strays."""
     width = 0
     for column in sorted(cells):
-        if column - width > STRAY_GAP:
+        if column - width > STRAY_GAP and column > above:
             break
         width = column
     return width
@@ -617,6 +718,7 @@ class SheetHeader:
     match: HeaderMatch | None
     outside: dict[int, str]  # header-row cells beyond the export's columns
     titles: list[str] = field(default_factory=list)  # the text of the rows above it
+    above: list[str] = field(default_factory=list)  # the cells of the row right above it, by column
 
 
 def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> SheetHeader | None:
@@ -625,7 +727,8 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
     for number, values in sheet_cells(workbook, sheet):
         if number > MAX_TITLE_ROWS * 4 and not early:
             break
-        width = export_width(values)
+        above = early[-1] if early and early[-1].row == number - 1 else None
+        width = export_width(values, len(above.cells) if above else 0)
         cells = [values.get(column, "") for column in range(1, width + 1)]
         outside = {c: v for c, v in values.items() if c > width}
         for column, value in values.items():
@@ -641,6 +744,7 @@ def find_sheet_header(workbook, sheet, file_name, shape_name, column_map) -> She
     )
     if found:
         found.titles = title_text([header.cells for header in early if header.row < found.row])
+        found.above = next((header.cells for header in early if header.row == found.row - 1), [])
     return found
 
 
@@ -755,7 +859,7 @@ def copy_export_sheet(workbook, path: Path, file_name: str, shape_name: str | No
             notes.append("Hidden sheets are never read: " + ", ".join(f"'{t}'" for t in skipped) + ".")
         if copied.strays:
             notes.append("Ignored stray cells outside the export: " + ", ".join(copied.strays) + ".")
-        return temp_path, header.row, header.cells, header.match, sheet.title, notes, header.titles
+        return temp_path, header.row, header.cells, header.match, sheet.title, notes, header.titles, header.above
     except RefusedFile:
         if temp_path:
             temp_path.unlink(missing_ok=True)
@@ -969,7 +1073,7 @@ def load_raw(
     sheet, notes = None, []
     try:
         if kind == "xlsx":
-            csv_path, header_row, header, match, sheet, notes, titles = xlsx_to_csv(
+            csv_path, header_row, header, match, sheet, notes, titles, above = xlsx_to_csv(
                 path, file_name, shape_name, column_map
             )
             temp_files.append(csv_path)
@@ -979,6 +1083,7 @@ def load_raw(
             lines = read_head_lines(path, encoding, file_name)
             index, delimiter, header, match = find_csv_header(lines, file_name, shape_name, column_map)
             titles = title_text([split_line(line, delimiter) for line in lines[:index]])
+            above = split_line(lines[index - 1], delimiter) if index else []
             header_row, skip, has_row_column = index + 1, index, False
             refuse_too_wide(header, file_name, header_row)
             csv_path = path
@@ -1005,9 +1110,14 @@ def load_raw(
         raw = RawTable(
             table, header, match, kind, encoding, delimiter, header_row, rows, row_sql, temp_files, sheet, notes, titles
         )
+        if encoding in PLAUSIBLE_SINGLE_BYTE:
+            raw.reading["encoding"] = describe_single_byte(encoding, head)
         if kind == "csv":
             refuse_cut_off_last_row(con, raw, file_name, ends_with_line_break=ends_with_line_break(csv_path))
         refuse_repeated_header(con, raw, file_name)
+        blocks = metric_blocks(header, above, match)
+        if blocks:
+            raw = metric_columns_as_rows(con, raw, above, blocks, file_name, shape_name, column_map)
     except BaseException:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
@@ -1040,3 +1150,97 @@ def read_header_only(path: Path, file_name: str) -> list[str]:
     index, _, header, _ = find_csv_header(lines, file_name, None, None)
     refuse_too_wide(header, file_name, index + 1)
     return header
+
+
+# --- An SLA metric spread across the columns (issue 25) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricBlock:
+    name: str  # the SLA metric, from the (merged) cell above the block
+    columns: range  # the block's columns in the header row
+
+
+def metric_blocks(header: list[str], above: list[str], match: HeaderMatch | None) -> list[MetricBlock] | None:
+    """The blocks of an Explore table with the SLA metric in its columns, or None for any other file.
+
+    Two header rows: the metric names (merged cells; in CSV, the name in the block's first cell and
+    blanks after) above 'Achieved SLA targets', 'Breached SLA targets', ... repeated once per metric.
+    The names say which block is which metric, so nothing is guessed. Only the two header rows are
+    looked at.
+    """
+    if not match or match.shape.name != "explore_report" or not above:
+        return None
+    if not any(name in match.duplicates for name in ("achieved", "breached")):
+        return None
+    metric_columns = [i for i, cell in enumerate(header) if normalise_header(cell).endswith(REPORT_METRIC_ENDINGS)]
+    first = metric_columns[0]
+    names = [cell.strip(STRIPPED_CHARACTERS) for cell in above]
+    # A block starts at a name: the first cell of merged cells, or a name repeated over its columns.
+    starts = [i for i in range(first, min(len(header), len(names))) if names[i] and names[i] != names[i - 1]]
+    if not starts or starts[0] != first:
+        return None
+    ends = [*starts[1:], metric_columns[-1] + 1]
+    return [
+        MetricBlock(above[start].strip(STRIPPED_CHARACTERS), range(start, end))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+# The header endings of Zendesk's SLA metrics in a report (counts and percentages).
+REPORT_METRIC_ENDINGS = ("achievedslatargets", "breachedslatargets", "activeslatargets", "slatargets")
+
+
+def metric_columns_as_rows(con, raw: RawTable, above, blocks, file_name, shape_name, column_map) -> RawTable:
+    """The table read again with one row per row and metric block: the row's attributes, the block's metric as
+    'SLA metric', and the block's counts. A totals block ('Grand Total') is left out, as a totals column is."""
+    attributes = list(range(blocks[0].columns.start))
+    first = [normalise_header(raw.header[i]) for i in blocks[0].columns]
+    for block in blocks[1:]:
+        if [normalise_header(raw.header[i]) for i in block.columns] != first:
+            raise RefusedFile(
+                file_name,
+                f"the SLA metric blocks have different columns ('{blocks[0].name}': "
+                + ", ".join(raw.header[i] for i in blocks[0].columns)
+                + f"; '{block.name}': "
+                + ", ".join(raw.header[i] for i in block.columns)
+                + ")",
+                row=raw.header_row,
+                expected="the same metrics under each SLA metric",
+            )
+    totals = {"total", "totals", "grandtotal", "grandtotals"}
+    kept = [block for block in blocks if normalise_header(block.name) not in totals]
+    # An attribute's name may sit in either header row: Explore writes it in one, leaves the other blank.
+    names = [raw.header[i].strip(STRIPPED_CHARACTERS) or (above[i] if i < len(above) else "") for i in attributes]
+    header = [*names, "SLA metric", *(raw.header[i] for i in blocks[0].columns)]
+    attribute_sql = ", ".join(f"c{i} AS c{position}" for position, i in enumerate(attributes))
+    metric_at = len(attributes)
+    selects, parameters = [], []
+    for order, block in enumerate(kept):
+        counts = ", ".join(f"c{i} AS c{metric_at + 1 + k}" for k, i in enumerate(block.columns))
+        selects.append(
+            f"SELECT {raw.row_sql} AS source_row, {order} AS block, {attribute_sql}{', ' if attributes else ''}"
+            f"?::VARCHAR AS c{metric_at}, {counts} FROM {raw.table}"
+        )
+        parameters.append(block.name)
+    table = f"{raw.table}_metric_rows"
+    columns = ", ".join(f"c{i}" for i in range(len(header)))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT source_row, {columns} FROM "
+        f"({' UNION ALL '.join(selects)}) ORDER BY source_row, block",
+        parameters,
+    )
+    left_out = [block.name for block in blocks if block not in kept]
+    read = ", ".join(f"'{block.name}'" for block in kept)
+    raw.reading["layout"] = (
+        f"SLA metric in the columns (two header rows): the blocks {read} read as rows, each of the file's "
+        f"{raw.rows:,} rows once per metric"
+    ) + (f"; the {', '.join(repr(n) for n in left_out)} columns left out as totals" if left_out else "")
+    return dataclasses.replace(
+        raw,
+        table=table,
+        header=header,
+        match=detect_shape(header, shape_name, column_map),
+        rows=raw.rows * len(kept),
+        row_sql="source_row::BIGINT",
+    )

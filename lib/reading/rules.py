@@ -20,6 +20,7 @@ from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
 from lib.reading.decisions import NumberColumn, ReadOptions
 from lib.reading.files import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
+from lib.reading.pivots import read_pivot_values
 from lib.reading.shapes import (
     REPORT_TIME_FIELDS,
     SATISFACTION_REPORT_METRICS,
@@ -446,8 +447,11 @@ SEGMENT_KEYS = {
 }
 
 
-def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_percentages: bool) -> str:
-    """SELECT producing one normalised row per weekly aggregate row (Sisense or hand-made)."""
+def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: str, fraction_percentages: bool) -> str:
+    """SELECT producing one normalised row per weekly aggregate row (Sisense or hand-made).
+
+    Counts and percentages are read in the file's one number format (``numbers``, from
+    ``create_number_lookup``): '1.050' beside '94,2' is 1,050."""
     blank, totals = blank_and_totals_sql(raw)
     week_text = text(raw, "week")
     form = text(raw, "form")
@@ -460,14 +464,22 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
     segment += " END"
     metric = text(raw, "metric")
     kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT", "SSAT"))
-    good_text = f"replace(replace({text(raw, 'good')}, ',', ''), ' ', '')"
-    total_text = f"replace(replace({text(raw, 'total')}, ',', ''), ' ', '')"
-    # The whole-number part, cast exactly: no detour through DOUBLE (which rounds above 2^53), and
-    # a count too large for 64 bits is NULL, so the row is refused rather than the upload failing.
-    good = f"try_cast(regexp_extract({good_text}, '^(\\d+)(\\.0+)?$', 1) AS BIGINT)"
-    total = f"try_cast(regexp_extract({total_text}, '^(\\d+)(\\.0+)?$', 1) AS BIGINT)"
+    good_text, total_text = text(raw, "good"), text(raw, "total")
+    # A count read in the file's number format; one no format reads as whole, or beyond 2^53 (where a
+    # DOUBLE is no longer exact), is NULL, so the row is refused rather than a count rounded.
+    number_fields = [f for f in ("good", "total", "pct") if f in raw.match.columns]
+    value = {f: f"num_{f}" if f in number_fields else "NULL::DOUBLE" for f in ("good", "total", "pct")}
+    good, total = (
+        f"CASE WHEN {value[f]} = floor({value[f]}) AND {value[f]} BETWEEN 0 AND 9007199254740992 "
+        f"THEN {value[f]}::BIGINT END"
+        for f in ("good", "total")
+    )
     pct_text = text(raw, "pct")
-    pct_number = f"try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE)"
+    # NaN and inf are no number format's, but are still named as outside 0 to 100.
+    non_finite = f"try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE)"
+    pct_number = f"coalesce({value['pct']}, CASE WHEN NOT isfinite({non_finite}) THEN {non_finite} END)"
+    number_joins = " ".join(f"LEFT JOIN {numbers} n_{f} ON n_{f}.v = b.f_{f}" for f in number_fields)
+    looked_up = "".join(f", n_{f}.value AS num_{f}" for f in number_fields)
     scale = f"CASE WHEN {pct_text} LIKE '%\\%%' ESCAPE '\\' THEN 1 ELSE {100 if fraction_percentages else 1} END"
     pct = f"{pct_number} * {scale}"
     has_counts = f"({good_text} <> '' OR {total_text} <> '')"
@@ -513,7 +525,9 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, fraction_
             CASE WHEN {has_counts} THEN {good} END AS good,
             CASE WHEN {has_counts} THEN {total} END AS total,
             CASE WHEN NOT {has_counts} THEN {pct} END AS pct
-        FROM (SELECT *, {ignore} AS ign FROM ({base_sql(raw, distinct_table, "week", day_first)}))"""
+        FROM (SELECT *, {ignore} AS ign FROM (
+            SELECT b.*{looked_up}
+            FROM ({base_sql(raw, distinct_table, "week", day_first)}) b {number_joins}))"""
 
 
 def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
@@ -536,11 +550,29 @@ def decide_day_first(con, raw: RawTable, distinct: str, options: ReadOptions, fi
     return day_first
 
 
-def create_number_lookup(con, raw: RawTable, distinct: str, fields, whole, options, file_name, table, notes):
-    """A table of every distinct numeric cell of ``fields`` and its value, read in the file's one number format."""
+def create_number_lookup(
+    con,
+    raw: RawTable,
+    distinct: str,
+    fields,
+    whole,
+    options,
+    file_name,
+    table,
+    notes,
+    *,
+    unreadable_counts_say_nothing=False,
+):
+    """A table of every distinct numeric cell of ``fields`` and its value, read in the file's one number format.
+
+    With ``unreadable_counts_say_nothing`` (weekly aggregates), a count no export setting reads as whole
+    ('-1', '2.5', '1e3') is left out of the decision and of the table: the row is refused by its rule,
+    naming the row's good and total."""
     columns = []
     for name in fields:
         texts = distinct_texts(con, distinct, f"g_{name}")
+        if unreadable_counts_say_nothing and name in whole:
+            texts = [(t, r) for t, r in texts if any(reading.reads_as_count(t, c) for c in reading.CANDIDATE_FORMATS)]
         columns.append(NumberColumn(raw.header[raw.match.columns[name]], texts, name in whole))
     number_format, how = reading.decide_number_format(columns, options, file_name)
     notes["numbers"] = how
@@ -752,6 +784,27 @@ def only_number(value: str) -> int | None:
     return int(found[0]) if len(found) == 1 else None
 
 
+def read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int, file_name: str, notes):
+    """Week labels written as ranges ('Nov 2, 2026 - Nov 8, 2026'): each is rewritten, in the distinct
+    table only (a few hundred labels, never the rows), as its first day, which is the week."""
+    if raw.match.shape.ticket_level or "week" not in raw.match.columns:
+        return None
+    header = raw.header[raw.match.columns["week"]]
+    texts = distinct_texts(con, distinct, "g_week")
+    ranges = reading.decide_week_ranges(texts, options, week_start, file_name, header)
+    if ranges is None:
+        return None
+    notes["week labels"] = ranges.how
+    table = f"{distinct}_week_ranges"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (label VARCHAR, week DATE)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(ranges.starts.items()))
+    con.execute(
+        f"""UPDATE {distinct} d SET g_week = strftime(r.week, '%Y-%m-%d') FROM {table} r
+            WHERE r.label = {clean_sql("d.g_week")}"""
+    )
+    return ranges
+
+
 def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, file_name: str, notes) -> None:
     """Move each week label onto the database week it mostly covers (lib/reading/decisions.py), saying how."""
     labels = [
@@ -780,15 +833,16 @@ def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, fi
     con.execute(f"UPDATE {norm} SET event_date = {week_sql(middle, week_start)} WHERE event_date IS NOT NULL")
 
 
-def detect_fraction_percentages(con, raw: RawTable) -> bool:
-    """A percentage column whose every value is between 0 and 1 holds fractions (0.925 = 92.5 %)."""
+def detect_fraction_percentages(con, raw: RawTable, distinct: str, numbers: str) -> bool:
+    """A percentage column whose every value is between 0 and 1 holds fractions (0.925 = 92.5 %).
+
+    Read from the number lookup (one entry per distinct cell), so '0,925' is a fraction too."""
     if "pct" not in raw.match.columns or "good" in raw.match.columns:
         return False
-    pct_text = raw_text(raw, "pct")
     low, high, with_sign = con.execute(
-        f"""SELECT min(v), max(v), count(*) FILTER (WHERE t LIKE '%\\%%' ESCAPE '\\') FROM (
-            SELECT {pct_text} AS t, try_cast(replace(replace({pct_text}, '%', ''), ' ', '') AS DOUBLE) AS v
-            FROM {raw.table}) WHERE v IS NOT NULL"""
+        f"""SELECT min(n.value), max(n.value), count(*) FILTER (WHERE p.t LIKE '%\\%%' ESCAPE '\\')
+            FROM (SELECT DISTINCT {clean_sql("g_pct")} AS t FROM {distinct}) p JOIN {numbers} n ON n.v = p.t
+            WHERE n.value IS NOT NULL"""
     ).fetchone()
     return high is not None and with_sign == 0 and low >= 0 and high <= 1
 
@@ -871,30 +925,52 @@ def normalise(
                 column=label,
                 expected="each column name once",
             )
-    notes = {"kind": shape.title}
+    raw = read_pivot_values(con, raw, options, file_name)
+    notes = {"kind": shape.title, **raw.reading}
     family = refuse_missing_report_columns(raw, file_name) if report else None
     distinct = f"{prefix}_distinct"
     # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.
     grouped = shape.ticket_level or report
     con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=grouped)}")
+    ranges = read_week_ranges(con, raw, distinct, options, week_start, file_name, notes)
     day_first = decide_day_first(con, raw, distinct, options, file_name, notes)
+    if ranges:
+        notes["date order"] = ranges.date_order or "the week ranges name their months, which read only one way"
     if shape.ticket_level and "weight" in raw.match.columns:
         weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
     norm = f"{prefix}_norm"
     if report:
         numbers, weeks = f"{prefix}_numbers", f"{prefix}_weeks"
         count_fields = [f for f in REPORT_COUNT_FIELDS if f in raw.match.columns]
-        evidence = [f for f in ("pct_achieved", "pct_satisfaction") if f in raw.match.columns]
-        create_number_lookup(
-            con, raw, distinct, count_fields + evidence, set(count_fields), options, file_name, numbers, notes
-        )
+        # Every numeric column is evidence of the number format: Active SLA targets (a count, never summed)
+        # and the percentages too.
+        evidence = [f for f in ("active", "pct_achieved", "pct_satisfaction") if f in raw.match.columns]
+        whole = {*count_fields, "active"}
+        create_number_lookup(con, raw, distinct, count_fields + evidence, whole, options, file_name, numbers, notes)
         if report_time_field(raw) == "week_of_year":
             create_week_numbers(con, raw, distinct, options, week_start, file_name, weeks, notes)
         select = report_sql(raw, distinct, day_first, family, numbers, weeks)
     elif shape.ticket_level:
         select = ticket_level_sql(raw, shape, distinct, day_first)
     else:
-        select = aggregate_sql(raw, distinct, day_first, detect_fraction_percentages(con, raw))
+        numbers = f"{prefix}_numbers"
+        number_fields = [f for f in ("good", "total", "pct") if f in raw.match.columns]
+        counts = {"good", "total"} & set(number_fields)
+        create_number_lookup(
+            con,
+            raw,
+            distinct,
+            number_fields,
+            counts,
+            options,
+            file_name,
+            numbers,
+            notes,
+            unreadable_counts_say_nothing=True,
+        )
+        select = aggregate_sql(
+            raw, distinct, day_first, numbers, detect_fraction_percentages(con, raw, distinct, numbers)
+        )
     # The cells as read and the rules' helper columns (trimmed cells, keys, parsed values) are left out of
     # the stored table: writing them cost more than computing them. The cells stay in the distinct table.
     kept = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RULE_HELPER_COLUMNS}'))"
@@ -902,7 +978,7 @@ def normalise(
     refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
         refuse_duplicate_aggregates(con, norm, file_name, week_start)
-    if "week" in raw.match.columns and not shape.ticket_level:
+    if "week" in raw.match.columns and not shape.ticket_level and not ranges:
         file_week_labels(con, raw, norm, options, week_start, file_name, notes)
 
     week = week_sql("event_date", week_start)

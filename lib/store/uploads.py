@@ -394,6 +394,9 @@ def describe_rows_and_weeks(result: store.IngestResult) -> str:
 
 READING_LABELS = {
     "kind": "Kind of export",
+    "encoding": "Encoding",
+    "layout": "Layout",
+    "pivot": "Pivot table",
     "date order": "Date order",
     "week labels": "Week labels",
     "weeks": "Week numbers",

@@ -773,6 +773,30 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
         data = aggregate_with(["2026-09-07", "L&R", "FRT", *bad], header)
         refused(case_id, f"{case_id[8:]}.csv", data, reason, row=3, column=column)
     refused(
+        "refused-pivot-subtotal-that-does-not-add-up",
+        "pivot_edited.csv",
+        csv_bytes(
+            AGGREGATE_HEADER,
+            [
+                ["2026-09-07", "L&R", "FRT", "9", "10"],
+                ["", "GitLab SM", "FRT", "8", "10"],
+                ["2026-09-07 Total", "", "", "18", "20"],
+            ],
+        ),  # fmt: skip
+        "the subtotal '2026-09-07 Total' says 18 but the rows it totals add up to 17",
+        row=4,
+        column="Good",
+        why="a pasted or edited pivot: its rows cannot be trusted",
+    )
+    refused(
+        "refused-week-range-of-eight-days",
+        "range_8_days.csv",
+        csv_bytes(AGGREGATE_HEADER, [["Sep 7, 2026 - Sep 14, 2026", "L&R", "FRT", "9", "10"]]),
+        "runs 8 days (2026-09-07 to 2026-09-14), not one week of seven",
+        row=2,
+        column="Week",
+    )
+    refused(
         "refused-aggregate-same-week-twice",
         "agg_twice.csv",
         csv_bytes(AGGREGATE_HEADER, [["2026-09-07", "L&R", "FRT", "9", "10"], ["2026-09-09", "L&R", "FRT", "8", "10"]]),
@@ -1232,6 +1256,17 @@ def corpus() -> list[tuple[Case, Callable[[], bytes] | bytes | None]]:
             f"{case_id[9:]}.csv",
             csv_bytes(SLA_HEADER, [r[:6] + [region] for r in GOOD_ROWS], encoding="cp1252"),
         )
+
+    # Excel for Mac's "CSV (Macintosh)": Mac Roman, lines ending in a lone CR; every byte also decodes as
+    # Windows-1252 ('ZŸrich, Espa–a'), which must never be stored.
+    accepted(
+        "accepted-mac-roman-cr-line-endings",
+        "mac_roman.csv",
+        csv_bytes(SLA_HEADER, [r[:6] + ["Zürich, España"] for r in GOOD_ROWS], encoding="mac_roman").replace(
+            b"\r\n", b"\r"
+        ),
+        check="encoding:Mac Roman",
+    )
 
     # --- round two: refused, but readable --------------------------------------------------------
     quoted = [

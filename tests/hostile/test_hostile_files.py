@@ -282,6 +282,8 @@ def test_fine_data_in_a_hostile_dress_is_stored_safely(case, corpus_folder, work
     if case.check.startswith("sheet:"):
         # The upload says which sheet was read; a stale hidden sheet would have counted other figures.
         assert upload["encoding"] == f"XLSX, sheet '{case.check[6:]}'"
+    if case.check.startswith("encoding:"):
+        assert upload["encoding"] == case.check[9:] and "Zürich, España" in stored_text
     if case.check.startswith("note:"):
         # A stray note outside the export is ignored, and the upload says so, naming its cell.
         assert any("stray" in warning and case.check[5:] in warning for warning in result.warnings), result.warnings

@@ -408,3 +408,41 @@ def test_the_preview_says_how_the_file_was_read_and_lets_the_manager_settle_an_a
     frt = table[(table["KPI"] == "FRT") & (table["Week"] == "2026-11-16")].iloc[0]
     assert frt["After"] == "98.0\u00a0%"  # ISO week 47 of 2026: 1,960 of 2,000
     assert snapshot(con) == before
+
+
+def test_the_preview_reads_a_european_weekly_aggregate_as_the_manager_says(page, con):
+    # Every count reads as thousands (93,000) or three decimals (93): refused until the manager chooses.
+    european = b"week_start;ticket_form;kpi;achieved;total\r\n2026-11-16;SaaS;FRT;93.000;100.000\r\n"
+    before = snapshot(con)
+    upload(page, ("weekly-eu.csv", european))
+    [error] = texts(page.error)
+    assert "'93.000' could be 93 " in error
+    next(box for box in page.selectbox if box.label == "Decimal separator").set_value("comma")
+    next(box for box in page.selectbox if box.label == "Thousands separator").set_value("dot").run()
+    assert not page.exception and not page.error
+    [reading] = [text for text in texts(page.markdown) if text.startswith("- **Kind of export:**")]
+    assert "- **Number format:** decimal comma, thousands separator dot (as you chose)" in reading.splitlines()
+    assert snapshot(con) == before
+
+
+def test_the_preview_says_how_a_mac_pivot_was_read(page, con):
+    rows = [
+        "Ticket form,SLA metric,SLA update - Week,Sum of Achieved SLA targets,Sum of Breached SLA targets",
+        "Licencias y Renovación,First reply time,2026-11-16,95,5",
+        ",,2026-11-23,90,10",
+        ",First reply time Total,,185,15",
+        "Licencias y Renovación Total,,,185,15",
+        "Grand Total,,,185,15",
+    ]
+    upload(page, ("pivot-mac.csv", ("\r".join(rows) + "\r").encode("mac_roman")))
+    assert not page.exception and not page.error
+    [reading] = [text for text in texts(page.markdown) if text.startswith("- **Kind of export:**")]
+    lines = reading.splitlines()
+    assert (
+        "- **Encoding:** Mac Roman: 'Renovación' reads as written (as Windows-1252 it would be 'Renovaci—n'); "
+        "Excel for Mac's 'CSV (Macintosh)', lines ending in CR" in lines
+    )
+    assert (
+        "- **Pivot table:** labels filled down, 2 subtotal rows left out and the Grand Total row; every total "
+        "adds up to the rows it totals" in lines
+    )

@@ -704,18 +704,28 @@ def test_a_report_with_dot_as_column_separator(con, tmp_path):
     assert "decimal comma" in result.reading["numbers"]
 
 
-def test_a_pivot_with_sla_metric_in_its_columns_is_refused_saying_to_move_it_to_the_rows(con, tmp_path):
-    path = tmp_path / "pivot.csv"
-    path.write_text(
+def test_a_pivot_with_sla_metric_in_its_columns_is_read_by_the_names_above_or_refused_without_them(con, tmp_path):
+    # The metric's name over each of its columns (not merged) says which block is which as well.
+    named = (
         ",,First reply time,First reply time,Next reply time,Next reply time\n"
         "SLA update - Date,Ticket form,Achieved SLA targets,Breached SLA targets,"
         "Achieved SLA targets,Breached SLA targets\n"
         "2026-10-05,SaaS,90,10,80,20\n"
     )
+    path = tmp_path / "pivot.csv"
+    path.write_text(named)
+    store.ingest_file(con, path)
+    assert [
+        (kpi, good, total)
+        for kpi, good, total in con.execute(
+            "SELECT kpi, sum(good), sum(total) FROM weekly_counts GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    ] == [("FRT", 90, 100), ("NRT", 80, 100)]
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text(named.split("\n", 1)[1])
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        store.ingest_file(con, unnamed)
     assert "move that attribute to the rows" in refused.value.message
-    assert store.list_uploads(con) == []
 
 
 # --- Counts by ticket group and priority (DECISIONS.md §16) ---------------------------------------
