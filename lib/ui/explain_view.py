@@ -50,10 +50,19 @@ def explanation(ctx, question: tuple) -> tuple[dict | None, str]:
 
 
 @by_data_version(takes_context=True)
+def weekly_series(ctx, kpi, layer, region, segments) -> list[kpis.WeekValue]:
+    cells = kpis.fetch_cells(ctx.con, region=region)
+    return kpis.build_series(cells, kpi, ctx.settings.floors[kpi], layer=layer, segments=segments)
+
+
+def default_against(ctx, kpi, week, layer, region, segments) -> str:
+    return explain.default_against(weekly_series(ctx, kpi, layer, region, segments), week)
+
+
+@by_data_version(takes_context=True)
 def volume(ctx, kpi, week, layer, region, segments):
     """The volume check of ``week`` and the weekly rows for its chart (up to that week)."""
-    cells = kpis.fetch_cells(ctx.con, region=region)
-    series = kpis.build_series(cells, kpi, ctx.settings.floors[kpi], layer=layer, segments=segments)
+    series = weekly_series(ctx, kpi, layer, region, segments)
     rows = [row for row in explain.volume_frame_rows(series) if row["week"] <= week]
     return explain.volume_check(series, week), rows[-VOLUME_WEEKS_SHOWN:]
 
@@ -106,12 +115,17 @@ def change_section(
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     here = dataclasses.replace(ctx, con=con)  # the cached figures below read through the caller's cursor
     left, right, smallest = st.columns([2, 3, 1.2])
+    # A breached week is explained as the breach against the weeks before it began (DECISIONS.md §16);
+    # the week before stays one click away.
+    default = default_against(here, kpi, week, layer, region, segments)
+    choices = [choice for choice in explain.AGAINST if choice != "breach" or default == "breach"]
     against = left.radio(
         "Compare with",
-        list(explain.AGAINST),
+        choices,
+        index=choices.index(default),
         format_func=explain.AGAINST.get,
         horizontal=True,
-        key=f"{key}_against",
+        key=f"{key}_against_{week}",
     )
     by = right.radio(
         "Split by",

@@ -386,6 +386,8 @@ def change_waterfall_figure(explained: dict, *, floor: float | None = None, pres
         else f"{len(explained['against_weeks'])} weeks before"
     )
     chosen = "week of " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
+    if len(explained["weeks"]) > 1:
+        chosen = f"{len(explained['weeks'])} weeks to " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
     labels = [earlier, *(html.escape(s["slice"]) + (" *" if s["too_small"] else "") for s in slices), chosen]
     values = [explained["against_value"], *(s["contribution"] for s in slices), explained["value"]]
     hover = [f"{explained['against_good']:,} good of {explained['against_total']:,}"]
