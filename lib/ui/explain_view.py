@@ -193,12 +193,18 @@ def change_section(
 
 
 @st.dialog("Why did it change?", width="large", icon=":material/waterfall_chart:")
-def show_change(ctx, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None) -> None:
-    """Open from a button under a KPI's chart: ``if st.button(...): show_change(ctx, "FRT", week)``."""
+def show_change(
+    ctx, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None, segments=None
+) -> None:
+    """Open from a button under a KPI's chart: ``if st.button(...): show_change(ctx, "FRT", week)``.
+
+    A week at or below the floor opens on the breach weeks against the four weeks before the breach began.
+    """
     with ctx.con.cursor() as con:
         where = f" · {escape_markdown(region)}" if region else ""
-        st.markdown(f"#### {kpi} · combined{where} · week of {week:%d %b %Y}")
-        change_section(ctx, con, kpi, week, layer=layer, region=region, key=f"why_{kpi}")
+        scope = " · ".join(segments) if segments and tuple(segments) != COMBINED_SEGMENTS else "combined"
+        st.markdown(f"#### {kpi} · {scope}{where} · week of {week:%d %b %Y}")
+        change_section(ctx, con, kpi, week, layer=layer, region=region, segments=segments, key=f"why_{kpi}")
 
 
 @by_data_version(takes_context=True)

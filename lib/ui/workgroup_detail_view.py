@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.text import escape_markdown
-from lib.ui.explain_view import hypothesis_check
+from lib.ui.explain_view import hypothesis_check, show_change
 from lib.ui.page import PageContext
 from lib.ui.workgroups_view import (
     DRAFTS,
@@ -64,6 +64,15 @@ def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
                 hide_index=True,
                 width="stretch",
             )
+            if st.button(
+                "Why did it change?",
+                key=f"change_{workgroup['id']}",
+                icon=":material/waterfall_chart:",
+                help="The breach weeks against the four weeks before the breach began, in this workgroup's scope.",
+            ):
+                segments, region = hypothesis_checks.scope_filter(workgroup["scope"])
+                last = dt.date.fromisoformat(workgroup["trigger_weeks"][-1]["week"])
+                show_change(ctx, workgroup["kpi"], last, region=region, segments=segments)
         else:
             st.caption("No breach weeks were captured.")
         url = workgroup["issue_url"] or ""

@@ -113,6 +113,18 @@ def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
     ]
 
 
+def test_the_first_lines_give_each_kpis_status_value_and_floor_and_links_keep_presentation_and_week(demo_db):
+    at = open_review({"present": "1", "week": "2026-11-09"})
+
+    summary = [m.value for m in at.main.markdown if m.value.startswith("**") and " · floor " in m.value]
+    assert [line.split("**")[1] for line in summary] == ["FRT", "NRT", "SSAT"]
+    assert all("\u00a0%** · floor " in line for line in summary)
+    links = [(link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
+    assert ("Workgroups", "present=1&week=2026-11-09&kpi=FRT&start=2026-11-02&end=2026-11-09") in links
+    assert ("KPI_trends", "present=1&week=2026-11-09") in links  # the presentation bar's page switcher
+    assert all(query.startswith("present=1&week=2026-11-09") for _, query in links)
+
+
 def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
     con = store.connect(demo_db)
     formed = repository.form_workgroup(
@@ -130,10 +142,14 @@ def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
     assert [(link.page, link.query_string) for link in links] == [("Workgroups", f"wg={formed.workgroup_id}")]
 
 
-def test_partial_week_is_announced_with_how_far_the_data_goes(demo_db):
+def test_partial_week_is_announced_quietly_with_how_far_the_data_goes(demo_db):
     at = open_review()
 
-    assert any("The week of 23 Nov 2026 is partial: data through Thu 26 Nov 2026" in w.value for w in at.warning)
+    said = "The week of 23 Nov 2026 is partial: data through Thu 26 Nov 2026"
+    assert any(said in caption.value for caption in at.caption)
+    assert not any(
+        said in warning.value for warning in at.warning
+    )  # news, not an alarm: the meeting acts on none of it
 
 
 def test_every_card_chart_draws_its_kpis_floor(demo_db):
