@@ -151,8 +151,9 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
 
 TABLE_CONFIG = {
     "Week": st.column_config.DateColumn(format="DD MMM YYYY"),
-    "Explore %": st.column_config.NumberColumn(format="%.2f"),
-    "Sisense %": st.column_config.NumberColumn(format="%.2f"),
+    # Values as every page writes them (95.7 %); the difference keeps two decimals against the ±1 point tolerance.
+    "Explore %": st.column_config.NumberColumn("Explore", format="%.1f %%"),
+    "Sisense %": st.column_config.NumberColumn("Sisense", format="%.1f %%"),
     "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),
 }
 

@@ -159,8 +159,8 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     if latest and latest.value is not None:
         weeks = "week" if summary.streak == 1 else "weeks"
         streak = f" · {summary.streak} {weeks} in a row at or below" if summary.streak else ""
-        st.caption(
-            f"Latest complete week ({latest.week:%d %b %Y}): {format_percent(latest.value, summary.floor)}"
+        st.markdown(  # a key fact: in full-contrast text, not a caption
+            f"Latest complete week ({latest.week:%d %b %Y}): **{format_percent(latest.value, summary.floor)}**"
             f" · floor {summary.floor:g} % · target {summary.target:g} %{streak}"
         )
     st.plotly_chart(

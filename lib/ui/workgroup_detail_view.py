@@ -31,6 +31,7 @@ from lib.workgroups import checks as hypothesis_checks
 from lib.workgroups import contents, exports, model, repository
 from lib.workgroups.breaches import Recovery
 
+JUST_ADDED = "workgroup_hypothesis_just_added"  # its id: shown open, and confirmed beside the Add button
 VERDICT_ICONS = {
     "open": ":material/help:",
     "supported": ":material/check_circle:",
@@ -51,8 +52,9 @@ def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
     with chart:
         small_chart(ctx, workgroup, recovery, key=f"detail_chart_{workgroup['id']}", height=320)
         st.caption(
-            "Shaded: the breach weeks that triggered the workgroup. Dashed: the floor. "
-            "Red points are weeks at or below it; a hollow point is a partial week."
+            "Shaded: the breach weeks that triggered the workgroup. The solid orange-red line is the floor; "
+            "downward triangles are weeks at or below it; a hollow circle is a partial week; a dotted green line "
+            "marks the recovery."
         )
     with facts:
         st.markdown(f"**{recovery.describe()}**")
@@ -251,11 +253,13 @@ def restore_and_show(con, actor: str, workgroup_id: int) -> None:
 
 def hypotheses_tab(ctx: PageContext, workgroup: dict, recovery: Recovery | None = None) -> None:
     workgroup_id = workgroup["id"]
+    if not workgroup["hypotheses"]:
+        st.markdown("No hypotheses yet." + (" Add one below, with what would falsify it." if ctx.can_edit else ""))
     for verdict in model.VERDICTS:
         group = [h for h in workgroup["hypotheses"] if h["verdict"] == verdict]
+        if not group:  # an empty heading only pushes the hypotheses there are off the screen
+            continue
         st.subheader(f"{VERDICT_ICONS[verdict]} {verdict.capitalize()} ({len(group)})", anchor=False)
-        if not group:
-            st.caption("None.")
         for hypothesis in group:
             if ctx.can_edit:
                 hypothesis_editor(ctx, workgroup, hypothesis)
@@ -292,6 +296,9 @@ def hypotheses_tab(ctx: PageContext, workgroup: dict, recovery: Recovery | None 
             on_click=add_hypothesis,
             args=(ctx, workgroup_id),
         )
+        added = st.session_state.get(JUST_ADDED)
+        if added in {h["id"] for h in workgroup["hypotheses"]}:  # said beside the button just pressed
+            st.success(f"Added hypothesis #{added}: it is open above, with its falsifier.", icon=":material/check:")
     with from_library:
         library_section(ctx, workgroup)
 
@@ -304,6 +311,7 @@ def add_hypothesis(ctx: PageContext, workgroup_id: int) -> None:
     )
     if added:
         DRAFTS.forget(prefix)
+        st.session_state[JUST_ADDED] = added
 
 
 def hypothesis_title(hypothesis: dict) -> str:
@@ -319,7 +327,8 @@ def hypothesis_editor(ctx: PageContext, workgroup: dict, hypothesis: dict) -> No
         for field in model.HYPOTHESIS_FIELDS
     }
     dirty = DRAFTS.is_dirty(prefix, stored)
-    with st.expander(hypothesis_title(hypothesis) + (" · unsaved" if dirty else ""), expanded=dirty):
+    just_added = st.session_state.get(JUST_ADDED) == hypothesis_id
+    with st.expander(hypothesis_title(hypothesis) + (" · unsaved" if dirty else ""), expanded=dirty or just_added):
         left, right = st.columns(2)
         with left:
             DRAFTS.widget(st.text_input, "Heading (for the handbook)", prefix + "title", stored["title"])

@@ -312,9 +312,10 @@ def workgroup_card(ctx: PageContext, workgroup: dict) -> None:
             trigger = workgroup["trigger_weeks"]
             if trigger:
                 if len(trigger) == 1:
-                    dates += f" · triggered by the week of {trigger[0]['week']}"
+                    dates += f" · triggered by the week of {model.stored_week(trigger[0])}"
                 else:
-                    dates += f" · triggered by {len(trigger)} weeks from {trigger[0]['week']} to {trigger[-1]['week']}"
+                    first, last = model.stored_week(trigger[0]), model.stored_week(trigger[-1])
+                    dates += f" · triggered by {len(trigger)} weeks, from the week of {first} to that of {last}"
             st.caption(dates)
             st.caption(recovery.describe())
             verdicts = ", ".join(f"{n} {v}" for v, n in workgroup["hypotheses_by_verdict"].items() if n)
