@@ -72,7 +72,8 @@ def show_empty_state(ctx) -> None:
 def show_card(ctx, card: review.KpiCard, week: dt.date) -> None:
     with st.container(border=True):
         # Words, an icon of its own shape and a colour: the status never rests on colour alone.
-        st.markdown(f"### {card.kpi}\n#### :{card.status.colour}[{card.status.icon} {card.status.label}]")
+        # h2 and h3 under the page's h1: heading levels in order for a screen reader.
+        st.markdown(f"## {card.kpi}\n### :{card.status.colour}[{card.status.icon} {card.status.label}]")
         older_week = f", week of {card.week:%d %b}" if card.week and card.week != week else ""
         st.metric(
             f"{card.name} (combined){older_week}",

@@ -147,7 +147,7 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     first, last, segments, region, layer = view
     summary, by_segment = trend
     shown = review.in_range(summary.series, first, last)
-    st.subheader(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)
+    st.header(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)  # under the page's h1: heading levels in order
     if not any(w.value is not None for w in shown):
         where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(

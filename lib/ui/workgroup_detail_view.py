@@ -48,7 +48,8 @@ EVIDENCE_CONFIG = {
 
 
 def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
-    chart, facts = st.columns([3, 2])
+    # On a shared screen the zoomed breach-weeks table needs half the width to keep all its columns.
+    chart, facts = st.columns([1, 1] if ctx.presentation else [3, 2])
     with chart:
         small_chart(ctx, workgroup, recovery, key=f"detail_chart_{workgroup['id']}", height=320)
         st.caption(

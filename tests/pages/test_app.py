@@ -31,7 +31,7 @@ def open_review(query_params: dict | None = None) -> AppTest:
 
 def card_headers(at: AppTest) -> list[str]:
     """Each card's heading: the KPI, then its status in words with an icon."""
-    return [m.value for m in at.markdown if m.value.startswith("### ")]
+    return [m.value for m in at.markdown if m.value.startswith("## ")]
 
 
 def figures(at: AppTest) -> list[dict]:
@@ -56,9 +56,9 @@ def test_cards_show_each_kpi_in_agenda_order_with_status_in_words_and_icon(demo_
 
     assert at.title[0].value == "Weekly review · week of 16 Nov 2026"
     assert card_headers(at) == [
-        "### FRT\n#### :red[:material/report: Sustained breach]",
-        "### NRT\n#### :green[:material/check_circle: OK]",
-        "### SSAT\n#### :green[:material/check_circle: OK]",
+        "## FRT\n### :red[:material/report: Sustained breach]",
+        "## NRT\n### :green[:material/check_circle: OK]",
+        "## SSAT\n### :green[:material/check_circle: OK]",
     ]
     expected = summaries_of(demo_db)
     assert [m.value for m in at.metric] == [
@@ -96,7 +96,7 @@ def test_a_kpi_near_its_floor_comes_before_the_kpis_that_are_fine(demo_db):
 
     at = open_review()
 
-    assert [header.split("\n")[0] for header in card_headers(at)] == ["### FRT", "### SSAT", "### NRT"]
+    assert [header.split("\n")[0] for header in card_headers(at)] == ["## FRT", "## SSAT", "## NRT"]
     assert "Near the floor" in card_headers(at)[1]
 
 
@@ -169,7 +169,7 @@ def test_the_week_in_the_url_opens_that_weeks_review_in_either_spelling(demo_db,
     assert at.selectbox(key="week").value == "2026-11-02"
     assert at.title[0].value == "Weekly review · week of 02 Nov 2026"
     # On 2 Nov FRT had been at or below its floor for one week only: no workgroup yet.
-    assert card_headers(at)[0] == "### FRT\n#### :orange[:material/warning: At or below the floor]"
+    assert card_headers(at)[0] == "## FRT\n### :orange[:material/warning: At or below the floor]"
     assert not at.main.get("page_link")
     assert at.query_params["week"] == "2026-11-02"  # the address is rewritten in the one spelling Floorline writes
     assert not any("link" in w.value for w in at.warning)
