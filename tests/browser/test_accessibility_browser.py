@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import VIEWPORT, wait_for_script
+from conftest import VIEWPORT, wait_for_elements
 from streamlit_process import running_streamlit
 
 from lib.ui.navigation import PAGES
@@ -47,9 +47,7 @@ def violations(page) -> dict[tuple[str, str], str]:
 
 def opened(page, url: str):
     page.goto(url)
-    wait_for_script(page)
-    # Streamlit loads some elements' code on first use and shows a placeholder until then.
-    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+    wait_for_elements(page)
     page.wait_for_timeout(500)  # charts drawn
     return page
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_script
+from conftest import wait_for_elements, wait_for_script
 from playwright.sync_api import Page, expect
 from streamlit_process import running_streamlit
 
@@ -62,7 +62,7 @@ def shoot(request, tmp_path):
 
 def step(page: Page, screenshot: Path, name: str) -> None:
     """After a click: the script has run, presentation mode is on, nothing raised or is cut off; a screenshot."""
-    wait_for_script(page)
+    wait_for_elements(page)
     page.wait_for_timeout(400)  # charts and the dialog's animation settle
     page.screenshot(path=str(screenshot))
     assert "present=1" in page.url, f"{name}: presentation mode dropped ({page.url})"
