@@ -149,7 +149,7 @@ def test_the_list_shows_open_workgroups_first_with_a_chart_and_recovery(db):
     headings = [h.value for h in at.subheader if h.value.startswith("#")]
     assert headings[0].startswith("#2 · FRT") and headings[1].startswith(f"#{closed} · NRT")
     assert len(at.get("plotly_chart")) == 2
-    captions = [c.value for c in at.caption]
+    captions = [m.value for m in at.markdown]  # key facts, in full-contrast text
     assert "Not recovered: 0 of 2 weeks above the floor so far" in captions or any(
         c.startswith("No complete week after the trigger") for c in captions
     )
