@@ -216,8 +216,8 @@ def kpi_trend_figure(
             }
         )
         # Above the plot, where no mark's label reaches; from the span's right end when the span sits in the
-        # chart's right part, so a recent breach's label is never cut off at the edge.
-        ends_the_chart = (episode.start - first) > 0.6 * (last - first)
+        # chart's right half, so a recent breach's label is never cut off at the edge.
+        ends_the_chart = (episode.start - first) >= (last - first) / 2
         layout_annotations.append(
             {
                 "x": x1 if ends_the_chart else x0,
