@@ -13,7 +13,7 @@ from lib.metrics import review
 from lib.ui import stored
 from lib.ui.explain_view import week_so_far_section
 from lib.ui.page import setup_page, week_picker
-from lib.ui.review_view import open_workgroups_by_kpi, show_card, show_empty_state
+from lib.ui.review_view import open_workgroups_by_kpi, show_card, show_empty_state, show_summary
 
 ctx = setup_page("Weekly review", ":material/event_note:")
 
@@ -65,18 +65,15 @@ controls[1].download_button(
 
 week_end = the_review.week + dt.timedelta(days=6)
 title.title(f"Weekly review · week of {the_review.week:%d %b %Y}", anchor=False)
-st.caption(f"{the_review.week:%A %d %b} to {week_end:%A %d %b %Y}, the latest complete week unless you pick another.")
-for banner in the_review.banners:
+# The week's span and the partial week are context, said quietly; a missing figure or a stale review is loud.
+quiet = " ".join(the_review.quiet)
+st.caption(
+    f":material/date_range: {the_review.week:%A %d %b} to {week_end:%A %d %b %Y}, the latest complete week unless "
+    f"you pick another. {quiet}"
+)
+for banner in the_review.loud:
     st.warning(banner, icon=":material/event_busy:")
-
-flagged = [card for card in the_review.cards if card.status.key in ("sustained", "breach")]
-if flagged:
-    st.markdown(
-        "**At or below the floor:** "
-        + " · ".join(f"{card.kpi} — {card.status.label.lower()}, {review.streak_text(card)}" for card in flagged)
-    )
-else:
-    st.markdown("**No KPI is at or below its floor this week.**")
+show_summary(the_review)
 
 for column, card in zip(st.columns(len(the_review.cards)), the_review.cards, strict=True):
     with column:

@@ -134,7 +134,8 @@ def run_status(con, args) -> int:
     if report["latest_week"] is None:
         print("no data yet: python -m lib ingest FILE, or python -m lib demo")
         return 0
-    print(f"latest complete week: {report['latest_week']}")
+    # People read this output: dates as every page writes them (``--json`` keeps ISO for programs).
+    print(f"latest complete week: {dt.date.fromisoformat(report['latest_week']):%d %b %Y}")
     for kpi, figures in report["kpis"].items():
         value = figures["latest_value"]
         shown = "no data" if value is None else format_percent(value, figures["floor"])
@@ -190,7 +191,7 @@ def run_uploads(con, args) -> int:
         return 0
     for upload in uploads:
         print(
-            f"{upload['id']:>5}  {upload['status']:<12} {upload['uploaded_at']:%Y-%m-%d %H:%M}  "
+            f"{upload['id']:>5}  {upload['status']:<12} {upload['uploaded_at']:%d %b %Y %H:%M}  "
             f"{upload['source']:<8} {upload['rows_used']:>9,} rows  {upload['file']}"
         )
     return 0

@@ -20,7 +20,7 @@ TODAY = fiscal.today()
 st.title("Team epics")
 st.caption(
     "The handbook: the Support team tracks ongoing projects in GitLab epics; for the master epics (found by "
-    "searching `area:`) a Support manager is the DRI, their name in parentheses after the title. Here a master "
+    "searching “area:”) a Support manager is the DRI, their name in parentheses after the title. Here a master "
     f"epic's title matches **{escape_markdown(ctx.settings.epic_master_pattern)}** (a setting). Flags: no DRI, "
     "DRI not on the manager roster (OKRs page), overdue, and stale (no update on the epic or its child epics "
     f"for {ctx.settings.epic_stale_after_days} days or more)."
@@ -49,10 +49,10 @@ elif view is not None:
     )
     epics_view.headline_metrics(view, work)
 
-    st.subheader("Master epics by area")
+    st.header("Master epics by area")
     epics_view.masters_table(view, presentation=ctx.presentation)
 
-    st.subheader("Who is working on what")
+    st.header("Who is working on what")
     st.caption(
         f"One row per manager on the roster, {quarter_label}. The handbook's order comes first: **1. KPIs** "
         "(a sustained breach in their region or segment, and the workgroups they sit on), **2. team growth** "
@@ -63,10 +63,10 @@ elif view is not None:
     )
     epics_view.work_table(work)
 
-    st.subheader("Named in OKRs and workgroups")
+    st.header("Named in OKRs and workgroups")
     epics_view.links_table(epic_views.links_frame(view.masters))
 
-st.subheader("Import, fetch and restore")
+st.header("Import, fetch and restore")
 if ctx.can_edit:
     epics_view.upload_section(ctx)
     epics_view.fetch_section(ctx)

@@ -24,7 +24,12 @@ def format_percent(value: float | None, floor: float | None = None) -> str:
     return f"{value:.{decimals}f}\u00a0%"  # a no-break space: "91.1 %" never wraps in a narrow column
 
 
-def format_points(change: float | None) -> str:
+def format_points(change: float | None, decimals: int = 1) -> str:
+    """Signed points; a change too small for ``decimals`` gets up to three, so none reads "+0.0" or "-0.0"."""
     if change is None:
         return "—"
-    return f"{change:+.1f} pts"
+    if change == 0:
+        return f"{0:.{decimals}f} pts"
+    while decimals < 3 and round(abs(change), decimals) == 0:
+        decimals += 1
+    return f"{change:+.{decimals}f} pts"

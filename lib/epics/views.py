@@ -63,7 +63,10 @@ def masters_frame(masters: list[MasterEpic]) -> pd.DataFrame:
         )
         for m in masters
     ]
-    return pd.DataFrame(rows, columns=list(MASTER_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(MASTER_COLUMNS))
+    for column in ("Due", "Last update", "Start"):  # a missing date is an empty cell, never the word "None"
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
 
 
 def work_frame(rows: list[ManagerWork]) -> pd.DataFrame:

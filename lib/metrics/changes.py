@@ -103,7 +103,7 @@ def changes_table(changes: list[dict]) -> list[dict]:
     return [
         {
             "KPI": change["kpi"],
-            "Week": str(change["week"]) if change["week"] else "whole series",
+            "Week": f"{change['week']:%d %b %Y}" if change["week"] else "whole series",
             "Before": format_percent(change["old_value"], change["floor"]),
             "After": format_percent(change["new_value"], change["floor"]),
             "Status before": STATUS_LABELS.get(change["old_status"], change["old_status"]),

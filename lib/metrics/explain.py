@@ -24,13 +24,26 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
-from lib.core.text import format_percent
-from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, KpiSummary, WeekValue, at_or_below, week_step
+from lib.core.text import format_percent, format_points
+from lib.metrics.kpis import (
+    CHOSEN_WEEKS_SQL,
+    SEGMENT_OF_ROW,
+    KpiSummary,
+    WeekValue,
+    at_or_below,
+    build_series,
+    fetch_cells,
+    week_step,
+)
 
 # z for a two-sided 95 % interval (the 97.5th percentile of the standard normal).
 Z95 = 1.959963984540054
-AGAINST = {"previous": "the week before", "mean4": "the four weeks before, pooled"}
-BASELINE_WEEKS = {"previous": 1, "mean4": 4}
+AGAINST = {
+    "breach": "the breach against the four weeks before it",
+    "previous": "the week before",
+    "mean4": "the four weeks before, pooled",
+}
+BASELINE_WEEKS = {"breach": 4, "previous": 1, "mean4": 4}
 USUAL_VOLUME_WEEKS = 8
 DIMENSIONS = {
     "segment": ("Segment", SEGMENT_OF_ROW),
@@ -425,6 +438,29 @@ def explain_periods(
     return decomposition
 
 
+def breach_run(series: list[WeekValue], week: dt.date) -> list[dt.date]:
+    """The consecutive complete weeks at or below the floor that end with ``week``; empty when it is above."""
+    by_week = {w.week: w for w in series}
+    run: list[dt.date] = []
+    while (found := by_week.get(week)) is not None and found.status == "breach":
+        run.insert(0, week)
+        week = week_step(week, -1)
+    return run
+
+
+def breach_comparison(series: list[WeekValue], week: dt.date) -> tuple[list[dt.date], list[dt.date]] | None:
+    """(the breach weeks ending with ``week``, the four weeks before the breach began), or None above the floor."""
+    run = breach_run(series, week)
+    if not run:
+        return None
+    return run, [week_step(run[0], -n) for n in range(BASELINE_WEEKS["breach"], 0, -1)]
+
+
+def default_against(series: list[WeekValue], week: dt.date) -> str:
+    """A breached week is explained as the breach against the weeks before it; any other against the week before."""
+    return "breach" if breach_run(series, week) else "previous"
+
+
 def explain(
     con,
     settings: Settings,
@@ -438,17 +474,32 @@ def explain(
     layer: str = "display",
     min_events: int | None = None,
 ) -> Decomposition:
-    """Why ``kpi`` in ``week`` differs from the week before (``previous``) or the four before (``mean4``).
+    """Why ``kpi`` in ``week`` differs from the week before (``previous``), the four before (``mean4``), or,
+    for a week at or below the floor, why the breach weeks up to it differ from the four weeks before the
+    breach began (``breach``, both pooled).
 
     ``min_events`` overrides the setting ``min_slice_events`` (slices under it in both periods are grouped).
     """
     if against not in AGAINST:
-        raise CannotExplain(f"compare against previous or mean4, not {against!r}")
+        raise CannotExplain(f"compare against {', '.join(AGAINST)}, not {against!r}")
+    if kpi not in KPIS:
+        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    weeks1 = [week]
     weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
+    if against == "breach":
+        cells = fetch_cells(con, region=region)
+        series = build_series(cells, kpi, settings.floors[kpi], layer=layer, segments=segments)
+        periods = breach_comparison(series, week)
+        if periods is None:
+            raise CannotExplain(
+                f"{kpi} is above its floor in the week of {week:%d %b %Y}, so there is no breach to compare with "
+                "the weeks before it; compare with the week before instead"
+            )
+        weeks1, weeks0 = periods
     return explain_periods(
         con,
         kpi,
-        [week],
+        weeks1,
         weeks0,
         by,
         min_events=settings.min_slice_events if min_events is None else min_events,
@@ -458,48 +509,100 @@ def explain(
     )
 
 
-def points(value: Fraction | float) -> str:
-    return f"{float(value):+.1f}".replace("-", "−")
+# The waterfall writes each contribution with two decimals; the sentence beside it uses the same.
+SHOWN_DECIMALS = 2
+# One slice carries a change when it gives at least this share of it and twice as much as the next one.
+CARRIES_SHARE = 0.6
+
+
+def period_text(weeks: tuple[dt.date, ...]) -> str:
+    if len(weeks) == 1:
+        return f"week of {weeks[0]:%d %b %Y}"
+    return f"{len(weeks)} weeks {weeks[0]:%d %b}–{weeks[-1]:%d %b %Y}"
+
+
+def shown_points(value: float) -> str:
+    return format_points(value, SHOWN_DECIMALS)
 
 
 def describe(decomposition: Decomposition, floor: float | None = None) -> str:
-    """One sentence: the change, and the slice that moved it most, with its own rate's move.
+    """One sentence that claims no more than the waterfall beside it shows.
 
-    Values are written by ``format_percent`` against the KPI's ``floor``, so none reads as on the floor.
+    It names the largest contributors with their values as the waterfall writes them (two decimals),
+    says when no single slice carries the change, and calls a change too small for two decimals
+    unchanged at that precision. Values are written by ``format_percent`` against the KPI's ``floor``,
+    so none reads as on the floor.
     """
-    change = decomposition.total_change
+    shown = decomposition.to_json()
+    change = shown["total_change"]
     label = dimension_label(decomposition.dimension).lower()
-    if change == 0:
-        return f"No change: {format_percent(float(decomposition.value1), floor)} both times."
-    direction = "drop" if change < 0 else "rise"
-    ranked = sorted(decomposition.slices, key=lambda s: s.contribution, reverse=change > 0)
-    top = ranked[0]
-    own = ""
-    if top.rate0 is not None and top.rate1 is not None:
-        moved = top.rate1 - top.rate0
-        verb = "fell" if moved < 0 else "rose"
-        own = (
-            f"; its own rate {verb} {abs(float(moved)):.1f} points "
-            f"({format_percent(float(top.rate0), floor)} → {format_percent(float(top.rate1), floor)})"
-        )
-    elif top.rate1 is None:
-        own = "; it had no events in the chosen week"
-    else:
-        own = "; it had no events before"
-    small = " (too few events to judge)" if top.small else ""
-    span = (
-        f"{format_percent(float(decomposition.value0), floor)} → "
-        f"{format_percent(float(decomposition.value1), floor)}, by {label}"
-    )
-    if abs(top.contribution) > abs(change):
+    value0, value1 = float(decomposition.value0), float(decomposition.value1)
+    if decomposition.total_change == 0:
         return (
-            f"{top.name}{small} moved it {points(top.contribution)} points, more than the whole "
-            f"{points(change)}-point change ({span}): other slices moved the other way{own}."
+            f"No change: {format_percent(value1, floor)} in the {period_text(decomposition.weeks0)} and in the "
+            f"{period_text(decomposition.weeks1)}, by {label}."
         )
-    return (
-        f"{top.name}{small} accounts for {abs(float(top.contribution)):.1f} of the {abs(float(change)):.1f}-point "
-        f"{direction} ({span}){own}."
+    before, after = distinct_percents(value0, value1, floor)
+    span = (
+        f"{before} in the {period_text(decomposition.weeks0)} → {after} in the {period_text(decomposition.weeks1)}, "
+        f"by {label}"
     )
+    if round(change, SHOWN_DECIMALS) == 0:
+        return f"Unchanged at this precision ({shown_points(change)}): {span}."
+    slices = {s.name: s for s in decomposition.slices}
+    named = [(entry["slice"], entry["contribution"]) for entry in shown["slices"] if entry["contribution"]]
+    along = sorted((c for c in named if (c[1] < 0) == (change < 0)), key=lambda c: -abs(c[1]))
+    against = sorted((c for c in named if (c[1] < 0) != (change < 0)), key=lambda c: -abs(c[1]))
+    direction = "drop" if change < 0 else "rise"
+    whole = f"{direction} of {shown_points(change)} ({span})"
+    other_way = ""
+    if against:
+        other_way = "; " + ", ".join(f"{name} {shown_points(value)}" for name, value in against[:2])
+        other_way += (
+            " moved it the other way" if len(against) <= 2 else f" and {len(against) - 2} more moved it the other way"
+        )
+    top_name, top_value = along[0]
+    next_value = abs(along[1][1]) if len(along) > 1 else 0.0
+    if abs(top_value) < CARRIES_SHARE * abs(change) or abs(top_value) < 2 * next_value:
+        largest = ", ".join(f"{name}{too_small(slices[name])} {shown_points(value)}" for name, value in along[:3])
+        return f"No single {label} carries the {whole}: the largest are {largest}{other_way}."
+    top = slices[top_name]
+    following = f"; next, {along[1][0]} {shown_points(along[1][1])}" if len(along) > 1 else ""
+    if abs(top_value) > abs(change):
+        return (
+            f"{top_name}{too_small(top)} moved it {shown_points(top_value)}{own_rate(top, floor)}, more than the "
+            f"whole {whole}{other_way}."
+        )
+    carried = f"{shown_points(top_value)}{own_rate(top, floor)}{following}{other_way}"
+    return f"{top_name}{too_small(top)} carries most of the {whole}: {carried}."
+
+
+def distinct_percents(before: float, after: float, floor: float | None) -> tuple[str, str]:
+    """Two different values written so that they read differently (more decimals where one is not enough)."""
+    written = format_percent(before, floor), format_percent(after, floor)
+    decimals = 2
+    while written[0] == written[1] and decimals <= 4:
+        written = f"{before:.{decimals}f}\u00a0%", f"{after:.{decimals}f}\u00a0%"
+        decimals += 1
+    return written
+
+
+def too_small(piece: Slice) -> str:
+    return " (too few events to judge)" if piece.small else ""
+
+
+def own_rate(piece: Slice, floor: float | None) -> str:
+    """The slice's own value in both periods, in brackets: held, or moved by how many points."""
+    if piece.rate1 is None:
+        return " (it had no events in the later period)"
+    if piece.rate0 is None:
+        return " (it had no events before)"
+    before, after = distinct_percents(float(piece.rate0), float(piece.rate1), floor)
+    moved = float(piece.rate1 - piece.rate0)
+    if moved == 0:
+        return f" (its own rate held at {after}: its share of the volume moved)"
+    verb = "fell" if moved < 0 else "rose"
+    return f" (its own rate {verb} {format_points(abs(moved)).lstrip('+')}, {before} → {after})"
 
 
 # --- volume ----------------------------------------------------------------------------------------------

@@ -93,6 +93,11 @@ class Review:
     cards: list[KpiCard]  # in agenda order
     banners: list[str]
     weeks: list[dt.date]  # every week a review can be shown for, newest first
+    quiet: list[str] = field(default_factory=list)  # banners a page shows quietly: the partial week's
+
+    @property
+    def loud(self) -> list[str]:
+        return [banner for banner in self.banners if banner not in self.quiet]
 
 
 def reviewable_weeks(summaries: dict[str, KpiSummary]) -> list[dt.date]:
@@ -214,7 +219,7 @@ def weekly_review(
                 f"No figures yet for the week of {last_complete:%d %b %Y}, the last complete week: "
                 f"this review shows the week of {week:%d %b %Y}. Upload newer exports to bring it up to date.",
             )
-    return Review(week, cards, messages, weeks)
+    return Review(week, cards, messages, weeks, partial_week_banners(summaries, week, upload_last_dates or {}, latest))
 
 
 def last_complete_week(today: dt.date, settings: Settings) -> dt.date:
@@ -232,6 +237,17 @@ def banners(
     latest: bool = True,
 ) -> list[str]:
     """Warnings a meeting must not miss: a partial newest week (when reviewing the latest week), a missing figure."""
+    messages = partial_week_banners(summaries, week, upload_last_dates, latest)
+    for card in cards if week else ():
+        if card.status.key == "missing":
+            messages.append(f"No {card.kpi} figure for the week of {week:%d %b %Y}: {card.note}.")
+    return messages
+
+
+def partial_week_banners(
+    summaries: dict[str, KpiSummary], week: dt.date | None, upload_last_dates: dict, latest: bool
+) -> list[str]:
+    """The newer partial week, when reviewing the latest week: news, but not a figure the meeting acts on."""
     messages = []
     if week is None:
         return messages
@@ -251,9 +267,6 @@ def banners(
             f"The week of {partial_week:%d %b %Y} is partial{data_through} ({', '.join(kpis)}). "
             f"Its figures are left out of this review until the week is complete."
         )
-    for card in cards:
-        if card.status.key == "missing":
-            messages.append(f"No {card.kpi} figure for the week of {week:%d %b %Y}: {card.note}.")
     return messages
 
 
@@ -310,6 +323,8 @@ def week_to_explain(weeks: list[WeekValue]) -> int:
 
 
 def streak_text(card: KpiCard) -> str:
+    if card.status.key in ("missing", "unknown"):
+        return "no figure this week to hold against the floor"
     if not card.streak:
         return "not at or below the floor this week"
     weeks = "week" if card.streak == 1 else "weeks"

@@ -21,6 +21,7 @@ from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
 from lib.ui.page import week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
+from lib.ui.view_links import view_query
 
 state = st.session_state
 sources_freshness = by_data_version(provenance.source_freshness)
@@ -58,7 +59,12 @@ def comparison_figure(ctx, kpi: str, scope: str, presentation: bool):
 def show_no_figures(ctx) -> None:
     st.info("No weekly figures yet: every upload has been rolled back or none has been made.", icon=":material/inbox:")
     if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
-        st.page_link(review.UPLOAD_PAGE, label="Upload your Explore or Sisense exports", icon=":material/upload_file:")
+        st.page_link(
+            review.UPLOAD_PAGE,
+            label="Upload your Explore or Sisense exports",
+            icon=":material/upload_file:",
+            query_params=view_query(),
+        )
 
 
 def show_nothing_to_compare(ctx) -> None:
@@ -68,7 +74,12 @@ def show_nothing_to_compare(ctx) -> None:
         icon=":material/compare_arrows:",
     )
     if ctx.can_edit and review.app_page_exists(review.UPLOAD_PAGE):
-        st.page_link(review.UPLOAD_PAGE, label="Upload a Sisense export", icon=":material/upload_file:")
+        st.page_link(
+            review.UPLOAD_PAGE,
+            label="Upload a Sisense export",
+            icon=":material/upload_file:",
+            query_params=view_query(),
+        )
 
 
 def show_source_freshness(ctx) -> None:
@@ -140,8 +151,9 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
 
 TABLE_CONFIG = {
     "Week": st.column_config.DateColumn(format="DD MMM YYYY"),
-    "Explore %": st.column_config.NumberColumn(format="%.2f"),
-    "Sisense %": st.column_config.NumberColumn(format="%.2f"),
+    # Values as every page writes them (95.7 %); the difference keeps two decimals against the ±1 point tolerance.
+    "Explore %": st.column_config.NumberColumn("Explore", format="%.1f %%"),
+    "Sisense %": st.column_config.NumberColumn("Sisense", format="%.1f %%"),
     "Difference (pts)": st.column_config.NumberColumn(format="%+.2f"),
 }
 

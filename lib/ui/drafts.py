@@ -169,9 +169,13 @@ class Drafts:
         st.session_state[f"{self.namespace}_flash"] = (kind, message)
 
     def show_flash(self) -> None:
+        """A toast, on screen wherever the page is scrolled (the presenter looks at what was just clicked); a
+        refusal or warning also stays on the page, above, until the next run."""
         kind, message = st.session_state.pop(f"{self.namespace}_flash", (None, None))
         if message:
-            getattr(st, kind)(message, icon=FLASH_ICONS[kind])
+            st.toast(message, icon=FLASH_ICONS[kind])
+            if kind != "success":
+                getattr(st, kind)(message, icon=FLASH_ICONS[kind])
 
     def run(self, action: Callable, *args, success: str | None = None, **kwargs):
         """Call a lib write; its refusal becomes a message instead of a traceback (and None is returned)."""

@@ -68,30 +68,36 @@ def headline_metrics(view: epic_views.EpicsView, work: list[workload.ManagerWork
 
 
 # On a shared screen (presentation mode, type zoomed) the table keeps what the meeting reads: what, who,
-# the flags, the link, its state and due date; the rest stays in the CSV and in the normal view.
-PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update")
+# the flags, the link and the due date; the rest (state too: the open epics come first) stays in the CSV and
+# in the normal view. The columns kept share the room so that at 1280 px nothing in them is cut.
+PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update", "State")
 
 
 def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> None:
     masters = epic_views.masters_frame(view.masters)
     left_out = ("Region", "Named in", *(PRESENTATION_LEAVES_OUT if presentation else ()))
-    wider = 1.4 if presentation else 1  # the columns left share the room of those left out
+    # Beside the open sidebar at 1400 px; on a shared screen the columns kept share the room of those left out
+    # (in all 860 px before the zoom: the width of a 1280 px screen's column).
+    width = {"Area": 140, "DRI": 100, "Flags": 190, "Epic": 95, "Due": 80}
+    if presentation:
+        width = {"Area": 270, "DRI": 125, "Flags": 245, "Epic": 125, "Due": 95}
     st.dataframe(
         masters,
         hide_index=True,
         width="stretch",
+        placeholder="—",  # a missing due date, not Streamlit's "None"
         height=ROW_PIXELS * (len(masters) + 1) + 3,  # every master epic in view, no inner scrolling
-        # Sized to fit beside the open sidebar at 1400 px; "Named in" is listed whole further down.
+        # "Named in" is listed whole further down.
         column_order=[column for column in masters.columns if column not in left_out],
         column_config={
-            "Area": st.column_config.TextColumn("Area", width=int(140 * wider)),
-            "DRI": st.column_config.TextColumn("DRI", width=int(100 * wider)),
-            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=95),
-            "Flags": st.column_config.TextColumn("Flags", width=int(190 * wider)),
+            "Area": st.column_config.TextColumn("Area", width=width["Area"]),
+            "DRI": st.column_config.TextColumn("DRI", width=width["DRI"]),
+            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=width["Epic"]),
+            "Flags": st.column_config.TextColumn("Flags", width=width["Flags"]),
             "State": st.column_config.TextColumn("State", width=55),
             "Child epics": st.column_config.TextColumn("Child epics", width=105),
             "Start": st.column_config.DateColumn("Start", format="DD MMM YYYY", width=80),
-            "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=80),
+            "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=width["Due"]),
             "Last update": st.column_config.DateColumn("Last update", format="DD MMM YYYY", width=85),
         },
         key="master-epics",

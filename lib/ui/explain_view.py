@@ -50,10 +50,19 @@ def explanation(ctx, question: tuple) -> tuple[dict | None, str]:
 
 
 @by_data_version(takes_context=True)
+def weekly_series(ctx, kpi, layer, region, segments) -> list[kpis.WeekValue]:
+    cells = kpis.fetch_cells(ctx.con, region=region)
+    return kpis.build_series(cells, kpi, ctx.settings.floors[kpi], layer=layer, segments=segments)
+
+
+def default_against(ctx, kpi, week, layer, region, segments) -> str:
+    return explain.default_against(weekly_series(ctx, kpi, layer, region, segments), week)
+
+
+@by_data_version(takes_context=True)
 def volume(ctx, kpi, week, layer, region, segments):
     """The volume check of ``week`` and the weekly rows for its chart (up to that week)."""
-    cells = kpis.fetch_cells(ctx.con, region=region)
-    series = kpis.build_series(cells, kpi, ctx.settings.floors[kpi], layer=layer, segments=segments)
+    series = weekly_series(ctx, kpi, layer, region, segments)
     rows = [row for row in explain.volume_frame_rows(series) if row["week"] <= week]
     return explain.volume_check(series, week), rows[-VOLUME_WEEKS_SHOWN:]
 
@@ -106,12 +115,17 @@ def change_section(
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     here = dataclasses.replace(ctx, con=con)  # the cached figures below read through the caller's cursor
     left, right, smallest = st.columns([2, 3, 1.2])
+    # A breached week is explained as the breach against the weeks before it began (DECISIONS.md §16);
+    # the week before stays one click away.
+    default = default_against(here, kpi, week, layer, region, segments)
+    choices = [choice for choice in explain.AGAINST if choice != "breach" or default == "breach"]
     against = left.radio(
         "Compare with",
-        list(explain.AGAINST),
+        choices,
+        index=choices.index(default),
         format_func=explain.AGAINST.get,
         horizontal=True,
-        key=f"{key}_against",
+        key=f"{key}_against_{week}",
     )
     by = right.radio(
         "Split by",
@@ -179,12 +193,18 @@ def change_section(
 
 
 @st.dialog("Why did it change?", width="large", icon=":material/waterfall_chart:")
-def show_change(ctx, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None) -> None:
-    """Open from a button under a KPI's chart: ``if st.button(...): show_change(ctx, "FRT", week)``."""
+def show_change(
+    ctx, kpi: str, week: dt.date, *, layer: str = "display", region: str | None = None, segments=None
+) -> None:
+    """Open from a button under a KPI's chart: ``if st.button(...): show_change(ctx, "FRT", week)``.
+
+    A week at or below the floor opens on the breach weeks against the four weeks before the breach began.
+    """
     with ctx.con.cursor() as con:
         where = f" · {escape_markdown(region)}" if region else ""
-        st.markdown(f"#### {kpi} · combined{where} · week of {week:%d %b %Y}")
-        change_section(ctx, con, kpi, week, layer=layer, region=region, key=f"why_{kpi}")
+        scope = " · ".join(segments) if segments and tuple(segments) != COMBINED_SEGMENTS else "combined"
+        st.markdown(f"#### {kpi} · {scope}{where} · week of {week:%d %b %Y}")
+        change_section(ctx, con, kpi, week, layer=layer, region=region, segments=segments, key=f"why_{kpi}")
 
 
 @by_data_version(takes_context=True)

@@ -215,14 +215,17 @@ def kpi_trend_figure(
                 "layer": "below",
             }
         )
+        # Above the plot, where no mark's label reaches; from the span's right end when the span sits in the
+        # chart's right half, so a recent breach's label is never cut off at the edge.
+        ends_the_chart = (episode.start - first) >= (last - first) / 2
         layout_annotations.append(
             {
-                "x": x0,
+                "x": x1 if ends_the_chart else x0,
                 "xref": "x",
                 "y": 1,
                 "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "top",
+                "xanchor": "right" if ends_the_chart else "left",
+                "yanchor": "bottom",
                 "showarrow": False,
                 "text": "sustained" if compact else f"sustained breach: {episode.weeks} weeks",
                 "font": {"size": base_font - 2, "color": BREACH_COLOUR},
@@ -264,7 +267,8 @@ def kpi_trend_figure(
         title={"text": html.escape(title), "font": {"size": base_font + 6}} if title else None,
         font={"size": base_font},
         height=(520 if presentation else 400) if not compact else (230 if presentation else 190),
-        margin={"l": 8, "r": 8, "t": 48 if title else (12 if compact or presentation else 36), "b": 8},  # modebar room
+        # Top: room for the modebar, and for the sustained-breach labels above the plot.
+        margin={"l": 8, "r": 8, "t": 48 if title else (base_font + 14 if compact or presentation else 36), "b": 8},
         shapes=shapes,
         annotations=layout_annotations,
         hovermode="x unified",
@@ -278,10 +282,26 @@ def kpi_trend_figure(
             "tickformat": "%d %b\n%Y" if not compact else "%d %b",
             "hoverformat": "week of %d %b %Y",
             "range": time_axis_range(weeks, drawn),
+            **week_ticks(weeks, most=4 if compact else 9),
         },
         meta={"kpi": kpi, "floor": floor, "target": target},
     )
     return figure
+
+
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+def week_ticks(weeks: Iterable[dt.date], most: int = 9) -> dict:
+    """Date ticks on the days weeks are named by (Mondays), every k weeks so at most ``most`` are drawn.
+
+    Plotly's own date ticks fall on Sundays for weekly data, while every page names a week by its Monday.
+    """
+    weeks = sorted(weeks)
+    if not weeks:
+        return {}
+    span = (weeks[-1] - weeks[0]).days // 7 + 1
+    return {"tick0": weeks[0].isoformat(), "dtick": -(-span // most) * WEEK_MS}
 
 
 def time_axis_range(weeks: list[dt.date], marks: list[dict]) -> list[dt.datetime] | None:
@@ -386,6 +406,8 @@ def change_waterfall_figure(explained: dict, *, floor: float | None = None, pres
         else f"{len(explained['against_weeks'])} weeks before"
     )
     chosen = "week of " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
+    if len(explained["weeks"]) > 1:
+        chosen = f"{len(explained['weeks'])} weeks to " + dt.date.fromisoformat(explained["week"]).strftime("%d %b")
     labels = [earlier, *(html.escape(s["slice"]) + (" *" if s["too_small"] else "") for s in slices), chosen]
     values = [explained["against_value"], *(s["contribution"] for s in slices), explained["value"]]
     hover = [f"{explained['against_good']:,} good of {explained['against_total']:,}"]
@@ -490,7 +512,7 @@ def volume_figure(rows: list[dict], kpi: str, *, presentation: bool = False) -> 
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
         yaxis={"title": None, "fixedrange": True, "rangemode": "tozero"},
-        xaxis={"title": None, "hoverformat": "week of %d %b %Y"},
+        xaxis={"title": None, "hoverformat": "week of %d %b %Y", "tickformat": "%d %b", **week_ticks(weeks, most=7)},
         meta={"kpi": kpi},
     )
     return figure
@@ -593,6 +615,7 @@ def reconciliation_figure(
         figure.add_hline(y=edge, line={"color": TARGET_COLOUR, "dash": "dot", "width": 1}, row=2, col=1)
     figure.update_yaxes(title_text="%", row=1, col=1)
     figure.update_yaxes(title_text="points", range=[-reach, reach], zeroline=True, row=2, col=1)
+    figure.update_xaxes(tickformat="%d %b", **week_ticks(c.week for c in measured))
     figure.update_layout(
         height=560 if presentation else 460,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -672,7 +695,7 @@ def workgroup_figure(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
         yaxis={"title": None, "ticksuffix": " %", "range": [min(values) - 1.5, max(values) + 1.5]},
-        xaxis={"title": None, "tickformat": "%d %b"},
+        xaxis={"title": None, "tickformat": "%d %b", **week_ticks((w.week for w in window), most=5)},
         font={"size": font_size},
     )
     return figure

@@ -18,8 +18,9 @@ from lib.okrs import exports, model, repository, views
 from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
-from lib.ui.page import PageContext, escape_markdown
+from lib.ui.page import PageContext, escape_markdown, served_as_app
 from lib.ui.staging import show_refusal, staged_upload
+from lib.ui.view_links import view_query
 
 EVERYONE = "Everyone"
 EDIT_SECTION = "Import, export, edit"
@@ -115,9 +116,13 @@ def priorities_section(view: views.QuarterView, managers: list[views.ManagerView
             f"that work goes above their OKRs:\n{lines}",
             icon=":material/priority_high:",
         )
-        st.markdown(
-            ":material/groups: [Metrics workgroups](./Workgroups) · :material/trending_up: [KPI trends](./KPI_trends)"
-        )
+        if served_as_app():  # a page run on its own (as a test may) has no other pages to link to
+            with st.container(horizontal=True):
+                for script, label, icon in (
+                    ("pages/3_Workgroups.py", "Metrics workgroups", ":material/groups:"),
+                    ("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
+                ):
+                    st.page_link(script, label=label, icon=icon, query_params=view_query())
     elif view.managers:
         whose = "this manager's region or segment"
         if chosen_manager == EVERYONE:

@@ -20,6 +20,7 @@ from lib.ui.figures import kpi_trend_figure, marks_outside_text, split_marks
 from lib.ui.page import week_picker
 from lib.ui.provenance_view import show_provenance
 from lib.ui.stored import upload_labels
+from lib.ui.view_links import view_query
 from lib.workgroups.annotations import trend_annotations
 
 DEFAULT_WEEKS = 26
@@ -80,8 +81,18 @@ def show_nothing_to_chart(ctx) -> None:
         st.write("An editor can upload exports or load a year of generated demo data.")
         return
     if review.app_page_exists(review.UPLOAD_PAGE):
-        st.page_link(review.UPLOAD_PAGE, label="Upload exports, or load the demo data", icon=":material/upload_file:")
-    st.page_link("app.py", label="The weekly review can load a year of demo data", icon=":material/science:")
+        st.page_link(
+            review.UPLOAD_PAGE,
+            label="Upload exports, or load the demo data",
+            icon=":material/upload_file:",
+            query_params=view_query(),
+        )
+    st.page_link(
+        "app.py",
+        label="The weekly review can load a year of demo data",
+        icon=":material/science:",
+        query_params=view_query(),
+    )
 
 
 def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
@@ -136,7 +147,7 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     first, last, segments, region, layer = view
     summary, by_segment = trend
     shown = review.in_range(summary.series, first, last)
-    st.subheader(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)
+    st.header(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)  # under the page's h1: heading levels in order
     if not any(w.value is not None for w in shown):
         where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(
@@ -148,8 +159,8 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     if latest and latest.value is not None:
         weeks = "week" if summary.streak == 1 else "weeks"
         streak = f" · {summary.streak} {weeks} in a row at or below" if summary.streak else ""
-        st.caption(
-            f"Latest complete week ({latest.week:%d %b %Y}): {format_percent(latest.value, summary.floor)}"
+        st.markdown(  # a key fact: in full-contrast text, not a caption
+            f"Latest complete week ({latest.week:%d %b %Y}): **{format_percent(latest.value, summary.floor)}**"
             f" · floor {summary.floor:g} % · target {summary.target:g} %{streak}"
         )
     st.plotly_chart(
@@ -163,7 +174,7 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     if marks_outside:
         st.caption(marks_outside_text(marks_outside))
     explainable = [w for w in reversed(shown) if w.status != "gap"]
-    if explainable and not ctx.presentation:
+    if explainable:  # in presentation mode too: every breach raises the question in the meeting
         show_explain_buttons(ctx, kpi, explainable, layer, region)
     return review.weekly_table(
         kpi, shown, {segment: review.in_range(series, first, last) for segment, series in by_segment.items()}

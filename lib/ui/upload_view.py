@@ -151,8 +151,8 @@ def show_preview(outcome: uploads.FileOutcome, top) -> None:
     weeks.metric("Weeks", len(result.weeks))
     if result.weeks:
         st.caption(
-            f"Weeks starting {result.weeks[0]} to {result.weeks[-1]} · dates {result.first_date} to "
-            f"{result.last_date} · {escape_markdown(result.encoding)}"
+            f"Weeks starting {result.weeks[0]:%d %b %Y} to {result.weeks[-1]:%d %b %Y} · dates "
+            f"{result.first_date:%d %b %Y} to {result.last_date:%d %b %Y} · {escape_markdown(result.encoding)}"
         )
     for warning in result.warnings:
         st.warning(escape_markdown(warning), icon=":material/warning:")

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.text import escape_markdown
-from lib.ui.explain_view import hypothesis_check
+from lib.ui.explain_view import hypothesis_check, show_change
 from lib.ui.page import PageContext
 from lib.ui.workgroups_view import (
     DRAFTS,
@@ -31,6 +31,7 @@ from lib.workgroups import checks as hypothesis_checks
 from lib.workgroups import contents, exports, model, repository
 from lib.workgroups.breaches import Recovery
 
+JUST_ADDED = "workgroup_hypothesis_just_added"  # its id: shown open, and confirmed beside the Add button
 VERDICT_ICONS = {
     "open": ":material/help:",
     "supported": ":material/check_circle:",
@@ -47,12 +48,14 @@ EVIDENCE_CONFIG = {
 
 
 def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
-    chart, facts = st.columns([3, 2])
+    # On a shared screen the zoomed breach-weeks table needs half the width to keep all its columns.
+    chart, facts = st.columns([1, 1] if ctx.presentation else [3, 2])
     with chart:
         small_chart(ctx, workgroup, recovery, key=f"detail_chart_{workgroup['id']}", height=320)
         st.caption(
-            "Shaded: the breach weeks that triggered the workgroup. Dashed: the floor. "
-            "Red points are weeks at or below it; a hollow point is a partial week."
+            "Shaded: the breach weeks that triggered the workgroup. The solid orange-red line is the floor; "
+            "downward triangles are weeks at or below it; a hollow circle is a partial week; a dotted green line "
+            "marks the recovery."
         )
     with facts:
         st.markdown(f"**{recovery.describe()}**")
@@ -64,6 +67,15 @@ def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
                 hide_index=True,
                 width="stretch",
             )
+            if st.button(
+                "Why did it change?",
+                key=f"change_{workgroup['id']}",
+                icon=":material/waterfall_chart:",
+                help="The breach weeks against the four weeks before the breach began, in this workgroup's scope.",
+            ):
+                segments, region = hypothesis_checks.scope_filter(workgroup["scope"])
+                last = dt.date.fromisoformat(workgroup["trigger_weeks"][-1]["week"])
+                show_change(ctx, workgroup["kpi"], last, region=region, segments=segments)
         else:
             st.caption("No breach weeks were captured.")
         url = workgroup["issue_url"] or ""
@@ -242,11 +254,13 @@ def restore_and_show(con, actor: str, workgroup_id: int) -> None:
 
 def hypotheses_tab(ctx: PageContext, workgroup: dict, recovery: Recovery | None = None) -> None:
     workgroup_id = workgroup["id"]
+    if not workgroup["hypotheses"]:
+        st.markdown("No hypotheses yet." + (" Add one below, with what would falsify it." if ctx.can_edit else ""))
     for verdict in model.VERDICTS:
         group = [h for h in workgroup["hypotheses"] if h["verdict"] == verdict]
+        if not group:  # an empty heading only pushes the hypotheses there are off the screen
+            continue
         st.subheader(f"{VERDICT_ICONS[verdict]} {verdict.capitalize()} ({len(group)})", anchor=False)
-        if not group:
-            st.caption("None.")
         for hypothesis in group:
             if ctx.can_edit:
                 hypothesis_editor(ctx, workgroup, hypothesis)
@@ -283,6 +297,9 @@ def hypotheses_tab(ctx: PageContext, workgroup: dict, recovery: Recovery | None 
             on_click=add_hypothesis,
             args=(ctx, workgroup_id),
         )
+        added = st.session_state.get(JUST_ADDED)
+        if added in {h["id"] for h in workgroup["hypotheses"]}:  # said beside the button just pressed
+            st.success(f"Added hypothesis #{added}: it is open above, with its falsifier.", icon=":material/check:")
     with from_library:
         library_section(ctx, workgroup)
 
@@ -295,6 +312,7 @@ def add_hypothesis(ctx: PageContext, workgroup_id: int) -> None:
     )
     if added:
         DRAFTS.forget(prefix)
+        st.session_state[JUST_ADDED] = added
 
 
 def hypothesis_title(hypothesis: dict) -> str:
@@ -310,7 +328,8 @@ def hypothesis_editor(ctx: PageContext, workgroup: dict, hypothesis: dict) -> No
         for field in model.HYPOTHESIS_FIELDS
     }
     dirty = DRAFTS.is_dirty(prefix, stored)
-    with st.expander(hypothesis_title(hypothesis) + (" · unsaved" if dirty else ""), expanded=dirty):
+    just_added = st.session_state.get(JUST_ADDED) == hypothesis_id
+    with st.expander(hypothesis_title(hypothesis) + (" · unsaved" if dirty else ""), expanded=dirty or just_added):
         left, right = st.columns(2)
         with left:
             DRAFTS.widget(st.text_input, "Heading (for the handbook)", prefix + "title", stored["title"])

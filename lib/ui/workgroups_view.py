@@ -103,9 +103,9 @@ def trigger_frame(trigger: list[dict], floor: float) -> pd.DataFrame:
         {
             "Week of": [model.stored_week(w) for w in trigger],
             "Value": [format_percent(w["value"], floor) for w in trigger],
+            "Status": [w["status"] for w in trigger],  # before the counts: it stays in view in a narrow column
             "Good": [w["good"] for w in trigger],
             "Counted": [w["total"] for w in trigger],
-            "Status": [w["status"] for w in trigger],
         }
     )
 
@@ -312,11 +312,12 @@ def workgroup_card(ctx: PageContext, workgroup: dict) -> None:
             trigger = workgroup["trigger_weeks"]
             if trigger:
                 if len(trigger) == 1:
-                    dates += f" · triggered by the week of {trigger[0]['week']}"
+                    dates += f" · triggered by the week of {model.stored_week(trigger[0])}"
                 else:
-                    dates += f" · triggered by {len(trigger)} weeks from {trigger[0]['week']} to {trigger[-1]['week']}"
-            st.caption(dates)
-            st.caption(recovery.describe())
+                    first, last = model.stored_week(trigger[0]), model.stored_week(trigger[-1])
+                    dates += f" · triggered by {len(trigger)} weeks, from the week of {first} to that of {last}"
+            st.markdown(dates)  # key facts: in full-contrast text, not a caption
+            st.markdown(recovery.describe())
             verdicts = ", ".join(f"{n} {v}" for v, n in workgroup["hypotheses_by_verdict"].items() if n)
             count = workgroup["member_count"]
             st.caption(

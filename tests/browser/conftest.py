@@ -94,6 +94,13 @@ def wait_for_script(page: Page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
 
+def wait_for_elements(page: Page, timeout_ms: int = 60_000) -> None:
+    """Until the script has run and every element is drawn: Streamlit loads some elements' code on first
+    use (charts, tables, inputs) and shows a grey placeholder until then."""
+    wait_for_script(page, timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout_ms)
+
+
 @pytest.fixture
 def open_app(browser_page, streamlit_server) -> Callable[[str], Page]:
     def open_path(path: str = "/") -> Page:

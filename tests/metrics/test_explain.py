@@ -209,7 +209,7 @@ def test_change_split_by_group_matches_the_worked_example_in_decisions(con, tmp_
     small = next(s for s in result.slices if s.small)
     assert small.members == ("L1 desk", "L2 desk")
     assert sum(s.contribution for s in result.slices) == result.total_change
-    assert "Support AMER accounts for 3.5 of the 5.4-point drop" in explain.describe(result)
+    assert "Support AMER carries most of the drop of -5.40 pts" in explain.describe(result)
 
 
 def test_change_split_by_priority_names_empty_cells_and_sums_exactly(con, tmp_path):
@@ -454,3 +454,75 @@ def test_an_empty_group_and_a_group_written_no_group_are_one_slice_that_still_ad
         empty = next(s for s in result.slices if s.name.startswith("(no "))
         assert (empty.good0, empty.total0, empty.good1, empty.total1) == (2, 2, 2, 4)
         assert result.total_change == Fraction(60) - Fraction(100)
+
+
+def one_week_change(counts0: dict, counts1: dict, by: str = "segment") -> explain.Decomposition:
+    """The decomposition of the change from the week of 9 Nov 2026 to the next, from (good, counted) per slice."""
+    slices, _ = explain.decompose(counts0, counts1)
+    sums = [sum(cell[i] for cell in counts.values()) for counts in (counts0, counts1) for i in (0, 1)]
+    return explain.Decomposition("FRT", by, (dt.date(2026, 11, 9),), (dt.date(2026, 11, 16),), *sums, slices, 0)
+
+
+def test_the_sentence_names_two_close_slices_and_says_no_single_one_carries_the_change():
+    # The waterfall shows GitLab SaaS -0.15, GitLab SM -0.13, L&R +0.10: neither drop is "all of it".
+    before = {"L&R": (9000, 10000), "GitLab SM": (9500, 10000), "GitLab SaaS": (9500, 10000)}
+    after = {"L&R": (9030, 10000), "GitLab SM": (9461, 10000), "GitLab SaaS": (9455, 10000)}
+    decomposition = one_week_change(before, after)
+    shown = {entry["slice"]: entry["contribution"] for entry in decomposition.to_json()["slices"]}
+    assert shown == {"GitLab SaaS": -0.15, "GitLab SM": -0.13, "L&R": 0.1}
+    sentence = explain.describe(decomposition, floor=93.0)
+    assert sentence.startswith("No single segment carries the drop of -0.18 pts")
+    assert "the largest are GitLab SaaS -0.15 pts, GitLab SM -0.13 pts; L&R +0.10 pts moved it the other way" in (
+        sentence
+    )
+    assert "accounts for" not in sentence and "carries most" not in sentence
+
+
+def test_the_sentence_says_which_slice_carries_the_change_at_the_waterfalls_precision():
+    # DECISIONS.md §16's worked example: APAC gives -1.425 of the -1.5 points.
+    before = {"AMER": (475, 500), "APAC": (190, 200), "EMEA": (285, 300)}
+    after = {"AMER": (475, 500), "APAC": (270, 300), "EMEA": (190, 200)}
+    sentence = explain.describe(one_week_change(before, after, by="region"), floor=93.0)
+    assert sentence == (
+        "APAC carries most of the drop of -1.50 pts (95.0\u00a0% in the week of 09 Nov 2026 → 93.5\u00a0% in the "
+        "week of 16 Nov 2026, by region): -1.43 pts (its own rate fell 5.0 pts, 95.0\u00a0% → 90.0\u00a0%); "
+        "next, EMEA -0.07 pts."
+    )
+
+
+def test_a_change_smaller_than_the_waterfall_shows_is_unchanged_at_this_precision_never_rose_zero():
+    before = {"L&R": (9000, 10000), "GitLab SM": (95000, 100000)}
+    after = {"L&R": (9000, 10000), "GitLab SM": (95001, 100000)}  # +0.0009 points
+    sentence = explain.describe(one_week_change(before, after), floor=93.0)
+    assert sentence.startswith("Unchanged at this precision (+0.001 pts)")
+    assert "0.0 p" not in sentence and "rose" not in sentence
+
+
+def test_a_tiny_change_is_written_with_the_decimals_that_tell_the_values_apart():
+    before = {"A": (9500, 10000), "B": (9000, 10000)}
+    after = {"A": (9500, 10000), "B": (9002, 10000)}  # +0.01 points: 92.50 % -> 92.51 %
+    sentence = explain.describe(one_week_change(before, after), floor=93.0)
+    assert "92.50\u00a0% in the week of 09 Nov 2026 → 92.51\u00a0%" in sentence
+    assert "its own rate rose 0.02 pts, 90.00\u00a0% → 90.02\u00a0%" in sentence
+    assert "rose 0.0 " not in sentence
+
+
+def test_a_breached_week_is_explained_as_the_breach_weeks_against_the_four_weeks_before(con, tmp_path):
+    weeks = weeks_from(MONDAY, 8)
+    rows = span_rows(weeks[0], weeks[-1] + dt.timedelta(days=6))
+    # 95 % for five weeks, then three weeks at or below the 93 % floor.
+    for week, achieved in zip(weeks, [95, 95, 96, 94, 95, 90, 92, 91], strict=True):
+        rows += sla_rows(week, "SaaS", "First reply time", achieved, 100 - achieved)
+    store.ingest_file(con, write_sla(tmp_path / "breach.csv", rows))
+    settings = store.load_settings(con)
+    series = kpi_summaries(con, settings)["FRT"].series
+    assert explain.default_against(series, weeks[7]) == "breach"
+    assert explain.default_against(series, weeks[4]) == "previous"
+    result = explain.explain(con, settings, "FRT", weeks[7], against="breach")
+    assert result.weeks1 == tuple(weeks[5:]) and result.weeks0 == tuple(weeks[1:5])
+    assert (result.good0, result.total0, result.good1, result.total1) == (380, 400, 273, 300)
+    assert "95.0\u00a0% in the 4 weeks 14 Sep–05 Oct 2026 → 91.0\u00a0% in the 3 weeks 12 Oct–26 Oct 2026" in (
+        explain.describe(result, settings.floors["FRT"])
+    )
+    with pytest.raises(explain.CannotExplain, match="above its floor in the week of 05 Oct 2026"):
+        explain.explain(con, settings, "FRT", weeks[4], against="breach")

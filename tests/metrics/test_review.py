@@ -128,6 +128,8 @@ def test_a_kpi_without_a_figure_for_the_review_week_is_flagged_missing(summaries
     ssat = next(card for card in the_review.cards if card.kpi == "SSAT")
     assert ssat.status.key == "missing"
     assert ssat.streak == 0 and ssat.change_points is None
+    # Not "not at or below the floor this week" beside "No figure this week": there is nothing to hold up.
+    assert review.streak_text(ssat) == "no figure this week to hold against the floor"
     assert "No SSAT figure for the week of 02 Nov 2026: latest figure is for the week of 19 Oct 2026." in (
         the_review.banners
     )

@@ -31,7 +31,7 @@ def open_review(query_params: dict | None = None) -> AppTest:
 
 def card_headers(at: AppTest) -> list[str]:
     """Each card's heading: the KPI, then its status in words with an icon."""
-    return [m.value for m in at.markdown if m.value.startswith("### ")]
+    return [m.value for m in at.markdown if m.value.startswith("## ")]
 
 
 def figures(at: AppTest) -> list[dict]:
@@ -56,9 +56,9 @@ def test_cards_show_each_kpi_in_agenda_order_with_status_in_words_and_icon(demo_
 
     assert at.title[0].value == "Weekly review · week of 16 Nov 2026"
     assert card_headers(at) == [
-        "### FRT\n#### :red[:material/report: Sustained breach]",
-        "### NRT\n#### :green[:material/check_circle: OK]",
-        "### SSAT\n#### :green[:material/check_circle: OK]",
+        "## FRT\n### :red[:material/report: Sustained breach]",
+        "## NRT\n### :green[:material/check_circle: OK]",
+        "## SSAT\n### :green[:material/check_circle: OK]",
     ]
     expected = summaries_of(demo_db)
     assert [m.value for m in at.metric] == [
@@ -96,7 +96,7 @@ def test_a_kpi_near_its_floor_comes_before_the_kpis_that_are_fine(demo_db):
 
     at = open_review()
 
-    assert [header.split("\n")[0] for header in card_headers(at)] == ["### FRT", "### SSAT", "### NRT"]
+    assert [header.split("\n")[0] for header in card_headers(at)] == ["## FRT", "## SSAT", "## NRT"]
     assert "Near the floor" in card_headers(at)[1]
 
 
@@ -111,6 +111,18 @@ def test_sustained_breach_calls_for_a_workgroup_with_a_prefilled_link(demo_db):
     assert [(link.page, link.query_string) for link in links] == [
         ("Workgroups", "kpi=FRT&start=2026-11-02&end=2026-11-16")
     ]
+
+
+def test_the_first_lines_give_each_kpis_status_value_and_floor_and_links_keep_presentation_and_week(demo_db):
+    at = open_review({"present": "1", "week": "2026-11-09"})
+
+    summary = [m.value for m in at.main.markdown if m.value.startswith("**") and " · floor " in m.value]
+    assert [line.split("**")[1] for line in summary] == ["FRT", "NRT", "SSAT"]
+    assert all("\u00a0%** · floor " in line for line in summary)
+    links = [(link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
+    assert ("Workgroups", "present=1&week=2026-11-09&kpi=FRT&start=2026-11-02&end=2026-11-09") in links
+    assert ("KPI_trends", "present=1&week=2026-11-09") in links  # the presentation bar's page switcher
+    assert all(query.startswith("present=1&week=2026-11-09") for _, query in links)
 
 
 def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
@@ -130,10 +142,14 @@ def test_an_open_workgroup_replaces_the_call_to_action_and_links_to_it(demo_db):
     assert [(link.page, link.query_string) for link in links] == [("Workgroups", f"wg={formed.workgroup_id}")]
 
 
-def test_partial_week_is_announced_with_how_far_the_data_goes(demo_db):
+def test_partial_week_is_announced_quietly_with_how_far_the_data_goes(demo_db):
     at = open_review()
 
-    assert any("The week of 23 Nov 2026 is partial: data through Thu 26 Nov 2026" in w.value for w in at.warning)
+    said = "The week of 23 Nov 2026 is partial: data through Thu 26 Nov 2026"
+    assert any(said in caption.value for caption in at.caption)
+    assert not any(
+        said in warning.value for warning in at.warning
+    )  # news, not an alarm: the meeting acts on none of it
 
 
 def test_every_card_chart_draws_its_kpis_floor(demo_db):
@@ -153,7 +169,7 @@ def test_the_week_in_the_url_opens_that_weeks_review_in_either_spelling(demo_db,
     assert at.selectbox(key="week").value == "2026-11-02"
     assert at.title[0].value == "Weekly review · week of 02 Nov 2026"
     # On 2 Nov FRT had been at or below its floor for one week only: no workgroup yet.
-    assert card_headers(at)[0] == "### FRT\n#### :orange[:material/warning: At or below the floor]"
+    assert card_headers(at)[0] == "## FRT\n### :orange[:material/warning: At or below the floor]"
     assert not at.main.get("page_link")
     assert at.query_params["week"] == "2026-11-02"  # the address is rewritten in the one spelling Floorline writes
     assert not any("link" in w.value for w in at.warning)

@@ -105,7 +105,7 @@ def test_preview_shows_the_difference_and_commit_stores_it_and_empties_the_uploa
     assert page.selectbox[0].value == "explore_sla"  # detected, and correctable
     assert any("breach flag disappears" in text for text in texts(page.markdown))
     table = frame(page, "Breach flag")
-    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "2026-11-16")].iloc[0]
+    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "16 Nov 2026")].iloc[0]
     demo_value = before[2]["kpis"]["FRT"]["weekly"]["2026-11-16"]
     assert (frt["Before"], frt["After"], frt["Breach flag"]) == (
         format_percent(demo_value, 93.0),
@@ -405,7 +405,7 @@ def test_the_preview_says_how_the_file_was_read_and_lets_the_manager_settle_an_a
         "- **Week numbers:** weeks numbered from Monday (as you chose)",
     ]
     table = frame(page, "Breach flag")
-    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "2026-11-16")].iloc[0]
+    frt = table[(table["KPI"] == "FRT") & (table["Week"] == "16 Nov 2026")].iloc[0]
     assert frt["After"] == "98.0\u00a0%"  # ISO week 47 of 2026: 1,960 of 2,000
     assert snapshot(con) == before
 

@@ -127,7 +127,7 @@ def test_preview_shows_what_would_change_and_stores_nothing(demo_con, tmp_path):
     assert any(c["kpi"] == "FRT" and c["breach_flag"] == "sustained breach ends" for c in result.changes)
     table = changes.changes_table(result.changes)
     assert table[0]["Week"] == "whole series"  # the sustained breach ending is listed first
-    row = next(r for r in table if r["KPI"] == "FRT" and r["Week"] == "2026-11-16")
+    row = next(r for r in table if r["KPI"] == "FRT" and r["Week"] == "16 Nov 2026")
     demo_value = before_report["kpis"]["FRT"]["weekly"]["2026-11-16"]
     assert (row["Before"], row["After"], row["Status after"], row["Breach flag"]) == (
         format_percent(demo_value, 93.0),

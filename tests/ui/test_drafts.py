@@ -73,7 +73,7 @@ def test_typed_text_is_kept_while_the_form_is_away_and_saved_only_on_save():
 
     ok(at.button(key="save_note").click().run())
     assert at.session_state["stored"]["note"] == "typed in the meeting"
-    assert [s.value for s in at.success] == ["Saved."]
+    assert [t.value for t in at.toast] == ["Saved."]  # on screen wherever the page is scrolled
     ok(at.run())
     assert [s.value for s in at.success] == [], "a message shows once"
     assert "note" not in at.session_state["notes_drafts"]
@@ -109,7 +109,7 @@ def test_a_delete_asks_first_and_can_be_undone_once():
     assert any("Note 1 deleted." in m.value for m in at.markdown)
     ok(at.button(key="undo").click().run())
     assert at.session_state["log"] == ["deleted 1", "restored 1 with the run's cursor"]
-    assert [s.value for s in at.success] == ["Undone."]
+    assert [t.value for t in at.toast] == ["Undone."]
     assert not any(b.key == "undo" for b in at.button), "undo is offered once"
 
 

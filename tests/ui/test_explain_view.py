@@ -46,21 +46,36 @@ def test_kpi_trends_draws_the_waterfall_of_a_weeks_change_with_its_table(demo_db
     at.button(key="change_FRT").click().run()
     assert not at.exception, [e.message for e in at.exception]
 
+    # The demo's FRT week to explain is in a sustained breach: the dialog opens on the breach weeks (pooled)
+    # against the four weeks before the breach began (DECISIONS.md §16); the week before is one click away.
+    against = at.radio(key=f"why_FRT_against_{week}")
+    assert against.value == "breach" and against.options[:2] == [
+        "the breach against the four weeks before it",
+        "the week before",
+    ]
     with store.connect(demo_db) as con:
-        expected = explain.explain(con, store.load_settings(con), "FRT", week).to_json()
-        series = {w.week: w for w in kpis.kpi_summaries(con, store.load_settings(con))["FRT"].series}
+        settings = store.load_settings(con)
+        expected = explain.explain(con, settings, "FRT", week, against="breach").to_json()
+        series = {w.week: w for w in kpis.kpi_summaries(con, settings)["FRT"].series}
+    breach = [dt.date.fromisoformat(w) for w in expected["weeks"]]
+    assert breach[-1] == week and all(series[w].status == "breach" for w in breach)
+    assert series[breach[0] - dt.timedelta(days=7)].status == "ok"  # the breach began right after
+    assert [dt.date.fromisoformat(w) for w in expected["against_weeks"]] == [
+        breach[0] - dt.timedelta(days=7 * n) for n in (4, 3, 2, 1)
+    ]
     spec = waterfall(at)
     bars = spec["data"][0]
     assert bars["measure"][0] == "absolute" and bars["measure"][-1] == "total"
-    assert bars["y"][0] == expected["against_value"] == round(series[week - dt.timedelta(days=7)].value, 4)
-    assert bars["y"][-1] == expected["value"] == round(series[week].value, 4)
+    assert bars["y"][0] == expected["against_value"]
+    pooled = sum(series[w].good for w in breach) / sum(series[w].total for w in breach)
+    assert bars["y"][-1] == expected["value"] == round(100 * pooled, 4)
     # The bars between are the slices' contributions, and they add up to the change to the last decimal.
     assert round(sum(bars["y"][1:-1]), 4) == expected["total_change"] == spec["layout"]["meta"]["total_change"]
     table = next(frame.value for frame in at.dataframe if "Rate part" in frame.value.columns)
     assert list(table["Slice"]) == [entry["slice"] for entry in expected["slices"]]
     assert list(table["Counted now"]) == [entry["total"] for entry in expected["slices"]]
     # The sentence names the slice that moved it most, in points of the change (by segment, the default).
-    assert any("point" in m.value and "by segment" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert any(" pts " in m.value and "by segment" in m.value for m in at.markdown), [m.value for m in at.markdown]
     assert "counted in the week of" in texts(at)  # the volume check
 
     # A dialog shows only in the run its button opens it: choose the split, then open it again.
@@ -81,6 +96,7 @@ def test_kpi_trends_draws_the_waterfall_of_a_weeks_change_with_its_table(demo_db
 def test_kpi_trends_splits_a_change_by_ticket_group_where_the_exports_have_it(demo_db):
     at = open_page("pages/1_KPI_trends.py")
     week = at.selectbox(key="explain_FRT").value
+    at.session_state[f"why_FRT_against_{week}"] = "previous"  # this week against the week before
     at.button(key="change_FRT").click().run()
     split_by = at.radio(key="why_FRT_by")
     assert split_by.options == ["Segment", "Region", "Ticket form", "Ticket group", "Priority"]

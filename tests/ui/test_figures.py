@@ -222,3 +222,20 @@ def test_the_waterfall_writes_its_end_values_against_the_floor():
     bars = figure_json(change_waterfall_figure(decomposition.to_json(), floor=93))["data"][0]
     assert bars["text"][0] == "94.0\u00a0%" and bars["text"][-1] == "92.96\u00a0%"
     assert "92.96\u00a0% of 2,500" in bars["customdata"][1]
+
+
+def test_weekly_ticks_fall_on_the_mondays_weeks_are_named_by():
+    weeks = [dt.date(2026, 6, 1) + dt.timedelta(days=7 * n) for n in range(26)]  # Mondays, 01 Jun to 23 Nov
+    figure = figure_json(kpi_trend_figure("FRT", [value(n, 950, 1000) for n in range(26)], floor=93.0))
+    axis = figure["layout"]["xaxis"]
+    assert dt.date.fromisoformat(axis["tick0"]).weekday() == 0  # a Monday: the first charted week
+    assert axis["dtick"] % (7 * 24 * 3600 * 1000) == 0  # whole weeks, so every tick is a Monday
+    assert len(range(0, len(weeks), axis["dtick"] // (7 * 24 * 3600 * 1000))) <= 9
+
+
+def test_the_sustained_breach_label_sits_above_the_plot_and_ends_with_a_recent_breach(series):
+    episodes = episodes_of([*series[:3], value(3, 900, 1000), value(4, 910, 1000)], sustained_weeks=2)
+    figure = figure_json(kpi_trend_figure("FRT", series, floor=93.0, episodes=episodes))
+    [label] = [a for a in figure["layout"]["annotations"] if a["text"].startswith("sustained breach")]
+    # Above the plot (where no mark's rotated label reaches), anchored at its right end: never cut at the edge.
+    assert (label["y"], label["yanchor"], label["xanchor"]) == (1, "bottom", "right")

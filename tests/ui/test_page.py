@@ -63,7 +63,8 @@ def test_presentation_mode_keeps_a_page_switcher_and_a_way_out_on_screen(demo_db
     at = open_page(script, {"present": "1"})
 
     switcher = [link.proto for link in at.main.get("page_link") if link.proto.query_string == "present=1"]
-    assert [link.label for link in switcher] == [entry.label for entry in PAGES]
+    # The switcher comes first; a page may link on to others in its own content too.
+    assert [link.label for link in switcher][: len(PAGES)] == [entry.label for entry in PAGES]
     assert {link.proto.query_string for link in at.sidebar.get("page_link")} == {"present=1"}
 
     at.button(key="floorline_exit_presentation").click().run()
