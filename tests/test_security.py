@@ -61,6 +61,9 @@ OUR_SQL_IDENTIFIERS = {
     # hash over them, the temp-table names, booleans of the shape, a constant filter and a constant aggregate
     "cells", "decisive", "expressions", "names", "per_field", "found", "exact", "slices", "slices_sql", "report",
     "weighted", "slices_table", "read", "stored", "of_dimension", "percentage_only",
+    # the same counts taken in the grouping pass (issue 26): a raw column position, count columns named from a
+    # constant prefix and a counter (each cell compared is a parameter), the temp table of those names
+    "raw_column", "slice_counts", "SLICE_ROWS_PREFIX", "slice_cells", "by_slice", "combinations", "cells_of_distinct",
     # the stored table's column filter: a lambda over a constant pattern of the rules' helper column names
     "kept",
 }  # fmt: skip

@@ -119,21 +119,24 @@ def unless_digit_first(cell: str, pattern: str) -> str:
     return f"CASE WHEN {cell} >= '0' AND {cell} < ':' THEN false ELSE {full_match} END"
 
 
-def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
+def distinct_rows_sql(raw: RawTable, *, group: bool, slice_counts: str = "") -> str:
     """The export's rows as distinct combinations of their decisive cells, with a count.
 
     A million-row export has only thousands of distinct (form, metric, status, date, region)
     combinations: the rules run once per combination, not once per row. ``source_row`` is
     the first row of each combination, so a refusal still names a real row. Weekly
     aggregates (``group=False``) keep one entry per row, so duplicate rows can be named.
+    ``slice_counts`` (``slice_count_columns``) adds, in the same pass, each combination's rows per
+    ticket group and per priority.
     """
     columns = ", ".join(decisive_columns(raw))
     if group:
         grouped = (
-            f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row FROM {raw.table} GROUP BY ALL"
+            f"SELECT {columns}, count(*)::BIGINT AS n, min({raw.row_sql}) AS source_row{slice_counts} "
+            f"FROM {raw.table} GROUP BY ALL"
         )
-        # The combination's hash, for each row to find its combination again (``slices_sql``,
-        # ``breached_rows_sql``): one number to compare rather than every cell.
+        # The combination's hash, for each row to find its combination again (``breached_rows_sql``,
+        # and ``slices_sql`` when it counts in a pass of its own): one number to compare rather than every cell.
         names = ", ".join(name for _, name in decisive_expressions(raw))
         return f"SELECT *, hash({names}) AS combination FROM ({grouped})"
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
@@ -148,18 +151,70 @@ def slice_fields(raw: RawTable) -> list[str]:
     return [f for f in SLICE_FIELDS if f in raw.match.columns]
 
 
-def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool) -> str:
+# Each distinct value of a slice column costs every row one comparison in the grouping pass; a column
+# with more values than this (not a ticket group or a priority as Zendesk has them) is counted in a
+# pass of its own instead, which costs the same whatever the number of values.
+MAX_VALUES_COUNTED_IN_GROUPING = 64
+SLICE_ROWS_PREFIX = "slice_rows_"
+
+
+@dataclass(frozen=True)
+class SliceCounts:
+    """Per-combination row counts by slice, taken in the grouping pass (``distinct_rows_sql``)."""
+
+    columns_sql: str  # ", count(*) FILTER (WHERE c7 = ?) AS slice_rows_0, ..."
+    parameters: list[str]  # the cells compared, in the order of the placeholders
+    cells: list[tuple[str, str, str | None]]  # (count column, dimension, cell as read)
+
+
+def slice_counts_in_grouping(con, raw: RawTable) -> SliceCounts | None:
+    """One count column per distinct cell of each slice field (and one for the empty cell), or None when
+    a field has too many values to count this way (``slices_sql`` then takes a pass of its own)."""
+    columns, parameters, cells = [], [], []
+    for field in slice_fields(raw):
+        raw_column = f"c{raw.match.columns[field]}"
+        values = con.execute(
+            f"SELECT DISTINCT {raw_column} FROM {raw.table} WHERE {raw_column} IS NOT NULL LIMIT ?",
+            [MAX_VALUES_COUNTED_IN_GROUPING + 1],
+        ).fetchall()
+        if len(values) > MAX_VALUES_COUNTED_IN_GROUPING:
+            return None
+        for (value,) in [*values, (None,)]:
+            name = f"{SLICE_ROWS_PREFIX}{len(cells)}"
+            if value is None:
+                columns.append(f", count(*) FILTER (WHERE {raw_column} IS NULL) AS {name}")
+            else:
+                columns.append(f", count(*) FILTER (WHERE {raw_column} = ?) AS {name}")
+                parameters.append(value)
+            cells.append((name, field, value))
+    return SliceCounts("".join(columns), parameters, cells)
+
+
+def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool, slice_cells: str | None) -> str:
     """Counted events per (kpi, week, form, region) and slice of each of ``slice_fields``.
 
-    One more pass over the rows: each row finds its decisive combination by hash (the counting
-    rules ran once per combination) and counts as the combination's events per row (its weight,
-    or 1) for a ticket-level export, or as the row's own counts for a report, in its slices.
+    Each row counts as its combination's events per row (its weight, or 1) for a ticket-level
+    export, or as the row's own counts for a report, in its slices. With ``slice_cells`` (the
+    table of ``SliceCounts.cells``) the rows per slice were counted in the grouping pass, so this
+    reads only the combinations; without, it takes one more pass over the rows, each finding its
+    combination by hash.
     """
     if report:
         good, total = "good", "total"
     else:
         events = "n // file_rows" if weighted else "1"
         good, total = f"CASE WHEN outcome = 'good' THEN {events} ELSE 0 END", events
+    if slice_cells:
+        return f"""
+            WITH counted AS (  -- thousands of (week, form, region, outcome) cells, before they are unpivoted
+                SELECT kpi, {week} AS week, form, region, {good} AS good, {total} AS total,
+                    sum(COLUMNS('^{SLICE_ROWS_PREFIX}'))::BIGINT
+                FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL),
+            by_cell AS (UNPIVOT counted ON COLUMNS('^{SLICE_ROWS_PREFIX}') INTO NAME count_column VALUE slice_rows)
+            SELECT kpi, week, form, NULL::VARCHAR AS segment, region, s.dimension,
+                nullif(coalesce({clean_sql("s.cell")}, ''), '') AS slice, sum(good * slice_rows)::BIGINT AS good,
+                sum(total * slice_rows)::BIGINT AS total
+            FROM by_cell b JOIN {slice_cells} s USING (count_column) WHERE slice_rows > 0 GROUP BY ALL"""
     fields = slice_fields(raw)
     expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
     cells = ", ".join(f"r.c{raw.match.columns[f]} AS s_{f}" for f in fields)
@@ -220,9 +275,10 @@ def breached_rows_sql(raw: RawTable, norm: str, distinct: str, week_start: int, 
         join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
     # The cell that decides good or bad rules out most rows cheaply before the full match.
     outcome = OUTCOME_FIELD[raw.match.shape.name]
+    cells_of_distinct = ", ".join(f"d.{column}" for column in group_columns(raw))
     return f"""
         WITH bad AS (
-            SELECT d.*, n.kpi, n.event_date, n.form, n.region
+            SELECT d.combination, {cells_of_distinct}, n.kpi, n.event_date, n.form, n.region
             FROM {norm} n JOIN {distinct} d ON d.source_row = n.source_row  -- the first row: one per combination
             WHERE n.ignore_reason IS NULL AND n.outcome = 'bad'),
         rows AS (
@@ -876,7 +932,11 @@ def normalise(
     distinct = f"{prefix}_distinct"
     # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.
     grouped = shape.ticket_level or report
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=grouped)}")
+    slice_counts = slice_counts_in_grouping(con, raw) if grouped and slice_fields(raw) else None
+    combinations = distinct_rows_sql(raw, group=grouped, slice_counts=slice_counts.columns_sql if slice_counts else "")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {distinct} AS {combinations}", slice_counts.parameters if slice_counts else None
+    )
     day_first = decide_day_first(con, raw, distinct, options, file_name, notes)
     if shape.ticket_level and "weight" in raw.match.columns:
         weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
@@ -955,7 +1015,15 @@ def normalise(
     slices, dropped_slices = None, False
     if grouped and slice_fields(raw):
         slices = f"{prefix}_slices"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, week, report, weighted)}")
+        slice_cells = None
+        if slice_counts:
+            slice_cells = f"{prefix}_slice_cells"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {slice_cells} (count_column VARCHAR, dimension VARCHAR, cell VARCHAR)"
+            )
+            con.executemany(f"INSERT INTO {slice_cells} VALUES (?, ?, ?)", slice_counts.cells)
+        by_slice = slices_sql(raw, norm, week, report, weighted, slice_cells)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {by_slice}")
         if not slices_match_counts(con, slices, counts):
             slices = None  # never a split that does not add up: kept without it, and said so below
             dropped_slices = True

@@ -747,6 +747,25 @@ def test_weighted_event_rows_count_their_weight_in_each_group_and_priority(con, 
     assert slices(con, "priority") == {"High": (3, 3), None: (4, 4), "Low": (5, 7)}
 
 
+def test_a_group_column_of_more_values_than_one_pass_counts_is_counted_by_a_pass_of_its_own(con, tmp_path):
+    # 70 groups (one per agent, say): over rules.MAX_VALUES_COUNTED_IN_GROUPING, so the grouping pass does not
+    # count them; the same counts must come out of the pass over the rows that does.
+    header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date", "Ticket group",
+              "Priority"]  # fmt: skip
+    day = MONDAY.isoformat()
+    rows = [
+        [str(n), "SaaS", "First reply time", "Breached" if n % 10 == 0 else "Achieved", day, f"Agent {n}",
+         "High" if n % 2 else "Low"]
+        for n in range(70)
+    ]  # fmt: skip
+    path = tmp_path / "per_agent.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    store.ingest_file(con, path)
+    assert weekly(con, "FRT")[0][1:3] == (63, 70)
+    assert slices(con, "group") == {f"Agent {n}": (0 if n % 10 == 0 else 1, 1) for n in range(70)}
+    assert slices(con, "priority") == {"High": (35, 35), "Low": (28, 35)}
+
+
 def test_a_report_table_by_group_keeps_its_groups_and_priorities(con, tmp_path):
     header = ["SLA update - Date", "Ticket form", "SLA metric", "Ticket group", "Ticket priority",
               "Achieved SLA targets", "Breached SLA targets"]  # fmt: skip
