@@ -162,7 +162,7 @@ SLICE_ROWS_PREFIX = "slice_rows_"
 class SliceCounts:
     """Per-combination row counts by slice, taken in the grouping pass (``distinct_rows_sql``)."""
 
-    columns_sql: str  # ", count(*) FILTER (WHERE c7 = ?) AS slice_rows_0, ..."
+    columns_sql: str  # ", count(*) FILTER (WHERE c7 = ?)::INTEGER AS slice_rows_0, ..."
     parameters: list[str]  # the cells compared, in the order of the placeholders
     cells: list[tuple[str, str, str | None]]  # (count column, dimension, cell as read)
 
@@ -182,9 +182,9 @@ def slice_counts_in_grouping(con, raw: RawTable) -> SliceCounts | None:
         for (value,) in [*values, (None,)]:
             name = f"{SLICE_ROWS_PREFIX}{len(cells)}"
             if value is None:
-                columns.append(f", count(*) FILTER (WHERE {raw_column} IS NULL) AS {name}")
+                columns.append(f", count(*) FILTER (WHERE {raw_column} IS NULL)::INTEGER AS {name}")
             else:
-                columns.append(f", count(*) FILTER (WHERE {raw_column} = ?) AS {name}")
+                columns.append(f", count(*) FILTER (WHERE {raw_column} = ?)::INTEGER AS {name}")
                 parameters.append(value)
             cells.append((name, field, value))
     return SliceCounts("".join(columns), parameters, cells)
