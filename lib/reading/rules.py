@@ -126,7 +126,7 @@ def distinct_rows_sql(raw: RawTable, *, group: bool, slice_counts: str = "") -> 
     combinations: the rules run once per combination, not once per row. ``source_row`` is
     the first row of each combination, so a refusal still names a real row. Weekly
     aggregates (``group=False``) keep one entry per row, so duplicate rows can be named.
-    ``slice_counts`` (``slice_count_columns``) adds, in the same pass, each combination's rows per
+    ``slice_counts`` (``slice_counts_in_grouping``) adds, in the same pass, each combination's rows per
     ticket group and per priority.
     """
     columns = ", ".join(decisive_columns(raw))
