@@ -64,7 +64,8 @@ def main() -> None:
         from page_benchmark import build_database
 
         source = build_database(args.rows)
-    db = Path(tempfile.mkdtemp(prefix="floorline-explain-bench-")) / "bench.duckdb"
+    copy_folder = Path(tempfile.mkdtemp(prefix="floorline-explain-bench-"))
+    db = copy_folder / "bench.duckdb"
     shutil.copy(source, db)
     os.environ["FLOORLINE_DB"] = str(db)
 
@@ -118,6 +119,7 @@ def main() -> None:
 
     first, median = time_dialog()
     print(f"{'KPI trends: open Why did it change? (AppTest)':<52}{first * 1000:>8.0f} ms{median * 1000:>11.0f} ms")
+    shutil.rmtree(copy_folder)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ as a whole process (interpreter start included, as a user would run it):
 - the floor: DuckDB's bare ``read_csv`` of the same file into a table;
 - status: ``python -m lib status --json`` on the result, and the status query alone in-process.
 
-Goals (issue 2): ingest within 2x the bare read, peak memory under 1 GB, status under 0.5 s.
+Goals: ingest within 1.3x the bare read (issue 26; 1.1x for an export without region, group and
+priority), peak memory under 1 GB, status under 0.5 s.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def main() -> None:
     print(f"{'runs (medians shown)':<44}{args.repeat:>10}")
     print(f"{'bare DuckDB read_csv into a table (process)':<44}{bare_wall:>10.2f} s   peak {bare_peak:,.0f} MB")
     print(f"{'python -m lib ingest (process)':<44}{ingest_wall:>10.2f} s   peak {ingest_peak:,.0f} MB")
-    print(f"{'ingest / bare read':<44}{ingest_wall / bare_wall:>10.2f} x   (goal <= 2)")
+    print(f"{'ingest / bare read':<44}{ingest_wall / bare_wall:>10.2f} x   (goal <= 1.3)")
     print(f"{'python -m lib status --json (process)':<44}{status_wall:>10.2f} s")
     print(f"{'status query in-process (mean of 5)':<44}{status_query:>10.3f} s   (goal < 0.5)")
     print(f"{'database size':<44}{db.stat().st_size / 1024**2:>10.0f} MB")

@@ -27,7 +27,9 @@ state = st.session_state
 sources_freshness = by_data_version(provenance.source_freshness)
 
 
-@by_data_version(takes_context=True)
+# Kept as the object itself: every run reads all of it (summary, flagged rows, the chart's series), and
+# unpickling every week's comparison cost a third of the page's script time. Read only, never mutated.
+@by_data_version(keep_objects=True, takes_context=True)
 def reconciliation(ctx) -> reconcile.Reconciliation:
     return reconcile.reconcile(ctx.con, ctx.settings)
 
