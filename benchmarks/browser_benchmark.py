@@ -4,8 +4,8 @@
 
 Serves the app on a demo database (built in a temporary folder unless ``--db`` is given) and
 ``benchmarks/bare_page.py`` (three metrics, three plotly charts) side by side, loopback only,
-in the same run. Chromium (/usr/bin/chromium) at 1400x900 keeps one profile, so the browser's
-cache is warm. Every load is a new Streamlit session, measured two ways:
+in the same run. Chromium (the browser tests' own: ``FLOORLINE_CHROMIUM``, or found on PATH) at
+1400x900 keeps one profile, so the browser's cache is warm. Every load is a new Streamlit session, measured two ways:
 
 - *same tab*: one tab navigates from page to page, as a viewer following links does;
 - *new tab*: each load opens a new tab, which adds Chromium's tab start-up (about the same
@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
 
+from chromium_location import find_chromium  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from streamlit_process import running_streamlit  # noqa: E402
 
@@ -40,7 +41,6 @@ from lib.demo.load import load_demo  # noqa: E402
 from lib.store import database as store  # noqa: E402
 from lib.ui.navigation import PAGES  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 900}
 GOAL = 1.3
 
@@ -124,7 +124,7 @@ def main() -> None:
         playwright = stack.enter_context(sync_playwright())
         context = playwright.chromium.launch_persistent_context(
             str(folder / "profile"),
-            executable_path=CHROMIUM,
+            executable_path=find_chromium(),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             viewport=VIEWPORT,
         )

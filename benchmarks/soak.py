@@ -52,7 +52,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from chromium_location import find_chromium  # noqa: E402  (the browser tests' Chromium)
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-extensions"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CONTENT = "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']"
@@ -307,7 +309,7 @@ async def soak(base: str, server_pid: int, minutes: float, sessions: int, folder
     figures = Figures()
     memory = {"cold": rss_mb(server_pid)}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1400, "height": 900})
 
         async def loopback_only(route):
