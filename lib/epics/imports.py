@@ -393,9 +393,10 @@ def global_ids(items: list, file_name: str) -> dict:
             continue
         reader = ItemReader(file_name, number)
         global_id = reader.global_id(item["id"], "id")
+        iid = reader.identifier(item["iid"], "iid")
         url = pick(item, "web_url", "webUrl")
-        located = None if url is None else reader.group_of_url(url, "web_url")
-        key = (located[0] if located else "", reader.identifier(item["iid"], "iid"))
+        located = None if url is None else reader.group_of_url(url, f"(iid {iid}) web_url")
+        key = (located[0] if located else "", iid)
         if global_id in ids and ids[global_id] != key:
             reader.refuse(
                 "id",

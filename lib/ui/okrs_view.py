@@ -169,13 +169,20 @@ def alignment_section(view: views.QuarterView, presentation: bool) -> None:
     if not view.departments and not view.unaligned:
         st.info(f"No objectives for {quarter.label} yet. Import a workbook or add them.", icon=":material/inbox:")
         return
-    chart_config = {"displayModeBar": False} if presentation else {"displaylogo": False}
-    st.plotly_chart(
-        figures.okr_alignment_figure(view, presentation=presentation),
-        width="stretch",
-        config=chart_config,
-        key=f"alignment-{quarter.label}",
-    )
+    drawn = views.objective_count(view)
+    if drawn > views.CHART_OBJECTIVES:
+        st.info(
+            f"{quarter.label} has {drawn:,} objectives; the alignment chart draws at most "
+            f"{views.CHART_OBJECTIVES:,}, so the table below stands in for it.",
+            icon=":material/table:",
+        )
+    else:
+        st.plotly_chart(
+            figures.okr_alignment_figure(view, presentation=presentation),
+            width="stretch",
+            config={"displayModeBar": False} if presentation else {"displaylogo": False},
+            key=f"alignment-{quarter.label}",
+        )
     st.caption(
         "Department objective → the manager objectives aligned with it → their key results. Each box names its "
         "band in words (● on target, ◐ off target, ▲ at risk, ○ no score) as well as by colour. "
@@ -292,11 +299,7 @@ def import_section(ctx: PageContext) -> None:
             return
         st.info(f"{escape_markdown(file_name)}: every row checks out ({batch.describe()}).", icon=":material/task_alt:")
         if st.button("Import", type="primary", icon=":material/upload:"):
-            try:
-                result = repository.import_okr_file(ctx.con, path, ctx.user, file_name=file_name)
-            except RefusedFile as error:
-                show_refusal(error)
-                return
+            result = repository.import_checked(ctx.con, batch, ctx.user, file_name=file_name)
             state["okr_import_report"] = f"{file_name}: {result.summary()}."
             state["okr_upload_generation"] += 1
             st.rerun()
