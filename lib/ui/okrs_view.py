@@ -6,6 +6,7 @@ Everything shown is computed in ``lib.okrs``; these helpers only lay it out and 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +19,7 @@ from lib.okrs import exports, model, repository, views
 from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
-from lib.ui.page import PageContext, escape_markdown
+from lib.ui.page import PageContext, escape_markdown, shared_connection
 from lib.ui.staging import show_refusal, staged_upload
 
 EVERYONE = "Everyone"
@@ -250,6 +251,12 @@ def check_in_section(ctx: PageContext, view: views.QuarterView, today: dt.date) 
                 st.rerun()
 
 
+def all_okrs_workbook(database: str) -> bytes:
+    """Written when the button is clicked, on a cursor of its own (the download runs outside the script run):
+    a workbook of 50,000 objectives takes many seconds to write, which every visit to the tab paid before."""
+    return exports.export_workbook(shared_connection(database).cursor())
+
+
 def download_buttons(ctx: PageContext) -> None:
     downloads = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
     downloads[0].download_button(
@@ -269,7 +276,7 @@ def download_buttons(ctx: PageContext) -> None:
     )
     downloads[3].download_button(
         "All OKRs (XLSX)",
-        exports.export_workbook(ctx.con),
+        partial(all_okrs_workbook, ctx.database),
         file_name="okrs.xlsx",
         mime=XLSX_MIME,
         icon=":material/download:",
