@@ -3,7 +3,7 @@
 Liberal in the shapes it accepts (one page or several, REST or GraphQL), strict in the values:
 every field must have the type GitLab sends, ids must fit the store's BIGINT column, dates must be
 ISO dates, links must be http(s), and a file that shows it is incomplete (an error reply among the
-pages, GraphQL errors, a next page not saved) is refused. The limits are in DECISIONS.md §28.
+pages, GraphQL errors, a next page not saved) is refused. The limits are in DECISIONS.md §21.
 """
 
 from __future__ import annotations
