@@ -151,7 +151,9 @@ class Collected:
         walked = [key for key in WALKED_KEYS if page.get(key) is not None]
         if not walked and "edges" not in page and ("message" in page or "error" in page):
             said = shown(page.get("message") or page.get("error"))
-            self.refuse(f"{where} is GitLab's error reply, not epics: {said}")
+            if depth == 0 and where == "it":
+                self.refuse(f"it is GitLab's error reply, not epics: {said}")
+            self.refuse(f"{where} holds GitLab's error reply among its pages, so epics are missing: {said}")
         page_info = page.get("pageInfo")
         if isinstance(page_info, dict) and "hasNextPage" in page_info:
             self.more_pages.append(page_info["hasNextPage"] is not False)

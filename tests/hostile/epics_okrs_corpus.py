@@ -172,12 +172,13 @@ def epic_cases() -> list[Case]:
         Case(
             "refused-429-reply-saved-as-page-2",
             text(page(rest_epic(1, "area: A")) + "\n" + '{"message": "429 Too Many Requests"}'),
-            "JSON value 2 of the file is GitLab's error reply, not epics: '429 Too Many Requests'",
+            "JSON value 2 of the file holds GitLab's error reply among its pages, so epics are missing: '429 Too Many "
+            "Requests'",
         ),
         Case(
             "refused-error-reply-inside-a-list-of-pages",
             text(json.dumps([[rest_epic(1, "area: A")], {"error": "insufficient_scope"}])),
-            "GitLab's error reply, not epics: 'insufficient_scope'",
+            "it holds GitLab's error reply among its pages, so epics are missing: 'insufficient_scope'",
         ),
         Case(
             "refused-graphql-errors-beside-data",
