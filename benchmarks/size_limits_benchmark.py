@@ -144,7 +144,7 @@ def okr_workbook(path: Path, objectives: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objectives", type=int, default=50_000)
-    parser.add_argument("--epics", type=int, default=10_000)
+    parser.add_argument("--epics", type=int, default=25_000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="floorline-size-bench-"))
 

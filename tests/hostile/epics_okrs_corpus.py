@@ -73,7 +73,16 @@ def million_tiny_items() -> bytes:
 
 
 def too_many_full_items() -> bytes:
-    return page(*(rest_epic(n, f"Epic {n}") for n in range(1, 10_002))).encode()
+    return page(*(rest_epic(n, f"Epic {n}") for n in range(1, 25_002))).encode()
+
+
+def parent_ring(size: int = 20_000) -> bytes:
+    """Epics each the parent of the next, the last the parent of the first: a cycle through the whole file."""
+    ring = [rest_epic(n, "area: Ring (Priya Nair)" if n == 1 else f"Epic {n}") for n in range(1, size + 1)]
+    for n, item in enumerate(ring, start=1):
+        parent = n % size + 1
+        item.update(parent_id=5000 + parent, parent_iid=parent)
+    return page(*ring).encode()
 
 
 def epic_cases() -> list[Case]:
@@ -202,11 +211,12 @@ def epic_cases() -> list[Case]:
             "id 5001 is also the id of item 1 (iid 1)",
             "item 2 id",
         ),
-        Case("refused-a-million-tiny-items", million_tiny_items, "more than 10,000 items"),
-        Case("refused-10001-full-items", too_many_full_items, "more than 10,000 items"),
+        Case("refused-a-million-tiny-items", million_tiny_items, "more than 25,000 items"),
+        Case("refused-25001-full-items", too_many_full_items, "more than 25,000 items"),
         Case("refused-over-32-mb", lambda: b"[" + b" " * (33 * 1024 * 1024) + b"]", "over the 32 MB"),
     ]
     accepted = [
+        Case("accepted-a-20000-epic-parent-ring", parent_ring, expect={"count": 20_000}),
         Case(
             "accepted-labels-with-details-and-an-iid-as-text",
             text(page(epic(1, "area: A", iid="1", labels=[{"name": "Support Team", "color": "#fff"}]))),

@@ -15,14 +15,16 @@ from pathlib import Path
 
 import epics_okrs_corpus as corpus
 import pytest
-from epic_builders import rest_epic
+from epic_builders import TODAY, rest_epic
 from export_builders import DEMO_END
 from okr_builders import base_sheets, write_workbook
 from streamlit.testing.v1 import AppTest
 
 from lib.core import settings as settings_module
 from lib.core.errors import RefusedFile
+from lib.core.settings import DEFAULTS
 from lib.epics import repository as epic_repository
+from lib.epics import views as epic_views
 from lib.metrics import fiscal
 from lib.okrs import repository as okr_repository
 from lib.store import database as store
@@ -99,6 +101,8 @@ def test_awkward_epics_file_is_read_exactly(case, filled, tmp_path):
     result = epic_repository.import_epics_file(filled, write_case(case, tmp_path), "ok@example.com")
 
     stored = epic_repository.stored_epics(filled, result.snapshot_id)
+    # The page's listing builds on it (a parent ring included): master epics, children, flags.
+    assert epic_views.epics_view(filled, DEFAULTS, TODAY).epic_count == len(stored)
     expect = dict(case.expect)
     if "count" in expect:
         assert len(stored) == expect.pop("count")
