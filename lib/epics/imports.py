@@ -143,7 +143,7 @@ class Collected:
     def walk_page(self, page: dict, where: str, depth: int) -> None:
         if page.get("errors"):
             said = graphql_errors(page["errors"])
-            if "data" in page:
+            if page.get("data") is not None:
                 self.refuse(
                     f"{where} is a GraphQL reply that reports errors beside its data, so epics may be missing: {said}"
                 )
