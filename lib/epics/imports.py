@@ -336,7 +336,7 @@ def epic_from_item(item: dict, reader: ItemReader, ids: dict) -> Epic:
     elif state_text == "":
         state = "closed" if closed_at else "open"
     else:
-        reader.refuse(f"{where} state", f"'{state_text}' is not an epic state", "opened or closed")
+        reader.refuse(f"{where} state", f"{shown(state_text)} is not an epic state", "opened or closed")
     parent_group, parent_iid = parent_of(item, widgets, reader, ids, group_path)
     return Epic(
         group_path=group_path,

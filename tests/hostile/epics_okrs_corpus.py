@@ -160,6 +160,12 @@ def epic_cases() -> list[Case]:
             "outside 1990–2100",
             "item 2 updated_at",
         ),
+        Case(
+            "refused-state-with-a-line-break-and-escapes",
+            one(state="closed\n\x1b[2J"),
+            "'closed\\x0a\\x1b[2j' is not an epic state",
+            "item 2 (iid 2) state",
+        ),
         Case("refused-state-a-number", one(state=5), "5 is not text", "item 2 (iid 2) state"),
         Case(
             "refused-widgets-a-number",
