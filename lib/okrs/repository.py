@@ -72,23 +72,13 @@ def upsert(con, kind: str, records: list[dict], *, is_demo: bool, now: dt.dateti
     if not records:
         return
     table, columns, key = TABLE_COLUMNS[kind]
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    )
     rows = [(*(r[c] for c in columns), is_demo, now, now) for r in records]
-    names = [*columns, "is_demo", "created_at", "updated_at"]
-    frame = pd.DataFrame(rows, columns=names, dtype=object)  # object: None stays NULL, never NaN
+    # In table order; object columns keep None as NULL (never NaN), and DuckDB converts each value to its column.
+    frame = pd.DataFrame(rows, columns=[*columns, "is_demo", "created_at", "updated_at"], dtype=object)  # noqa: F841
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at") if c not in key)
-    con.register("okr_batch", frame)
-    try:
-        con.execute(
-            f"INSERT INTO {table} SELECT {', '.join(f'{c}::{types[c]}' for c in names)} FROM okr_batch "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
-        )
-    finally:
-        con.unregister("okr_batch")
+    # DuckDB reads the local data frame by its name (a replacement scan): registering it would first need every
+    # earlier result of this connection fetched to the end.
+    con.execute(f"INSERT INTO {table} SELECT * FROM frame ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
 
 
 def has_demo_okrs(con) -> bool:
