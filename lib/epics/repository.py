@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.core import auth
-from lib.core.errors import RefusedFile
 from lib.core.settings import Settings
-from lib.epics.imports import parse_epics
+from lib.epics.imports import check_size, parse_epics
 from lib.epics.masters import master_pattern, name_key
 from lib.epics.model import ACTIVE, REPLACED, Epic, ParsedFile
 from lib.store import database as store
@@ -61,12 +60,7 @@ def import_epics_file(
     actor = actor or auth.actor()
     path = Path(path)
     file_name = file_name or path.name
-    settings = store.load_settings(con)
-    size = path.stat().st_size
-    if size > settings.max_upload_bytes:
-        raise RefusedFile(
-            file_name, f"the file is {size / 1024**2:,.1f} MB, over the {settings.max_upload_mb} MB limit"
-        )
+    check_size(path.stat().st_size, file_name)
     parsed = parse_epics(path.read_bytes(), file_name)
     digest = store.sha256_of(path)
     archive = store.archive_original(con, path, digest, "json")

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 FIRST_MONTH = 2  # the fiscal year starts on 1 February
 
 LABEL_PATTERN = re.compile(r"^\s*FY\s*'?(\d{2}|\d{4})\s*[-\s/]?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
+# Fiscal years a quarter label may name: exactly those whose two-digit label (FY00 .. FY99) is unambiguous,
+# so 'FY27' always means FY2027 and no label is ever read back as another century's year.
+FIRST_LABELLED_YEAR, LAST_LABELLED_YEAR = 2000, 2099
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +32,10 @@ class FiscalQuarter:
 
     @property
     def label(self) -> str:
-        return f"FY{self.year % 100:02d}-Q{self.quarter}"
+        """'FY27-Q4'; a year outside FY2000–FY2099 keeps all four digits ('FY1995-Q2'), never another's label."""
+        if FIRST_LABELLED_YEAR <= self.year <= LAST_LABELLED_YEAR:
+            return f"FY{self.year % 100:02d}-Q{self.quarter}"
+        return f"FY{self.year}-Q{self.quarter}"
 
     @property
     def start(self) -> dt.date:
@@ -93,13 +99,20 @@ def current_quarter(day: dt.date | None = None) -> FiscalQuarter:
 
 
 def parse_label(text: str) -> FiscalQuarter:
-    """'FY27-Q4', 'fy27 q4', 'FY2027-Q4' → FiscalQuarter(2027, 4); anything else raises ValueError."""
+    """'FY27-Q4', 'fy27 q4', 'FY2027-Q4' → FiscalQuarter(2027, 4); anything else raises ValueError.
+
+    Four-digit years must lie in FY2000–FY2099: 'FY2127-Q4' is refused, not read as FY27-Q4.
+    """
     match = LABEL_PATTERN.match(str(text))
     if not match:
         raise ValueError(f"{text!r} is not a fiscal quarter like FY27-Q4")
     year = int(match.group(1))
-    if year < 100:
+    if len(match.group(1)) == 2:
         year += 2000
+    if not FIRST_LABELLED_YEAR <= year <= LAST_LABELLED_YEAR:
+        raise ValueError(
+            f"FY{year} is outside the fiscal years FY{FIRST_LABELLED_YEAR}–FY{LAST_LABELLED_YEAR} a quarter may name"
+        )
     return FiscalQuarter(year, int(match.group(2)))
 
 

@@ -25,6 +25,8 @@ from lib.okrs.model import (
     text_of,
 )
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # the dates an OKR row may carry
+
 
 class RowChecker:
     """Turns raw cells into typed values, refusing with the table, row and column named."""
@@ -54,10 +56,17 @@ class RowChecker:
                 self.refuse(row, column, "this cell is empty", dict_help(self.table.kind, column))
             return None
         if len(value) > limit:
-            self.refuse(row, column, f"the text is {len(value)} characters long", f"at most {limit}")
+            self.refuse(row, column, f"the text is {len(value):,} characters long", f"at most {limit:,}")
         return value
 
     def date(self, row: int, record: dict, column: str) -> dt.date:
+        """A date from 1990 to 2100: anything earlier or later is a typing slip (0001-01-01 once broke the page)."""
+        day = self.any_date(row, record, column)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.refuse(row, column, f"{day.isoformat()} is outside {FIRST_YEAR}–{LAST_YEAR}", "a date in that range")
+        return day
+
+    def any_date(self, row: int, record: dict, column: str) -> dt.date:
         value = record.get(column)
         if isinstance(value, dt.datetime):  # pandas Timestamps too
             return value.date()
@@ -159,8 +168,11 @@ def check_objectives(table: OkrTable, batch: Batch, known: Known, *, first_pass:
         quarter_text = checker.text(row, record, "quarter", required=True)
         try:
             quarter = fiscal.parse_label(quarter_text).label
-        except ValueError:
-            checker.refuse(row, "quarter", f"'{quarter_text}' is not a fiscal quarter", "a quarter like FY27-Q4")
+        except ValueError as error:
+            reason = (
+                str(error) if fiscal.LABEL_PATTERN.match(quarter_text) else f"'{quarter_text}' is not a fiscal quarter"
+            )
+            checker.refuse(row, "quarter", reason, "a quarter like FY27-Q4")
         level = checker.text(row, record, "level", required=True).lower()
         if level not in LEVELS:
             checker.refuse(row, "level", f"'{level}' is not a level", "department or manager")

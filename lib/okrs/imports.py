@@ -26,9 +26,11 @@ class OkrTable:
 
 
 HEAD_BYTES = 8  # enough for every file signature ``sniff_kind`` knows
+MAX_FILE_MB = 20  # a workbook of 50,000 objectives is about 2 MB
+MAX_ROWS = 100_000  # rows in one sheet or CSV, header included
 
 
-def read_okr_file(path: Path | str, file_name: str | None = None, max_bytes: int | None = None) -> list[OkrTable]:
+def read_okr_file(path: Path | str, file_name: str | None = None) -> list[OkrTable]:
     """The tables in an XLSX workbook (a sheet per kind) or a CSV (its kind told by its header).
 
     Read by the export reader's machinery (``lib.reading.files``): the same file-kind and encoding
@@ -36,8 +38,13 @@ def read_okr_file(path: Path | str, file_name: str | None = None, max_bytes: int
     """
     path = Path(path)
     file_name = file_name or path.name
-    if max_bytes is not None and path.stat().st_size > max_bytes:
-        raise RefusedFile(file_name, "the file is too large for an OKR sheet", expected="a few hundred rows")
+    size = path.stat().st_size
+    if size > MAX_FILE_MB * 1024 * 1024:
+        raise RefusedFile(
+            file_name,
+            f"the file is {size / 1024**2:,.1f} MB, over the {MAX_FILE_MB} MB an OKR file may have",
+            expected=f"at most {MAX_ROWS:,} rows a sheet",
+        )
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     if files.sniff_kind(head, file_name) == "xlsx":
@@ -54,8 +61,11 @@ def read_workbook(path: Path, file_name: str) -> list[OkrTable]:
             kind = sheet_kinds.get(header_key(sheet.title))
             if kind is None:
                 continue  # the "How to" sheet, or anything else the team keeps alongside
-            rows = list(sheet.iter_rows(values_only=True))
             source = f"{file_name}, sheet {sheet.title}"
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append(row)
+                check_row_count(len(rows), source)
             if rows:
                 tables.append(table_from_rows(kind, source, rows))
     if not tables:
@@ -74,10 +84,62 @@ def read_csv_table(data: bytes, file_name: str) -> OkrTable:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [tuple(row) for row in csv.reader(io.StringIO(text), dialect)]
+    lines = io.StringIO(text).readlines()
+    reader = csv.reader(lines, dialect)
+    rows: list[tuple] = []
+    record_start = 0  # the line the record being read starts on
+    try:
+        for row in reader:
+            rows.append(tuple(row))
+            check_row_count(len(rows), file_name)
+            record_start = reader.line_num
+    except csv.Error:
+        raise unreadable_record(file_name, rows, "".join(lines[record_start:]), dialect) from None
     if not rows:
         raise RefusedFile(file_name, "the file is empty", expected="a header row and one row per item")
     return table_from_rows(kind_of_header(rows[0], file_name), file_name, rows)
+
+
+def check_row_count(rows: int, source: str) -> None:
+    if rows > MAX_ROWS:
+        raise RefusedFile(
+            source, f"it has more than {MAX_ROWS:,} rows", row=rows, expected=f"at most {MAX_ROWS:,} rows"
+        )
+
+
+def unreadable_record(file_name: str, rows: list[tuple], rest: str, dialect) -> RefusedFile:
+    """The refusal for the record the csv module gave up on: a cell over its length limit, or broken quoting."""
+    number = len(rows) + 1
+    limit = csv.field_size_limit()
+    index = long_cell_index(rest, dialect, limit)
+    if index is None:
+        return RefusedFile(file_name, "this row cannot be read as CSV", row=number, expected="one record per row")
+    header = rows[0] if rows else ()
+    column = str(header[index]) if index < len(header) and header[index] else f"column {index + 1}"
+    return RefusedFile(
+        file_name,
+        f"the cell is over {limit:,} characters long",
+        row=number,
+        column=column,
+        expected="at most 2,000 characters in a cell",
+    )
+
+
+def long_cell_index(record: str, dialect, limit: int) -> int | None:
+    """Which cell of a CSV record (counted from 0) runs past ``limit`` characters, if one does."""
+    index, length, quoted = 0, 0, False
+    for char in record:
+        if char == dialect.quotechar:
+            quoted = not quoted
+        elif not quoted and char == dialect.delimiter:
+            index, length = index + 1, 0
+            continue
+        elif not quoted and char in "\r\n":
+            return None
+        length += 1
+        if length > limit:
+            return index
+    return None
 
 
 def kind_of_header(header: tuple, file_name: str) -> str:

@@ -188,9 +188,17 @@ def quarter_view(
             ObjectiveView(objective_id, level, title, owner, parent, problem, krs, progress, band_of(progress, bands))
         )
 
+    # Grouped once, so each objective is looked at a fixed number of times however many there are
+    # (comparing every objective with every other took 50,000 objectives past any patience).
+    aligned_to: dict[str, list[ObjectiveView]] = defaultdict(list)
+    owned_by: dict[str, list[ObjectiveView]] = defaultdict(list)
+    for objective in objectives:
+        if objective.level == MANAGER:
+            aligned_to[objective.parent_id].append(objective)
+            owned_by[objective.owner].append(objective)
     departments = []
     for objective in (o for o in objectives if o.level == DEPARTMENT):
-        aligned = [o for o in objectives if o.level == MANAGER and o.parent_id == objective.id]
+        aligned = aligned_to.get(objective.id, [])
         beneath = objective.key_results + [kr for o in aligned for kr in o.key_results]
         progress, scored, unscored = mean_score(beneath)
         departments.append(DepartmentView(objective, aligned, progress, band_of(progress, bands), scored, unscored))
@@ -211,7 +219,7 @@ def quarter_view(
                 segment,
                 since,
                 exemption(since, quarter),
-                [o for o in objectives if o.level == MANAGER and o.owner == name],
+                owned_by.get(name, []),
                 found,
             )
         )
@@ -258,6 +266,16 @@ def find_gaps(quarter, managers, objectives, departments, key_results) -> list[G
                 Gap(kr.manager, kr.band, f"{kr.id}: {kr.title}", score + (f" — {kr.kpi_note}" if kr.kpi_note else ""))
             )
     return gaps
+
+
+# Past this many objectives in a quarter the alignment chart is left out: plotly took 2.5 s to build one of
+# 5,000, and nobody reads a chart of thousands of boxes; the departments table lists them all.
+CHART_OBJECTIVES = 1_000
+
+
+def objective_count(view: QuarterView) -> int:
+    """Objectives the alignment chart would draw: the quarter's department objectives, those aligned, the rest."""
+    return len(view.departments) + sum(len(d.aligned) for d in view.departments) + len(view.unaligned)
 
 
 def objective_label(objective: ObjectiveView) -> str:

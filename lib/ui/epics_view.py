@@ -146,6 +146,7 @@ def upload_section(ctx: PageContext) -> None:
             return
         path, file_name = staged
         try:
+            epic_imports.check_size(path.stat().st_size, file_name)
             parsed = epic_imports.parse_epics(path.read_bytes(), file_name)
         except RefusedFile as error:
             show_refusal(error)

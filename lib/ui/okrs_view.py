@@ -6,6 +6,7 @@ Everything shown is computed in ``lib.okrs``; these helpers only lay it out and 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +19,7 @@ from lib.okrs import exports, model, repository, views
 from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
-from lib.ui.page import PageContext, escape_markdown, served_as_app
+from lib.ui.page import PageContext, escape_markdown, served_as_app, shared_connection
 from lib.ui.staging import show_refusal, staged_upload
 from lib.ui.view_links import view_query
 
@@ -174,13 +175,20 @@ def alignment_section(view: views.QuarterView, presentation: bool) -> None:
     if not view.departments and not view.unaligned:
         st.info(f"No objectives for {quarter.label} yet. Import a workbook or add them.", icon=":material/inbox:")
         return
-    chart_config = {"displayModeBar": False} if presentation else {"displaylogo": False}
-    st.plotly_chart(
-        figures.okr_alignment_figure(view, presentation=presentation),
-        width="stretch",
-        config=chart_config,
-        key=f"alignment-{quarter.label}",
-    )
+    drawn = views.objective_count(view)
+    if drawn > views.CHART_OBJECTIVES:
+        st.info(
+            f"{quarter.label} has {drawn:,} objectives; the alignment chart draws at most "
+            f"{views.CHART_OBJECTIVES:,}, so the table below stands in for it.",
+            icon=":material/table:",
+        )
+    else:
+        st.plotly_chart(
+            figures.okr_alignment_figure(view, presentation=presentation),
+            width="stretch",
+            config={"displayModeBar": False} if presentation else {"displaylogo": False},
+            key=f"alignment-{quarter.label}",
+        )
     st.caption(
         "Department objective → the manager objectives aligned with it → their key results. Each box names its "
         "band in words (● on target, ◐ off target, ▲ at risk, ○ no score) as well as by colour. "
@@ -248,6 +256,12 @@ def check_in_section(ctx: PageContext, view: views.QuarterView, today: dt.date) 
                 st.rerun()
 
 
+def all_okrs_workbook(database: str) -> bytes:
+    """Written when the button is clicked, on a cursor of its own (the download runs outside the script run):
+    a workbook of 50,000 objectives takes many seconds to write, which every visit to the tab paid before."""
+    return exports.export_workbook(shared_connection(database).cursor())
+
+
 def download_buttons(ctx: PageContext) -> None:
     downloads = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
     downloads[0].download_button(
@@ -267,7 +281,7 @@ def download_buttons(ctx: PageContext) -> None:
     )
     downloads[3].download_button(
         "All OKRs (XLSX)",
-        exports.export_workbook(ctx.con),
+        partial(all_okrs_workbook, ctx.database),
         file_name="okrs.xlsx",
         mime=XLSX_MIME,
         icon=":material/download:",
@@ -297,11 +311,7 @@ def import_section(ctx: PageContext) -> None:
             return
         st.info(f"{escape_markdown(file_name)}: every row checks out ({batch.describe()}).", icon=":material/task_alt:")
         if st.button("Import", type="primary", icon=":material/upload:"):
-            try:
-                result = repository.import_okr_file(ctx.con, path, ctx.user, file_name=file_name)
-            except RefusedFile as error:
-                show_refusal(error)
-                return
+            result = repository.import_checked(ctx.con, batch, ctx.user, file_name=file_name)
             state["okr_import_report"] = f"{file_name}: {result.summary()}."
             state["okr_upload_generation"] += 1
             st.rerun()

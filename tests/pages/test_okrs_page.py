@@ -13,7 +13,7 @@ from export_builders import DEMO_END
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics import fiscal
-from lib.okrs import model, views
+from lib.okrs import model, repository, views
 from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
@@ -142,6 +142,24 @@ def test_a_quarter_in_the_url_opens_that_quarter(db):
     assert "on its last day, 31 Oct 2026" in at.caption[1].value
     gaps = frame(at, "Manager")
     assert not set(gaps["Check"]) & {"No OKR", "Not aligned", "No check-in for 3 weeks"}
+
+
+def test_a_quarter_too_big_to_draw_keeps_its_tables_and_says_why_the_chart_is_left_out(db, tmp_path):
+    header = "objective_id,quarter,level,objective,owner,aligned_to\n"
+    rows = "".join(f"BIG{n},FY27-Q4,department,Goal {n},Director,\n" for n in range(views.CHART_OBJECTIVES + 1))
+    (tmp_path / "big.csv").write_text(header + rows)
+    connection = store.connect(db)
+    try:
+        repository.import_okr_file(connection, tmp_path / "big.csv", "editor@example.com")
+    finally:
+        connection.close()
+
+    at = page(ALIGNMENT)
+
+    assert not at.get("plotly_chart")
+    assert any("has 1,001 objectives; the alignment chart draws at most 1,000" in i.value for i in at.info)
+    departments = next(d.value for d in at.dataframe if d.value.columns[0] == "Department objective")
+    assert len(departments) == views.CHART_OBJECTIVES + 1
 
 
 def test_presentation_mode_shows_the_picture_but_not_the_editing_tools(db):
