@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,7 +175,7 @@ def main() -> None:
         f"quarter view in {outcome['view_seconds']:.2f} s, OKRs page in {outcome['page_seconds']:.2f} s, "
         f"peak {outcome['peak_mb']:.0f} MB, page errors {outcome['page_errors']}"
     )
-    os.system(f"rm -rf {folder}")
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
-RUN_HERE = {"ingest_benchmark.py", "page_benchmark.py", "explain_benchmark.py"}
+RUN_HERE = {"ingest_benchmark.py", "page_benchmark.py", "explain_benchmark.py", "size_limits_benchmark.py"}
 RUN_IN_BROWSER_TESTS = {"browser_benchmark.py", "soak.py"}
 SERVED_BY_BROWSER_BENCHMARK = {"bare_page.py"}
 
@@ -60,3 +60,10 @@ def test_explain_benchmark_prints_every_split_and_the_dialog(ingest_run):
     for by in ("segment", "region", "form", "group", "priority"):
         assert f"explain FRT by {by}, against previous" in stdout, stdout
     assert "KPI trends: open Why did it change?" in stdout
+
+
+def test_size_limits_benchmark_prints_the_refusal_the_import_and_the_page():
+    stdout = run_benchmark("size_limits_benchmark.py", "--objectives", "200", "--epics", "100").stdout
+    assert "epics, 1,000,000 tiny items (27 MB): refused in" in stdout
+    assert "epics, 100 REST epics" in stdout and "listing (" in stdout
+    assert "OKRs, 200 objectives: checked and imported in" in stdout and "page errors []" in stdout
