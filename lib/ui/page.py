@@ -103,6 +103,10 @@ def access_policy() -> auth.AccessPolicy:
         return auth.AccessPolicy.from_secrets(st.secrets)
     except FileNotFoundError:  # no secrets.toml at all: sign-in is not configured
         return auth.AccessPolicy(configured=False, allowed_domains=(), editors=())
+    except ValueError as wrong:  # an editors or allowed_domains entry no address could match: nobody gets in
+        st.title("Floorline")
+        st.error(f"Sign-in is set up wrongly: {escape_markdown(wrong)}", icon=":material/block:")
+        st.stop()
 
 
 def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
@@ -115,18 +119,17 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
         st.write("Support KPIs for the leadership team. Sign in with your company account to continue.")
         st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
         st.stop()
-    email = str(st.user.get("email") or "")
-    if not email or not policy.domain_allowed(email):
+    try:
+        return policy.admit(st.user)
+    except auth.SignInRefused as refused:
         st.title("Floorline")
-        who = escape_markdown(email) if email else "This account"
         st.error(
-            f"{who} is not from a domain allowed to use Floorline. Sign out, then sign in with your "
-            "company account, or ask whoever runs Floorline to allow your domain.",
+            f"{escape_markdown(refused)}. Sign out, then sign in with your company account, or ask whoever runs "
+            "Floorline for access.",
             icon=":material/block:",
         )
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    return auth.Principal(email, policy.role_of(email), signed_in=True)
 
 
 def presentation_requested() -> bool:
