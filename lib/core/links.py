@@ -8,6 +8,8 @@ week. A week the data does not have is reported in words, never dropped silently
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from urllib.parse import urlsplit
 
 # ISO first: it is what Floorline writes. Month names are English, as every page prints them.
 WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
@@ -53,3 +55,20 @@ def resolve_link_weeks(values: list[str], weeks: list[dt.date]) -> tuple[list[dt
 def link_value(week: dt.date) -> str:
     """How Floorline writes a week into a link."""
     return week.isoformat()
+
+
+def web_link(url: object, hosts: tuple[str, ...] = ()) -> str | None:
+    """``url`` when a link column may open it: an absolute http or https address with a host (one of
+    ``hosts``, lower case, when given) and no control, format or space character; else None, so the
+    cell shows nothing to click. ``javascript:…``, ``data:…``, ``//evil.example`` and a GitLab
+    look-alike host are all None."""
+    if not isinstance(url, str) or any(unicodedata.category(char)[0] in "CZ" for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced [ in the host, a port that is not a number
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or (hosts and host not in hosts):
+        return None
+    return url

@@ -23,6 +23,11 @@ def escape_markdown(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", unlinked)
 
 
+def escape_table_cells(frame):
+    """A pandas frame for ``st.table``, which renders every cell as Markdown: each text cell escaped."""
+    return frame.map(lambda cell: escape_markdown(cell) if isinstance(cell, str) else cell)
+
+
 # Bidirectional overrides and isolates reorder what a terminal shows ("Trojan Source"): escaped like controls.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
