@@ -75,9 +75,7 @@ def test_cli_lists_master_epics_and_restores_a_snapshot(db_path, tmp_path, capsy
 
 
 # Terminal escapes in an epic's title (issue 23): an OSC 8 hyperlink, clear screen, a bell, a C1 CSI, a bidi override.
-HOSTILE_TITLE = (
-    "area: \x1b]8;;http://127.0.0.1:9/x\x1b\\Docs\x1b]8;;\x1b\\ \x1b[2J\x07\x9b31m \u202eevil (Priya Nair)"
-)
+HOSTILE_TITLE = "area: \x1b]8;;http://127.0.0.1:9/x\x1b\\Docs\x1b]8;;\x1b\\ \x1b[2J\x07\x9b31m \u202eevil (Priya Nair)"
 
 
 def test_what_the_command_line_prints_holds_no_control_character(db_path, tmp_path, capsys, pinned_today):
