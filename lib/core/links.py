@@ -16,8 +16,31 @@ WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
 SPELLINGS = "2026-09-14 or 14 Sep 2026"
 
 
+# A link value longer than this is refused unread: no week, id or name Floorline writes comes near it.
+MAX_LINK_VALUE = 100
+# Workgroup and other ids are at most this many digits (DuckDB BIGINT); more is not an id Floorline made.
+MAX_ID_DIGITS = 18
+
+
+def shown_link_value(text: str) -> str:
+    """A link's value as a notice quotes it: cut short, so a 100,000-character value is not repeated."""
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def read_id(text: str) -> int | None:
+    """A link's id (``?wg=12``): ASCII digits only (``²`` and ``١`` are digits to ``str.isdigit``, not ids)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= MAX_ID_DIGITS else None
+
+
+def read_choice(text: str, choices) -> str | None:
+    """The one of ``choices`` a link names, in any case (``?kpi=frt``), or None."""
+    return next((choice for choice in choices if choice.casefold() == text.casefold()), None)
+
+
 def parse_week_text(text: str) -> dt.date | None:
     """The date a link's week value names, or None when it is not a date in a known spelling."""
+    if len(str(text)) > MAX_LINK_VALUE:
+        return None
     cleaned = " ".join(str(text).replace("+", " ").split())
     for spelling in WEEK_FORMATS:
         try:
@@ -28,7 +51,8 @@ def parse_week_text(text: str) -> dt.date | None:
 
 
 def unreadable_note(value: str, which: str = "") -> str:
-    return f"The link's {which}week “{value}” is not a date Floorline reads (write it as {SPELLINGS})."
+    shown = shown_link_value(value)
+    return f"The link's {which}week “{shown}” is not a date Floorline reads (write it as {SPELLINGS})."
 
 
 def week_holding(day: dt.date, weeks: list[dt.date]) -> dt.date | None:

@@ -132,6 +132,31 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
         st.stop()
 
 
+def link_parameter(name: str, read, expected: str):
+    """The page address's ``name`` as ``read`` makes it (a function of the text, None when it cannot), or None.
+
+    Every parameter a page reads itself comes through here: a value it cannot read (``?wg=²``, a
+    100,000-digit id, an unknown quarter) is dropped from the address with a quiet notice that
+    quotes it, escaped and cut short, and says what was expected; it never raises.
+    """
+    text = st.query_params.get(name)
+    if text is None:
+        return None
+    value = read(text) if len(text) <= links.MAX_LINK_VALUE else None
+    if value is None:
+        st.query_params.pop(name, None)
+        st.info(
+            escape_markdown(f"The link's {name} “{links.shown_link_value(text)}” is not {expected}; it is left out."),
+            icon=":material/link_off:",
+        )
+    return value
+
+
+def link_choice(name: str, choices) -> str | None:
+    """A parameter that must be exactly one of ``choices`` (as a widget bound to the address reads it)."""
+    return link_parameter(name, lambda text: text if text in choices else None, "one of " + ", ".join(choices))
+
+
 def presentation_requested() -> bool:
     return st.query_params.get("present", "0") in ("1", "true", "yes")
 
