@@ -27,11 +27,13 @@ OUTSIDE = "http://127.0.0.1:9"  # nothing listens there: a fetch from it is a tr
 IMAGE = f"![x]({OUTSIDE}/x.png)"
 LINK = f"[click me]({OUTSIDE}/phish)"
 COLOUR = ":red[ALERT] **loud**"
-HTML = f"<img src={OUTSIDE}/h.png><b>html</b><a href={OUTSIDE}/a>a</a>"
+HTML = f"<img src={OUTSIDE}/h.png><b>html</b><a href=\"{OUTSIDE}/a\">a</a>"  # plotly links a quoted href only
 AUTOLINK = f"see {OUTSIDE}/auto"
 WWW = "www.evil.example/w"
 EMAIL = "boss@evil.example"
 JAVASCRIPT = "[js](javascript:alert(1))"
+# Short enough to stay on one line of a chart label (plotly links an <a> with a quoted href).
+CHART_HTML = '<a href="//127.0.0.1:9/c">c</a>'
 PAYLOADS = [IMAGE, LINK, COLOUR, HTML, AUTOLINK, WWW, EMAIL, JAVASCRIPT]
 HEADER = [*SLA_HEADER, "Ticket group", "Ticket priority"]
 FIRST_WEEK = dt.date(2026, 10, 5)
@@ -61,6 +63,7 @@ def hostile_okrs(path: Path, today: dt.date) -> Path:
     quarter = fiscal.quarter_of(today).label
     managers, objectives, key_results, check_ins = [*MANAGERS], [*OBJECTIVES], [*KEY_RESULTS], [*CHECK_INS]
     objectives.append(("D1", quarter, "department", f"Department {HTML}", LINK, ""))
+    objectives.append(("D2", quarter, "department", CHART_HTML, LINK, ""))
     for index, payload in enumerate(PAYLOADS):
         name = f"{payload} {index}"
         managers.append((name, "AMER", "", "2020-01-06"))
