@@ -27,7 +27,7 @@ OUTSIDE = "http://127.0.0.1:9"  # nothing listens there: a fetch from it is a tr
 IMAGE = f"![x]({OUTSIDE}/x.png)"
 LINK = f"[click me]({OUTSIDE}/phish)"
 COLOUR = ":red[ALERT] **loud**"
-HTML = f"<img src={OUTSIDE}/h.png><b>html</b><a href=\"{OUTSIDE}/a\">a</a>"  # plotly links a quoted href only
+HTML = f'<img src={OUTSIDE}/h.png><b>html</b><a href="{OUTSIDE}/a">a</a>'  # plotly links a quoted href only
 AUTOLINK = f"see {OUTSIDE}/auto"
 WWW = "www.evil.example/w"
 EMAIL = "boss@evil.example"
