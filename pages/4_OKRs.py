@@ -40,9 +40,11 @@ chosen_label = controls[0].selectbox(
 )
 view = okrs_view.quarter_view(ctx, chosen_label, TODAY)
 quarter = view.quarter
+managers = [EVERYONE, *sorted(m.name for m in view.managers)]
+link_choice("manager", managers)
 chosen_manager = controls[1].selectbox(
     "Manager",
-    [EVERYONE, *sorted(m.name for m in view.managers)],
+    managers,
     key="manager",
     bind="query-params",
     help="Show one manager's priorities: KPIs, then team growth, then OKRs.",

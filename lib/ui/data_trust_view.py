@@ -256,6 +256,7 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
     # compare, this section is the page's content, so it opens too.
     asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
     picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
+    link_choice("kpi", KPIS)  # an unknown value in a link is said to be left out, as on every page
     kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
     weeks = rec.weeks_with_figures(kpi)
     if not weeks:
@@ -271,6 +272,7 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
         format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}",
         help="Weeks start on Monday and are named by that Monday.",
     )
+    link_choice("scope", reconcile.SCOPES)
     scope = picks[2].selectbox(
         "Segment",
         reconcile.SCOPES,

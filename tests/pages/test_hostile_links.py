@@ -77,3 +77,7 @@ def test_an_unknown_quarter_or_kpi_falls_back_with_a_notice(demo_db):
     assert any(refused in i.value for i in at.info)
     at = run("pages/3_Workgroups.py", {"kpi": "frt; DROP", "start": "2026-11-02", "end": "2026-11-16"})
     assert any(escape_markdown("The link's kpi “frt; DROP” is not one of FRT, NRT, SSAT") in i.value for i in at.info)
+    at = run("pages/5_Data_trust.py", {"kpi": "XYZ", "scope": "<b>x</b>"})
+    notices = " ".join(i.value for i in at.info)
+    assert escape_markdown("The link's kpi “XYZ” is not one of FRT, NRT, SSAT") in notices
+    assert escape_markdown("The link's scope “<b>x</b>” is not one of Combined") in notices
