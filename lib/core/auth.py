@@ -103,6 +103,13 @@ def vouched_for(claims: Mapping, provider_omits_email_verified: bool) -> bool:
     return verified is True or verified == "true"
 
 
+def shown_address(email: str) -> str:
+    """An address a refusal quotes: cut to 100 characters, each control, format or space character named
+    (``ann<U+200B>@gitlab.com``), so what was refused is seen, not hidden or reordered."""
+    cut = email if len(email) <= 100 else email[:100] + "…"
+    return "".join(f"<U+{ord(char):04X}>" if unicodedata.category(char)[0] in "CZ" else char for char in cut)
+
+
 def configured_entry(setting: str, entry: str) -> str:
     """An address or ``@domain`` from the secrets (an allowed domain with or without its ``@``), normalised
     as a signed-in address is; ValueError naming it."""
@@ -138,14 +145,15 @@ class AccessPolicy:
         email = claims.get("email")
         if not isinstance(email, str) or not email:
             raise SignInRefused("Your identity provider sent no e-mail address")
+        shown = shown_address(email)
         if "email_verified" not in claims and not self.provider_omits_email_verified:
-            raise SignInRefused(f"Your identity provider did not say it verified the address {email}")
+            raise SignInRefused(f"Your identity provider did not say it verified the address {shown}")
         if not vouched_for(claims, self.provider_omits_email_verified):
-            raise SignInRefused(f"Your identity provider has not verified the address {email}")
+            raise SignInRefused(f"Your identity provider has not verified the address {shown}")
         try:
             address = normalise_address(email)
         except ValueError as error:
-            raise SignInRefused(f"The address {email} is not one well-formed e-mail address: {error}") from None
+            raise SignInRefused(f"The address {shown} is not one well-formed e-mail address: {error}") from None
         if not self.domain_allowed(address):
             raise SignInRefused(f"{address} is not from a domain allowed to use Floorline")
         return Principal(address, self.role_of(address), signed_in=True)

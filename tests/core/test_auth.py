@@ -121,6 +121,15 @@ def test_anything_but_one_well_formed_mailbox_is_refused(email, reason):
         POLICY.admit(claims(email))
 
 
+def test_a_refusal_shows_the_address_with_hidden_characters_named_and_cut_short():
+    with pytest.raises(auth.SignInRefused) as refused:
+        POLICY.admit(claims("lead\u202e\x00@gitlab.com"))
+    assert "The address lead<U+202E><U+0000>@gitlab.com is not one" in str(refused.value)
+    with pytest.raises(auth.SignInRefused) as refused:
+        POLICY.admit(claims("a" * 100_000 + "@gitlab.com"))
+    assert len(str(refused.value)) < 300
+
+
 @pytest.mark.parametrize("email", [None, "", 5, ["lead@gitlab.com"], {"lead@gitlab.com": 1}])
 def test_a_missing_or_non_text_address_is_refused(email):
     with pytest.raises(auth.SignInRefused, match="sent no e-mail address"):
