@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -13,7 +14,7 @@ import duckdb
 
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.settings import KPIS
-from lib.core.text import format_percent
+from lib.core.text import format_percent, terminal_text
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.decisions import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
@@ -71,7 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class TerminalStream:
+    """Standard output or error with every control character written visibly (``lib.core.text.terminal_text``):
+    titles, names and file names from files and GitLab never reach the terminal as escapes (OSC 8 links,
+    clear screen, bell). JSON stays JSON: ``\\u009b`` is the same string as the raw character."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_text(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with contextlib.redirect_stdout(TerminalStream(sys.stdout)), contextlib.redirect_stderr(TerminalStream(sys.stderr)):
+        return run(argv)
+
+
+def run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         con = store.connect(args.db)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.core import links
 from lib.ui import workgroups_view as view
-from lib.ui.page import escape_markdown, setup_page
+from lib.ui.page import escape_markdown, link_parameter, setup_page
 from lib.ui.workgroup_detail_view import DETAIL_TABS
 from lib.workgroups import model, repository
 
@@ -63,10 +64,10 @@ def detail_view(workgroup: dict) -> None:
 
 view.DRAFTS.show_flash()
 view.DRAFTS.show_undo(ctx.con)
-selected = st.query_params.get("wg")
-chosen = repository.get_workgroup(ctx.con, int(selected)) if selected and selected.isdigit() else None
-if selected and chosen is None:
-    st.warning(f"There is no workgroup #{escape_markdown(selected)}; showing all of them.", icon=":material/warning:")
+selected = link_parameter("wg", links.read_id, "a workgroup number")
+chosen = repository.get_workgroup(ctx.con, selected) if selected is not None else None
+if selected is not None and chosen is None:
+    st.warning(f"There is no workgroup #{selected}; showing all of them.", icon=":material/warning:")
 if chosen:
     detail_view(chosen)
 else:

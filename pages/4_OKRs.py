@@ -11,7 +11,7 @@ from lib.metrics import fiscal
 from lib.okrs import repository, scoring, views
 from lib.ui import okrs_view
 from lib.ui.okrs_view import EDIT_SECTION, EVERYONE
-from lib.ui.page import escape_markdown, setup_page
+from lib.ui.page import escape_markdown, link_choice, setup_page
 
 ctx = setup_page("OKRs", ":material/flag:")
 TODAY = fiscal.today()
@@ -25,9 +25,8 @@ st.caption(
 
 # --- Which quarter, whose view ------------------------------------------------------------------
 options = okrs_view.quarter_options(ctx, TODAY)
-requested = st.query_params.get("quarter")
-if requested and requested not in options:
-    st.query_params.pop("quarter")  # an unknown quarter in a pasted link falls back to the current one
+# An unknown quarter in a pasted link falls back to the current one, with a notice.
+link_choice("quarter", options)
 controls = st.columns([1.4, 2, 3], vertical_alignment="bottom")
 chosen_label = controls[0].selectbox(
     "Fiscal quarter",
@@ -41,9 +40,11 @@ chosen_label = controls[0].selectbox(
 )
 view = okrs_view.quarter_view(ctx, chosen_label, TODAY)
 quarter = view.quarter
+managers = [EVERYONE, *sorted(m.name for m in view.managers)]
+link_choice("manager", managers)
 chosen_manager = controls[1].selectbox(
     "Manager",
-    [EVERYONE, *sorted(m.name for m in view.managers)],
+    managers,
     key="manager",
     bind="query-params",
     help="Show one manager's priorities: KPIs, then team growth, then OKRs.",

@@ -8,14 +8,39 @@ week. A week the data does not have is reported in words, never dropped silently
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from urllib.parse import urlsplit
 
 # ISO first: it is what Floorline writes. Month names are English, as every page prints them.
 WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
 SPELLINGS = "2026-09-14 or 14 Sep 2026"
 
 
+# A link value longer than this is refused unread: no week, id or name Floorline writes comes near it.
+MAX_LINK_VALUE = 100
+# Workgroup and other ids are at most this many digits (DuckDB BIGINT); more is not an id Floorline made.
+MAX_ID_DIGITS = 18
+
+
+def shown_link_value(text: str) -> str:
+    """A link's value as a notice quotes it: cut short, so a 100,000-character value is not repeated."""
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def read_id(text: str) -> int | None:
+    """A link's id (``?wg=12``): ASCII digits only (``²`` and ``١`` are digits to ``str.isdigit``, not ids)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= MAX_ID_DIGITS else None
+
+
+def read_choice(text: str, choices) -> str | None:
+    """The one of ``choices`` a link names, in any case (``?kpi=frt``), or None."""
+    return next((choice for choice in choices if choice.casefold() == text.casefold()), None)
+
+
 def parse_week_text(text: str) -> dt.date | None:
     """The date a link's week value names, or None when it is not a date in a known spelling."""
+    if len(str(text)) > MAX_LINK_VALUE:
+        return None
     cleaned = " ".join(str(text).replace("+", " ").split())
     for spelling in WEEK_FORMATS:
         try:
@@ -26,7 +51,8 @@ def parse_week_text(text: str) -> dt.date | None:
 
 
 def unreadable_note(value: str, which: str = "") -> str:
-    return f"The link's {which}week “{value}” is not a date Floorline reads (write it as {SPELLINGS})."
+    shown = shown_link_value(value)
+    return f"The link's {which}week “{shown}” is not a date Floorline reads (write it as {SPELLINGS})."
 
 
 def week_holding(day: dt.date, weeks: list[dt.date]) -> dt.date | None:
@@ -53,3 +79,20 @@ def resolve_link_weeks(values: list[str], weeks: list[dt.date]) -> tuple[list[dt
 def link_value(week: dt.date) -> str:
     """How Floorline writes a week into a link."""
     return week.isoformat()
+
+
+def web_link(url: object, hosts: tuple[str, ...] = ()) -> str | None:
+    """``url`` when a link column may open it: an absolute http or https address with a host (one of
+    ``hosts``, lower case, when given) and no control, format or space character; else None, so the
+    cell shows nothing to click. ``javascript:…``, ``data:…``, ``//evil.example`` and a GitLab
+    look-alike host are all None."""
+    if not isinstance(url, str) or any(unicodedata.category(char)[0] in "CZ" for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced [ in the host, a port that is not a number
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or (hosts and host not in hosts):
+        return None
+    return url

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lib.core import auth
 from lib.epics import model as epic_model
@@ -33,6 +34,21 @@ PER_PAGE = 100
 
 class FetchFailed(Exception):
     """GitLab could not be asked, or refused: the message says what to check."""
+
+
+DEFAULT_HOST = "gitlab.com"
+
+
+def gitlab_host(secrets: Mapping) -> str:
+    """The host epic links may lead to: that of ``[gitlab] url``, else gitlab.com."""
+    try:
+        table = secrets.get("gitlab") or {}
+    except FileNotFoundError:  # st.secrets without any secrets.toml
+        return DEFAULT_HOST
+    try:
+        return urlsplit(str(table.get("url") or "")).hostname or DEFAULT_HOST
+    except ValueError:
+        return DEFAULT_HOST
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from lib.core.text import escape_markdown, format_points
 from lib.metrics import provenance, reconcile, review
 from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
-from lib.ui.page import week_picker
+from lib.ui.page import link_choice, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
 from lib.ui.view_links import view_query
 
@@ -197,15 +197,19 @@ def show_disagreements(rec: reconcile.Reconciliation) -> None:
 
 def show_charts(ctx, rec: reconcile.Reconciliation) -> None:
     st.subheader("The two series", anchor=False)
-    scope = st.segmented_control(
-        "Segment",
-        reconcile.SCOPES,
-        default=COMBINED,
-        key="chart",
-        bind="query-params",
-        required=True,
-        help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
-    )
+    link_choice("chart", reconcile.SCOPES)  # an unknown segment in a link is said to be left out
+    scope = (
+        st.segmented_control(
+            "Segment",
+            reconcile.SCOPES,
+            default=COMBINED,
+            key="chart",
+            bind="query-params",
+            required=True,
+            help="Combined pools L&R, GitLab SM and GitLab SaaS; a planted or real error often shows in one segment.",
+        )
+        or COMBINED
+    )  # an empty ?chart= leaves even this required control with no segment (Streamlit 1.67)
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
     # Tracked tabs build only the open one: the browser draws one chart, not three (two of them hidden).
     tabs = st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS], key="series_kpi", on_change="rerun")
@@ -266,6 +270,7 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
     # compare, this section is the page's content, so it opens too.
     asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
     picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
+    link_choice("kpi", KPIS)  # an unknown value in a link is said to be left out, as on every page
     kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
     weeks = rec.weeks_with_figures(kpi)
     if not weeks:
@@ -281,6 +286,7 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
         format_func=lambda iso: f"{dt.date.fromisoformat(iso):%d %b %Y}",
         help="Weeks start on Monday and are named by that Monday.",
     )
+    link_choice("scope", reconcile.SCOPES)
     scope = picks[2].selectbox(
         "Segment",
         reconcile.SCOPES,

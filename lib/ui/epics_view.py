@@ -13,11 +13,13 @@ import streamlit as st
 
 from lib.core.downloads import safe_csv
 from lib.core.errors import RefusedFile
+from lib.core.links import web_link
+from lib.core.text import escape_table_cells
 from lib.epics import imports as epic_imports
 from lib.epics import repository as epic_repository
 from lib.epics import views as epic_views
 from lib.epics import workload
-from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import
+from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import, gitlab_host
 from lib.metrics import fiscal
 from lib.okrs import views as okr_views
 from lib.store import database as store
@@ -75,6 +77,9 @@ PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update", "State")
 
 def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> None:
     masters = epic_views.masters_frame(view.masters)
+    # A link column opens whatever its cell holds: on screen, only an http(s) address on the GitLab host is kept.
+    gitlab = (gitlab_host(st.secrets),)
+    shown = masters.assign(Epic=masters["Epic"].map(lambda url: web_link(url, gitlab)))
     left_out = ("Region", "Named in", *(PRESENTATION_LEAVES_OUT if presentation else ()))
     # Beside the open sidebar at 1400 px; on a shared screen the columns kept share the room of those left out
     # (in all 860 px before the zoom: the width of a 1280 px screen's column).
@@ -82,7 +87,7 @@ def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> Non
     if presentation:
         width = {"Area": 270, "DRI": 125, "Flags": 245, "Epic": 125, "Due": 95}
     st.dataframe(
-        masters,
+        shown,
         hide_index=True,
         width="stretch",
         placeholder="—",  # a missing due date, not Streamlit's "None"
@@ -113,7 +118,9 @@ def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> Non
 
 def work_table(work: list[workload.ManagerWork]) -> None:
     # A static table wraps long cells (a dataframe would cut them); rows that stand out get a marker and a tint.
-    st.table(epic_views.work_frame(work).style.apply(highlight_standing_out, axis=1).hide(axis="index"))
+    # Its cells are Markdown: names, areas and OKR titles come from files, so every one is escaped.
+    cells = escape_table_cells(epic_views.work_frame(work))
+    st.table(cells.style.apply(highlight_standing_out, axis=1).hide(axis="index"))
 
 
 def links_table(linked: pd.DataFrame) -> None:

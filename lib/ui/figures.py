@@ -178,7 +178,7 @@ def kpi_trend_figure(
         colour, dash = SEGMENT_STYLES.get(segment, (OKABE_ITO["grey"], "solid"))
         traces.append(
             go.Scatter(
-                name=segment,
+                name=html.escape(segment),  # a segment an export named: legend text is HTML to plotly
                 x=[w.week for w in series],
                 y=[plotted_value(w) for w in series],
                 mode="lines",
@@ -541,7 +541,7 @@ def reconciliation_figure(
         shared_xaxes=True,
         row_heights=[0.68, 0.32],
         vertical_spacing=0.08,
-        subplot_titles=(f"{kpi} · {scope}: weekly value", "Sisense minus Explore (points)"),
+        subplot_titles=(f"{kpi} · {html.escape(scope)}: weekly value", "Sisense minus Explore (points)"),
     )
     for name, series, colour, dash in (
         (PRIMARY_NAME, primary, PRIMARY_COLOUR, "solid"),
@@ -714,8 +714,10 @@ OKR_BAND_COLOURS = {
 
 
 def wrapped_label(text: str, width: int = 34) -> str:
-    """Plotly draws box text on one line and shrinks it to fit: break long labels so they stay readable."""
-    return "<br>".join(textwrap.wrap(text, width, max_lines=3, placeholder=" …")) or text
+    """Plotly draws box text on one line and shrinks it to fit: break long labels so they stay readable.
+    Each line is escaped (titles and owners come from OKR files; plotly draws HTML in labels and hovers)."""
+    lines = textwrap.wrap(text, width, max_lines=3, placeholder=" …") or [text]
+    return "<br>".join(html.escape(line) for line in lines)
 
 
 # The root and "Not aligned" boxes hold no score. A mid grey with white text reads on a light page and on a

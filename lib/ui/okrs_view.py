@@ -252,7 +252,7 @@ def check_in_section(ctx: PageContext, view: views.QuarterView, today: dt.date) 
                 st.warning("Give a score from 0 to 100.", icon=":material/warning:")
             else:
                 repository.add_check_in(ctx.con, chosen_kr, day, score, note or None, ctx.user)
-                st.toast(f"Check-in recorded for {chosen_kr} ({fiscal.date_with_label(day)})")
+                st.toast(f"Check-in recorded for {escape_markdown(chosen_kr)} ({fiscal.date_with_label(day)})")
                 st.rerun()
 
 

@@ -116,6 +116,10 @@ def access_policy() -> auth.AccessPolicy:
         return auth.AccessPolicy.from_secrets(st.secrets)
     except FileNotFoundError:  # no secrets.toml at all: sign-in is not configured
         return auth.AccessPolicy(configured=False, allowed_domains=(), editors=())
+    except ValueError as wrong:  # an editors or allowed_domains entry no address could match: nobody gets in
+        st.title("Floorline")
+        st.error(f"Sign-in is set up wrongly: {escape_markdown(wrong)}", icon=":material/block:")
+        st.stop()
 
 
 def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
@@ -128,18 +132,42 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
         st.write("Support KPIs for the leadership team. Sign in with your company account to continue.")
         st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
         st.stop()
-    email = str(st.user.get("email") or "")
-    if not email or not policy.domain_allowed(email):
+    try:
+        return policy.admit(st.user)
+    except auth.SignInRefused as refused:
         st.title("Floorline")
-        who = escape_markdown(email) if email else "This account"
         st.error(
-            f"{who} is not from a domain allowed to use Floorline. Sign out, then sign in with your "
-            "company account, or ask whoever runs Floorline to allow your domain.",
+            f"{escape_markdown(refused)}. Sign out, then sign in with your company account, or ask whoever runs "
+            "Floorline for access.",
             icon=":material/block:",
         )
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    return auth.Principal(email, policy.role_of(email), signed_in=True)
+
+
+def link_parameter(name: str, read, expected: str):
+    """The page address's ``name`` as ``read`` makes it (a function of the text, None when it cannot), or None.
+
+    Every parameter a page reads itself comes through here: a value it cannot read (``?wg=²``, a
+    100,000-digit id, an unknown quarter) is dropped from the address with a quiet notice that
+    quotes it, escaped and cut short, and says what was expected; it never raises.
+    """
+    text = st.query_params.get(name)
+    if text is None:
+        return None
+    value = read(text) if len(text) <= links.MAX_LINK_VALUE else None
+    if value is None:
+        st.query_params.pop(name, None)
+        st.info(
+            escape_markdown(f"The link's {name} “{links.shown_link_value(text)}” is not {expected}; it is left out."),
+            icon=":material/link_off:",
+        )
+    return value
+
+
+def link_choice(name: str, choices) -> str | None:
+    """A parameter that must be exactly one of ``choices`` (as a widget bound to the address reads it)."""
+    return link_parameter(name, lambda text: text if text in choices else None, "one of " + ", ".join(choices))
 
 
 def presentation_requested() -> bool:

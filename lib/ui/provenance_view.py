@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib.core.downloads import safe_csv
 from lib.core.labels import LAYER_ROLES, SOURCE_NAMES
-from lib.core.text import escape_markdown, format_percent
+from lib.core.text import escape_markdown, escape_table_cells, format_percent
 from lib.metrics import provenance as prov_lib
 from lib.metrics.explain import interval_text
 from lib.metrics.provenance import Provenance
@@ -93,7 +93,7 @@ def provenance_details(prov: Provenance, floor: float, *, key: str) -> None:
         )
         if prov.segment_rows:
             # A static table: a few rows need no scrolling grid, and it is far cheaper for the browser to draw.
-            st.table(segment_frame(prov), hide_index=True)
+            st.table(escape_table_cells(segment_frame(prov)), hide_index=True)  # cells are Markdown: escaped
             # The forms under the table, not in a column: in half the page's width a Forms column was cut off.
             st.caption(
                 "Forms: "

@@ -12,6 +12,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from lib.core.links import web_link
 from lib.core.text import escape_markdown
 from lib.ui.explain_view import hypothesis_check, show_change
 from lib.ui.page import PageContext
@@ -396,6 +397,7 @@ def hypothesis_read_only(ctx: PageContext, hypothesis: dict, workgroup: dict) ->
             shown_text("Notes", hypothesis["notes"])
             st.markdown("**Evidence gathered**")
             evidence = pd.DataFrame(hypothesis["evidence"], columns=["link", "note"])
+            evidence["link"] = evidence["link"].map(web_link)  # one stored before links were checked opens nothing
             st.dataframe(evidence, hide_index=True, column_config=EVIDENCE_CONFIG)
         hypothesis_check(ctx, workgroup, hypothesis)
 

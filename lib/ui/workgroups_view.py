@@ -19,7 +19,7 @@ from lib.store import database as store
 from lib.ui.cache import by_data_version
 from lib.ui.drafts import Drafts
 from lib.ui.figures import workgroup_figure
-from lib.ui.page import PageContext
+from lib.ui.page import PageContext, link_parameter
 from lib.workgroups import attention, breaches, library, model, repository
 from lib.workgroups.breaches import Recovery
 
@@ -115,8 +115,7 @@ def trigger_frame(trigger: list[dict], floor: float) -> pd.DataFrame:
 
 def incoming_link() -> tuple[str | None, dt.date | None, dt.date | None]:
     """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (``02 Nov 2026`` is read too)."""
-    kpi = st.query_params.get("kpi")
-    kpi = kpi.upper() if kpi and kpi.upper() in KPIS else None
+    kpi = link_parameter("kpi", lambda text: links.read_choice(text, KPIS), "one of " + ", ".join(KPIS))
     dates = []
     for name in ("start", "end"):
         value = st.query_params.get(name)

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 
 from lib.core import auth
+from lib.core.links import web_link
 from lib.store import database as store
 from lib.workgroups.model import (
     ACTION_KINDS,
@@ -154,7 +155,10 @@ def clean_member(row: dict) -> dict:
 
 
 def clean_evidence(row: dict) -> dict:
-    return {"link": clean_text(row.get("link")), "note": clean_text(row.get("note"))}
+    link = clean_text(row.get("link"))
+    if link and web_link(link) is None:  # shown in a link column, which opens whatever scheme it holds
+        raise WorkgroupError(f"an evidence link is an http:// or https:// address, not “{link[:80]}”")
+    return {"link": link, "note": clean_text(row.get("note"))}
 
 
 def clean_action(row: dict, today: dt.date) -> dict:

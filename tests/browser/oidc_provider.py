@@ -26,12 +26,15 @@ class Client(NamedTuple):
 
 
 @contextlib.contextmanager
-def running_oidc_provider(emails: list[str]) -> Iterator[str]:
-    """Yield the provider's base URL (its issuer); each address is a user its login page offers."""
+def running_oidc_provider(emails: list[str], other_users: dict[str, dict] | None = None) -> Iterator[str]:
+    """Yield the provider's base URL (its issuer); each address is a user its login page offers, with a
+    verified address. ``other_users``: more users its login page offers by name, with exactly these claims
+    (an unverified address, a malformed one: what a provider that lets users set their address may send)."""
     users = [
         oidc_provider_mock.User(sub=email, claims={"email": email, "email_verified": True, "name": email.split("@")[0]})
         for email in emails
     ]
+    users += [oidc_provider_mock.User(sub=sub, claims=claims) for sub, claims in (other_users or {}).items()]
     app = oidc_provider_mock.app(require_client_registration=True, require_nonce=True, user_claims=users)
     # Only warnings and errors in the test log, not a line per request.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -31,3 +31,66 @@ def test_a_week_without_data_and_a_value_that_is_no_date_are_said_so():
 
 def test_floorline_writes_iso_weeks():
     assert links.link_value(dt.date(2026, 9, 14)) == "2026-09-14"
+
+
+# --- links a link column may open, and values read from an address (issue 23) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://gitlab.com/groups/gitlab-com/support/-/epics/12", "http://gitlab.com/x", "HTTPS://gitlab.com/x"],
+)
+def test_an_http_link_on_the_gitlab_host_opens(url):
+    assert links.web_link(url, ("gitlab.com",)) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "//gitlab.com/x",  # protocol-relative: no scheme of its own
+        "gitlab-com/support&12",  # a reference, not an address
+        "https://gitlab.com.evil.example/x",
+        "https://evil.example/gitlab.com",
+        "https://gitlab.com@evil.example/x",
+        "https://[gitlab.com/x",
+        "https://gitlab.com/x\nSet-Cookie: a",
+        "https://gitlab.com/\u202ex",
+        "https:///x",
+        None,
+        5,
+    ],
+)
+def test_anything_else_opens_nothing(url):
+    assert links.web_link(url, ("gitlab.com",)) is None
+
+
+def test_without_hosts_any_http_address_opens_but_no_other_scheme():
+    assert links.web_link("https://example.com/pto") == "https://example.com/pto"
+    assert links.web_link("ftp://example.com/pto") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("12", 12), ("0012", 12), ("²", None), ("١٢", None), ("1.0", None), ("-1", None), (" 1", None), ("", None)],
+)
+def test_an_id_is_ascii_digits_only(text, read):
+    assert links.read_id(text) == read
+
+
+def test_an_id_of_more_digits_than_a_stored_id_has_is_refused_unread():
+    assert links.read_id("9" * 18) == 10**18 - 1
+    assert links.read_id("9" * 19) is None
+    assert links.read_id("9" * 100_000) is None
+
+
+def test_a_choice_is_read_in_any_case_and_a_long_week_is_not_parsed():
+    assert links.read_choice("frt", ("FRT", "NRT")) == "FRT"
+    assert links.read_choice("FRT; DROP", ("FRT", "NRT")) is None
+    assert links.parse_week_text("2026-09-14" + " " * 200) is None
+    note = links.unreadable_note("9" * 100_000)
+    assert len(note) < 200 and "…" in note

@@ -72,3 +72,23 @@ def test_cli_lists_master_epics_and_restores_a_snapshot(db_path, tmp_path, capsy
     assert lines[1].startswith("epics snapshot 1 from first.json")
     assert lines[2].split() == ["gitlab-com/support&1", "open", "Priya", "Nair", "Docs", "[DRI", "not", "on", "roster]"]
     assert cli.main(["epics", "restore", "7"]) == 2
+
+
+# Terminal escapes in an epic's title (issue 23): an OSC 8 hyperlink, clear screen, a bell, a C1 CSI, a bidi override.
+HOSTILE_TITLE = "area: \x1b]8;;http://127.0.0.1:9/x\x1b\\Docs\x1b]8;;\x1b\\ \x1b[2J\x07\x9b31m \u202eevil (Priya Nair)"
+
+
+def test_what_the_command_line_prints_holds_no_control_character(db_path, tmp_path, capsys, pinned_today):
+    hostile = write(tmp_path, "epics\x1b[2J.json", json.dumps([rest_epic(1, HOSTILE_TITLE)]))
+    assert cli.main(["epics", "import", str(hostile), "--by", "ann"]) == 0
+    assert cli.main(["epics"]) == 0
+    listing = capsys.readouterr().out
+    assert cli.main(["epics", "--json"]) == 0
+    as_json = capsys.readouterr().out
+    for printed in (listing, as_json):
+        assert not [char for char in printed if char != "\n" and (ord(char) < 32 or 0x7F <= ord(char) < 0xA0)]
+        assert "\u202e" not in printed
+    assert "\\u001b]8;;http://127.0.0.1:9/x\\u001b\\Docs" in listing  # seen, not obeyed
+    assert "\\u001b[2J\\u0007\\u009b31m \\u202eevil" in listing
+    assert "epics\\u001b[2J.json" in listing
+    assert json.loads(as_json)["master_epics"][0]["title"] == HOSTILE_TITLE  # the JSON still says exactly what it held

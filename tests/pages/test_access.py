@@ -141,7 +141,7 @@ def visit(page: str, user: dict, query: dict | None = None, session: dict | None
 
 
 def signed_in(email: str) -> dict:
-    return {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    return {"is_logged_in": True, "email": email, "email_verified": True, "name": email.split("@")[0]}
 
 
 def element_types(block) -> list[str]:
@@ -191,6 +191,36 @@ def test_an_address_from_another_domain_is_refused(unopened_db, page):
     assert [button.label for button in at.button] == ["Sign out"]
     assert f"{escape_markdown(OUTSIDER)} is not from a domain allowed" in at.error[0].value
     assert not unopened_db.exists()
+
+
+# A provider's claims that must not get in, even for the editor's address (issue 23: "nOAuth").
+NOT_VOUCHED_FOR = {
+    "email_verified false": {"email": EDITOR, "email_verified": False},
+    "email_verified 'false'": {"email": EDITOR, "email_verified": "false"},
+    "email_verified '0'": {"email": EDITOR, "email_verified": "0"},
+    "no email_verified": {"email": EDITOR},
+    "two @": {"email": "boss@evil.example?@example.com", "email_verified": True},
+    "NUL before the second @": {"email": "boss@evil.example\x00@example.com", "email_verified": True},
+    "zero-width space": {"email": "ann\u200b@example.com", "email_verified": True},
+    "a link for an address": {"email": "[x](http://127.0.0.1:9/p)@example.com", "email_verified": True},
+}
+
+
+@pytest.mark.parametrize("claims", NOT_VOUCHED_FOR.values(), ids=NOT_VOUCHED_FOR.keys())
+def test_an_address_the_provider_does_not_vouch_for_sees_only_a_refusal(unopened_db, claims):
+    at = visit("app.py", {"is_logged_in": True, **claims})
+    assert set(element_types(at.main)) <= {"title", "error", "button"}
+    assert element_types(at.sidebar) == []
+    assert [button.label for button in at.button] == ["Sign out"]
+    refusal = at.error[0].value
+    assert "verified the address" in refusal or escape_markdown("not one well-formed e-mail address") in refusal
+    assert "](" not in refusal.replace("\\](", "")  # the address is shown escaped
+    assert not unopened_db.exists()
+
+
+def test_the_signed_in_address_is_the_normalised_one_and_decides_the_role(db):
+    at = visit("app.py", signed_in("Ann@EXAMPLE.com"))
+    assert f"Signed in as {escape_markdown(EDITOR)} · editor" in sidebar_text(at)
 
 
 # --- the weekly review ---------------------------------------------------------------------------------

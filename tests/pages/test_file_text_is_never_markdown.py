@@ -1,21 +1,25 @@
-"""Text that came from a file is shown as text on every page: never a link, an image, a colour or HTML.
+"""Text from a file, a URL or another user is shown as text on every page: never a link, an image, a colour or HTML.
 
-An export whose forms, regions, groups and priorities (and a file name) carry Markdown and
-HTML payloads is stored; then every page of the app (the page files themselves, not a list
-typed here) is run, with those regions chosen where a page takes one and each "where does this
-number come from" opened. Every string Streamlit renders as Markdown (bodies, labels, help,
-headings, alerts, captions) and every chart's text is checked for a live link, image, colour
-directive or HTML tag. Tables show cells as data, so they are not checked.
+Every kind of stored text is a Markdown, HTML, link, autolink or ``javascript:`` payload
+(tests/hostile_payloads.py: an export and its file name, an OKR workbook, an epics JSON with
+links of other schemes and hosts, a workgroup, who uploaded). Then every page of the app (the page
+files themselves, not a list typed here) is run, with payloads in the address where a page reads
+one, the hostile workgroup opened on every tab, and each "where does this number come from"
+opened. Every string Streamlit renders as Markdown (bodies, labels, help, headings, alerts,
+captions, and ``st.table`` cells) is checked for a live link, image, autolink, colour directive or
+HTML tag; every chart's text for HTML plotly would draw; every link column for a link that is not
+http(s), or leads outside. The same database is walked in Chromium by tests/browser/test_hostile_text_browser.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
-from export_builders import SLA_HEADER, csv_text, weeks_from
+from hostile_payloads import HOSTILE_NAME, IMAGE, OUTSIDE, PAYLOADS, fill, hostile_export
 from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
@@ -23,57 +27,31 @@ from lib.store import uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["app.py", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*.py"))]
-IMAGE = "![x](http://127.0.0.1:9/x.png)"
-LINK = "[click me](http://127.0.0.1:9/phish)"
-COLOUR = ":red[ALERT] **loud**"
-HTML = "<img src=http://127.0.0.1:9/h.png><b>html</b>"
-AUTOLINK = "see http://127.0.0.1:9/auto"
-PAYLOADS = [IMAGE, LINK, COLOUR, HTML, AUTOLINK]
-HEADER = [*SLA_HEADER, "Ticket group", "Ticket priority"]
-FIRST_WEEK = dt.date(2026, 10, 5)
+WORKGROUP_TABS = ("Overview", "Details and people", "Hypotheses", "Actions", "Export")
 
-# What Markdown would turn into something live, where no backslash escapes it.
+# What Markdown would turn into something live, where no backslash escapes it and no word joiner breaks it.
 LIVE = {
     "link or image": re.compile(r"(?<!\\)\[(?:[^\]\\]|\\.)*(?<!\\)\]\((?<!\\\()"),
-    "autolink": re.compile(r"(?<![\\\w])(?:https?://|www\.)|<https?:"),
+    "autolink": re.compile(r"(?i)(?<![\\\w])(?:https?://|www\.)|<https?:"),
+    "e-mail autolink": re.compile(r"[\w.+-]@(?!\u2060)[\w-]+\.\w"),
     "colour directive": re.compile(r"(?<!\\):red\[ALERT"),
-    "HTML tag": re.compile(r"(?<!\\)<(?:img|b)\b"),
+    "HTML tag": re.compile(r"(?<!\\)<(?:img|b|a)\b"),
 }
 MARKDOWN_FIELDS = {"body", "label", "help", "caption"}  # a placeholder is plain text
 
 
-def hostile_export(path: Path) -> Path:
-    rows, ticket = [], 5000
-    last = FIRST_WEEK + dt.timedelta(weeks=6, days=-1)
-    for week in weeks_from(FIRST_WEEK, 6):
-        for index, payload in enumerate(PAYLOADS):
-            for day, outcome in ((0, "Achieved"), (6, "Achieved"), (2, "Breached")):
-                date = (week + dt.timedelta(days=day)).isoformat()
-                for form, metric in (("SaaS", "First reply time"), (payload, "Next reply time")):
-                    rows.append(
-                        [ticket, form, metric, "Completed", outcome, date, payload, payload, PAYLOADS[index - 1]]
-                    )
-                    ticket += 1
-    rows.append([ticket, "SaaS", "Requester wait time", "Completed", "Achieved", last.isoformat(), "", "", ""])
-    path.write_text(csv_text(HEADER, rows), encoding="utf-8")
-    return path
-
-
-HOSTILE_NAME = ":red[ALERT] [file](x.csv).csv"
-
-
 @pytest.fixture
 def hostile_file(tmp_path) -> Path:
-    folder = tmp_path / "exports"
+    folder = tmp_path / "previewed"
     folder.mkdir()
     return hostile_export(folder / HOSTILE_NAME)
 
 
 @pytest.fixture
-def hostile_db(db_path, hostile_file, tmp_path, monkeypatch):
+def hostile_db(db_path, tmp_path, monkeypatch):
     monkeypatch.setattr(uploads, "staging_dir", lambda: tmp_path / "staging")
     connection = store.connect(db_path)
-    store.ingest_file(connection, hostile_file, uploaded_by=LINK)
+    assert fill(connection, tmp_path, dt.date.today()) == 1  # the walk opens workgroup 1
     connection.close()
     return db_path
 
@@ -100,23 +78,44 @@ def nodes(node):
         yield from nodes(child)
 
 
+def markdown_problems(where: str, text: str) -> list[str]:
+    return [f"{where}: live {kind} in {text!r}" for kind, pattern in LIVE.items() if pattern.search(text)]
+
+
+def link_problems(node) -> list[str]:
+    """A link column's cells: only http(s), and never to the outside host the payloads name."""
+    columns = json.loads(node.proto.columns or "{}")
+    links = [name for name, config in columns.items() if config.get("type_config", {}).get("type") == "link"]
+    found = []
+    for name in links:
+        for url in node.value[name].dropna():
+            if not re.match(r"(?i)(https?://|\./)", url) or url.startswith(OUTSIDE) or "127.0.0.1:9" in url:
+                found.append(f"link column {name} opens {url!r}")
+    return found
+
+
 def live_markup(at: AppTest) -> list[str]:
     found = []
     for node in nodes(at._tree):
         proto = getattr(node, "proto", None)
         if proto is None or not hasattr(proto, "ListFields"):
             continue
+        if node.type == "table":  # st.table renders every cell as Markdown
+            cells = node.value.astype(str).to_numpy().ravel().tolist() + [str(c) for c in node.value.columns]
+            for cell in cells:
+                found += markdown_problems("table cell", cell)
+            continue
+        if node.type == "arrow_data_frame" and hasattr(proto, "columns"):
+            found += link_problems(node)
+            continue
         for name, text in proto_strings(proto):
-            if name == "spec":  # a plotly figure: its own HTML subset renders <a href> and <b>
+            if name == "spec":  # a plotly figure: its own HTML subset renders <a href>, <img> and <b>
                 for kind in ("<a ", "<img", "<b>html"):
                     if kind in text:
                         found.append(f"chart text holds {kind!r}: {text[:200]}")
                 continue
-            if name not in MARKDOWN_FIELDS:
-                continue
-            for kind, pattern in LIVE.items():
-                if pattern.search(text):
-                    found.append(f"{type(node).__name__}.{name}: live {kind} in {text!r}")
+            if name in MARKDOWN_FIELDS:
+                found += markdown_problems(f"{type(node).__name__}.{name}", text)
     return found
 
 
@@ -130,10 +129,24 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     return at
 
 
+# Every parameter a page reads from its address (tests/pages/test_hostile_links.py lists them page by page).
+ADDRESS_PARAMETERS = ("week", "weeks", "start", "end", "kpi", "quarter", "manager", "person", "scope", "chart", "wg")
+
+
+def address_views(page: str) -> list[tuple[str, dict]]:
+    views = [(f"region {payload}", {"region": payload}) for payload in PAYLOADS]
+    views += [(f"address {payload}", dict.fromkeys(ADDRESS_PARAMETERS, payload)) for payload in PAYLOADS]
+    if page == "pages/3_Workgroups.py":  # the hostile workgroup, every tab
+        views += [(f"workgroup tab {tab}", {"wg": "1", "tab": tab}) for tab in WORKGROUP_TABS]
+    if page == "pages/4_OKRs.py":  # a manager's own view, named by a payload
+        views += [(f"manager {payload}", {"manager": f"{payload} {index}"}) for index, payload in enumerate(PAYLOADS)]
+    return views
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_no_text_from_a_file_renders_as_markdown_on_any_page(hostile_db, hostile_file, page):
     views = [("default", run_page(page))]
-    views += [(f"region {payload}", run_page(page, {"region": payload})) for payload in PAYLOADS]
+    views += [(view, run_page(page, query)) for view, query in address_views(page)]
     for uploader in views[0][1].file_uploader:  # a page that takes files previews another hostile one
         uploader.set_value((HOSTILE_NAME, another_export(hostile_file), "text/csv")).run()
         views.append(("file previewed", views[0][1]))
@@ -163,4 +176,5 @@ def test_the_walk_covers_every_page_and_sees_the_payloads(hostile_db, hostile_fi
     next(iter(at.file_uploader)).set_value((HOSTILE_NAME, another_export(hostile_file), "text/csv")).run()
     protos = [node.proto for node in nodes(at._tree) if hasattr(getattr(node, "proto", None), "ListFields")]
     shown = " ".join(text for proto in protos for _, text in proto_strings(proto))
-    assert escape_markdown(IMAGE) in shown  # the preview names the payload forms: escaped, so checked above
+    # The preview names the payload forms (six of them, then "and 2 more"): escaped, so checked above.
+    assert sum(escape_markdown(payload) in shown for payload in PAYLOADS) >= 6

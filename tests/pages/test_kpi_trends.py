@@ -97,7 +97,7 @@ def test_a_pasted_link_reproduces_the_view(demo_db):
     nrt = figures(at)["NRT"]
     combined = trace(nrt, "Combined")
     assert (combined["x"][0], combined["x"][-1]) == ("2026-03-02", "2026-09-07")
-    assert trace(nrt, "L&R")["line"]["dash"] != trace(nrt, "Other")["line"]["dash"]
+    assert trace(nrt, "L&amp;R")["line"]["dash"] != trace(nrt, "Other")["line"]["dash"]  # legend text is HTML
     # Every week shown came from the Sisense upload, and the hover says so.
     assert all("sisense_weekly_kpis_demo.csv" in row[2] for row in combined["customdata"])
     # The link is kept as it was given, so copying it again gives the same view.

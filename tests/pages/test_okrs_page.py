@@ -293,7 +293,7 @@ def signed_in(email: str, query: dict | None = None) -> AppTest:
         },
         "floorline": {"allowed_domains": ["example.com"], "editors": ["ann@example.com"]},
     }
-    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, "name": email.split("@")[0]}
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return ok(at.run())

@@ -193,7 +193,7 @@ def signed_in(email: str) -> AppTest:
         },
         "floorline": {"allowed_domains": ["example.com"], "editors": ["ann@example.com"]},
     }
-    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, "name": email.split("@")[0]}
     return at.run()
 
 

@@ -142,10 +142,10 @@ def test_segments_are_drawn_on_demand_each_with_its_own_colour_and_dash(series):
     spec = figure_json(kpi_trend_figure("FRT", series, floor=93, segment_series=segments))
 
     names = [t["name"] for t in spec["data"]]
-    assert names[:3] == ["Combined", "L&R", "Other"]
-    assert trace(spec, "L&R")["line"]["dash"] != trace(spec, "Other")["line"]["dash"]
+    assert names[:3] == ["Combined", "L&amp;R", "Other"]  # legend text is HTML to plotly: escaped, shows "L&R"
+    assert trace(spec, "L&amp;R")["line"]["dash"] != trace(spec, "Other")["line"]["dash"]
     palette = set(OKABE_ITO.values())
-    assert {trace(spec, name)["line"]["color"] for name in ("Combined", "L&R", "Other")} <= palette
+    assert {trace(spec, name)["line"]["color"] for name in ("Combined", "L&amp;R", "Other")} <= palette
     assert len({colour for colour, _ in SEGMENT_STYLES.values()}) == len(SEGMENT_STYLES)
 
 

@@ -116,6 +116,14 @@ def test_deleting_a_hypothesis_can_be_undone(demo, analysed):
     assert repository.get_workgroup(demo, analysed["id"])["hypotheses"][0]["id"] == hypothesis_id
 
 
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "//evil.example/x", "evil.example/x"])
+def test_an_evidence_link_that_is_not_http_is_refused_and_nothing_changes(demo, analysed, link):
+    hypothesis = analysed["hypotheses"][0]
+    with pytest.raises(model.WorkgroupError, match="an evidence link is an http:// or https:// address"):
+        contents.save_evidence(demo, "ana", hypothesis["id"], [{"link": link, "note": "see here"}])
+    assert repository.get_workgroup(demo, analysed["id"])["hypotheses"][0]["evidence"] == hypothesis["evidence"]
+
+
 def test_every_write_is_audited_and_moves_the_data_version(demo, settings):
     before = store.data_version(demo)
     workgroup_id = repository.form_workgroup(demo, "ana", settings, "FRT", opened_on=OPENED).workgroup_id
