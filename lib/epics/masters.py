@@ -172,6 +172,6 @@ def flag_text(flags: list[str], master: MasterEpic | None = None) -> str:
         if master is not None and flag == STALE and master.days_since_update is not None:
             text += f" ({master.days_since_update} days)"
         if master is not None and flag == OVERDUE:
-            text += f" (due {master.epic.due_date.isoformat()})"
+            text += f" (due {master.epic.due_date:%d %b %Y})"
         parts.append(text)
     return " · ".join(parts)

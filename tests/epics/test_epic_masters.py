@@ -93,7 +93,7 @@ def test_flags_no_dri_not_on_roster_overdue_and_stale():
     }
     assert found["area: Quiet (Lukas Becker)"].days_since_update == 30
     assert epic_masters.flag_text(found["area: Late (Alex Rivera)"].flags, found["area: Late (Alex Rivera)"]) == (
-        "▲ Overdue (due 2026-11-25)"
+        "▲ Overdue (due 25 Nov 2026)"
     )
 
 

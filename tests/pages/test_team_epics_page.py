@@ -77,7 +77,7 @@ def test_the_demo_epics_show_by_area_with_dris_flags_and_links(db):
     assert masters.loc["Knowledge base and docs", "Flags"] == "⚠ No DRI"
     assert masters.loc["Customer emergencies runbook", "Flags"] == "⚠ DRI not on roster (Dana Whitfield)"
     assert masters.loc["EMEA on-call and weekend coverage", "Flags"] == "◐ Stale (45 days)"
-    assert masters.loc["Support tooling (Zendesk (Explore) dashboards)", "Flags"] == "▲ Overdue (due 2026-11-16)"
+    assert masters.loc["Support tooling (Zendesk (Explore) dashboards)", "Flags"] == "▲ Overdue (due 16 Nov 2026)"
     assert masters.loc["GitLab SM first replies", "Child epics"] == "1 open · 1 closed"
     assert masters.loc["Hiring and onboarding", "Epic"] == "https://gitlab.com/groups/gitlab-com/support/-/epics/5"
     assert masters.loc["Ticket routing and triage", "Named in"] == "FY27-Q4-M1-KR2: SM routing review done (epic &2)"
