@@ -169,13 +169,12 @@ def portion_result(con, settings, kpi, scope, weeks, by):
     judged = [s for s in result.slices if not s.small]
     top = min(judged or result.slices, key=lambda s: s.contribution)
     share = float(top.contribution / change)
-    own = ""
-    if top.rate0 is not None and top.rate1 is not None:
-        moved = float(top.rate1 - top.rate0)
-        own = f"; its own rate {'fell' if moved < 0 else 'rose'} {abs(moved):.1f} points"
+    # Written at the waterfall's precision, as the explain sentence is: one decimal made one slice of a
+    # 0.28-point drop read as "0.2 of the 0.2-point drop".
     words = (
-        f"{top.name} accounts for {abs(float(top.contribution)):.1f} of the {abs(float(change)):.1f}-point drop "
-        f"by {label} ({100 * share:.0f} % of it){own}. {span}."
+        f"{top.name} accounts for {abs(float(top.contribution)):.{explain.SHOWN_DECIMALS}f} of the "
+        f"{abs(float(change)):.{explain.SHOWN_DECIMALS}f}-point drop by {label} ({100 * share:.0f} % of it)"
+        f"{explain.own_rate(top, floor)}. {span}."
     )
     if len(judged) < 2:
         return words + f" Only one {label} has enough events to judge.", "inconclusive", approach, details

@@ -56,8 +56,8 @@ def test_one_region_check_names_the_region_and_its_own_fall(con, tmp_path):
     assert checks.breach_weeks(workgroup) == weeks[4:]
     result = checks.run_check(con, settings, workgroup, hypotheses[6], by="region", today=TODAY)
     # 96.0 % -> 92.8 %: APAC (share 0.2 both times) carries the whole 3.2-point drop, its rate fell 16 points.
-    assert result.words.startswith("APAC accounts for 3.2 of the 3.2-point drop by region (100 % of it)")
-    assert "its own rate fell 16.0 points" in result.words
+    assert result.words.startswith("APAC accounts for 3.20 of the 3.20-point drop by region (100 % of it)")
+    assert "its own rate fell 16.0 pts, 96.0\u00a0% → 80.0\u00a0%" in result.words
     assert result.suggested == "supported"
     assert result.data_version == store.data_version(con)
     assert result.evidence_note().startswith(
@@ -70,7 +70,9 @@ def test_one_group_check_uses_the_ticket_groups_where_the_export_has_them(con, t
     settings, workgroup, hypotheses = workgroup_with(con, [6])
     assert checks.portion_dimensions(con, "FRT") == ("segment", "region", "form", "group", "priority")
     result = checks.run_check(con, settings, workgroup, hypotheses[6], by="group", today=TODAY)
-    assert result.words.startswith("Support APAC accounts for 3.2 of the 3.2-point drop by ticket group (100 % of it)")
+    assert result.words.startswith(
+        "Support APAC accounts for 3.20 of the 3.20-point drop by ticket group (100 % of it)"
+    )
     assert result.suggested == "supported"
     # Every target is Normal: one priority carries the whole drop, too alone to judge a portion by.
     by_priority = checks.run_check(con, settings, workgroup, hypotheses[6], by="priority", today=TODAY)
