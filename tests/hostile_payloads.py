@@ -1,11 +1,11 @@
 """Markdown, HTML, link, autolink and ``javascript:`` payloads in every field a file, a URL or a user can set.
 
-``fill(con, folder)`` stores them through the library, as an editor would through the pages: an Explore
-export whose forms, regions, groups and priorities are payloads (and its file name, and who uploaded
-it); an OKR workbook for the current quarter whose managers, objectives, key results, owners and
-check-in notes are; an epics JSON whose titles, areas, DRIs and links (a host that is not GitLab's, one
-dressed up as GitLab's) are — ``javascript:`` and ``data:`` links the epics import itself refuses; a workgroup whose title, people, hypothesis, evidence note and actions
-are. Used by the AppTest walk of every page and by its Chromium twin.
+``fill(con, folder)`` stores them through the library, as an editor would through the pages: an Explore export
+whose forms, regions, groups and priorities are payloads (and its file name, and who uploaded it); an OKR
+workbook for the current quarter whose managers, objectives, key results, owners and check-in notes are; an
+epics JSON whose titles, areas, DRIs and links (a host that is not GitLab's, one dressed up as GitLab's) are —
+``javascript:`` and ``data:`` links the epics import itself refuses; a workgroup whose title, people,
+hypothesis, evidence note and actions are. Used by the AppTest walk of every page and by its Chromium twin.
 """
 
 from __future__ import annotations
