@@ -15,7 +15,9 @@ from lib.okrs.imports import OkrTable
 from lib.okrs.model import (
     COLUMNS,
     DEPARTMENT,
+    FIRST_YEAR,
     KPI_LINK_EXPECTED,
+    LAST_YEAR,
     LEVELS,
     MANAGER,
     Batch,
@@ -24,8 +26,6 @@ from lib.okrs.model import (
     parse_kpi_link,
     text_of,
 )
-
-FIRST_YEAR, LAST_YEAR = 1990, 2100  # the dates an OKR row may carry
 
 
 class RowChecker:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lib.core.settings import COMBINED, COMBINED_SEGMENTS
 
 STALE_AFTER_DAYS = 21  # "no check-in for three weeks"
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # the dates an OKR row may carry
 
 DEPARTMENT = "department"
 MANAGER = "manager"

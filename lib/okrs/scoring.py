@@ -13,7 +13,16 @@ from lib.core.text import format_percent
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.metrics.kpis import build_series, fetch_cells, kpi_summaries, summarise
-from lib.okrs.model import AT_RISK, NO_SCORE, OFF_TARGET, ON_TARGET, STALE_AFTER_DAYS, KpiLink
+from lib.okrs.model import (
+    AT_RISK,
+    FIRST_YEAR,
+    LAST_YEAR,
+    NO_SCORE,
+    OFF_TARGET,
+    ON_TARGET,
+    STALE_AFTER_DAYS,
+    KpiLink,
+)
 
 if TYPE_CHECKING:
     from lib.okrs.views import KeyResultView
@@ -51,8 +60,14 @@ class Exemption:
 
 
 def exemption(manager_since: dt.date, quarter: FiscalQuarter) -> Exemption:
-    """Exempt in every quarter up to and including their first full fiscal quarter as a manager."""
-    first_full = fiscal.first_full_quarter_from(manager_since)
+    """Exempt in every quarter up to and including their first full fiscal quarter as a manager.
+
+    A date outside the years an OKR row may carry (a database from before that check may hold
+    0001-01-01) is taken at the nearest end of that range: the answer is the same for every quarter
+    the page can show (FY2000-FY2099), and the calendar never runs off year 1 or 9999.
+    """
+    since = min(max(manager_since, dt.date(FIRST_YEAR, 1, 1)), dt.date(LAST_YEAR, 12, 31))
+    first_full = fiscal.first_full_quarter_from(since)
     return Exemption(first_full, quarter <= first_full)
 
 

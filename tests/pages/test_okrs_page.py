@@ -319,3 +319,15 @@ def test_a_check_in_by_a_signed_in_editor_is_recorded_under_their_address(db):
         assert store.change_history(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("section", [None, "Gaps", "Alignment", "Import, export, edit"])
+def test_a_manager_date_stored_before_the_limits_existed_breaks_no_tab(db, since, section):
+    # A database from before dates were held to 1990-2100 may keep what a file once slipped in; every
+    # tab still opens for everyone (the date is far outside any quarter the page can show).
+    con = store.connect(db)
+    name = con.execute("SELECT min(name) FROM okr_managers").fetchone()[0]
+    con.execute("UPDATE okr_managers SET manager_since = ?::DATE WHERE name = ?", [since, name])
+    con.close()
+    page({"section": section} if section else None)
