@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib.core import links
 from lib.ui import workgroups_view as view
-from lib.ui.page import escape_markdown, link_parameter, setup_page
+from lib.ui.page import escape_markdown, link_choices, link_parameter, setup_page
 from lib.ui.workgroup_detail_view import DETAIL_TABS
 from lib.workgroups import model, repository
 
@@ -55,6 +55,7 @@ def detail_view(workgroup: dict) -> None:
     if warning := model.member_count_warning(len(workgroup["members"])):
         st.warning(warning, icon=":material/group:")
     # The chosen tab is kept across reruns (a save does not jump back to the first tab) and sits in the URL.
+    link_choices("tab", DETAIL_TABS)
     tabs = st.tabs(list(DETAIL_TABS), key="tab", on_change="rerun", bind="query-params")
     for tab, render in zip(tabs, DETAIL_TABS.values(), strict=True):
         if tab.open is not False:  # only the chosen tab runs; drafts keep what the others had typed

@@ -11,7 +11,7 @@ from lib.metrics import fiscal
 from lib.okrs import repository, scoring, views
 from lib.ui import okrs_view
 from lib.ui.okrs_view import EDIT_SECTION, EVERYONE
-from lib.ui.page import escape_markdown, link_choice, setup_page
+from lib.ui.page import escape_markdown, link_choice, link_choices, setup_page
 
 ctx = setup_page("OKRs", ":material/flag:")
 TODAY = fiscal.today()
@@ -74,6 +74,7 @@ elif in_breach:
 
 # --- The tabs: bound to the URL, so only the open tab's content is built and sent to the browser --
 SECTIONS = ["Priorities", "Gaps", "Alignment", "Key results"] + ([] if ctx.presentation else [EDIT_SECTION])
+link_choices("section", SECTIONS)
 tabs = dict(zip(SECTIONS, st.tabs(SECTIONS, key="section", bind="query-params"), strict=True))
 for name, show in (
     ("Priorities", lambda: okrs_view.priorities_section(view, managers, chosen_manager)),

@@ -14,7 +14,7 @@ import streamlit as st
 from lib.core.downloads import safe_csv
 from lib.store import history
 from lib.ui.cache import by_data_version
-from lib.ui.page import escape_markdown, setup_page
+from lib.ui.page import escape_markdown, link_choices, setup_page
 
 ctx = setup_page("Change history", ":material/history:")
 
@@ -33,6 +33,8 @@ if everything.empty:
     st.stop()
 
 area_column, action_column, person_column = st.columns([2, 2, 2], vertical_alignment="bottom")
+for parameter, column in (("area", "Area"), ("action", "Action"), ("person", "Who")):
+    link_choices(parameter, history.choices(everything, column))
 areas = area_column.pills(
     "Area",
     history.choices(everything, "Area"),

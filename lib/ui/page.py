@@ -170,6 +170,25 @@ def link_choice(name: str, choices) -> str | None:
     return link_parameter(name, lambda text: text if text in choices else None, "one of " + ", ".join(choices))
 
 
+def link_choices(name: str, choices) -> None:
+    """Say which of the address's ``name`` values are not among ``choices``, for a widget bound to the address.
+
+    A multiselect, pills, tabs or a labelled radio bound with ``bind="query-params"`` reads the address
+    itself and drops a value that is not one of its choices without a word; a wrong link then looks like
+    the data. ``choices`` holds every spelling the widget accepts (its values and their shown labels).
+    The widget still does the dropping; this only says so, quoted escaped and cut short, never raising.
+    """
+    allowed = {str(choice) for choice in choices}
+    unknown = [text for text in st.query_params.get_all(name) if text not in allowed]
+    if unknown:
+        st.info(
+            escape_markdown(
+                f"The link's {name} “{links.shown_link_value(unknown[0])}” is not one of the choices; it is left out."
+            ),
+            icon=":material/link_off:",
+        )
+
+
 def presentation_requested() -> bool:
     return st.query_params.get("present", "0") in ("1", "true", "yes")
 

@@ -17,7 +17,7 @@ from lib.metrics import kpis, review
 from lib.ui.cache import by_data_version
 from lib.ui.explain_view import show_change
 from lib.ui.figures import kpi_trend_figure, marks_outside_text, split_marks
-from lib.ui.page import week_picker
+from lib.ui.page import link_choices, week_picker
 from lib.ui.provenance_view import show_provenance
 from lib.ui.stored import upload_labels
 from lib.ui.view_links import view_query
@@ -108,6 +108,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
         format_func=lambda iso: pd.Timestamp(iso).strftime("%d %b %Y"),
         help=f"Each week is named by its Monday. Default: the last {DEFAULT_WEEKS} weeks of data.",
     )
+    link_choices("segments", SEGMENTS)
     segments = controls[1].multiselect(
         "Segment lines",
         SEGMENTS,
@@ -119,6 +120,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
     region_options = regions(ctx)
     region = None
     if region_options:
+        link_choices("region", [EVERY_REGION, "Every region", *region_options])
         chosen_region = controls[2].selectbox(
             "Region",
             [EVERY_REGION, *region_options],
@@ -128,6 +130,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
             help="Only exports that carry a region (Explore's Preferred Region for Support) can be split by region.",
         )
         region = None if chosen_region == EVERY_REGION else chosen_region
+    link_choices("source", [*LAYER_CHOICES, *LAYER_CHOICES.values()])
     layer = controls[3].radio(
         "Source",
         list(LAYER_CHOICES),
