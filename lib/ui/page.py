@@ -158,11 +158,16 @@ def link_parameter(name: str, read, expected: str):
     value = read(text) if len(text) <= links.MAX_LINK_VALUE else None
     if value is None:
         st.query_params.pop(name, None)
-        st.info(
-            escape_markdown(f"The link's {name} “{links.shown_link_value(text)}” is not {expected}; it is left out."),
-            icon=":material/link_off:",
-        )
+        say_left_out(name, text, expected)
     return value
+
+
+def say_left_out(name: str, text: str, expected: str) -> None:
+    """The quiet notice for a link value a page cannot read: quoted escaped and cut short, with what was expected."""
+    st.info(
+        escape_markdown(f"The link's {name} “{links.shown_link_value(text)}” is not {expected}; it is left out."),
+        icon=":material/link_off:",
+    )
 
 
 def link_choice(name: str, choices) -> str | None:
@@ -181,12 +186,7 @@ def link_choices(name: str, choices) -> None:
     allowed = {str(choice) for choice in choices}
     unknown = [text for text in st.query_params.get_all(name) if text not in allowed]
     if unknown:
-        st.info(
-            escape_markdown(
-                f"The link's {name} “{links.shown_link_value(unknown[0])}” is not one of the choices; it is left out."
-            ),
-            icon=":material/link_off:",
-        )
+        say_left_out(name, unknown[0], "one of the choices")
 
 
 def presentation_requested() -> bool:
