@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
 from lib.reading.decisions import NumberColumn, ReadOptions
@@ -32,14 +34,14 @@ from lib.reading.shapes import (
 
 @dataclass(frozen=True)
 class NormalisedUpload:
-    """The temp tables one export was turned into, ready to store."""
+    """One export turned into the data the store keeps: Arrow tables, owned by no connection."""
 
-    counts_table: str  # kpi, week, form, segment, region, good, total, pct, rows
-    coverage_table: str  # kpi, week, complete
-    bad_events_table: str  # the breached targets and Bad ratings, for drill-down
+    counts: pa.Table  # kpi, week, form, segment, region, good, total, pct, rows
+    coverage: pa.Table  # kpi, week, complete
+    bad_events: pa.Table  # the breached targets and Bad ratings, for drill-down
     # kpi, week, form, segment, region, dimension, slice, good, total: the counted events by ticket group
     # and by priority (DECISIONS.md §16), or None when the export has neither column.
-    slices_table: str | None
+    slices: pa.Table | None
     rows_read: int
     rows_used: int
     ignored: dict[str, int]
@@ -1084,10 +1086,10 @@ def normalise(
     if shape.ticket_level and "region" not in raw.match.columns:
         warnings.append("no region column: regional filters will not include this file")
     return NormalisedUpload(
-        counts,
-        coverage,
-        bad_events,
-        slices,
+        arrow_of(con, counts),
+        arrow_of(con, coverage),
+        arrow_of(con, bad_events),
+        arrow_of(con, slices) if slices else None,
         raw.rows - blank_rows,
         used_rows,
         ignored,
@@ -1097,3 +1099,8 @@ def normalise(
         warnings,
         notes,
     )
+
+
+def arrow_of(con, table: str) -> pa.Table:
+    """A table of the reading connection as Arrow data, which outlives the connection."""
+    return con.table(table).to_arrow_table()

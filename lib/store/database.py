@@ -2,7 +2,8 @@
 
 Write path, in order: the original file is copied into the archive under its SHA-256 (so
 a crash can leave at most an unreferenced archive file, never a record without its
-file); the export is loaded and checked in temp tables; then one transaction inserts the
+file); the export is read and checked on the reader's own in-memory DuckDB
+(``lib.reading.export``), which hands over Arrow tables; then one transaction inserts the
 upload record, its weekly counts, the weeks it covers and its breached rows. A refused
 file never reaches the transaction, so it changes nothing.
 """
@@ -29,9 +30,9 @@ from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
 from lib.reading.decisions import ReadOptions
-from lib.reading.files import load_raw
-from lib.reading.rules import NormalisedUpload, normalise
-from lib.reading.shapes import PRIMARY_SOURCES, SOURCES, closest_shape
+from lib.reading.export import read_export
+from lib.reading.rules import NormalisedUpload
+from lib.reading.shapes import PRIMARY_SOURCES, SOURCES
 from lib.store import schema
 
 # Writers in one process take turns: DuckDB allows one writing process, and two
@@ -250,43 +251,6 @@ def file_kind(path: Path) -> str:
         return "xlsx" if handle.read(4) == b"PK\x03\x04" else "csv"
 
 
-def stage(
-    con,
-    path: Path,
-    file_name: str,
-    *,
-    shape: str | None,
-    column_map: dict | None,
-    week_start_index: int,
-    prefix: str,
-    options: ReadOptions | None = None,
-):
-    raw = load_raw(con, path, file_name, f"{prefix}_raw", shape_name=shape, column_map=column_map)
-    try:
-        if raw.match is None:
-            closest = closest_shape(raw.header)
-            if closest and closest[1]:
-                shape_found, missing = closest
-                raise RefusedFile(
-                    file_name,
-                    f"missing column{'s' if len(missing) > 1 else ''} for {shape_found.title}: "
-                    + ", ".join(f"'{label}'" for label in missing),
-                    column=missing[0],
-                    expected="the columns of the export (or map them on the upload page)",
-                )
-            raise RefusedFile(
-                file_name,
-                "the columns are not those of any known export: "
-                + ", ".join(f"'{h}'" for h in raw.header[:12] if h.strip()),
-                expected="an Explore SLA or satisfaction export, a weekly aggregate, or a dbt_zendesk model "
-                "(or map the columns on the upload page)",
-            )
-        normalised = normalise(con, raw, file_name, week_start_index, prefix, options)
-    finally:
-        raw.cleanup()
-    return raw, normalised
-
-
 def ingest_file(
     con,
     path: Path | str,
@@ -325,49 +289,43 @@ def ingest_file(
         )
     progress = on_progress or (lambda fraction, text: None)
     progress(0.05, "reading rows")
-    prefix = f"stage_{uuid.uuid4().hex[:12]}"
-    cursor = con.cursor()  # temp tables live on this cursor and vanish with it
     # The file is hashed while DuckDB reads it (both release the GIL): on a large export
     # that saves the whole hashing time.
     with ThreadPoolExecutor(max_workers=1) as hasher:
         hashing = hasher.submit(sha256_of, path)
-        try:
-            raw, normalised = stage(
-                cursor,
-                path,
-                file_name,
-                shape=shape,
-                column_map=column_map,
-                week_start_index=settings.week_start_index,
-                prefix=prefix,
-                options=options,
-            )
-        except BaseException:
-            cursor.close()
-            raise
+        read = read_export(
+            path,
+            file_name,
+            shape=shape,
+            column_map=column_map,
+            week_start_index=settings.week_start_index,
+            options=options,
+        )
         digest = hashing.result()
+    normalised = read.data
     with WRITE_LOCK:
         existing = con.execute(
             "SELECT id, status FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [digest]
         ).fetchone()
+    cursor = con.cursor()
     try:
-        chosen_source = infer_source(raw.match.shape.name, source)
+        chosen_source = infer_source(read.shape, source)
         result = IngestResult(
             file_name=file_name,
             status="preview" if preview else "accepted",
             upload_id=None,
-            shape=raw.match.shape.name,
+            shape=read.shape,
             source=chosen_source,
-            encoding=raw.encoding_label,
+            encoding=read.encoding,
             rows_read=normalised.rows_read,
             rows_used=normalised.rows_used,
             ignored=normalised.ignored,
             weeks=normalised.weeks,
             first_date=normalised.first_date,
             last_date=normalised.last_date,
-            columns_used={name: raw.header[index] for name, index in raw.match.columns.items()},
-            columns_ignored=[h for i, h in enumerate(raw.header) if i not in raw.match.columns.values() and h],
-            warnings=raw.notes + list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
+            columns_used=read.columns_used,
+            columns_ignored=read.columns_ignored,
+            warnings=read.notes + list(normalised.warnings) + unmapped_form_warnings(cursor, normalised),
             reading=dict(normalised.reading),
         )
         if existing and preview and existing[1] == "active":
@@ -405,7 +363,7 @@ def ingest_file(
                     return result
             before = compare.measure(cursor) if preview and compare else None
             result.upload_id = insert_upload(
-                cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, raw.kind
+                cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, read.kind
             )
             if not is_demo:
                 result.replaced_demo = retire_demo(cursor, uploaded_by)
@@ -421,17 +379,30 @@ def ingest_file(
 
 
 def unmapped_form_warnings(con, normalised: NormalisedUpload) -> list[str]:
-    rows = con.execute(
-        f"""SELECT c.form, sum(c.rows) FROM {normalised.counts_table} c
-            LEFT JOIN form_segments m ON m.form_key = lower(c.form)
-            WHERE c.form IS NOT NULL AND c.segment IS NULL AND m.segment IS NULL
-            GROUP BY 1 ORDER BY 2 DESC"""
-    ).fetchall()
+    """Forms the mapping does not name, with their rows: they count as Other, never in combined."""
+    mapped = {key for (key,) in con.execute("SELECT form_key FROM form_segments").fetchall()}
+    rows: dict[str, int] = {}
+    for count in normalised.counts.select(["form", "segment", "rows"]).to_pylist():
+        if count["form"] is not None and count["segment"] is None and count["form"].lower() not in mapped:
+            rows[count["form"]] = rows.get(count["form"], 0) + count["rows"]
     if not rows:
         return []
-    listed = ", ".join(f"{form} ({count:,})" for form, count in rows[:6])
-    more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
+    ordered = sorted(rows.items(), key=lambda item: (-item[1], item[0]))
+    listed = ", ".join(f"{form} ({count:,})" for form, count in ordered[:6])
+    more = f" and {len(ordered) - 6} more" if len(ordered) > 6 else ""
     return [f"rows with forms outside the mapping count as Other, not in combined: {listed}{more}"]
+
+
+@contextlib.contextmanager
+def arrow_views(cursor, **tables):
+    """Arrow tables the reader handed over, visible to SQL on this cursor under the given names."""
+    for name, table in tables.items():
+        cursor.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            cursor.unregister(name)
 
 
 def insert_upload(cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, kind) -> int:
@@ -462,49 +433,53 @@ def insert_upload(cursor, result, normalised, digest, archive, size, uploaded_by
             is_demo,
         ],
     )
-    cursor.execute(
-        f"""INSERT INTO weekly_counts SELECT ?, kpi, week, form, segment, region, good, total, pct, rows
-            FROM {normalised.counts_table}""",
-        [upload_id],
-    )
-    if normalised.slices_table:
-        insert_slices(cursor, upload_id, normalised.slices_table)
-    cursor.execute(f"INSERT INTO coverage SELECT ?, kpi, week, complete FROM {normalised.coverage_table}", [upload_id])
-    cursor.execute(
-        f"""INSERT INTO bad_events SELECT ?, source_row, ticket_id, kpi, event_date, week, form, region,
-            ticket_group, priority FROM {normalised.bad_events_table}""",
-        [upload_id],
-    )
+    with arrow_views(cursor, read_counts=normalised.counts, read_coverage=normalised.coverage):
+        cursor.execute(
+            """INSERT INTO weekly_counts SELECT ?, kpi, week, form, segment, region, good, total, pct, rows
+               FROM read_counts""",
+            [upload_id],
+        )
+        cursor.execute("INSERT INTO coverage SELECT ?, kpi, week, complete FROM read_coverage", [upload_id])
+    if normalised.slices is not None:
+        insert_slices(cursor, upload_id, normalised.slices)
+    with arrow_views(cursor, read_bad_events=normalised.bad_events):
+        cursor.execute(
+            """INSERT INTO bad_events SELECT ?, source_row, ticket_id, kpi, event_date, week, form, region,
+               ticket_group, priority FROM read_bad_events""",
+            [upload_id],
+        )
     return upload_id
 
 
-def insert_slices(cursor, upload_id: int, slices_table: str) -> None:
-    cursor.execute(
-        f"""INSERT INTO dimension_counts SELECT ?, kpi, week, form, segment, region, dimension, slice, good, total
-            FROM {slices_table}""",
-        [upload_id],
-    )
+def insert_slices(cursor, upload_id: int, slices) -> None:
+    with arrow_views(cursor, read_slices=slices):
+        cursor.execute(
+            """INSERT INTO dimension_counts SELECT ?, kpi, week, form, segment, region, dimension, slice, good, total
+               FROM read_slices""",
+            [upload_id],
+        )
 
 
 def keep_missing_slices(cursor, upload_id: int, normalised, actor: str | None, file_name: str) -> bool:
     """An export stored before Floorline kept counts by group and priority, uploaded again: the stored
     upload gains them, so its weeks can be split by them. Only when the file reads to the very counts
     stored (the same columns chosen), so its slices add up to them."""
-    if not normalised.slices_table:
+    if normalised.slices is None:
         return False
     if cursor.execute("SELECT count(*) FROM dimension_counts WHERE upload_id = ?", [upload_id]).fetchone()[0]:
         return False
     cells = "SELECT kpi, week, form, segment, region, sum(good), sum(total), sum(pct) FROM {} GROUP BY ALL"
     stored = cells.format("weekly_counts WHERE upload_id = $upload")
-    read = cells.format(normalised.counts_table)
-    differing = cursor.execute(
-        f"SELECT count(*) FROM (({stored} EXCEPT ALL {read}) UNION ALL ({read} EXCEPT ALL {stored}))",
-        {"upload": upload_id},
-    ).fetchone()[0]
+    read = cells.format("read_counts")
+    with arrow_views(cursor, read_counts=normalised.counts):
+        differing = cursor.execute(
+            f"SELECT count(*) FROM (({stored} EXCEPT ALL {read}) UNION ALL ({read} EXCEPT ALL {stored}))",
+            {"upload": upload_id},
+        ).fetchone()[0]
     if differing:
         return False
     with transaction(cursor):
-        insert_slices(cursor, upload_id, normalised.slices_table)
+        insert_slices(cursor, upload_id, normalised.slices)
         record_change(cursor, actor, "kept group and priority", file_name, {"upload_id": upload_id})
         bump_data_version(cursor)
     return True
