@@ -395,12 +395,17 @@ def unmapped_form_warnings(con, normalised: NormalisedUpload) -> list[str]:
 
 @contextlib.contextmanager
 def arrow_views(cursor, **tables):
-    """Arrow tables the reader handed over, visible to SQL on this cursor under the given names."""
+    """Arrow tables the reader handed over, visible to SQL on this cursor under the given names.
+
+    DuckDB registers nothing while a result is unfinished (a ``fetchone`` before), so results are finished
+    first."""
+    cursor.complete()
     for name, table in tables.items():
         cursor.register(name, table)
     try:
         yield
     finally:
+        cursor.complete()
         for name in tables:
             cursor.unregister(name)
 
