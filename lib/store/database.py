@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock
 
 from lib.core import auth
 from lib.core import settings as settings_module
@@ -35,16 +36,37 @@ from lib.reading.rules import NormalisedUpload
 from lib.reading.shapes import PRIMARY_SOURCES, SOURCES
 from lib.store import schema
 
-# Writers in one process take turns: DuckDB allows one writing process, and two
-# transactions appending to the same tables from two threads would conflict at commit.
-WRITE_LOCK = threading.RLock()
+# Writers take turns, in one process and across processes: DuckDB allows one writing process, two
+# transactions appending to the same tables from two threads would conflict at commit, and app
+# replicas on a server database must not interleave a check and the write it guards. A thread lock
+# orders the threads of this process; a file lock beside the database orders the processes.
+THREAD_LOCK = threading.RLock()
+FILE_LOCKS: dict[Path, FileLock] = {}
+
+
+@contextlib.contextmanager
+def write_lock(con):
+    """Held by every write, and by a check that decides one; reentrant, so a write inside a held lock is fine."""
+    with THREAD_LOCK:
+        file = database_path_of(con)
+        with file_lock(Path(file)) if file else contextlib.nullcontext():
+            yield
+
+
+def file_lock(db_path: Path) -> FileLock:
+    """The lock file beside the database (``floorline.duckdb.lock``); one object per database, held under
+    THREAD_LOCK, so it is reentrant within the process."""
+    path = db_path.resolve()
+    if path not in FILE_LOCKS:
+        FILE_LOCKS[path] = FileLock(f"{path}.lock", thread_local=False)
+    return FILE_LOCKS[path]
 
 
 @contextlib.contextmanager
 def transaction(con):
     """Every write: one transaction under the write lock, rolled back on any error, so a failed change
     leaves every stored figure as it was."""
-    with WRITE_LOCK:
+    with write_lock(con):
         con.execute("BEGIN")
         try:
             yield con
@@ -58,7 +80,7 @@ def transaction(con):
 def rehearsal(con):
     """A change tried out and always rolled back, under the write lock: a preview measures what a write
     would do, and nothing of it stays."""
-    with WRITE_LOCK:
+    with write_lock(con):
         con.execute("BEGIN")
         try:
             yield con
@@ -110,9 +132,13 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     return con
 
 
+def database_path_of(con) -> str | None:
+    """The database's file, or None for an in-memory database."""
+    return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+
+
 def database_file(con) -> Path:
-    name = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
-    return Path(name)
+    return Path(database_path_of(con))
 
 
 def load_settings(con) -> Settings:
@@ -303,7 +329,7 @@ def ingest_file(
         )
         digest = hashing.result()
     normalised = read.data
-    with WRITE_LOCK:
+    with write_lock(con):
         existing = con.execute(
             "SELECT id, status FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [digest]
         ).fetchone()

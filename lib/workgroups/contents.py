@@ -71,7 +71,7 @@ def add_hypothesis(
         },
         dt.date.today(),
     )
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         require_workgroup(con, workgroup_id)
         hypothesis_id = con.execute("SELECT nextval('workgroup_hypothesis_ids')").fetchone()[0]
         with write(con, actor, "hypothesis added", f"workgroup {workgroup_id}", {"hypothesis_id": hypothesis_id}):
@@ -107,7 +107,7 @@ def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.d
     auth.require_editor("edit hypotheses")
     actor = actor or auth.actor()
     values = hypothesis_values(changes, today or dt.date.today())
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
         same_day = "verdict_on" not in changes or parse_date(changes["verdict_on"]) == current["verdict_on"]
         if values.get("verdict") == current["verdict"] and same_day:
@@ -129,7 +129,7 @@ def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.d
 def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
     auth.require_editor("delete hypotheses")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
         with write(con, actor, "hypothesis deleted", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
             con.execute("UPDATE workgroup_hypotheses SET deleted_at = now()::TIMESTAMP WHERE id = ?", [hypothesis_id])
@@ -138,7 +138,7 @@ def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
 def restore_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
     auth.require_editor("restore hypotheses")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id, deleted=True)
         with write(con, actor, "hypothesis restored", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
             con.execute(
@@ -249,7 +249,7 @@ def save_members(con, actor: str | None, workgroup_id: int, rows: list[dict]) ->
     auth.require_editor("edit workgroup members")
     actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_member(row)} for row in rows]
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         require_workgroup(con, workgroup_id)
         with write(con, actor, "members saved", f"workgroup {workgroup_id}"):
             return sync_rows(con, "workgroup_members", workgroup_id, cleaned)
@@ -259,7 +259,7 @@ def save_evidence(con, actor: str | None, hypothesis_id: int, rows: list[dict]) 
     auth.require_editor("edit evidence")
     actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_evidence(row)} for row in rows]
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
         detail = {"hypothesis_id": hypothesis_id}
         with write(con, actor, "evidence saved", f"workgroup {current['workgroup_id']}", detail):
@@ -270,7 +270,7 @@ def add_evidence(con, actor: str | None, hypothesis_id: int, *, link: str = "", 
     """One more piece of evidence (a check's result, say), leaving the others as they are."""
     auth.require_editor("edit evidence")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
         evidence_id = con.execute("SELECT nextval('hypothesis_evidence_ids')").fetchone()[0]
         detail = {"hypothesis_id": hypothesis_id, "evidence_id": evidence_id}
@@ -287,7 +287,7 @@ def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *,
     auth.require_editor("edit workgroup actions")
     actor = actor or auth.actor()
     cleaned = [{"id": row_id(row), **clean_action(row, today or dt.date.today())} for row in rows]
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         require_workgroup(con, workgroup_id)
         own_sql = "SELECT id FROM workgroup_hypotheses WHERE workgroup_id = ?"
         own = {row[0] for row in con.execute(own_sql, [workgroup_id]).fetchall()}

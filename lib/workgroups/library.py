@@ -72,7 +72,7 @@ def add_to_library(
     actor = actor or auth.actor()
     if not clean_text(title):
         raise WorkgroupError("a library hypothesis needs a title")
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         library_id = con.execute("SELECT nextval('hypothesis_library_ids')").fetchone()[0]
         with write(con, actor, "library hypothesis added", f"library {library_id}"):
             con.execute(

@@ -209,7 +209,7 @@ def form_workgroup(
     trigger = capture_trigger(series, start, end)
     opened_on = opened_on or dt.date.today()
     names = [clean_text(name) for name in members if clean_text(name)]
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         existing = find_open(con, kpi, scope)
         if existing:
             return Formed(existing["id"], False)
@@ -265,7 +265,7 @@ def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> No
         raise WorkgroupError("a workgroup needs a title")
     if values.get("opened_on") is None and "opened_on" in values:
         raise WorkgroupError("a workgroup needs the date it was opened")
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = require_workgroup(con, workgroup_id)
         opened = values.get("opened_on", current["opened_on"])
         closed = values.get("closed_on", current["closed_on"])
@@ -287,7 +287,7 @@ def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> No
 def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.date | None = None, summary=None) -> None:
     auth.require_editor("close workgroups")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = require_workgroup(con, workgroup_id)
         closed_on = parse_date(closed_on) or dt.date.today()
         if closed_on < current["opened_on"]:
@@ -303,7 +303,7 @@ def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.dat
 def reopen_workgroup(con, actor: str | None, workgroup_id: int) -> None:
     auth.require_editor("reopen workgroups")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = require_workgroup(con, workgroup_id)
         other = find_open(con, current["kpi"], current["scope"])
         if other and other["id"] != workgroup_id:
@@ -322,7 +322,7 @@ def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
     """Soft delete: the workgroup and everything in it stay stored, and restore_workgroup brings them back."""
     auth.require_editor("delete workgroups")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         require_workgroup(con, workgroup_id)
         with write(con, actor, "workgroup deleted", f"workgroup {workgroup_id}"):
             con.execute(
@@ -334,7 +334,7 @@ def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
 def restore_workgroup(con, actor: str | None, workgroup_id: int) -> None:
     auth.require_editor("restore workgroups")
     actor = actor or auth.actor()
-    with store.WRITE_LOCK:
+    with store.write_lock(con):
         current = require_workgroup(con, workgroup_id, deleted=True)
         if current["status"] == "open":
             other = find_open(con, current["kpi"], current["scope"])
