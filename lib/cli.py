@@ -20,6 +20,9 @@ from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.decisions import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS, WEEK_NUMBERING, ReadOptions
 from lib.reading.shapes import SOURCES
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads.ingest import ingest_file
+from lib.uploads.status import restore, rollback
 
 EXIT_REFUSED = 2
 
@@ -126,7 +129,7 @@ def run_ingest(con, args) -> int:
             refused += 1
             continue
         try:
-            result = store.ingest_file(
+            result = ingest_file(
                 con, path, source=args.source, uploaded_by=args.by or getpass.getuser(), options=options
             )
         except RefusedFile as error:
@@ -206,7 +209,7 @@ def week_of(day: dt.date, week_start_index: int) -> dt.date:
 
 
 def run_uploads(con, args) -> int:
-    uploads = store.list_uploads(con)
+    uploads = records.list_uploads(con)
     if args.json:
         print(json.dumps(uploads, indent=2, default=str))
         return 0
@@ -230,11 +233,11 @@ def change_status(change, con, args, done: str) -> int:
 
 
 def run_rollback(con, args) -> int:
-    return change_status(store.rollback, con, args, f"rolled back (undo: python -m lib restore {args.upload_id})")
+    return change_status(rollback, con, args, f"rolled back (undo: python -m lib restore {args.upload_id})")
 
 
 def run_restore(con, args) -> int:
-    return change_status(store.restore, con, args, "restored")
+    return change_status(restore, con, args, "restored")
 
 
 def run_demo(con, args) -> int:

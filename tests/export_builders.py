@@ -16,6 +16,7 @@ from lib.core.errors import RefusedFile
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
+from lib.uploads import ingest
 
 SLA_HEADER = [
     "Ticket ID",
@@ -121,7 +122,7 @@ def flags(con, kpi: str) -> tuple[int, bool]:
 
 def refusal(con, path, **kwargs) -> str:
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path, **kwargs)
+        ingest.ingest_file(con, path, **kwargs)
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0  # nothing stored
     return refused.value.message
 

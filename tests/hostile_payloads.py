@@ -21,6 +21,7 @@ from lib.epics import repository as epic_repository
 from lib.metrics import fiscal
 from lib.okrs import repository as okr_repository
 from lib.store import database as store
+from lib.uploads import ingest
 from lib.workgroups import contents, repository
 
 OUTSIDE = "http://127.0.0.1:9"  # nothing listens there: a fetch from it is a tracking pixel in the real world
@@ -119,7 +120,7 @@ def fill(con, folder: Path, today: dt.date) -> int:
     """Every kind of stored text a payload; returns the hostile workgroup's id."""
     exports = folder / "exports"
     exports.mkdir(exist_ok=True)
-    store.ingest_file(con, hostile_export(exports / HOSTILE_NAME), uploaded_by=LINK)
+    ingest.ingest_file(con, hostile_export(exports / HOSTILE_NAME), uploaded_by=LINK)
     okr_repository.import_okr_file(con, hostile_okrs(folder / "okrs.xlsx", today), LINK)
     epic_repository.import_epics_file(con, hostile_epics(folder / "epics.json"), LINK)
     return hostile_workgroup(con)

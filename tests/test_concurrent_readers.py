@@ -20,6 +20,8 @@ from export_builders import SATISFACTION_HEADER, SLA_HEADER, csv_text, sla_rows,
 from lib.core.errors import DatabaseLocked
 from lib.metrics.kpis import status_report
 from lib.store import database as store
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 FIRST_MONDAY = dt.date(2026, 6, 1)
 WEEKS = 12
@@ -47,7 +49,7 @@ def export(path, achieved: int, breached: int, good: int, bad: int) -> list:
 
 def test_status_polled_during_uploads_rollbacks_and_restores_is_old_or_new_never_a_mix(con, tmp_path):
     for path in export(tmp_path, achieved=95, breached=5, good=96, bad=4):
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     # One file that moves FRT and NRT in every week (newest wins), big enough that committing takes a while.
     newer = export(tmp_path, achieved=900, breached=100, good=0, bad=0)[0]
     before = json.dumps(status_report(con, store.load_settings(con)), sort_keys=True)
@@ -75,10 +77,10 @@ def test_status_polled_during_uploads_rollbacks_and_restores_is_old_or_new_never
         cursor = con.cursor()  # the Upload page's run writes through its own cursor too
         try:
             writing.set()
-            upload_id = store.ingest_file(cursor, newer).upload_id
+            upload_id = ingest.ingest_file(cursor, newer).upload_id
             for _ in range(CYCLES):
-                store.rollback(cursor, upload_id)
-                store.restore(cursor, upload_id)
+                upload_status.rollback(cursor, upload_id)
+                upload_status.restore(cursor, upload_id)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
         finally:

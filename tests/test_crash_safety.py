@@ -30,6 +30,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.metrics.kpis import status_report
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import ingest
 
 PROJECT = Path(__file__).resolve().parents[1]
 ROWS = 200_000
@@ -173,7 +175,7 @@ def baseline(tmp_path_factory) -> Path:
     export = folder.parent / "earlier.csv"
     export.write_text(csv_text(SLA_HEADER, [[str(50 + i), *row[1:]] for i, row in enumerate(rows)]))
     con = store.connect(folder / "floorline.duckdb")
-    store.ingest_file(con, export, uploaded_by="baseline")
+    ingest.ingest_file(con, export, uploaded_by="baseline")
     con.close()
     return folder
 
@@ -193,7 +195,7 @@ def clean(baseline, big_export, tmp_path_factory) -> dict:
     run = watch_ingest(db_path, big_export, kill_when=None)
     assert run.committed and run.archived and run.wal_peak - run.wal_bytes_when_archived > 100_000
     con = store.connect(db_path)
-    sha256 = store.sha256_of(big_export)
+    sha256 = records.sha256_of(big_export)
     figures = upload_figures(con, sha256)
     after = status_report(con, store.load_settings(con))
     con.close()
@@ -275,7 +277,7 @@ def test_after_a_kill_mid_commit_the_app_starts_and_the_upload_can_be_repeated(
 
     con = store.connect(db_path)
     try:
-        result = store.ingest_file(con, big_export)
+        result = ingest.ingest_file(con, big_export)
         assert result.status in ("accepted", "duplicate")
         assert upload_figures(con, clean["sha256"]) == clean["figures"]
         assert status_report(con, store.load_settings(con)) == clean["after"]

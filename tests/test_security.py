@@ -21,7 +21,9 @@ from streamlit.testing.v1 import AppTest
 from lib.core.errors import RefusedFile
 from lib.metrics.kpis import status_report
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.uploads import flow as uploads
+from lib.uploads import ingest
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = [PROJECT / "app.py", *sorted((PROJECT / "lib").rglob("*.py")), *sorted((PROJECT / "pages").glob("*.py"))]
@@ -32,9 +34,9 @@ SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|FROM|W
 # temp-table names made from a uuid, column positions, placeholders), never text a user typed
 # or a file carried: that always travels as a parameter. A new name here needs the same review.
 OUR_SQL_IDENTIFIERS = {
-    # table and temp-table names (our constants, or "stage_<uuid>_..." from lib.store.database)
+    # table and temp-table names (our constants, or "export_..." on the reader's own connection, lib.reading.export)
     "table", "raw", "norm", "counts", "coverage", "bad_events", "distinct", "distinct_table", "normalised",
-    "counts_table", "coverage_table", "bad_events_table", "source",
+    "source",
     # column lists, SET and VALUES clauses, ORDER/WHERE fragments from constant columns with ? or $name parameters
     "columns", "column", "c", "key", "updates", "placeholders", "records", "assignments", "condition", "order",
     "where", "marks", "sequence", "parent_column", "select", "demo", "ACTION_COLUMNS", "WORKGROUP_SELECT",
@@ -60,7 +62,7 @@ OUR_SQL_IDENTIFIERS = {
     # counts by ticket group and priority (issue 18): column positions and constant field names, the combination
     # hash over them, the temp-table names, booleans of the shape, a constant filter and a constant aggregate
     "cells", "decisive", "expressions", "names", "per_field", "found", "exact", "slices", "slices_sql", "report",
-    "weighted", "slices_table", "read", "stored", "of_dimension", "percentage_only",
+    "weighted", "read", "stored", "of_dimension", "percentage_only",
     # the stored table's column filter: a lambda over a constant pattern of the rules' helper column names
     "kept",
     # issue 25: the SLA metric's blocks read as rows (column positions; the metric's name goes in as a parameter)
@@ -148,13 +150,13 @@ def test_sql_metacharacters_in_every_text_a_user_controls_are_stored_as_data(con
     uploads.save_profile(
         con, header, name=HOSTILE_TEXT, shape="explore_sla", source="explore", column_map=column_map, actor=HOSTILE_TEXT
     )
-    store.ingest_file(
+    ingest.ingest_file(
         con, path, file_name=HOSTILE_TEXT + ".csv", column_map=column_map, shape="explore_sla", uploaded_by=HOSTILE_TEXT
     )
     store.set_form_segment(con, HOSTILE_TEXT, "GitLab SaaS", actor=HOSTILE_TEXT)
     store.save_setting(con, "stale_after_days", 9, actor=HOSTILE_TEXT)
 
-    [upload] = store.list_uploads(con)
+    [upload] = records.list_uploads(con)
     assert (upload["file"], upload["uploaded_by"]) == (HOSTILE_TEXT + ".csv", HOSTILE_TEXT)
     assert [profile.name for profile in uploads.list_profiles(con)] == [HOSTILE_TEXT]
     assert store.form_segments(con)[HOSTILE_TEXT] == "GitLab SaaS"
@@ -210,7 +212,7 @@ def fresh_pages(con, monkeypatch, tmp_path):
     """A store with one upload (so the page does not load the demo), a fresh page connection, staging of our own."""
     earlier = tmp_path / "earlier.csv"
     earlier.write_bytes(one_week_export(first_ticket=900))
-    store.ingest_file(con, earlier)
+    ingest.ingest_file(con, earlier)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
     (tmp_path / "temp").mkdir()
     reset_page_resources()
@@ -264,7 +266,7 @@ def test_an_uploaded_file_name_never_decides_where_a_file_is_written(con, db_pat
     app = upload_through_the_page(upload_page().run(), name, data)
     app.button(key="upload-commit").click().run()
     assert not app.exception, app.exception
-    [upload] = [u for u in store.list_uploads(con) if u["file"] == name]
+    [upload] = [u for u in records.list_uploads(con) if u["file"] == name]
     archive = store.settings_module.archive_dir(db_path)
     assert Path(upload["archive_path"]) == archive / f"{upload['sha256']}.csv"
     assert (archive / f"{upload['sha256']}.csv").read_bytes() == data
@@ -282,24 +284,24 @@ def test_the_upload_size_limit_is_enforced_by_the_app_not_only_the_browser(con, 
     big = header + b"\n" + body * (1_400_000 // len(body) + 1)  # the same rows again and again: 1.3 MB
     path = tmp_path / "big.csv"
     path.write_bytes(big)
-    before = (store.list_uploads(con), status_report(con, store.load_settings(con)))
+    before = (records.list_uploads(con), status_report(con, store.load_settings(con)))
 
     # The check comes first, from the file's real size: not even hashed, let alone read.
     def never(*_args, **_kwargs):
         raise AssertionError("a file over the limit was read")
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "sha256_of", never)
+        patched.setattr(records, "sha256_of", never)
         for preview in (True, False):
             with pytest.raises(RefusedFile, match=r"big.csv: the file is 1\.\d MB, over the 1 MB limit"):
-                store.ingest_file(con, path, preview=preview)
+                ingest.ingest_file(con, path, preview=preview)
 
     # Through the Upload page, which AppTest drives without a browser (so without its size check).
     app = upload_through_the_page(upload_page().run(), "big.csv", big)
     errors = [element.value for element in app.error]
     assert any("over the 1 MB limit" in re.sub(r"\\(.)", r"\1", text) for text in errors), errors
     assert app.button(key="upload-commit").disabled
-    assert (store.list_uploads(con), status_report(con, store.load_settings(con))) == before
+    assert (records.list_uploads(con), status_report(con, store.load_settings(con))) == before
 
 
 MARKUP = '<img src=x onerror="alert(1)">![pixel](http://evil.example/p.png)[click](javascript:alert(2))'
@@ -316,7 +318,7 @@ def test_uploaded_names_and_cells_reach_every_page_as_text_not_markup(con, tmp_p
     rows += sla_rows(MONDAY, MARKUP, "First reply time", 9, 1, region=MARKUP)
     path = tmp_path / "markup.csv"
     path.write_text(csv_text(SLA_HEADER, [[str(500 + i), *row[1:]] for i, row in enumerate(rows)]))
-    store.ingest_file(con, path, file_name=MARKUP + ".csv", uploaded_by=MARKUP)
+    ingest.ingest_file(con, path, file_name=MARKUP + ".csv", uploaded_by=MARKUP)
 
     shown = []
     for page in ["app.py", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "pages").glob("*.py"))]:

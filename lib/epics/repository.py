@@ -15,6 +15,7 @@ from lib.epics.imports import check_size, parse_epics
 from lib.epics.masters import master_pattern, name_key
 from lib.epics.model import ACTIVE, REPLACED, Epic, ParsedFile
 from lib.store import database as store
+from lib.store import upload_records as records
 
 
 @contextlib.contextmanager
@@ -62,8 +63,8 @@ def import_epics_file(
     file_name = file_name or path.name
     check_size(path.stat().st_size, file_name)
     parsed = parse_epics(path.read_bytes(), file_name)
-    digest = store.sha256_of(path)
-    archive = store.archive_original(con, path, digest, "json")
+    digest = records.sha256_of(path)
+    archive = records.archive_original(con, path, digest, "json")
     return write_snapshot(
         con,
         parsed,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
 from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
 from lib.reading.shapes import WEEKLY_AGGREGATE
-from lib.store import database as store
+from lib.store import upload_records as records
 
 DECISIONS_SECTIONS = {
     1: "What one event is, and what counts",
@@ -208,7 +208,7 @@ def upload_facts(con) -> dict[int, UploadFacts]:
             last_date=upload["last_date"],
             is_demo=upload["is_demo"],
         )
-        for upload in store.list_uploads(con)
+        for upload in records.list_uploads(con)
     }
 
 

@@ -18,7 +18,7 @@ from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
-from lib.store import database as store
+from lib.store import upload_records as records
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
 UPLOAD_PAGE = "pages/2_Upload.py"
@@ -302,7 +302,7 @@ def upload_facts(con) -> dict[int, dict]:
             "uploaded_at": upload["uploaded_at"],
             "active": upload["status"] == "active",
         }
-        for upload in store.list_uploads(con)
+        for upload in records.list_uploads(con)
     }
 
 

@@ -21,10 +21,11 @@ from lib.core.settings import PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown
 from lib.metrics import provenance
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
 from lib.ui import navigation
 from lib.ui.cache import DataAt, by_data_version
 from lib.ui.view_links import view_query
+from lib.uploads import flow as uploads
 
 # Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
 # reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
@@ -105,7 +106,7 @@ def sweep_staging_at_start() -> None:
 @by_data_version
 def stored_state(con) -> tuple[Settings, bool]:
     """The settings and whether the figures are demo data; both change only with the data version."""
-    return store.load_settings(con), store.has_demo_data(con)
+    return store.load_settings(con), records.has_demo_data(con)
 
 
 freshness = by_data_version(provenance.freshness)

@@ -16,12 +16,12 @@ import streamlit as st
 from lib.core.downloads import neutralise
 from lib.core.errors import NothingToChange, RefusedFile
 from lib.core.labels import SOURCE_NAMES
-from lib.metrics import changes
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
 from lib.store import database as store
-from lib.store import uploads
 from lib.ui.page import escape_markdown
+from lib.uploads import changes, status
+from lib.uploads import flow as uploads
 
 state = st.session_state
 
@@ -33,6 +33,21 @@ def start_session_state() -> None:
     state.setdefault("upload_staging", uploads.SessionStaging())  # deletes what is left staged when the session ends
     state.setdefault("upload_previews", {})  # (file id, choice, data version) -> FileOutcome
     state.setdefault("upload_remap", set())  # file ids whose columns the user is mapping by hand
+
+
+def commit_message(outcome: uploads.FileOutcome) -> tuple[str, str]:
+    """(kind, sentence) telling the manager what a commit did: the wording is the page's, the outcome lib.uploads'."""
+    if outcome.refusal:
+        return "error", f"Not stored: {outcome.refusal}"
+    result = outcome.result
+    if result.status == "duplicate":
+        return "info", f"{result.file_name} was already stored as upload {result.upload_id}; nothing changed."
+    if result.status == "restored":
+        return "success", f"{result.file_name} had been rolled back; upload {result.upload_id} is active again."
+    return (
+        "success",
+        f"Stored {result.file_name} as upload {result.upload_id}: {uploads.describe_rows_and_weeks(result)}.",
+    )
 
 
 def show_messages(messages: list[tuple[str, str]]) -> None:
@@ -291,7 +306,7 @@ def commit(ctx, ready: list, left_out: list[str]) -> None:
             bar.progress((index + fraction) / len(ready), text=f"{escape_markdown(name)}: {text}")
 
         outcome = uploads.commit_file(ctx.con, staged, choice, uploaded_by=ctx.user, on_progress=progress)
-        messages.append(uploads.commit_message(outcome))
+        messages.append(commit_message(outcome))
         replaced_demo |= bool(outcome.result and outcome.result.replaced_demo)
     if replaced_demo:
         messages.append(("info", "The demo data is gone: every figure now comes from your uploads."))
@@ -358,7 +373,7 @@ def show_history(ctx) -> None:
             "(they can be restored from this history)."
         )
         if demo_button.button("Remove the demo data", icon=":material/delete_sweep:", key="remove-demo"):
-            store.remove_demo(ctx.con, actor=ctx.user)
+            status.remove_demo(ctx.con, actor=ctx.user)
             finish([("success", "The demo data is removed. Restore its uploads below to bring it back.")])
     history = uploads.history(ctx.con)
     if not history:
@@ -397,7 +412,7 @@ def show_history(ctx) -> None:
         # Asked to restore (or roll back), and someone else did it first: there is nothing left to do.
         state.pop("upload_pending")
         now = "rolled_back" if pending[1] == "rollback" else "active"
-        text = store.already_text(pending[0], by_id[pending[0]]["file"], now)
+        text = status.already_text(pending[0], by_id[pending[0]]["file"], now)
         st.info(escape_markdown(text), icon=":material/info:")
     chosen = by_id[
         st.selectbox(

@@ -22,6 +22,8 @@ from streamlit_process import free_port, running_streamlit
 from lib.core.text import WORD_JOINER
 from lib.demo.load import load_demo
 from lib.store import database as store
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 pytestmark = pytest.mark.browser
 
@@ -74,8 +76,8 @@ def streamlit_database(tmp_path_factory) -> Path:
     path = folder / "floorline.duckdb"
     con = store.connect(path)
     load_demo(con, end=DEMO_END)
-    upload = store.ingest_file(con, explore_export(folder / EXPORT_NAME), uploaded_by=UPLOADER)
-    store.rollback(con, upload.upload_id, actor=ROLLER)
+    upload = ingest.ingest_file(con, explore_export(folder / EXPORT_NAME), uploaded_by=UPLOADER)
+    upload_status.rollback(con, upload.upload_id, actor=ROLLER)
     store.save_setting(con, "stale_after_days", 9, actor=HOSTILE_ACTOR)
     con.close()
     return path

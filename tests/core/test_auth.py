@@ -11,6 +11,9 @@ from export_builders import sla_rows, span_rows, write_sla
 from lib.core import auth
 from lib.core.errors import PermissionDenied
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 SECRETS = {
     "auth": {"client_id": "x"},
@@ -171,28 +174,28 @@ def export(tmp_path):
 def test_a_viewer_cannot_upload_roll_back_or_change_settings(con, tmp_path):
     viewer = auth.Principal("viewer@gitlab.com", auth.VIEWER, signed_in=True)
     with pytest.raises(PermissionDenied, match="may view"):
-        run_as(viewer, store.ingest_file, con, export(tmp_path))
-    assert store.list_uploads(con) == []
+        run_as(viewer, ingest.ingest_file, con, export(tmp_path))
+    assert records.list_uploads(con) == []
     # A preview changes nothing, so a viewer may look.
-    assert run_as(viewer, store.ingest_file, con, export(tmp_path), preview=True).status == "preview"
+    assert run_as(viewer, ingest.ingest_file, con, export(tmp_path), preview=True).status == "preview"
     editor = auth.Principal("lead@gitlab.com", auth.EDITOR, signed_in=True)
-    upload = run_as(editor, store.ingest_file, con, export(tmp_path))
+    upload = run_as(editor, ingest.ingest_file, con, export(tmp_path))
     for change in (
-        lambda: store.rollback(con, upload.upload_id),
+        lambda: upload_status.rollback(con, upload.upload_id),
         lambda: store.save_setting(con, "stale_after_days", 3),
         lambda: store.set_form_segment(con, "Billing", "L&R"),
-        lambda: store.remove_demo(con),
+        lambda: upload_status.remove_demo(con),
     ):
         with pytest.raises(PermissionDenied):
             run_as(viewer, change)
-    assert store.list_uploads(con)[0]["status"] == "active"
+    assert records.list_uploads(con)[0]["status"] == "active"
 
 
 def test_changes_record_the_signed_in_address(con, tmp_path):
     editor = auth.Principal("lead@gitlab.com", auth.EDITOR, signed_in=True)
-    upload = run_as(editor, store.ingest_file, con, export(tmp_path))
-    run_as(editor, store.rollback, con, upload.upload_id)
-    assert store.list_uploads(con)[0]["uploaded_by"] == "lead@gitlab.com"
+    upload = run_as(editor, ingest.ingest_file, con, export(tmp_path))
+    run_as(editor, upload_status.rollback, con, upload.upload_id)
+    assert records.list_uploads(con)[0]["uploaded_by"] == "lead@gitlab.com"
     history = store.change_history(con)
     assert [(actor, action) for _, actor, action, _, _ in history[:2]] == [
         ("lead@gitlab.com", "rollback"),
@@ -201,8 +204,8 @@ def test_changes_record_the_signed_in_address(con, tmp_path):
 
 
 def test_without_sign_in_everyone_may_edit(con, tmp_path):
-    upload = run_as(auth.OPEN_PRINCIPAL, store.ingest_file, con, export(tmp_path))
-    assert store.list_uploads(con)[0]["uploaded_by"] == "unknown"
+    upload = run_as(auth.OPEN_PRINCIPAL, ingest.ingest_file, con, export(tmp_path))
+    assert records.list_uploads(con)[0]["uploaded_by"] == "unknown"
     assert upload.status == "accepted"
 
 

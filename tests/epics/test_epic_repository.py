@@ -14,6 +14,7 @@ from lib.epics import repository as epic_repository
 from lib.epics import views as epic_views
 from lib.store import database as store
 from lib.store import history
+from lib.store import upload_records as records
 
 # --- snapshots in the store ---------------------------------------------------------------------
 
@@ -45,7 +46,7 @@ def test_reimport_replaces_the_snapshot_the_old_one_can_be_restored_and_both_are
         ("bob@example.com", "epics import", "epics-friday.json"),
         ("carol@example.com", "epics restore", "epics-monday.json"),
     ]
-    archived = store.archive_path(con, store.sha256_of(first), "json")
+    archived = records.archive_path(con, records.sha256_of(first), "json")
     assert archived.read_bytes() == first.read_bytes()
     with pytest.raises(LookupError):
         epic_repository.restore_snapshot(con, 99, "carol@example.com")

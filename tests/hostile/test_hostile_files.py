@@ -33,10 +33,11 @@ from streamlit.testing.v1 import AppTest
 from lib.core import settings as settings_module
 from lib.core.downloads import FORMULA_STARTS
 from lib.core.errors import RefusedFile
-from lib.metrics import changes
 from lib.metrics.kpis import status_report
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.uploads import changes, ingest
+from lib.uploads import flow as uploads
 
 PROJECT = Path(__file__).resolve().parents[2]
 CASES = make_corpus.cases()
@@ -102,7 +103,7 @@ def baseline_store(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("baseline")
     con = store.connect(folder / "floorline.duckdb")
     for path in baseline_exports(tmp_path_factory.mktemp("exports")):
-        store.ingest_file(con, path, uploaded_by="baseline")
+        ingest.ingest_file(con, path, uploaded_by="baseline")
     con.close()
     return folder
 
@@ -138,7 +139,7 @@ def snapshot(work: Workspace) -> dict:
     con = work.con
     return {
         "status": status_report(con, store.load_settings(con)),
-        "uploads": store.list_uploads(con),
+        "uploads": records.list_uploads(con),
         "tables": {table: sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall())) for table in TABLES},
         "archive": {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in work.archive.iterdir()},
     }
@@ -155,7 +156,7 @@ auth.set_principal(auth.OPEN_PRINCIPAL)  # an editor, as on the command line
 con = store.connect(sys.argv[1])
 started = time.perf_counter()
 try:
-    store.ingest_file(con, sys.argv[2], file_name=sys.argv[3])
+    ingest.ingest_file(con, sys.argv[2], file_name=sys.argv[3])
     outcome = {"stored": True}
 except RefusedFile as error:
     outcome = {"message": error.message, "row": error.row, "column": error.column}
@@ -198,7 +199,7 @@ def test_hostile_file_is_refused_plainly_and_changes_nothing(case, corpus_folder
         message, row, column = outcome["message"], outcome["row"], outcome["column"]
     else:
         with pytest.raises(RefusedFile) as refused:
-            store.ingest_file(work.con, path, file_name=case.upload_name)
+            ingest.ingest_file(work.con, path, file_name=case.upload_name)
         message, row, column = refused.value.message, refused.value.row, refused.value.column
 
     assert message.startswith(f"{case.upload_name}: "), message
@@ -239,10 +240,10 @@ def test_fine_data_in_a_hostile_dress_is_stored_safely(case, corpus_folder, work
     archived_before = set(work.archive.iterdir())
     everywhere_before = files_under(tmp_path)
 
-    result = store.ingest_file(work.con, path, file_name=case.upload_name)
+    result = ingest.ingest_file(work.con, path, file_name=case.upload_name)
 
     assert result.status == "accepted" and result.rows_used == case.rows_used
-    upload = store.list_uploads(work.con)[0]
+    upload = records.list_uploads(work.con)[0]
     assert upload["id"] == result.upload_id
     # The name is kept verbatim, as text; the archive path comes from the file's hash alone.
     assert upload["file"] == case.upload_name
@@ -343,7 +344,7 @@ def is_formula(cell: object) -> bool:
 
 def test_formula_cells_come_back_neutralised_in_every_download(corpus_folder, work, downloads):
     case = next(c for c in ACCEPTED if c.check == "formulas")
-    store.ingest_file(work.con, corpus_folder / case.file, file_name=case.upload_name)
+    ingest.ingest_file(work.con, corpus_folder / case.file, file_name=case.upload_name)
     reset_page_resources()
     runs = {page: {} for page in pages()}
     # The drill-down with ticket IDs showing, for the week and segment holding the formula row.

@@ -22,6 +22,8 @@ from export_builders import (
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 MONDAY = dt.date(2026, 9, 7)
 AMER, APAC, EMEA = "Americas, USA", "Asia Pacific", "Europe, Middle East, Africa"
@@ -106,7 +108,7 @@ def ingest_two_weeks(con, tmp_path):
     rows += regional_rows(weeks[1], "SaaS", "First reply time", {AMER: (300, 15), APAC: (170, 20), EMEA: (190, 10)})
     rows += regional_rows(weeks[1], "Self-Managed", "First reply time", {AMER: (160, 10), APAC: (100, 25)})
     rows += regional_rows(weeks[1], "Billing", "First reply time", {EMEA: (0, 50)})  # Other: outside combined
-    store.ingest_file(con, write_sla(tmp_path / "two-weeks.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "two-weeks.csv", rows))
     return weeks
 
 
@@ -135,7 +137,7 @@ def test_against_the_four_weeks_before_pools_them(con, tmp_path):
     rows = span_rows(weeks[0], weeks[-1] + dt.timedelta(days=6))
     for week, (achieved, breached) in zip(weeks, [(95, 5), (190, 10), (96, 4), (97, 3), (90, 10)], strict=True):
         rows += sla_rows(week, "SaaS", "First reply time", achieved, breached)
-    store.ingest_file(con, write_sla(tmp_path / "five.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "five.csv", rows))
     result = explain.explain(con, store.load_settings(con), "FRT", weeks[4], against="mean4")
     assert result.weeks0 == tuple(weeks[:4])
     assert (result.good0, result.total0) == (478, 500)
@@ -189,7 +191,7 @@ GROUPS_AFTER = [
 def ingest_groups(con, tmp_path, name="groups.csv"):
     weeks = weeks_from(MONDAY, 2)
     rows = span_of(weeks) + sliced_rows(weeks[0], GROUPS_BEFORE) + sliced_rows(weeks[1], GROUPS_AFTER)
-    store.ingest_file(con, write_sla(tmp_path / name, rows, header=SLICED_HEADER))
+    ingest.ingest_file(con, write_sla(tmp_path / name, rows, header=SLICED_HEADER))
     return weeks
 
 
@@ -275,18 +277,18 @@ def test_slices_of_a_real_shaped_export_add_up_to_the_charted_value_through_reup
     weeks = weeks_from(MONDAY, 4)
     first = tmp_path / "explore-sla.csv"
     first.write_text(csv_text(SLICED_HEADER, real_shaped_rows(weeks, seed=1)))
-    store.ingest_file(con, first)
+    ingest.ingest_file(con, first)
     for kpi in ("FRT", "NRT"):
         assert_slices_add_up(con, settings, kpi, weeks)
         assert_slices_add_up(con, settings, kpi, weeks, region="APAC")
     # A newer export of the last two weeks speaks for them; rolled back, the first speaks again.
     newer = tmp_path / "explore-sla-newer.csv"
     newer.write_text(csv_text(SLICED_HEADER, real_shaped_rows(weeks[2:], seed=2)))
-    upload = store.ingest_file(con, newer).upload_id
+    upload = ingest.ingest_file(con, newer).upload_id
     assert_slices_add_up(con, settings, "FRT", weeks)
-    store.rollback(con, upload)
+    upload_status.rollback(con, upload)
     assert_slices_add_up(con, settings, "FRT", weeks)
-    store.restore(con, upload)
+    upload_status.restore(con, upload)
     assert_slices_add_up(con, settings, "FRT", weeks)
 
 
@@ -294,10 +296,10 @@ def test_a_newer_upload_without_the_column_is_named_and_its_rollback_brings_the_
     weeks = ingest_groups(con, tmp_path)
     settings = store.load_settings(con)
     rows = span_rows(weeks[1], weeks[1] + dt.timedelta(days=6)) + sla_rows(weeks[1], "SaaS", "First reply time", 90, 10)
-    plain = store.ingest_file(con, write_sla(tmp_path / "no-groups.csv", rows)).upload_id
+    plain = ingest.ingest_file(con, write_sla(tmp_path / "no-groups.csv", rows)).upload_id
     with pytest.raises(explain.CannotExplain, match=r"upload 2 \(no-groups.csv\) for the week of 14 Sep 2026"):
         explain.explain(con, settings, "FRT", weeks[1], by="group")
-    store.rollback(con, plain)
+    upload_status.rollback(con, plain)
     assert explain.explain(con, settings, "FRT", weeks[1], by="group").total_change == Fraction(-27, 5)
 
 
@@ -313,7 +315,7 @@ def test_an_upload_stored_before_groups_were_kept_gains_them_when_uploaded_again
     with pytest.raises(explain.CannotExplain, match=r"upload 1 \(groups.csv\).*Upload that export again"):
         explain.explain(con, settings, "FRT", weeks[1], by="group")
     version = store.data_version(con)
-    again = store.ingest_file(con, tmp_path / "groups.csv")
+    again = ingest.ingest_file(con, tmp_path / "groups.csv")
     assert (again.status, again.upload_id) == ("duplicate", 1)
     assert any("now keeps its ticket group and priority counts" in w for w in again.warnings)
     assert store.data_version(con) == version + 1
@@ -325,7 +327,7 @@ def test_a_week_with_percentages_only_is_refused_not_split(con, tmp_path):
     header = ["Week", "Segment", "Metric", "Percentage"]
     rows = [["2026-09-07", "GitLab SaaS", "FRT", "95"], ["2026-09-14", "GitLab SaaS", "FRT", "91"]]
     (tmp_path / "pct.csv").write_text(csv_text(header, rows))
-    store.ingest_file(con, tmp_path / "pct.csv", source="sisense")
+    ingest.ingest_file(con, tmp_path / "pct.csv", source="sisense")
     with pytest.raises(explain.CannotExplain, match="percentage without counts"):
         explain.explain(con, store.load_settings(con), "FRT", dt.date(2026, 9, 14))
 
@@ -336,7 +338,7 @@ def test_volume_against_the_previous_eight_weeks(con, tmp_path):
     for index, week in enumerate(weeks):
         total = 100 + 10 * (index % 3) if index < 9 else 150  # 100, 110, 120, ... then a spike
         rows += sla_rows(week, "SaaS", "First reply time", total - 5, 5)
-    store.ingest_file(con, write_sla(tmp_path / "ten.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "ten.csv", rows))
     series = kpi_summaries(con, store.load_settings(con))["FRT"].series
     check = explain.volume_check(series, weeks[9])
     assert (check.total, check.weeks_used, check.low, check.high) == (150, 8, 100, 120)
@@ -446,7 +448,7 @@ def test_an_empty_group_and_a_group_written_no_group_are_one_slice_that_still_ad
     ]
     path = tmp_path / "no_group.csv"
     path.write_text(csv_text(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     settings = store.load_settings(con)
     for by in ("group", "priority"):
         result = explain.explain(con, settings, "FRT", dt.date(2026, 9, 14), by=by, min_events=1)
@@ -513,7 +515,7 @@ def test_a_breached_week_is_explained_as_the_breach_weeks_against_the_four_weeks
     # 95 % for five weeks, then three weeks at or below the 93 % floor.
     for week, achieved in zip(weeks, [95, 95, 96, 94, 95, 90, 92, 91], strict=True):
         rows += sla_rows(week, "SaaS", "First reply time", achieved, 100 - achieved)
-    store.ingest_file(con, write_sla(tmp_path / "breach.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "breach.csv", rows))
     settings = store.load_settings(con)
     series = kpi_summaries(con, settings)["FRT"].series
     assert explain.default_against(series, weeks[7]) == "breach"

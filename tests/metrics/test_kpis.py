@@ -10,6 +10,9 @@ from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, 
 from lib.core.errors import NothingToChange
 from lib.metrics.kpis import at_or_below, kpi_summaries, status_report
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 MONDAY = dt.date(2026, 9, 7)
 
@@ -25,7 +28,7 @@ def ingest_weeks(con, tmp_path, weekly: dict, name="sla.csv", first=MONDAY):
     for index, parts in weekly.items():
         for form, metric, achieved, breached in parts:
             rows += sla_rows(weeks[index], form, metric, achieved, breached)
-    return store.ingest_file(con, write_sla(tmp_path / name, rows))
+    return ingest.ingest_file(con, write_sla(tmp_path / name, rows))
 
 
 def test_exactly_at_the_floor_is_a_breach():
@@ -49,7 +52,7 @@ def test_active_targets_and_other_sla_metrics_do_not_count(con, tmp_path):
     rows += [["", "SaaS", "First reply time", "Active", "", "2026-09-09", ""]] * 5
     rows += [["", "SaaS", "First reply time", "Active", "Breached", "2026-09-09", ""]] * 3
     rows += [["", "SaaS", "Periodic update", "Completed", "Breached", "2026-09-09", ""]] * 4
-    result = store.ingest_file(con, write_sla(tmp_path / "a.csv", rows))
+    result = ingest.ingest_file(con, write_sla(tmp_path / "a.csv", rows))
     week = summaries(con)["FRT"].latest
     assert (week.good, week.total) == (9, 10)
     assert result.ignored == {"target still active": 8, "other SLA metric": 6}
@@ -65,7 +68,7 @@ def test_offered_and_unoffered_surveys_do_not_count(con, tmp_path):
     ]
     path = tmp_path / "ssat.csv"
     path.write_text(csv_text(SATISFACTION_HEADER, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     week = summaries(con)["SSAT"].latest
     assert (week.good, week.total) == (2, 3)
     assert result.ignored == {"survey not answered": 2}
@@ -138,7 +141,7 @@ def test_a_partial_latest_week_is_shown_but_not_counted(con, tmp_path):
     rows = span_rows(weeks[0], weeks[2] + dt.timedelta(days=2))  # the export ends on week 3's Wednesday
     rows += sla_rows(weeks[0], "SaaS", frt, 96, 4) + sla_rows(weeks[1], "SaaS", frt, 92, 8)
     rows += sla_rows(weeks[2], "SaaS", frt, 50, 50, day=1)
-    store.ingest_file(con, write_sla(tmp_path / "p.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "p.csv", rows))
     summary = summaries(con)["FRT"]
     assert summary.latest.week == weeks[1]
     assert summary.latest_partial.week == weeks[2] and summary.latest_partial.value == 50.0
@@ -154,13 +157,13 @@ def test_newest_upload_wins_and_rollback_brings_the_older_figures_back(con, tmp_
     newer = ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 97, 3)]}, name="new.csv", first=MONDAY + dt.timedelta(7))
     weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
     assert weekly == {str(MONDAY): 90.0, str(MONDAY + dt.timedelta(7)): 97.0}
-    store.rollback(con, newer.upload_id)
+    upload_status.rollback(con, newer.upload_id)
     weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
     assert weekly == {str(MONDAY): 90.0, str(MONDAY + dt.timedelta(7)): 90.0}
-    store.restore(con, newer.upload_id)
+    upload_status.restore(con, newer.upload_id)
     weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
     assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
-    assert [u["status"] for u in store.list_uploads(con)] == ["active", "active"]
+    assert [u["status"] for u in records.list_uploads(con)] == ["active", "active"]
     assert first.upload_id != newer.upload_id
 
 
@@ -180,15 +183,15 @@ def test_restoring_an_active_upload_or_rolling_back_twice_changes_nothing(con, t
     before = stored()
     # Restoring the older, active upload would put it above the newer one for week 2.
     with pytest.raises(NothingToChange, match=r"Upload \d+ \(old.csv\) is already active: nothing changed"):
-        store.restore(con, older)
+        upload_status.restore(con, older)
     assert stored() == before
     weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
     assert weekly[str(MONDAY + dt.timedelta(7))] == 97.0
 
-    store.rollback(con, newer.upload_id)
+    upload_status.rollback(con, newer.upload_id)
     rolled_back = stored()
     with pytest.raises(NothingToChange, match="is already rolled back: nothing changed"):
-        store.rollback(con, newer.upload_id)
+        upload_status.rollback(con, newer.upload_id)
     assert stored() == rolled_back
 
 
@@ -197,7 +200,7 @@ def test_a_complete_older_week_beats_a_newer_export_that_starts_mid_week(con, tm
     ingest_weeks(con, tmp_path, {0: [("SaaS", frt, 90, 10)]}, name="full.csv")
     rows = span_rows(MONDAY + dt.timedelta(days=3), MONDAY + dt.timedelta(days=13))
     rows += sla_rows(MONDAY, "SaaS", frt, 5, 0, day=4) + sla_rows(MONDAY + dt.timedelta(7), "SaaS", frt, 9, 1)
-    store.ingest_file(con, write_sla(tmp_path / "late.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "late.csv", rows))
     weekly = status_report(con, store.load_settings(con))["kpis"]["FRT"]["weekly"]
     assert weekly[str(MONDAY)] == 90.0  # the week the newer file only half covers keeps the full figure
 
@@ -205,17 +208,17 @@ def test_a_complete_older_week_beats_a_newer_export_that_starts_mid_week(con, tm
 def test_the_same_file_twice_changes_nothing(con, tmp_path):
     result = ingest_weeks(con, tmp_path, {0: [("SaaS", "First reply time", 90, 10)]})
     before = status_report(con, store.load_settings(con))
-    again = store.ingest_file(con, tmp_path / "sla.csv", file_name="renamed.csv")
+    again = ingest.ingest_file(con, tmp_path / "sla.csv", file_name="renamed.csv")
     assert again.status == "duplicate" and again.upload_id == result.upload_id
     assert status_report(con, store.load_settings(con)) == before
-    assert len(store.list_uploads(con)) == 1
+    assert len(records.list_uploads(con)) == 1
 
 
 def test_week_start_is_a_setting(con, tmp_path):
     store.save_setting(con, "week_start", "sunday")
     rows = span_rows(dt.date(2026, 9, 6), dt.date(2026, 9, 19))
     rows += sla_rows(dt.date(2026, 9, 6), "SaaS", "First reply time", 9, 1, day=0)  # a Sunday
-    store.ingest_file(con, write_sla(tmp_path / "s.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "s.csv", rows))
     assert summaries(con)["FRT"].series[0].week == dt.date(2026, 9, 6)
 
 

@@ -14,6 +14,8 @@ from lib.core.settings import PROJECT_ROOT
 from lib.metrics import provenance
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
+from lib.uploads import status as upload_status
+from lib.uploads.ingest import ingest_file
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 3)
@@ -41,7 +43,7 @@ def explore_file(
 
 
 def ingest(con, path: Path, by="ana@example.com"):
-    return store.ingest_file(con, path, uploaded_by=by)
+    return ingest_file(con, path, uploaded_by=by)
 
 
 def sisense_file(tmp_path: Path, rows: list[list], name="sisense.csv") -> Path:
@@ -126,7 +128,7 @@ def test_after_a_rollback_the_older_upload_speaks_again_and_the_rolled_back_one_
     old = ingest(con, explore_file(tmp_path, "old.csv", {WEEKS[0]: [("SaaS", 90, 10)], WEEKS[1]: [("SaaS", 90, 10)]}))
     new = ingest(con, explore_file(tmp_path, "new.csv", {WEEKS[1]: [("SaaS", 97, 3)]}))
 
-    store.rollback(con, new.upload_id, actor="lead")
+    upload_status.rollback(con, new.upload_id, actor="lead")
     rolled_back = where(con, WEEKS[1])
 
     assert (rolled_back.upload.id, rolled_back.value.value) == (old.upload_id, 90.0)
@@ -134,7 +136,7 @@ def test_after_a_rollback_the_older_upload_speaks_again_and_the_rolled_back_one_
     assert set_aside.upload.id == new.upload_id and set_aside.upload.status == "rolled_back"
     assert set_aside.reason.startswith("rolled back")
 
-    store.restore(con, new.upload_id, actor="lead")
+    upload_status.restore(con, new.upload_id, actor="lead")
     restored = where(con, WEEKS[1])
     assert (restored.upload.id, restored.value.value) == (new.upload_id, 97.0)
     assert [other.upload.id for other in restored.set_aside] == [old.upload_id]

@@ -13,6 +13,8 @@ from lib.core.settings import COMBINED_SEGMENTS, DEFAULT_FORM_SEGMENTS
 from lib.metrics import reconcile
 from lib.metrics.kpis import WeekValue
 from lib.store import database as store
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 MONDAY = dt.date(2026, 9, 7)
 WEEKS = weeks_from(MONDAY, 4)
@@ -26,13 +28,13 @@ def explore_upload(con, tmp_path: Path, weekly: dict, *, name="explore.csv", las
     for week, forms in weekly.items():
         for form, (achieved, breached) in forms.items():
             rows += sla_rows(week, form, "First reply time", achieved, breached)
-    return store.ingest_file(con, write_sla(tmp_path / name, rows), uploaded_by="ana@example.com")
+    return ingest.ingest_file(con, write_sla(tmp_path / name, rows), uploaded_by="ana@example.com")
 
 
 def sisense_upload(con, tmp_path: Path, rows: list[list], *, name="sisense.csv", header=SISENSE_HEADER, is_demo=False):
     path = tmp_path / name
     path.write_text(csv_text(header, rows))
-    return store.ingest_file(con, path, source="sisense", uploaded_by="ben@example.com", is_demo=is_demo)
+    return ingest.ingest_file(con, path, source="sisense", uploaded_by="ben@example.com", is_demo=is_demo)
 
 
 def sisense_rows(weekly: dict, kpi="FRT") -> list[list]:
@@ -173,9 +175,9 @@ def test_the_newest_sisense_upload_speaks_and_a_rollback_brings_the_older_back(c
     assert compared(con)[(WEEKS[1], "L&R")].secondary.upload_ids == (fixed.upload_id,)
     assert compared(con)[(WEEKS[0], "L&R")].secondary.upload_ids == (wrong.upload_id,)
 
-    store.rollback(con, fixed.upload_id, actor="lead")
+    upload_status.rollback(con, fixed.upload_id, actor="lead")
     assert pairs_flagged(con) == {(WEEKS[1], "L&R"), (WEEKS[1], reconcile.COMBINED)}
-    store.restore(con, fixed.upload_id, actor="lead")
+    upload_status.restore(con, fixed.upload_id, actor="lead")
     assert pairs_flagged(con) == set()
 
 

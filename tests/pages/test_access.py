@@ -18,9 +18,10 @@ from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
-from lib.store import uploads
 from lib.ui import navigation
 from lib.ui.page import escape_markdown
+from lib.uploads import flow as uploads
+from lib.uploads import status as upload_status
 from lib.workgroups import contents, repository
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def templates(demo_template, tmp_path_factory) -> dict[str, Path]:
     empty = folder / "empty.duckdb"
     shutil.copyfile(full, empty)
     con = store.connect(empty)
-    store.remove_demo(con, "ann")  # every upload rolled back: the weekly review has no figures
+    upload_status.remove_demo(con, "ann")  # every upload rolled back: the weekly review has no figures
     con.close()
     return {"full": full, "empty": empty}
 

@@ -16,6 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.metrics import kpis, review
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import status as upload_status
 from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -229,8 +231,8 @@ def test_presentation_mode_from_the_url_enlarges_the_charts(demo_db):
 
 def test_with_every_upload_rolled_back_the_page_points_to_upload_and_demo(demo_db):
     con = store.connect(demo_db)
-    for upload in store.list_uploads(con):
-        store.rollback(con, upload["id"], actor="test")
+    for upload in records.list_uploads(con):
+        upload_status.rollback(con, upload["id"], actor="test")
     con.close()
 
     at = open_review()

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lib.core.settings import DEFAULT_FORM_SEGMENTS
 from lib.metrics import explain, kpis, reconcile
 from lib.store import database as store
+from lib.uploads import status as upload_status
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(PROJECT_ROOT / "pages" / "5_Data_trust.py")
@@ -217,7 +218,7 @@ def test_a_week_in_the_link_is_read_as_the_pages_show_it_too_and_written_back_as
 def test_without_a_sisense_upload_the_page_says_what_to_upload(demo_db):
     con = store.connect(demo_db)
     sisense_id = con.execute("SELECT id FROM uploads WHERE source = 'sisense'").fetchone()[0]
-    store.rollback(con, sisense_id, actor="test")
+    upload_status.rollback(con, sisense_id, actor="test")
     con.close()
 
     at = open_page_in_app()

@@ -23,7 +23,7 @@ from hostile_payloads import HOSTILE_NAME, IMAGE, OUTSIDE, PAYLOADS, fill, hosti
 from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
-from lib.store import uploads
+from lib.uploads import flow as uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["app.py", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*.py"))]

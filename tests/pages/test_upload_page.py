@@ -17,10 +17,12 @@ from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.core.text import format_percent
-from lib.metrics import changes
 from lib.metrics.kpis import status_report
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.uploads import changes
+from lib.uploads import flow as uploads
+from lib.uploads import status as upload_status
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/2_Upload.py"
@@ -174,7 +176,7 @@ def test_several_files_at_once_each_previewed_and_the_good_ones_stored(page, con
 
     assert len(page.success) == 2
     assert "Left out, not stored: bad.csv." in texts(page.info)
-    stored = {u["file"]: u["uploaded_by"] for u in store.list_uploads(con) if not u["is_demo"]}
+    stored = {u["file"]: u["uploaded_by"] for u in records.list_uploads(con) if not u["is_demo"]}
     assert stored == {"frt.csv": "unknown", "nrt.csv": "unknown"}
     report = status_report(con, store.load_settings(con))
     assert report["kpis"]["NRT"]["weekly"] == {"2026-11-16": 90.0}
@@ -202,7 +204,7 @@ def test_the_signed_in_manager_is_recorded_as_the_uploader(con):
     upload(at, ("frt.csv", FIXES_FRT))
     at.button(key="upload-commit").click().run()
     assert frame(at, "Who").iloc[0]["Who"] == "ann@example.com"
-    assert store.list_uploads(con)[0]["uploaded_by"] == "ann@example.com"
+    assert records.list_uploads(con)[0]["uploaded_by"] == "ann@example.com"
 
 
 def test_a_viewer_sees_the_history_but_cannot_upload_or_roll_back(con):
@@ -221,7 +223,7 @@ def test_the_detected_source_can_be_corrected_before_committing(page, con):
     assert source.value == "explore"
     source.set_value("sisense").run()
     page.button(key="upload-commit").click().run()
-    newest = store.list_uploads(con)[0]
+    newest = records.list_uploads(con)[0]
     assert (newest["file"], newest["source"], newest["layer"]) == ("from-sisense.csv", "sisense", "secondary")
 
 
@@ -265,7 +267,7 @@ def test_unknown_headers_are_mapped_once_saved_and_used_again_automatically(page
 
 def test_rollback_asks_for_confirmation_showing_the_figures_that_change(page, con):
     before = snapshot(con)
-    sla_demo = next(u["id"] for u in store.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
+    sla_demo = next(u["id"] for u in records.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
     history_choice(page).set_value(sla_demo).run()
     page.button(key=f"ask-rollback-{sla_demo}").click().run()
 
@@ -284,7 +286,7 @@ def test_rollback_asks_for_confirmation_showing_the_figures_that_change(page, co
     page.button(key="confirm-rollback").click().run()
 
     assert texts(page.success) == [f"Upload {sla_demo} (explore_sla_events_demo.csv) rolled back."]
-    statuses = {u["id"]: u["status"] for u in store.list_uploads(con)}
+    statuses = {u["id"]: u["status"] for u in records.list_uploads(con)}
     assert statuses[sla_demo] == "rolled_back"
     weekly = status_report(con, store.load_settings(con))
     for change in expected:  # the confirmation showed exactly what happened
@@ -320,9 +322,9 @@ def test_a_commit_waits_when_someone_else_stored_data_after_the_preview(page, co
     page.button(key="upload-commit").click().run()
 
     assert any("changed while you were looking" in text for text in texts(page.warning))
-    assert "mine.csv" not in {u["file"] for u in store.list_uploads(con)}
+    assert "mine.csv" not in {u["file"] for u in records.list_uploads(con)}
     page.button(key="upload-commit").click().run()  # the preview on screen is now current
-    assert {"mine.csv", "theirs.csv"} <= {u["file"] for u in store.list_uploads(con)}
+    assert {"mine.csv", "theirs.csv"} <= {u["file"] for u in records.list_uploads(con)}
 
 
 def test_the_uploader_takes_its_size_limit_from_the_one_setting(con):
@@ -332,12 +334,12 @@ def test_the_uploader_takes_its_size_limit_from_the_one_setting(con):
 
 
 def test_restoring_an_upload_someone_else_restored_first_changes_nothing_and_says_so(page, con):
-    sla_demo = next(u["id"] for u in store.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
-    store.rollback(con, sla_demo, actor="bo")
+    sla_demo = next(u["id"] for u in records.list_uploads(con) if u["file"] == "explore_sla_events_demo.csv")
+    upload_status.rollback(con, sla_demo, actor="bo")
     page.run()
     history_choice(page).set_value(sla_demo).run()
     page.button(key=f"ask-restore-{sla_demo}").click().run()
-    store.restore(con, sla_demo, actor="bo")  # another manager, in another tab, restores it first
+    upload_status.restore(con, sla_demo, actor="bo")  # another manager, in another tab, restores it first
     before = snapshot(con), store.change_history(con)
 
     page.run()

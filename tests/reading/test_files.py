@@ -10,10 +10,11 @@ import pytest
 from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows, write_sla
 
 from lib.core.errors import RefusedFile
-from lib.metrics import changes
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.files import plausible_cp1252
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import changes, ingest
 
 MONDAY = dt.date(2026, 9, 7)
 
@@ -43,7 +44,7 @@ def test_every_encoding_and_delimiter_reads_the_same_figures(con, tmp_path, enco
     rows = week_rows() + [["77", "Billing", "First reply time", "Completed", "Achieved", "2026-09-08", "Café Zürich"]]
     path = tmp_path / "export.csv"
     path.write_bytes(bom + csv_text(SLA_HEADER, [[r[0] or "1", *r[1:]] for r in rows], delimiter).encode(encoding))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     assert result.shape == "explore_sla"
 
@@ -55,7 +56,7 @@ def test_header_spellings_title_rows_totals_and_extra_columns(con, tmp_path):
     text += "Total,,,,,\n,,,,,\n\n"
     path = tmp_path / "titled.csv"
     path.write_text(text)
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     assert result.ignored.get("totals row") == 1
     assert result.columns_ignored == ["Notes"]
@@ -73,7 +74,7 @@ def test_xlsx_with_a_report_title_above_the_header(con, tmp_path):
     sheet.append(["Total", None, None, None, None, None])
     path = tmp_path / "explore.xlsx"
     workbook.save(path)
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     assert result.encoding == "XLSX, sheet 'Sheet'"
 
@@ -86,7 +87,7 @@ def test_a_workbook_is_read_whatever_its_file_is_called(con, tmp_path):
     path = tmp_path / "export-without-extension"
     workbook.save(tmp_path / "saved.xlsx")
     (tmp_path / "saved.xlsx").rename(path)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
 
 
@@ -100,7 +101,7 @@ def test_row_numbers_in_xlsx_refusals_are_the_rows_excel_shows(con, tmp_path):
     path = tmp_path / "bad.xlsx"
     workbook.save(path)
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert refused.value.row == 4 and refused.value.column == "SLA target status"
 
 
@@ -128,8 +129,8 @@ def test_dbt_zendesk_models_built_here_count_like_explore(con, tmp_path):
         + "203,solved,2026-09-09 09:00:00.000000,SaaS,Support,bad\n"
         + "204,solved,2026-09-13 09:00:00.000000,SaaS,Support,offered\n"
     )
-    sla_result = store.ingest_file(con, slas)
-    ticket_result = store.ingest_file(con, tickets)
+    sla_result = ingest.ingest_file(con, slas)
+    ticket_result = ingest.ingest_file(con, tickets)
     assert (sla_result.shape, sla_result.source) == ("dbt_sla_policies", "dbt")
     assert (ticket_result.shape, ticket_result.source) == ("dbt_ticket_metrics", "dbt")
     assert sla_result.ignored == {"target still active": 1, "other SLA metric": 1}
@@ -143,8 +144,8 @@ def test_dbt_zendesk_models_built_here_count_like_explore(con, tmp_path):
 
 @pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"the public dbt_zendesk samples are not at {FIXTURES}")
 def test_dbt_zendesk_samples_ingest(con):
-    slas = store.ingest_file(con, FIXTURES / "dunder_mifflin_slas.csv")
-    tickets = store.ingest_file(con, FIXTURES / "dunder_mifflin_tickets.csv")
+    slas = ingest.ingest_file(con, FIXTURES / "dunder_mifflin_slas.csv")
+    tickets = ingest.ingest_file(con, FIXTURES / "dunder_mifflin_tickets.csv")
     assert (slas.shape, slas.source) == ("dbt_sla_policies", "dbt")
     assert (tickets.shape, tickets.source) == ("dbt_ticket_metrics", "dbt")
     assert slas.rows_used == 347 + 3076 and slas.ignored == {"other SLA metric": 27}
@@ -168,14 +169,14 @@ def test_dbt_zendesk_samples_ingest(con):
     ],
 )
 def test_files_that_are_not_exports_are_refused_and_change_nothing(con, tmp_path, content, expected):
-    store.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
-    before = (status_report(con, store.load_settings(con)), store.list_uploads(con))
+    ingest.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
+    before = (status_report(con, store.load_settings(con)), records.list_uploads(con))
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert expected in refused.value.message and "upload.csv" in refused.value.message
-    assert (status_report(con, store.load_settings(con)), store.list_uploads(con)) == before
+    assert (status_report(con, store.load_settings(con)), records.list_uploads(con)) == before
 
 
 REFUSALS = [
@@ -196,26 +197,26 @@ REFUSALS = [
 
 @pytest.mark.parametrize(("label", "rows", "row", "column", "reason"), REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_refusals_name_row_and_column_and_change_nothing(con, tmp_path, label, rows, row, column, reason):
-    store.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
-    before = (status_report(con, store.load_settings(con)), store.list_uploads(con))
+    ingest.ingest_file(con, write_sla(tmp_path / "good.csv", week_rows()))
+    before = (status_report(con, store.load_settings(con)), records.list_uploads(con))
     # A readable row first, so the refusal has to come from the named row, not the file's start.
     good_rows = [["9", "SaaS", "First reply time", "Completed", "Achieved", "2026-09-08", ""]] if row else []
     path = tmp_path / "bad.csv"
     path.write_text(csv_text(SLA_HEADER, good_rows + rows))
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     error = refused.value
     assert reason in error.message and error.message.startswith("bad.csv")
     assert error.row == (row + 1 if row else None)
     assert error.column == column
-    assert (status_report(con, store.load_settings(con)), store.list_uploads(con)) == before
+    assert (status_report(con, store.load_settings(con)), records.list_uploads(con)) == before
 
 
 def test_missing_column_is_named(con, tmp_path):
     path = tmp_path / "nodate.csv"
     path.write_text(csv_text(SLA_HEADER[:5], [["1", "SaaS", "First reply time", "Completed", "Achieved"]]))
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert "missing column for Explore SLA events: 'Time - SLA status update - Date'" in refused.value.message
     assert refused.value.column == "Time - SLA status update - Date"
 
@@ -226,7 +227,7 @@ def test_weekly_aggregates_with_counts_and_each_percentage_notation(con, tmp_pat
         "week_start,segment,kpi,achieved,total\n"
         "2026-09-07,L&R,FRT,90,100\n2026-09-07,GitLab SM,FRT,190,200\n2026-09-07,Combined,FRT,280,300\n"
     )
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     week = kpi_summaries(con, store.load_settings(con), layer="secondary")["FRT"].latest
     assert (week.good, week.total) == (280, 300)
     for index, notation in enumerate(("92.5", "92.5%", "0.925")):
@@ -234,7 +235,7 @@ def test_weekly_aggregates_with_counts_and_each_percentage_notation(con, tmp_pat
         pct_path.write_text(
             f"Week,Segment,Metric,Percentage\n2026-09-{14 + 7 * index:02d},GitLab SaaS,NRT,{notation}\n"
         )
-        store.ingest_file(con, pct_path)
+        ingest.ingest_file(con, pct_path)
     series = kpi_summaries(con, store.load_settings(con), layer="secondary")["NRT"].series
     assert [round(w.value, 6) for w in series] == [92.5, 92.5, 92.5]
 
@@ -242,7 +243,7 @@ def test_weekly_aggregates_with_counts_and_each_percentage_notation(con, tmp_pat
 def test_percentages_without_counts_cannot_be_pooled(con, tmp_path):
     path = tmp_path / "pct.csv"
     path.write_text("week,segment,metric,pct\n2026-09-07,L&R,SSAT,91\n2026-09-07,GitLab SM,SSAT,97\n")
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     week = kpi_summaries(con, store.load_settings(con))["SSAT"].latest
     assert week.value is None and week.status == "unknown"
     assert "cannot pool" in week.note and "L&R" in week.note
@@ -251,7 +252,7 @@ def test_percentages_without_counts_cannot_be_pooled(con, tmp_path):
 def test_several_percentages_for_one_segment_are_not_averaged(con, tmp_path):
     path = tmp_path / "forms.csv"
     path.write_text("week,ticket_form,metric,pct\n2026-09-07,SaaS,FRT,99\n2026-09-07,SaaS Account,FRT,80\n")
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     week = kpi_summaries(con, store.load_settings(con))["FRT"].latest
     assert week.value is None and week.status == "unknown"
     assert "several percentages" in week.note and "GitLab SaaS" in week.note
@@ -271,15 +272,15 @@ def test_aggregate_refusals(con, tmp_path):
         path = tmp_path / f"agg{index}.csv"
         path.write_text(text)
         with pytest.raises(RefusedFile) as refused:
-            store.ingest_file(con, path)
+            ingest.ingest_file(con, path)
         assert reason in refused.value.message
-    assert store.list_uploads(con) == []
+    assert records.list_uploads(con) == []
 
 
 def test_archive_keeps_the_original_bytes_under_its_hash(con, tmp_path):
     path = write_sla(tmp_path / "../evil name; rm -rf.csv", week_rows())
-    result = store.ingest_file(con, path, file_name="../../etc/passwd<script>.csv")
-    upload = store.list_uploads(con)[0]
+    result = ingest.ingest_file(con, path, file_name="../../etc/passwd<script>.csv")
+    upload = records.list_uploads(con)[0]
     archived = store.settings_module.archive_dir(store.database_file(con)) / f"{upload['sha256']}.csv"
     assert upload["archive_path"] == str(archived)
     assert archived.read_bytes() == path.read_bytes()
@@ -291,7 +292,7 @@ def test_upload_size_limit_is_enforced(con, tmp_path):
     path = tmp_path / "big.csv"
     path.write_text(csv_text(SLA_HEADER, week_rows() * 10000))
     with pytest.raises(RefusedFile, match="over the 1 MB limit"):
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
 
 
 def test_a_preview_writes_nothing_to_the_archive(con, tmp_path):
@@ -306,13 +307,13 @@ def test_a_short_row_inside_the_data_is_still_read_only_a_short_last_row_is_cut_
     text = csv_text(SLA_HEADER, rows[:3]) + "Total\n" + csv_text(SLA_HEADER, rows[3:]).split("\n", 1)[1]
     path = tmp_path / "total_inside.csv"
     path.write_text(text)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
 
     cut = tmp_path / "cut.csv"
     cut.write_text(text + "77,SaaS,First reply time,Completed,Achieved,2026-09-0")
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, cut)
+        ingest.ingest_file(con, cut)
     assert "the download looks cut off" in refused.value.message
     assert refused.value.row == len(rows) + 3  # header, the rows, the totals row, then the cut row
 
@@ -320,7 +321,7 @@ def test_a_short_row_inside_the_data_is_still_read_only_a_short_last_row_is_cut_
 def test_dates_are_read_from_the_whole_cell_after_stripping_control_characters(con, tmp_path):
     # "\t2026-09-13" read by its first ten characters was 2026-09-01: another week.
     rows = [[*r[:5], "\t" + r[5] + " 23:59:59\u00a0", r[6]] for r in week_rows()]
-    store.ingest_file(con, write_sla(tmp_path / "tabbed.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "tabbed.csv", rows))
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     weeks = {w for (w,) in con.execute("SELECT DISTINCT week FROM weekly_counts").fetchall()}
     assert weeks == {MONDAY}
@@ -347,7 +348,7 @@ def test_a_workbook_names_the_sheet_it_read_and_never_reads_a_hidden_one(con, tm
     workbook.active = 1
     path = tmp_path / "two_sheets.xlsx"
     workbook.save(path)
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
     assert result.encoding == "XLSX, sheet 'This week'"
     assert "Hidden sheets are never read: 'Old export'." in result.warnings
@@ -358,7 +359,7 @@ def test_a_header_ending_in_an_empty_column_does_not_make_every_last_row_look_cu
     rows = [[r[0] or "7", *r[1:]] for r in week_rows()]
     path = tmp_path / "trailing_delimiter.csv"
     path.write_text(",".join(SLA_HEADER) + ",\n" + csv_text(SLA_HEADER, rows).split("\n", 1)[1])
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
 
 
@@ -366,7 +367,7 @@ def test_a_title_line_ending_in_lf_above_crlf_rows_is_read_whole(con, tmp_path):
     numbered = [[str(100 + i), *row[1:]] for i, row in enumerate(week_rows())]
     path = tmp_path / "titled.csv"
     path.write_bytes(("FRT by week\n" + csv_text(SLA_HEADER, numbered).replace("\n", "\r\n")).encode())
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]
 
 
@@ -387,7 +388,7 @@ def test_two_downloads_joined_into_one_file_are_refused_whatever_their_second_he
     first_download = bom + csv_text(SLA_HEADER, first).encode(encoding)
     path = tmp_path / "first.csv"
     path.write_bytes(first_download)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert frt_nrt(con) == [(19, 20), (8, 10)]  # one download alone reads exactly
     second_header = [second_date_header if h.endswith("Date") else h for h in SLA_HEADER]
     second_download = bom + csv_text(second_header, numbered(week_rows(), 100)).encode(encoding)
@@ -395,7 +396,7 @@ def test_two_downloads_joined_into_one_file_are_refused_whatever_their_second_he
     path.write_bytes(first_download + second_download)
     uploads_before = con.execute("SELECT count(*) FROM uploads").fetchone()[0]
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert "repeats the header row" in refused.value.message and f"row {len(first) + 2}" in refused.value.message
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == uploads_before
 
@@ -407,6 +408,6 @@ def test_two_report_table_downloads_joined_are_refused_as_a_repeated_header(con,
     path = tmp_path / "joined_tables.csv"
     path.write_bytes(download + download)
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert "repeats the header row" in refused.value.message and "row 9" in refused.value.message
     assert "not a number" not in refused.value.message

@@ -17,6 +17,7 @@ from lib.reading import rules
 from lib.reading.decisions import ReadOptions
 from lib.reading.rules import iso_week_sql
 from lib.store import database as store
+from lib.uploads import ingest
 
 MONDAY = dt.date(2026, 8, 31)
 WEEKS = [MONDAY + dt.timedelta(weeks=i) for i in range(3)]
@@ -111,7 +112,7 @@ def test_daily_sla_report_reads_exactly_under_every_csv_export_setting(
 
     path = tmp_path / "sla_report.csv"
     path.write_bytes(csv_bytes(SLA_REPORT_HEADER, daily_sla_rows(fmt), delimiter, titles=["SLA targets by day"]))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert result.shape == "explore_report"
     assert_report_figures(con)
     assert result.ignored == {"other SLA metric": 1}
@@ -127,7 +128,7 @@ def test_daily_sla_report_as_xlsx_with_text_cells_in_each_setting(con, tmp_path,
         return number_text(value, decimal, thousands, places)
 
     path = xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, daily_sla_rows(fmt), titles=["SLA report"])
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert_report_figures(con)
 
 
@@ -137,7 +138,7 @@ def test_daily_sla_report_as_xlsx_with_number_and_date_cells(con, tmp_path):
 
     rows = daily_sla_rows(fmt, date=lambda d: dt.datetime(d.year, d.month, d.day))
     path = xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert_report_figures(con)
 
 
@@ -150,7 +151,7 @@ def test_dates_saved_as_spreadsheet_day_numbers_read_as_those_days(con, tmp_path
 
     rows = daily_sla_rows(fmt, date=lambda d: (d - dt.date(1899, 12, 30)).days + time_of_day)
     assert rows[0][0] == 46265 + time_of_day
-    result = store.ingest_file(con, xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows))
+    result = ingest.ingest_file(con, xlsx_file(tmp_path / "sla_report.xlsx", SLA_REPORT_HEADER, rows))
     assert_report_figures(con)
     assert "spreadsheet day numbers" in result.reading["date order"]
 
@@ -165,7 +166,7 @@ def test_iso_week_labels_read_as_the_weeks_they_name(con, tmp_path, spelling):
 
     path = tmp_path / "iso_weeks.csv"
     path.write_bytes(csv_bytes(header, daily_sla_rows(date=label)))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert_report_figures(con)
     assert "ISO weeks" in result.reading["date order"]
 
@@ -203,7 +204,7 @@ def test_a_workbook_with_exact_float_percentages_reads_its_counts(con, tmp_path,
         sheet.cell(sheet.max_row, 6).number_format = number_format
     path = tmp_path / "exact_percentages.xlsx"
     workbook.save(path)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7021, 7252, "ok"), (dt.date(2026, 10, 12), 7070, 7350, "ok")]
 
 
@@ -216,7 +217,7 @@ def test_a_percentage_cell_of_a_row_with_nothing_counted_never_refuses_the_file(
     rows.append([(MONDAY + dt.timedelta(days=6)).isoformat(), "SaaS", "Next reply time", "0", "0", "3", no_percentage])
     path = tmp_path / "zero_over_zero.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(MONDAY, 63, 70, "breach")]
     assert "decimal dot" in result.reading["numbers"]
 
@@ -229,7 +230,7 @@ def test_sla_targets_is_never_the_denominator(con, tmp_path):
     rows[2][3:] = ["12", "8", "1", "88.89%"]
     path = tmp_path / "frt.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(MONDAY, 8, 9, "breach")]
 
 
@@ -244,7 +245,7 @@ def test_totals_row_and_totals_column_are_not_counted_twice(con, tmp_path):
     rows.append(["Grand total", "", "", "133", "7", "140"])
     path = tmp_path / "with_totals.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(MONDAY, 133, 140, "ok")]
     assert result.ignored == {"totals row": 2}
     assert result.columns_ignored == ["Total"]
@@ -260,7 +261,7 @@ def test_satisfaction_report_by_solved_date(con, tmp_path):
             rows.append([(week + dt.timedelta(days=d)).isoformat(), "Self-Managed", str(g), str(b), str(g + b), ""])
     path = tmp_path / "ssat.csv"
     path.write_bytes(csv_bytes(header, rows, ";"))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "SSAT") == [
         (WEEKS[0], 190, 200, "ok"),
         (WEEKS[1], 90, 100, "breach"),
@@ -280,7 +281,7 @@ def test_rows_by_target_status_counted_by_sla_targets(con, tmp_path):
     ]
     path = tmp_path / "by_status.csv"
     path.write_bytes(csv_bytes(header, rows, ";"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(MONDAY, 1024, 1100, "ok")]
     assert result.ignored == {"target still active": 1}
 
@@ -300,7 +301,7 @@ def test_a_table_by_metric_status_never_counts_active_rows(con, tmp_path):
     ]
     path = tmp_path / "by_metric_status.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 7, 9, "breach"), (dt.date(2026, 10, 12), 9, 10, "breach")]
     assert result.ignored == {"target still active": 2}
 
@@ -315,7 +316,7 @@ def test_achieved_and_breached_counts_on_an_active_row_do_not_count(con, tmp_pat
     ]
     path = tmp_path / "counts_by_metric_status.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 90, 95, "ok"), (dt.date(2026, 10, 12), 95, 100, "ok")]
 
 
@@ -332,7 +333,7 @@ def test_a_paused_target_is_not_counted_like_an_active_one(con, tmp_path):
     ]
     path = tmp_path / "paused.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 10, 5), 1, 2, "breach"), (dt.date(2026, 10, 12), 2, 2, "ok")]
     assert result.ignored == {"target still active": 2}
 
@@ -364,7 +365,7 @@ def test_sunday_week_labels_go_under_the_monday_inside_their_week(con, tmp_path)
     header, rows = weekly_report(SUNDAYS)
     path = tmp_path / "weekly.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert [w[:3] for w in weekly(con, "FRT")] == [(WEEKS[0], 96, 100), (WEEKS[1], 93, 100), (WEEKS[2], 90, 100)]
     assert flags(con, "FRT") == (2, True)
     assert (
@@ -380,7 +381,7 @@ def test_week_ending_labels_go_under_the_week_they_end(con, tmp_path, where):
     titles = ["FRT, week ending on Sunday"] if where == "title" else []
     path = tmp_path / "week_ending.csv"
     path.write_bytes(csv_bytes(header, rows, titles=titles))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert [w[:3] for w in weekly(con, "FRT")] == [(WEEKS[0], 96, 100), (WEEKS[1], 93, 100), (WEEKS[2], 90, 100)]
     assert "last day" in result.reading["week labels"]
 
@@ -394,7 +395,7 @@ def test_every_week_end_header_makes_the_labels_last_days(con, tmp_path, header_
     header, rows = weekly_report(labels, header_time)
     path = tmp_path / "week_end.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [
         (WEEKS[0], 96, 100, "ok"),
         (WEEKS[1], 93, 100, "breach"),
@@ -411,7 +412,7 @@ def test_every_week_start_header_makes_the_labels_first_days(con, tmp_path, head
     path = tmp_path / "week_start.csv"
     # A title saying "ending" does not overrule a header that says the label starts the week.
     path.write_bytes(csv_bytes(header, rows, titles=["SLA achievement, period ending 2026-09-19"]))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [
         (WEEKS[0], 96, 100, "ok"),
         (WEEKS[1], 93, 100, "breach"),
@@ -424,7 +425,7 @@ def test_the_manager_can_flip_the_week_label_reading(con, tmp_path):
     header, rows = weekly_report(SUNDAYS)
     path = tmp_path / "weekly.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path, options=ReadOptions(week_labels="end"))
+    result = ingest.ingest_file(con, path, options=ReadOptions(week_labels="end"))
     assert [w[0] for w in weekly(con, "FRT")] == [WEEKS[0] - dt.timedelta(weeks=1), WEEKS[0], WEEKS[1]]
     assert "as you chose" in result.reading["week labels"]
 
@@ -434,7 +435,7 @@ def test_sunday_labels_in_a_sunday_start_database_stay_where_they_are(con, tmp_p
     header, rows = weekly_report(SUNDAYS)
     path = tmp_path / "weekly.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert [w[0] for w in weekly(con, "FRT")] == [dt.date.fromisoformat(s) for s in SUNDAYS]
 
 
@@ -451,7 +452,7 @@ def test_a_day_column_wins_over_a_week_column_beside_it(con, tmp_path):
         rows.append([sunday_label.isoformat(), day.isoformat(), "SaaS", "First reply time", achieved, breached])
     path = tmp_path / "week_and_date.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     mondays = [dt.date(2026, 10, 5) + dt.timedelta(weeks=i) for i in range(4)]
     assert weekly(con, "FRT") == [(monday, 684, 700, "ok") for monday in mondays]
     assert result.columns_ignored == ["SLA update - Week"]
@@ -477,7 +478,7 @@ def week_of_year_file(tmp_path, pairs: list[tuple[str, str]], name="woy.csv"):
 def test_week_of_year_in_a_year_where_both_week_starts_agree(con, tmp_path):
     """2025: 4 January is a Saturday, so Sunday- and Monday-numbered week 36 file under the same week."""
     path = week_of_year_file(tmp_path, [("2025", "36"), ("2025", "37"), ("2025", "38")])
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     first = dt.date(2025, 9, 1)  # ISO week 36 of 2025
     assert [w[:3] for w in weekly(con, "FRT")] == [
         (first, 96, 100),
@@ -493,13 +494,13 @@ def test_week_of_year_in_2026_needs_the_week_start_and_then_reads_exactly(con, t
     path = week_of_year_file(tmp_path, [("2026", "36"), ("2026", "37"), ("2026", "38")])
     message = refusal(con, path)
     assert "--week-numbering" in message and "Sunday (English, US)" in message and "row 2" in message
-    store.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
+    ingest.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
     assert [w[0] for w in weekly(con, "FRT")] == [dt.date(2026, 8, 31), dt.date(2026, 9, 7), dt.date(2026, 9, 14)]
 
 
 def test_week_of_year_counted_from_sunday_files_each_week_under_its_monday(con, tmp_path):
     path = week_of_year_file(tmp_path, [("2026", "36"), ("2026", "37"), ("2026", "38")])
-    store.ingest_file(con, path, options=ReadOptions(week_numbering="sunday"))
+    ingest.ingest_file(con, path, options=ReadOptions(week_numbering="sunday"))
     # Sunday-numbered week 36 of 2026 runs Sunday 6 to Saturday 12 September.
     assert [w[0] for w in weekly(con, "FRT")] == [dt.date(2026, 9, 7), dt.date(2026, 9, 14), dt.date(2026, 9, 21)]
 
@@ -508,7 +509,7 @@ def test_week_one_split_by_the_calendar_year_is_one_week(con, tmp_path):
     """Explore's Year is the day's calendar year: 29-31 Dec 2025 come as (2025, week 1), 1-4 Jan as (2026, 1)."""
     pairs = [("2025", "51"), ("2025", "52"), ("2025", "1"), ("2026", "1")]
     path = week_of_year_file(tmp_path, pairs)
-    store.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
+    ingest.ingest_file(con, path, options=ReadOptions(week_numbering="monday"))
     assert [w[:3] for w in weekly(con, "FRT")] == [
         (dt.date(2025, 12, 15), 96, 100),
         (dt.date(2025, 12, 22), 93, 100),
@@ -529,21 +530,21 @@ def dated_report(tmp_path, dates: list[str], name="dated.csv"):
 
 def test_a_day_above_twelve_makes_the_whole_file_day_first(con, tmp_path):
     path = dated_report(tmp_path, ["07/09/2026", "13/09/2026"])
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 9, 7), 18, 20)]
     assert "'13/09/2026' has a day above 12" in result.reading["date order"]
 
 
 def test_a_day_above_twelve_in_second_place_makes_it_month_first(con, tmp_path):
     path = dated_report(tmp_path, ["09/07/2026", "09/13/2026"])
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 9, 7), 18, 20)]
 
 
 def test_dates_forming_one_contiguous_range_decide_the_order(con, tmp_path):
     """1-7 September read month-first is one week; day-first it would be seven months."""
     path = dated_report(tmp_path, [f"09/0{d}/2026" for d in range(1, 8)])
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert [w[:3] for w in weekly(con, "FRT")] == [(dt.date(2026, 8, 31), 54, 60), (dt.date(2026, 9, 7), 9, 10)]
     assert "cover 7 days" in result.reading["date order"]
 
@@ -555,7 +556,7 @@ def test_ambiguous_dates_are_refused_until_the_manager_says(con, tmp_path):
         "--dates dmy or --dates mdy" in message
         and "3 April 2026 read day first or 4 March 2026 read month first" in message
     )
-    result = store.ingest_file(con, path, options=ReadOptions(dates="dmy"))
+    result = ingest.ingest_file(con, path, options=ReadOptions(dates="dmy"))
     assert [w[0] for w in weekly(con, "FRT") if w[2]] == [dt.date(2026, 3, 2), dt.date(2026, 3, 30)]
     assert "as you chose" in result.reading["date order"]
 
@@ -576,7 +577,7 @@ def test_thousands_dot_with_decimal_comma_is_read_from_the_percentage(con, tmp_p
     rows[0][3:] = ["1.050", "50", "95,45"]
     path = tmp_path / "de.csv"
     path.write_bytes(csv_bytes(header, rows, ";"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(MONDAY, 1050, 1100, "ok")]
     assert "decimal comma" in result.reading["numbers"]
 
@@ -589,7 +590,7 @@ def test_a_count_that_reads_two_ways_is_refused_naming_the_setting(con, tmp_path
     path.write_bytes(csv_bytes(header, rows, ";"))
     message = refusal(con, path)
     assert "thousands separator set to none" in message and "--thousands" in message
-    store.ingest_file(con, path, options=ReadOptions(decimal="comma", thousands="dot"))
+    ingest.ingest_file(con, path, options=ReadOptions(decimal="comma", thousands="dot"))
     assert weekly(con, "FRT")[0][1:3] == (1000, 3000)
 
 
@@ -612,7 +613,7 @@ def test_event_rows_are_weighted_by_sla_targets(con, tmp_path):
     rows += [["3", "SaaS", "Next reply time", "Breached", MONDAY.isoformat(), "1"], [""] * 6, [""] * 6]
     path = tmp_path / "events.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert result.rows_read == 9  # the file's rows, blank ones left out, not the targets they stand for
     assert weekly(con, "FRT") == [(MONDAY, 21, 23, "breach")]  # counted by rows it would be 7 / 8
     # Rows are said in rows, the targets they stand for apart: 9 rows read, 9 counted, 24 targets.
@@ -629,7 +630,7 @@ def test_satisfaction_rows_are_weighted_by_tickets_and_keep_comments_with_line_b
     ]
     path = tmp_path / "ssat_events.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "SSAT") == [(MONDAY, 28, 30, "ok")]
     assert (result.rows_read, result.rows_used, result.ignored) == (3, 2, {"survey not answered": 1})
     assert "the 2 rows counted stand for 30 tickets" in result.reading["rows weighted"]
@@ -670,13 +671,13 @@ def test_a_refusal_names_the_files_own_header(con, tmp_path, time_header):
     path = tmp_path / "bad_day.csv"
     path.write_bytes(csv_bytes(header, rows))
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, path)
+        ingest.ingest_file(con, path)
     assert refused.value.column == time_header and refused.value.row == 3
     events = tmp_path / "bad_event_day.csv"
     events_header = ["Ticket ID", "Ticket form", "SLA metric", "SLA target status", "SLA update - Date"]
     events.write_bytes(csv_bytes(events_header, [["1", "SaaS", "First reply time", "Achieved", "yesterday"]]))
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, events)
+        ingest.ingest_file(con, events)
     assert refused.value.column == "SLA update - Date"
 
 
@@ -699,7 +700,7 @@ def test_a_report_with_dot_as_column_separator(con, tmp_path):
     rows = daily_sla_rows(lambda value, whole=True: number_text(value, "comma", "none", 1))
     path = tmp_path / "dots.csv"
     path.write_bytes(csv_bytes(SLA_REPORT_HEADER, rows, ".", titles=["Report generated 30.11.2026"]))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert_report_figures(con)
     assert "decimal comma" in result.reading["numbers"]
 
@@ -714,7 +715,7 @@ def test_a_pivot_with_sla_metric_in_its_columns_is_read_by_the_names_above_or_re
     )
     path = tmp_path / "pivot.csv"
     path.write_text(named)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert [
         (kpi, good, total)
         for kpi, good, total in con.execute(
@@ -724,7 +725,7 @@ def test_a_pivot_with_sla_metric_in_its_columns_is_read_by_the_names_above_or_re
     unnamed = tmp_path / "unnamed.csv"
     unnamed.write_text(named.split("\n", 1)[1])
     with pytest.raises(RefusedFile) as refused:
-        store.ingest_file(con, unnamed)
+        ingest.ingest_file(con, unnamed)
     assert "move that attribute to the rows" in refused.value.message
 
 
@@ -751,7 +752,7 @@ def test_weighted_event_rows_count_their_weight_in_each_group_and_priority(con, 
     ]
     path = tmp_path / "weighted.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT")[0][1:3] == (12, 14)
     assert slices(con, "group") == {"Support AMER": (3, 5), "Support APAC": (4, 4), None: (5, 5)}
     assert slices(con, "priority") == {"High": (3, 3), None: (4, 4), "Low": (5, 7)}
@@ -769,7 +770,7 @@ def test_a_report_table_by_group_keeps_its_groups_and_priorities(con, tmp_path):
     ]
     path = tmp_path / "report_by_group.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT")[0][1:3] == (153, 170)
     assert slices(con, "group") == {"Support AMER": (90, 100), "Support EMEA": (63, 70)}
     assert slices(con, "priority") == {"Normal": (135, 150), "Urgent": (18, 20)}
@@ -779,7 +780,7 @@ def test_a_file_without_group_or_priority_keeps_no_slices(con, tmp_path):
     header = ["SLA update - Date", "Ticket form", "SLA metric", "Achieved SLA targets", "Breached SLA targets"]
     path = tmp_path / "plain.csv"
     path.write_bytes(csv_bytes(header, [[MONDAY.isoformat(), "SaaS", "First reply time", "90", "10"]]))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert con.execute("SELECT count(*) FROM dimension_counts").fetchone()[0] == 0
 
 
@@ -799,7 +800,7 @@ def test_slices_that_would_not_add_up_are_not_kept_and_the_upload_says_so(con, t
                         f"SELECT * FROM ({real(*args)}) LIMIT 1")  # fmt: skip
     path = tmp_path / "events.csv"
     path.write_bytes(csv_bytes(GROUPED_EVENTS_HEADER, GROUPED_EVENTS))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT")[0][1:3] == (1, 3)
     assert con.execute("SELECT count(*) FROM dimension_counts").fetchone()[0] == 0
     assert any("ticket group and priority counts did not add up" in w for w in result.warnings)
@@ -815,7 +816,7 @@ def test_breached_rows_are_matched_cell_by_cell_if_their_hash_finds_too_many(con
     monkeypatch.setattr(rules, "breached_rows_sql", colliding)
     path = tmp_path / "events.csv"
     path.write_bytes(csv_bytes(GROUPED_EVENTS_HEADER, GROUPED_EVENTS))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     rows = con.execute("SELECT source_row, ticket_id, ticket_group FROM bad_events ORDER BY 1").fetchall()
     assert rows == [(3, "2", "Support AMER"), (4, "3", "Support EMEA")]
 
@@ -833,7 +834,7 @@ def test_an_event_row_whose_first_column_is_a_group_called_all_or_sum_is_a_ticke
     ]
     path = tmp_path / "groups_first.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 9, 14), 2, 5, "breach")]
 
 
@@ -848,7 +849,7 @@ def test_a_report_tables_subtotal_rows_by_group_are_totals_not_a_group(con, tmp_
     ]
     path = tmp_path / "group_subtotals.csv"
     path.write_bytes(csv_bytes(header, rows))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(dt.date(2026, 9, 14), 13, 15, "breach")]
     assert result.ignored == {"totals row": 2}
 

@@ -14,7 +14,7 @@ from export_builders import csv_bytes, flags, refusal, weekly, xlsx_file
 
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import EXPLORE_REPORT, detect_shape
-from lib.store import database as store
+from lib.uploads import ingest
 
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
@@ -33,7 +33,7 @@ def test_wrapped_metric_names_and_region_in_an_xlsx_report(con, tmp_path):
         rows.append([dt.datetime(day.year, day.month, day.day), "SaaS", "Europe, Middle East, Africa",
                      "First reply time", 13 if day < NOV_16 else 14, 1 if day < NOV_16 else 0, 15])  # fmt: skip
     path = xlsx_file(tmp_path / "frt_by_region.xlsx", header, rows, titles=["FRT by region", ""])
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(NOV_09, 91, 98, "breach"), (NOV_16, 98, 98, "ok")]
     assert result.columns_used["achieved"] == "D_COUNT(Achieved SLA targets)"
     assert con.execute("SELECT DISTINCT region FROM weekly_counts").fetchall() == [("EMEA",)]
@@ -51,7 +51,7 @@ def test_satisfaction_by_solved_week_with_sunday_labels_and_percent_signs(con, t
     ]
     path = tmp_path / "ssat_weekly.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "SSAT") == [(NOV_09, 281, 300, "ok"), (NOV_16, 185, 200, "breach")]
 
 
@@ -62,7 +62,7 @@ def test_german_export_dates_decimal_comma_thousands_dot(con, tmp_path):
     rows[1][3:] = ["1.234", "266", "82,27"]
     path = tmp_path / "export_de.csv"
     path.write_bytes(csv_bytes(header, rows, ";"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "NRT") == [(NOV_09, 1234, 1500, "breach")]
     assert "decimal comma, thousands separator dot" in result.reading["numbers"]
 
@@ -75,7 +75,7 @@ def test_uk_unicode_text_export_with_day_first_dates_decided_by_their_range(con,
     rows[3][3:] = ["8", "2"]
     path = tmp_path / "export_uk.txt"
     path.write_bytes(codecs.BOM_UTF16_LE + csv_bytes(header, rows, "\t").decode().encode("utf-16-le"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(monday, 68, 70, "ok")]
     assert result.reading["date order"].startswith("day first")
 
@@ -89,7 +89,7 @@ def test_event_rows_with_month_name_dates_metric_instances_and_weights(con, tmp_
     rows.append(["600", "L&R", "Next reply time", "2", "Breached", NOV_16.strftime("%b %d, %Y"), "2"])
     path = tmp_path / "nrt_events.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "NRT") == [(NOV_16, 28, 30, "ok")]
 
 
@@ -102,7 +102,7 @@ def test_an_extra_attribute_splits_rows_which_are_summed(con, tmp_path):
             rows.append([day.isoformat(), "SaaS", priority, "First reply time", str(achieved), str(breached)])
     path = tmp_path / "by_priority.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(NOV_16, 231, 245, "ok")]
 
 
@@ -115,7 +115,7 @@ def test_empty_metric_cells_are_zero_and_a_totals_line_is_skipped(con, tmp_path)
     rows.append(["Totals", "", "", "50", "50"])
     path = tmp_path / "sparse.csv"
     path.write_bytes(csv_bytes(header, rows, "|"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [(NOV_09, 50, 100, "breach")]
     assert result.ignored == {"totals row": 1}
 
@@ -128,7 +128,7 @@ def test_week_number_cells_written_as_words(con, tmp_path):
             ["2025", "Week 47", "SaaS", "First reply time", "93", "7"]]  # fmt: skip
     path = tmp_path / "week_words.csv"
     path.write_bytes(csv_bytes(header, rows))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "FRT") == [
         (dt.date(2025, 11, 10), 92, 100, "breach"),
         (dt.date(2025, 11, 17), 93, 100, "breach"),
@@ -156,7 +156,7 @@ def test_explore_rating_labels_and_a_satisfaction_export_in_xlsx(con, tmp_path):
     sheet.append([7101, "Self-Managed", "Unoffered", dt.datetime(2026, 11, 17), None])
     path = tmp_path / "ssat.xlsx"
     workbook.save(path)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "SSAT") == [(NOV_16, 7, 8, "breach")]
 
 

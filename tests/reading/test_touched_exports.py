@@ -20,6 +20,8 @@ from lib.core.errors import RefusedFile
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import sniff_encoding
 from lib.store import database as store
+from lib.uploads import ingest
+from lib.uploads import status as upload_status
 
 ROOT = Path(__file__).resolve().parents[2]
 NOV_2, NOV_9 = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
@@ -45,7 +47,7 @@ def test_european_weekly_aggregate_reads_counts_by_the_percentage_column(con, tm
             ["2026-11-02", "SaaS", "NRT", "900", "1.000", "90,0"],
         ],
     )
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert result.reading["numbers"] == "decimal comma, thousands separator dot (from '1.004')"
     assert weekly(con, "FRT") == [(NOV_2, 979, 1050, "ok"), (NOV_9, 1004, 1080, "breach")]
     assert weekly(con, "NRT")[0][:3] == (NOV_2, 900, 1000)
@@ -59,13 +61,13 @@ def test_counts_alone_read_two_ways_are_settled_by_the_percentage_or_by_the_mana
     assert "'93.000' could be 93 " in message and "--decimal and --thousands" in message
 
     chosen = ReadOptions(decimal="comma", thousands="dot")
-    result = store.ingest_file(con, counts_only, options=chosen)
+    result = ingest.ingest_file(con, counts_only, options=chosen)
     assert result.reading["numbers"] == "decimal comma, thousands separator dot (as you chose)"
     assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]
 
-    store.rollback(con, result.upload_id)
+    upload_status.rollback(con, result.upload_id)
     with_percentages = european_aggregate(tmp_path, [[*rows[0], "93,0"], [*rows[1], "100,0"]])
-    reading = store.ingest_file(con, with_percentages).reading
+    reading = ingest.ingest_file(con, with_percentages).reading
     assert reading["numbers"] == "decimal comma, thousands separator dot (from '93,0' and '93.000')"
     assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]
 
@@ -76,7 +78,7 @@ def test_percentages_alone_in_european_format(con, tmp_path):
     path.write_bytes(
         csv_bytes(["Week", "Segment", "Metric", "Percentage"], [["2026-11-02", "GitLab SaaS", "FRT", "0,93"]], ";")
     )
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert [(w, s) for w, _, _, s in weekly(con, "FRT")] == [(NOV_2, "breach")]
 
 
@@ -118,10 +120,10 @@ def test_week_ranges_take_their_start_in_every_spelling_csv_and_xlsx(con, tmp_pa
                 path.write_bytes(csv_bytes(RANGE_HEADER, ranged_rows(first, second)))
             else:
                 xlsx_file(path, RANGE_HEADER, ranged_rows(first, second))
-            result = store.ingest_file(con, path)
+            result = ingest.ingest_file(con, path)
             assert result.reading["week labels"] == f"ranges, start taken: '{first}' is the week of 2026-11-02"
             assert weekly(con, "FRT") == [(NOV_2, 92, 100, "breach"), (NOV_9, 95, 100, "ok")], (first, kind)
-            store.rollback(con, result.upload_id)
+            upload_status.rollback(con, result.upload_id)
     # 02/11 - 08/11 is seven days only day first (month first: 11 February to 11 August).
     assert result.reading["date order"] == "day first (DD/MM/YYYY): read that way every week range is seven days"
 
@@ -129,7 +131,7 @@ def test_week_ranges_take_their_start_in_every_spelling_csv_and_xlsx(con, tmp_pa
 def test_a_year_written_once_across_new_year(con, tmp_path):
     path = tmp_path / "new_year.csv"
     path.write_bytes(csv_bytes(RANGE_HEADER, [["28 Dec – 3 Jan 2021", "SaaS", "NRT", 80, 100]]))
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert weekly(con, "NRT") == [(dt.date(2020, 12, 28), 80, 100, "breach")]
 
 
@@ -173,7 +175,7 @@ def test_mac_roman_with_cr_line_endings_is_read_and_a_misread_would_hide_a_breac
     data = mac_export({"SaaS": (940, 60), LR_FORM: (5, 15)}, "mac_roman", "\r")
     data.decode("cp1252")  # the bytes read as Windows-1252 too: the text must decide
     path.write_bytes(data)
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert result.encoding == "Mac Roman"
     assert result.reading["encoding"] == (
         "Mac Roman: 'Zürich' reads as written (as Windows-1252 it would be 'ZŸrich'); "
@@ -230,13 +232,13 @@ def test_sla_metric_in_the_columns_csv_with_attribute_names_in_either_header_row
     for name, (top, header) in layouts.items():
         path = tmp_path / f"{name}.csv"
         path.write_bytes(csv_bytes(header, PIVOT_ROWS, titles=[",".join(top)]))
-        result = store.ingest_file(con, path)
+        result = ingest.ingest_file(con, path)
         assert result.reading["layout"] == (
             "SLA metric in the columns (two header rows): the blocks 'First Reply Time', 'Next Reply Time' read as "
             "rows, each of the file's 3 rows once per metric; the 'Grand Total' columns left out as totals"
         ), name
         assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_PIVOT, name
-        store.rollback(con, result.upload_id)
+        upload_status.rollback(con, result.upload_id)
 
 
 def test_sla_metric_in_merged_cells_of_a_workbook(con, tmp_path):
@@ -250,7 +252,7 @@ def test_sla_metric_in_merged_cells_of_a_workbook(con, tmp_path):
         sheet.merge_cells(first)
     path = tmp_path / "pivot.xlsx"
     workbook.save(path)
-    store.ingest_file(con, path)
+    ingest.ingest_file(con, path)
     assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_PIVOT
 
 
@@ -305,14 +307,14 @@ def test_a_pivot_saved_as_values_is_filled_down_and_its_totals_left_out_csv_and_
             path.write_bytes(csv_bytes(PIVOT_HEADER, pivot_rows()))
         else:
             xlsx_file(path, PIVOT_HEADER, [[cell if cell != "" else None for cell in row] for row in pivot_rows()])
-        result = store.ingest_file(con, path)
+        result = ingest.ingest_file(con, path)
         assert result.reading["pivot"] == (
             "labels filled down, 6 subtotal rows left out and the Grand Total row; every total adds up to the "
             "rows it totals"
         )
         assert {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")} == EXPECTED_FROM_PIVOT, kind
         assert result.rows_used == 6
-        store.rollback(con, result.upload_id)
+        upload_status.rollback(con, result.upload_id)
 
 
 def test_a_subtotal_that_does_not_add_up_is_refused_naming_its_row(con, tmp_path):
@@ -334,6 +336,6 @@ def test_a_european_pivot_reads_its_counts_by_its_percentages(con, tmp_path):
     ]
     path = tmp_path / "pivot_eu.csv"
     path.write_bytes(csv_bytes(header, rows, delimiter=";"))
-    result = store.ingest_file(con, path)
+    result = ingest.ingest_file(con, path)
     assert result.reading["pivot"].startswith("labels filled down, 1 subtotal row left out")
     assert weekly(con, "FRT") == [(NOV_2, 95000, 102000, "ok")]

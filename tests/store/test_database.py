@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from export_builders import sla_rows, write_sla
 
-from lib.metrics import changes
 from lib.metrics.kpis import status_report
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.uploads import changes, ingest
+from lib.uploads import flow as uploads
+from lib.uploads import status as upload_status
 
 NOV_09 = dt.date(2026, 11, 9)
 MAPPED_HEADER = ["Case", "Queue", "Clock", "Clock state", "Outcome", "When"]
@@ -64,20 +66,21 @@ def test_an_upload_failing_half_way_leaves_every_stored_figure_as_it_was(demo_co
     fail_at(monkeypatch, store, "record_change")
 
     with pytest.raises(HalfWay):
-        store.ingest_file(demo_con, export, uploaded_by="ann")
+        ingest.ingest_file(demo_con, export, uploaded_by="ann")
 
     assert everything_stored(demo_con) == before
     monkeypatch.undo()
-    assert store.ingest_file(demo_con, export, uploaded_by="ann").status == "accepted"  # nothing half-stored in the way
+    # Nothing half-stored in the way.
+    assert ingest.ingest_file(demo_con, export, uploaded_by="ann").status == "accepted"
 
 
 def test_a_rollback_failing_half_way_leaves_every_stored_figure_as_it_was(demo_con, monkeypatch):
-    upload_id = store.list_uploads(demo_con)[0]["id"]
+    upload_id = records.list_uploads(demo_con)[0]["id"]
     before = everything_stored(demo_con)
     fail_at(monkeypatch, store, "bump_data_version")  # after the status and the change log are written
 
     with pytest.raises(HalfWay):
-        store.rollback(demo_con, upload_id, actor="ann")
+        upload_status.rollback(demo_con, upload_id, actor="ann")
 
     assert everything_stored(demo_con) == before
 
@@ -102,7 +105,7 @@ def test_a_preview_is_rehearsed_and_never_kept(demo_con, tmp_path):
 
 
 def test_the_store_does_not_import_the_metrics_it_stores():
-    """The store sits below metrics: a preview's comparison is passed in (``store.Comparison``)."""
+    """The store sits below metrics: a preview's comparison is passed in (``ingest.Comparison``)."""
     for module in Path(store.__file__).parent.glob("*.py"):
         source = module.read_text()
         assert "from lib.metrics" not in source and "from lib.ui" not in source, module.name

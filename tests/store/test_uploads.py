@@ -18,10 +18,12 @@ from export_builders import EVENT_HEADER, complete_weeks_csv
 
 from lib.core.errors import RefusedFile
 from lib.core.text import format_percent
-from lib.metrics import changes
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.ui import upload_view
+from lib.uploads import changes
+from lib.uploads import flow as uploads
 
 OCT_05 = dt.date(2026, 10, 5)
 NOV_09 = dt.date(2026, 11, 9)
@@ -150,7 +152,7 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
     outcome = uploads.commit_file(con, staged, uploads.Choice(), uploaded_by="ann@example.com")
 
     assert outcome.result.status == "accepted"
-    assert uploads.commit_message(outcome) == (
+    assert upload_view.commit_message(outcome) == (
         "success",
         f"Stored week.csv as upload {outcome.result.upload_id}: 50 rows counted, 1 week (09 Nov 2026).",
     )
@@ -170,7 +172,7 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
 
     again = uploads.commit_file(con, stage(export, "week (1).csv"), uploads.Choice(), uploaded_by="bob")
     assert again.result.status == "duplicate"
-    assert uploads.commit_message(again)[0] == "info"
+    assert upload_view.commit_message(again)[0] == "info"
     assert upload_count(con) == 1
 
 
@@ -207,7 +209,7 @@ def test_a_refused_file_says_which_row_and_column_and_stores_nothing(con, tmp_pa
         assert not outcome.can_commit
         assert outcome.refusal.startswith("bad.csv: row 5, column 'SLA target status': 'Maybe' is not a target status")
         assert "expected Achieved or Breached" in outcome.refusal
-    assert uploads.commit_message(committed) == ("error", f"Not stored: {committed.refusal}")
+    assert upload_view.commit_message(committed) == ("error", f"Not stored: {committed.refusal}")
     assert upload_count(con) == 0
     assert store.data_version(con) == version
     assert staged.path.exists()  # kept until the user takes it out of the uploader
@@ -424,5 +426,5 @@ def test_the_same_file_committed_twice_at_once_never_doubles_a_figure(db_path, t
 
     assert errors == []
     assert weekly(shared, "FRT") == {NOV_09: (95, 100, "ok"), NOV_16: (92, 100, "breach")}
-    assert [u["status"] for u in store.list_uploads(shared)] == ["active"]  # one upload, not two
+    assert [u["status"] for u in records.list_uploads(shared)] == ["active"]  # one upload, not two
     shared.close()

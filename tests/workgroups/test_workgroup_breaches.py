@@ -9,6 +9,7 @@ from export_builders import sla_rows, span_rows, weeks_from, write_sla
 
 from lib.metrics.kpis import WeekValue
 from lib.store import database as store
+from lib.uploads import ingest
 from lib.workgroups import breaches, repository
 
 
@@ -94,14 +95,14 @@ def test_the_issue_sequence_of_uploads_recovers_at_93_4(con, tmp_path):
     first = span_rows(weeks[0], sunday(weeks[3]))
     for week_start, achieved in zip(weeks[:4], (921, 915, 926, 940), strict=True):
         first += sla_rows(week_start, "SaaS", frt, achieved, 1000 - achieved)
-    store.ingest_file(con, write_sla(tmp_path / "june.csv", first), uploaded_by="ana")
+    ingest.ingest_file(con, write_sla(tmp_path / "june.csv", first), uploaded_by="ana")
     thursday = weeks[4] + dt.timedelta(days=3)
     second = span_rows(thursday, sunday(weeks[5]))
     second += sla_rows(weeks[4], "SaaS", frt, 97, 3, day=4) + sla_rows(weeks[5], "SaaS", frt, 951, 49)
-    store.ingest_file(con, write_sla(tmp_path / "thursday-to-sunday.csv", second), uploaded_by="ana")
+    ingest.ingest_file(con, write_sla(tmp_path / "thursday-to-sunday.csv", second), uploaded_by="ana")
     third = span_rows(weeks[6], sunday(weeks[7]))
     third += sla_rows(weeks[6], "SaaS", frt, 934, 66) + sla_rows(weeks[7], "SaaS", frt, 960, 40)
-    store.ingest_file(con, write_sla(tmp_path / "july.csv", third), uploaded_by="ana")
+    ingest.ingest_file(con, write_sla(tmp_path / "july.csv", third), uploaded_by="ana")
 
     settings = store.load_settings(con)
     series = breaches.scope_series(con, settings, "FRT")
@@ -122,7 +123,7 @@ def test_recovery_from_uploaded_weeks_uses_the_recovery_setting(con, tmp_path):
     rows = span_rows(first, weeks[-1] + dt.timedelta(days=6))
     for week_start, bad in zip(weeks, breached, strict=True):
         rows += sla_rows(week_start, "SaaS", "First reply time", 100 - bad, bad)
-    store.ingest_file(con, write_sla(tmp_path / "explore.csv", rows), uploaded_by="ana")
+    ingest.ingest_file(con, write_sla(tmp_path / "explore.csv", rows), uploaded_by="ana")
     settings = store.load_settings(con)
     formed = repository.form_workgroup(con, "ana", settings, "FRT", opened_on=weeks[3])
     workgroup = repository.get_workgroup(con, formed.workgroup_id)

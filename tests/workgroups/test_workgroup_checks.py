@@ -9,6 +9,7 @@ from export_builders import SLA_HEADER, sla_rows, span_rows, weeks_from, write_s
 
 from lib.metrics import explain
 from lib.store import database as store
+from lib.uploads import ingest
 from lib.workgroups import checks, library, repository
 
 MONDAY = dt.date(2026, 9, 7)
@@ -37,7 +38,7 @@ def ingest_apac_breach(con, tmp_path, *, breach_volume=1000, groups=False):
         header = [*SLA_HEADER, "Ticket group", "Ticket priority"]
         names = {AMER: "Support AMER", APAC: "Support APAC", EMEA: "Support EMEA", "": ""}
         rows = [[*row, names[row[6]], "Normal" if row[6] else ""] for row in rows]
-    store.ingest_file(con, write_sla(tmp_path / "apac.csv", rows, header=header))
+    ingest.ingest_file(con, write_sla(tmp_path / "apac.csv", rows, header=header))
     return weeks
 
 
@@ -117,7 +118,7 @@ def test_single_bad_day_check_counts_breaches_per_day(con, tmp_path):
     for week in weeks[4:]:
         rows += sla_rows(week, "SaaS", "First reply time", 90, 2, day=0)
         rows += sla_rows(week, "SaaS", "First reply time", 0, 8, day=3)  # Thursday: 8 of the week's 10 breaches
-    store.ingest_file(con, write_sla(tmp_path / "day.csv", rows))
+    ingest.ingest_file(con, write_sla(tmp_path / "day.csv", rows))
     settings, workgroup, hypotheses = workgroup_with(con, [8])
     result = checks.run_check(con, settings, workgroup, hypotheses[8], today=TODAY)
     assert result.suggested == "supported"

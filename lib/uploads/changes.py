@@ -12,7 +12,8 @@ from pathlib import Path
 from lib.core.text import format_percent
 from lib.metrics.kpis import kpi_summaries
 from lib.store import database as store
-from lib.store import uploads
+from lib.store import upload_records as records
+from lib.uploads import flow, ingest
 
 STATUS_LABELS = {
     "ok": "above floor",
@@ -78,19 +79,19 @@ def figure_changes(before: dict, after: dict) -> list[dict]:
     return changes
 
 
-KPI_FIGURES = store.Comparison(measure=current_figures, differences=figure_changes)
+KPI_FIGURES = ingest.Comparison(measure=current_figures, differences=figure_changes)
 
 
-def preview_ingest(con, path: Path | str, **options) -> store.IngestResult:
-    """``store.ingest_file`` as a preview: nothing is stored, and ``changes`` lists every figure that would move."""
-    return store.ingest_file(con, path, preview=True, compare=KPI_FIGURES, **options)
+def preview_ingest(con, path: Path | str, **options) -> ingest.IngestResult:
+    """``ingest.ingest_file`` as a preview: nothing is stored, and ``changes`` lists every figure that would move."""
+    return ingest.ingest_file(con, path, preview=True, compare=KPI_FIGURES, **options)
 
 
 def preview_file(
-    con, staged: uploads.StagedFile, choice: uploads.Choice, *, uploaded_by: str, on_progress=None
-) -> uploads.FileOutcome:
+    con, staged: flow.StagedFile, choice: flow.Choice, *, uploaded_by: str, on_progress=None
+) -> flow.FileOutcome:
     """What storing a staged file would do; stores nothing."""
-    return uploads.run_ingest(
+    return flow.run_ingest(
         con, staged, choice, uploaded_by=uploaded_by, on_progress=on_progress, preview=True, compare=KPI_FIGURES
     )
 
@@ -135,13 +136,13 @@ def changes_summary(changes: list[dict]) -> str:
 
 def status_change_preview(con, upload_id: int, action: str) -> list[dict]:
     """The figures a rollback or restore would change, measured inside a transaction then rolled back."""
-    if action not in uploads.ACTIONS:
+    if action not in flow.ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     cursor = con.cursor()
     try:
         with store.rehearsal(cursor):
             before = current_figures(cursor)
-            store.apply_status(cursor, upload_id, "rolled_back" if action == "rollback" else "active")
+            records.apply_status(cursor, upload_id, "rolled_back" if action == "rollback" else "active")
             after = current_figures(cursor)
     finally:
         cursor.close()

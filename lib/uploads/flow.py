@@ -2,9 +2,9 @@
 
 An uploaded file is written to disk at once, a chunk at a time: Streamlit's copy vanishes
 with the session, and a 200 MB export must reach DuckDB without passing through pandas.
-From disk the same ``store.ingest_file`` as the command line previews it (a rehearsal: the
+From disk the same ``ingest.ingest_file`` as the command line previews it (a rehearsal: the
 transaction is always rolled back) and commits it (one transaction). What a preview changes in
-the figures is measured one layer up, in ``lib.metrics.changes``.
+the figures is measured in ``lib.uploads.changes``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from lib.reading.decisions import ReadOptions
 from lib.reading.files import read_header_only
 from lib.reading.shapes import SHAPES, SHAPES_BY_NAME, SOURCES, Field, detect_shape, match_header, normalise_header
 from lib.store import database as store
+from lib.store import upload_records as records
+from lib.uploads import ingest, status
 
 CHUNK_BYTES = 4 * 1024 * 1024
 STAGED_PREFIX = "upload-"
@@ -328,7 +330,7 @@ class FileOutcome:
     """What a preview or commit of one file gave: a result, or a refusal in plain words."""
 
     file_name: str
-    result: store.IngestResult | None = None
+    result: ingest.IngestResult | None = None
     refusal: str | None = None
     earlier_upload: dict | None = None  # the same bytes, stored before
 
@@ -356,7 +358,7 @@ def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview, compar
     """Preview (rehearsed, with ``compare`` listing what would move) or store one staged file."""
     earlier = earlier_upload_of(con, staged.sha256)
     try:
-        result = store.ingest_file(
+        result = ingest.ingest_file(
             con,
             staged.path,
             file_name=staged.file_name,
@@ -374,20 +376,8 @@ def run_ingest(con, staged, choice, *, uploaded_by, on_progress, preview, compar
     return FileOutcome(staged.file_name, result=result, earlier_upload=earlier)
 
 
-def commit_message(outcome: FileOutcome) -> tuple[str, str]:
-    """(kind, sentence) telling the user what a commit did; kind is success, info or error."""
-    if outcome.refusal:
-        return "error", f"Not stored: {outcome.refusal}"
-    result = outcome.result
-    if result.status == "duplicate":
-        return "info", f"{result.file_name} was already stored as upload {result.upload_id}; nothing changed."
-    if result.status == "restored":
-        return "success", f"{result.file_name} had been rolled back; upload {result.upload_id} is active again."
-    return "success", f"Stored {result.file_name} as upload {result.upload_id}: {describe_rows_and_weeks(result)}."
-
-
-def describe_rows_and_weeks(result: store.IngestResult) -> str:
-    return f"{result.rows_used:,} rows counted, {store.describe_weeks(result.weeks)}"
+def describe_rows_and_weeks(result: ingest.IngestResult) -> str:
+    return f"{result.rows_used:,} rows counted, {ingest.describe_weeks(result.weeks)}"
 
 
 # --- How a file was read, and how a manager can change it ---------------------------------
@@ -435,7 +425,7 @@ READING_CHOICES = {
 }
 
 
-def reading_rows(result: store.IngestResult) -> list[dict]:
+def reading_rows(result: ingest.IngestResult) -> list[dict]:
     """How the file was read, one decision a row, for the preview."""
     return [
         {"Decision": READING_LABELS.get(what, what), "How Floorline read it": how}
@@ -445,9 +435,9 @@ def reading_rows(result: store.IngestResult) -> list[dict]:
 
 def apply_action(con, upload_id: int, action: str, actor: str | None) -> None:
     if action == "rollback":
-        store.rollback(con, upload_id, actor=actor)
+        status.rollback(con, upload_id, actor=actor)
     elif action == "restore":
-        store.restore(con, upload_id, actor=actor)
+        status.restore(con, upload_id, actor=actor)
     else:
         raise ValueError(f"unknown action {action!r}")
 
@@ -458,7 +448,7 @@ def apply_action(con, upload_id: int, action: str, actor: str | None) -> None:
 def history(con) -> list[dict]:
     """Every upload, newest first, with what the history table shows and what the actions need."""
     rows = []
-    for upload in store.list_uploads(con):
+    for upload in records.list_uploads(con):
         weeks = upload["weeks"] or []
         rows.append(
             {
@@ -469,7 +459,7 @@ def history(con) -> list[dict]:
                 "source": SOURCE_NAMES.get(upload["source"], upload["source"]),
                 "kind": shape_title(upload["shape"]),
                 "rows": upload["rows_used"],
-                "weeks": store.describe_weeks(weeks),
+                "weeks": ingest.describe_weeks(weeks),
                 "status": UPLOAD_STATUS_LABELS.get(upload["status"], upload["status"]),
                 "is_demo": upload["is_demo"],
                 "sha256": upload["sha256"],
@@ -492,7 +482,7 @@ def read_archived(path: Path) -> bytes:
 
 
 def default_source(shape_name: str) -> str:
-    return store.infer_source(shape_name, None)
+    return ingest.infer_source(shape_name, None)
 
 
 def shape_title(shape_name: str | None) -> str:
