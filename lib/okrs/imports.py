@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from lib.core.errors import RefusedFile
 from lib.okrs.model import COLUMNS, KINDS, SHEET_NAMES, blank, header_key
-from lib.reading import files
+from lib.reading import encodings, workbooks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,7 @@ def read_okr_file(path: Path | str, file_name: str | None = None) -> list[OkrTab
         )
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
-    if files.sniff_kind(head, file_name) == "xlsx":
+    if encodings.sniff_kind(head, file_name) == "xlsx":
         return read_workbook(path, file_name)
     return [read_csv_table(path.read_bytes(), file_name)]
 
@@ -56,7 +56,7 @@ def read_workbook(path: Path, file_name: str) -> list[OkrTable]:
     sheet_kinds = {header_key(name): kind for kind, name in SHEET_NAMES.items()}
     sheet_kinds.update({header_key(kind): kind for kind in KINDS})
     tables = []
-    with files.open_checked_workbook(path, file_name) as workbook:
+    with workbooks.open_checked_workbook(path, file_name) as workbook:
         for sheet in workbook.worksheets:
             kind = sheet_kinds.get(header_key(sheet.title))
             if kind is None:
@@ -78,8 +78,8 @@ def read_workbook(path: Path, file_name: str) -> list[OkrTable]:
 
 
 def read_csv_table(data: bytes, file_name: str) -> OkrTable:
-    encoding = files.sniff_encoding(data, file_name, whole_file=True)
-    text = data.decode(files.PYTHON_CODEC[encoding], errors="replace")
+    encoding = encodings.sniff_encoding(data, file_name, whole_file=True)
+    text = data.decode(encodings.PYTHON_CODEC[encoding], errors="replace")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

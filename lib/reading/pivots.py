@@ -17,8 +17,9 @@ import re
 
 from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
+from lib.reading.cells import STRIPPED_CHARACTERS
 from lib.reading.decisions import NumberColumn, ReadOptions
-from lib.reading.files import STRIPPED_CHARACTERS, RawTable
+from lib.reading.files import RawTable
 
 # The label fields a pivot's rows may carry, and its counts (which subtotals must add up to).
 LABEL_FIELDS = ("form", "segment", "metric", "region", "week", "date", "year", "week_of_year", "target_status")

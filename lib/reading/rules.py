@@ -20,8 +20,9 @@ import pyarrow as pa
 
 from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
+from lib.reading.cells import STRIPPED_CHARACTERS, STRIPPED_CLASS, clean_sql
 from lib.reading.decisions import NumberColumn, ReadOptions
-from lib.reading.files import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
+from lib.reading.files import RawTable
 from lib.reading.pivots import read_pivot_values
 from lib.reading.shapes import (
     REPORT_TIME_FIELDS,

@@ -18,7 +18,6 @@ from lib.core.errors import NothingToChange, RefusedFile
 from lib.core.labels import SOURCE_NAMES
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
-from lib.store import database as store
 from lib.ui.page import escape_markdown
 from lib.uploads import changes, status
 from lib.uploads import flow as uploads

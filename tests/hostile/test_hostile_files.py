@@ -151,6 +151,7 @@ limit = int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from lib.core import auth
 from lib.store import database as store
+from lib.uploads import ingest
 from lib.core.errors import RefusedFile
 auth.set_principal(auth.OPEN_PRINCIPAL)  # an editor, as on the command line
 con = store.connect(sys.argv[1])

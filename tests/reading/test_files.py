@@ -11,7 +11,7 @@ from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows,
 
 from lib.core.errors import RefusedFile
 from lib.metrics.kpis import kpi_summaries, status_report
-from lib.reading.files import plausible_cp1252
+from lib.reading.encodings import plausible_cp1252
 from lib.store import database as store
 from lib.store import upload_records as records
 from lib.uploads import changes, ingest

@@ -18,7 +18,7 @@ from export_builders import EVENT_HEADER, complete_weeks_csv, csv_bytes, refusal
 
 from lib.core.errors import RefusedFile
 from lib.reading.decisions import ReadOptions
-from lib.reading.files import sniff_encoding
+from lib.reading.encodings import sniff_encoding
 from lib.store import database as store
 from lib.uploads import ingest
 from lib.uploads import status as upload_status
