@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from lib.core.errors import RefusedFile
 from lib.reading import decisions as reading
@@ -31,6 +30,10 @@ from lib.reading.shapes import (
     Shape,
     normalise_header,
 )
+
+# DuckDB loads pyarrow itself when it hands a table over: a command that reads no file never loads it.
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
