@@ -23,7 +23,8 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.kpis import get_kpi, kpi_keys
+from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.core.text import format_percent, format_points
 from lib.metrics.kpis import (
     CHOSEN_WEEKS_SQL,
@@ -58,7 +59,6 @@ SLICED = {
 }
 DIMENSION_CHOICES = (*DIMENSIONS, *SLICED)
 SMALL_GROUP = "Small slices"
-EVENT_WORDS = {"FRT": "targets", "NRT": "targets", "SSAT": "ratings"}
 
 
 class CannotExplain(ValueError):
@@ -408,8 +408,8 @@ def explain_periods(
     layer: str = "display",
 ) -> Decomposition:
     """The change from the pooled weeks ``weeks0`` to the pooled weeks ``weeks1``, split by ``by``."""
-    if kpi not in KPIS:
-        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    if kpi not in kpi_keys():
+        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(kpi_keys())}")
     counts = slice_counts(con, kpi, [*weeks0, *weeks1], by, segments=segments, region=region, layer=layer)
     counts0, counts1 = pooled(counts, weeks0), pooled(counts, weeks1)
     if not counts1:
@@ -482,8 +482,8 @@ def explain(
     """
     if against not in AGAINST:
         raise CannotExplain(f"compare against {', '.join(AGAINST)}, not {against!r}")
-    if kpi not in KPIS:
-        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    if kpi not in kpi_keys():
+        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(kpi_keys())}")
     weeks1 = [week]
     weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
     if against == "breach":
@@ -626,7 +626,7 @@ class VolumeCheck:
         return self.total is not None and self.high is not None and self.total > self.high
 
     def describe(self, kpi: str) -> str:
-        words = EVENT_WORDS.get(kpi, "events")
+        words = get_kpi(kpi).family.events
         if self.total is None:
             return f"No counted {words} in the week of {self.week:%d %b %Y}."
         if not self.weeks_used:
@@ -729,7 +729,7 @@ class WeekSoFar:
         return f"{self.first_day:%a}–{self.last_day:%a}" if self.first_day != self.last_day else f"{self.first_day:%a}"
 
     def describe(self) -> str:
-        words = EVENT_WORDS.get(self.kpi, "events")
+        words = get_kpi(self.kpi).family.events
         interval = self.interval
         head = (
             f"{self.kpi} {format_percent(self.value, self.floor)} so far ({self.days_label}, {self.total:,} {words}; "

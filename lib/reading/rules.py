@@ -3,7 +3,7 @@
 Every rule here is in DECISIONS.md with a worked example. A row ends up in exactly one
 of three places:
 
-- counted: a KPI (FRT, NRT, SSAT), a week, a form and region, and an outcome (good/bad);
+- counted: a KPI (lib/core/kpis.py), a week, a form and region, and an outcome (good/bad);
 - ignored, with a reason (another SLA metric, a target still active, a survey never
   answered, a blank or totals row, ...), counted per reason and shown to the user;
 - a problem: a row in scope that cannot be read (a status outside the known values, a
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from lib.core.errors import RefusedFile
+from lib.core.kpis import SLA_TARGET, Family, get_kpi, kpi_keys, said_as_list, survey_kpi
 from lib.reading import decisions as reading
 from lib.reading.decisions import NumberColumn, ReadOptions
 from lib.reading.files import STRIPPED_CHARACTERS, STRIPPED_CLASS, RawTable, clean_sql
@@ -311,18 +312,18 @@ def region_sql(expression: str, region_key: str) -> str:
         ELSE {expression} END"""
 
 
-KPI_FROM_METRIC = {
-    "FRT": ("firstreplytime", "frt", "firstreplytimesla", "firstresponsetime", "firstreply"),
-    "NRT": ("nextreplytime", "nrt", "nextreplytimesla", "nextresponsetime", "nextreply"),
-    "SSAT": ("ssat", "csat", "satisfaction", "supportsatisfaction", "customersatisfaction", "satisfactionrating"),
-}
-
-
-def kpi_sql(metric_key: str, kpis: tuple[str, ...]) -> str:
+def kpi_sql(metric_key: str, family: Family | None = None) -> str:
+    """SQL: the KPI a metric name counts toward (of one family, or any), by the names the registry gives it."""
     branches = " ".join(
-        f"WHEN {metric_key} IN ({', '.join(repr(a) for a in KPI_FROM_METRIC[k])}) THEN '{k}'" for k in kpis
+        f"WHEN {metric_key} IN ({', '.join(repr(k) for k in get_kpi(kpi).metric_keys)}) THEN '{kpi}'"
+        for kpi in kpi_keys(family)
     )
     return f"CASE {branches} END"
+
+
+def sla_metric_expected() -> str:
+    """What an empty SLA metric cell should have held: 'First reply time, Next reply time or another SLA metric'."""
+    return ", ".join(get_kpi(kpi).metric_names[0] for kpi in kpi_keys(SLA_TARGET)) + " or another SLA metric"
 
 
 TOTALS_WORDS = "('total', 'totals', 'grandtotal', 'sum', 'overall', 'combined', 'all')"
@@ -366,7 +367,7 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
     date_label = shape.field("date").label
     if shape.name in ("explore_sla", "dbt_sla_policies"):
         metric = text(raw, "metric")
-        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        kpi = kpi_sql(field_key(raw, "metric"), SLA_TARGET)
         if shape.name == "explore_sla":
             status = f"lower({text(raw, 'target_status')})"
             metric_status = f"lower({text(raw, 'metric_status')})"
@@ -395,13 +396,13 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
             WHEN {metric} <> '' AND {date_text} = '' THEN 'no date' END"""
         problem = f"""CASE
             WHEN {metric} = '' THEN ['{shape.field("metric").label}', 'the SLA metric is empty',
-                                     'First reply time, Next reply time or another SLA metric']
+                                     '{sla_metric_expected()}']
             ELSE {status_problem} END"""
     else:
         rating_text = text(raw, "rating")
         rating = field_key(raw, "rating")
         outcome = f"CASE WHEN {rating} LIKE 'good%' THEN 'good' WHEN {rating} LIKE 'bad%' THEN 'bad' END"
-        kpi = "'SSAT'"
+        kpi = f"'{survey_kpi().key}'"
         unanswered = f"{rating} IN ('', 'offered', 'unoffered', 'notoffered')"
         date_empty_reason = "'not solved'" if shape.name == "dbt_ticket_metrics" else "'no date'"
         ignore = f"""CASE
@@ -463,7 +464,7 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: 
     )
     segment += " END"
     metric = text(raw, "metric")
-    kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT", "SSAT"))
+    kpi = kpi_sql(field_key(raw, "metric"))
     good_text, total_text = text(raw, "good"), text(raw, "total")
     # A count read in the file's number format; one no format reads as whole, or beyond 2^53 (where a
     # DOUBLE is no longer exact), is NULL, so the row is refused rather than a count rounded.
@@ -490,7 +491,7 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: 
         WHEN {totals} OR {segment_of_row} IN {TOTALS_WORDS} THEN 'totals row'
         WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other metric' END"""
     problem = f"""CASE
-        WHEN {metric} = '' THEN ['metric', 'the metric is empty', 'FRT, NRT or SSAT']
+        WHEN {metric} = '' THEN ['metric', 'the metric is empty', '{said_as_list(kpi_keys())}']
         WHEN {form} = '' AND {segment_text} = '' THEN ['segment', 'no ticket form or segment', 'a form or a segment']
         WHEN {segment_text} <> '' AND {segment} IS NULL
             THEN ['segment', '''' || {segment_text} || ''' is not a segment', 'L&R, GitLab SM, GitLab SaaS or Other']
@@ -649,8 +650,9 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
         if not has_outcomes and not ("target_status" in columns and "sla_targets" in columns):
             raise RefusedFile(
                 file_name,
-                "the table needs both 'Achieved SLA targets' and 'Breached SLA targets': FRT and NRT are "
-                "Achieved ÷ (Achieved + Breached), and 'SLA targets' also counts targets still active, so it "
+                "the table needs both 'Achieved SLA targets' and 'Breached SLA targets': "
+                f"{said_as_list(kpi_keys(SLA_TARGET), 'and')} are Achieved ÷ (Achieved + Breached), and "
+                "'SLA targets' also counts targets still active, so it "
                 "cannot stand in. Add the missing metric in Explore and export again",
                 expected="'Achieved SLA targets' and 'Breached SLA targets' columns",
             )
@@ -659,8 +661,8 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
         raise RefusedFile(
             file_name,
             "the table needs 'Good satisfaction tickets' and 'Bad satisfaction tickets' (or 'Rated satisfaction "
-            "tickets'): SSAT is Good ÷ (Good + Bad), and a percentage alone cannot be pooled across forms. Add "
-            "them in Explore and export again",
+            f"tickets'): {survey_kpi().key} is Good ÷ (Good + Bad), and a percentage alone cannot be pooled "
+            "across forms. Add them in Explore and export again",
             expected="'Good satisfaction tickets' and 'Bad satisfaction tickets' columns",
         )
     return "satisfaction"
@@ -686,7 +688,7 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     )
     if family == "sla":
         metric = text(raw, "metric")
-        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        kpi = kpi_sql(field_key(raw, "metric"), SLA_TARGET)
         # A row whose SLA metric status says the target is still running has no outcome yet, whatever
         # its counts or target status say (Explore marks a running target Breached once its time is up).
         inactive = still_running(raw)
@@ -703,10 +705,10 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         ignore_metric = f"""WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
             WHEN {inactive} THEN 'target still active'"""
         metric_problem = f"""WHEN {metric} = '' THEN ['SLA metric', 'the SLA metric is empty',
-            'First reply time, Next reply time or another SLA metric']
+            '{sla_metric_expected()}']
             {metric_status_problem(raw)}"""
     else:
-        kpi = "'SSAT'"
+        kpi = f"'{survey_kpi().key}'"
         good = values["good"]
         total = f"{values['good']} + {values['bad']}" if "bad" in values else values["rated"]
         counted_columns = "good/bad" if "bad" in values else "good/rated"
@@ -1059,7 +1061,7 @@ def normalise(
     if events == 0:
         raise RefusedFile(
             file_name,
-            "nothing in scope: no row counts toward FRT, NRT or SSAT",
+            f"nothing in scope: no row counts toward {said_as_list(kpi_keys())}",
             expected=f"{shape.title} rows with an outcome (for example Achieved/Breached or Good/Bad)",
         )
     if weighted:

@@ -27,7 +27,7 @@ import duckdb
 from lib.core import auth
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
-from lib.core.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
+from lib.core.settings import DEFAULT_FORM_SEGMENTS, Settings
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import load_raw
 from lib.reading.rules import NormalisedUpload, normalise
@@ -116,7 +116,7 @@ def database_file(con) -> Path:
 
 def load_settings(con) -> Settings:
     overrides = {key: json.loads(value) for key, value in con.execute("SELECT key, value FROM settings").fetchall()}
-    return DEFAULTS.with_overrides(overrides)
+    return Settings().with_overrides(overrides)
 
 
 def save_setting(con, key: str, value, actor: str | None = None) -> None:
