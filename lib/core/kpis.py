@@ -117,6 +117,11 @@ def get_kpi(key: str) -> Kpi:
         raise UnknownKpi(key) from None
 
 
+def as_written(text: str) -> str:
+    """A KPI key typed in any case, as the registry writes it ('fullrt' → 'FullRT'); other text unchanged."""
+    return {key.lower(): key for key in REGISTRY}.get(text.lower(), text)
+
+
 def survey_kpi() -> Kpi:
     """The KPI a satisfaction export counts: a survey has no metric column to tell two apart."""
     surveys = kpi_keys(SURVEY)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from lib.core.kpis import kpi_keys
+from lib.core.kpis import as_written, kpi_keys
 from lib.core.settings import COMBINED, COMBINED_SEGMENTS
 
 STALE_AFTER_DAYS = 21  # "no check-in for three weeks"
@@ -134,8 +134,7 @@ def parse_kpi_link(text: str) -> KpiLink:
     if threshold > 100:
         raise ValueError(f"a threshold of {threshold:g} % can never be met")
     region = match.group("region").upper() if match.group("region") else None
-    kpi = {key.lower(): key for key in kpi_keys()}[match.group("kpi").lower()]
-    return KpiLink(kpi, SCOPE_NAMES[header_key(match.group("scope"))], region, threshold)
+    return KpiLink(as_written(match.group("kpi")), SCOPE_NAMES[header_key(match.group("scope"))], region, threshold)
 
 
 def blank(value: object) -> bool:

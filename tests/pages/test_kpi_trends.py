@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.core.kpis import get_kpi, kpi_keys
 from lib.metrics import kpis
 from lib.store import database as store
 from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-FLOORS = {"FRT": 93, "NRT": 83, "SSAT": 93}
+FLOORS = {kpi: get_kpi(kpi).floor for kpi in kpi_keys()}
 
 
 def open_trends(query_params: dict | None = None) -> AppTest:
@@ -48,7 +49,7 @@ def floor_line(spec: dict) -> dict:
 def test_each_kpi_is_charted_against_its_labelled_floor(demo_db):
     charts = figures(open_trends())
 
-    assert set(charts) == {"FRT", "NRT", "SSAT"}
+    assert set(charts) == set(kpi_keys())
     for kpi, spec in charts.items():
         line = floor_line(spec)
         assert line["y0"] == line["y1"] == FLOORS[kpi]
@@ -146,7 +147,7 @@ def test_a_choice_with_no_figures_says_so_instead_of_failing(demo_db):
 
     assert not at.get("plotly_chart")
     assert [i.value for i in at.info if i.value.startswith("No ")] == [
-        f"No {kpi} figures for these weeks (source: Sisense only, region APAC)." for kpi in ("FRT", "NRT", "SSAT")
+        f"No {kpi} figures for these weeks (source: Sisense only, region APAC)." for kpi in kpi_keys()
     ]
 
 
