@@ -55,7 +55,8 @@ def test_each_kpi_is_charted_against_its_labelled_floor(demo_db):
         assert line["y0"] == line["y1"] == FLOORS[kpi]
         low, high = spec["layout"]["yaxis"]["range"]
         assert low < FLOORS[kpi] < high
-        assert f"floor {FLOORS[kpi]:g} % — at or below is a breach" in [a["text"] for a in spec["layout"]["annotations"]]
+        labels = [a["text"] for a in spec["layout"]["annotations"]]
+        assert f"floor {FLOORS[kpi]:g} % — at or below is a breach" in labels
 
 
 def test_the_default_view_is_the_last_26_weeks_of_combined_figures(demo_db):
