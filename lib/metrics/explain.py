@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lib.core.kpis import kpi_keys
+from lib.core.kpis import UnknownKpi, kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.core.text import format_percent, format_points
 from lib.metrics.intervals import interval_text, rounded_interval, wilson, wilson_percent
@@ -245,7 +245,7 @@ def explain_periods(
 ) -> Decomposition:
     """The change from the pooled weeks ``weeks0`` to the pooled weeks ``weeks1``, split by ``by``."""
     if kpi not in kpi_keys():
-        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(kpi_keys())}")
+        raise CannotExplain(UnknownKpi(kpi).message)
     counts = slice_counts(con, kpi, [*weeks0, *weeks1], by, segments=segments, region=region, layer=layer)
     counts0, counts1 = _pooled(counts, weeks0), _pooled(counts, weeks1)
     if not counts1:
@@ -319,7 +319,7 @@ def explain(
     if against not in AGAINST:
         raise CannotExplain(f"compare against {', '.join(AGAINST)}, not {against!r}")
     if kpi not in kpi_keys():
-        raise CannotExplain(f"unknown KPI {kpi!r}; expected one of {', '.join(kpi_keys())}")
+        raise CannotExplain(UnknownKpi(kpi).message)
     weeks1 = [week]
     weeks0 = [week_step(week, -n) for n in range(BASELINE_WEEKS[against], 0, -1)]
     if against == "breach":

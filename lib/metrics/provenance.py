@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from lib.core.kpis import get_kpi, kpi_keys
+from lib.core.kpis import UnknownKpi, get_kpi, kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
 from lib.reading.shapes import WEEKLY_AGGREGATE
@@ -223,7 +223,7 @@ def provenance(
 ) -> Provenance:
     """Where the value of ``kpi`` in ``week`` (pooled over ``segments``, from ``layer``) comes from."""
     if kpi not in kpi_keys():
-        raise ValueError(f"unknown KPI {kpi!r}; expected one of {', '.join(kpi_keys())}")
+        raise ValueError(UnknownKpi(kpi).message)
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     value = week_value(con, settings, kpi, week, segments, layer, region)
     uploads = upload_facts(con)
