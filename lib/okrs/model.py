@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -27,8 +28,13 @@ KPI_LINK_EXPECTED = "a link like 'GitLab SM FRT >= 95', 'Combined SSAT >= 95' or
 
 
 def kpi_link_pattern() -> re.Pattern:
-    """'[region] scope KPI >= threshold', for every KPI the registry holds (re caches the compiled pattern)."""
-    kpis = "|".join(re.escape(key) for key in kpi_keys())
+    """'[region] scope KPI >= threshold', for every KPI the registry holds."""
+    return _link_pattern(kpi_keys())
+
+
+@functools.cache  # an import reads thousands of links: one pattern per set of KPIs
+def _link_pattern(keys: tuple[str, ...]) -> re.Pattern:
+    kpis = "|".join(re.escape(key) for key in keys)
     return re.compile(
         r"^\s*(?:(?P<region>AMER|APAC|EMEA)\s+)?(?P<scope>combined|l\s*&\s*r|gitlab\s+sm|gitlab\s+saas)\s+"
         rf"(?P<kpi>{kpis})\s*(?:>=|≥)\s*(?P<threshold>\d+(?:\.\d+)?)\s*%?\s*$",
