@@ -76,6 +76,11 @@ class Settings:
         return replace(self, **merged)
 
 
+# The defaults as the registry holds them at import (tests compare against them); load_settings builds
+# its own, so a KPI registered later still gets its floor.
+DEFAULTS = Settings()
+
+
 def database_path() -> Path:
     """The database file: ``FLOORLINE_DB`` when set, else ``data/floorline.duckdb``."""
     return Path(os.environ.get("FLOORLINE_DB") or DEFAULT_DB_PATH)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lib.core.kpis import kpi_keys
-from lib.core.settings import Settings
+from lib.core.settings import DEFAULTS
 from lib.metrics import review
 from lib.metrics.kpis import SegmentCell, WeekValue, summarise
 
@@ -40,11 +40,11 @@ def week_value(when: dt.date, good: int, total: int, floor: float, status: str =
 
 def summary_of(kpi: str, percents: list[float], partial: float | None = 95.0):
     """Weekly values for WEEKS[:len(percents)] (per mille precision) and, optionally, a trailing partial week."""
-    floor = Settings().floors[kpi]
+    floor = DEFAULTS.floors[kpi]
     series = [week_value(WEEKS[n], round(p * 10), 1000, floor) for n, p in enumerate(percents)]
     if partial is not None:
         series.append(week_value(WEEKS[len(percents)], round(partial * 10), 1000, floor, "partial", upload=2))
-    return summarise(series, kpi, Settings())
+    return summarise(series, kpi, DEFAULTS)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def summaries():
 
 
 def test_agenda_puts_sustained_breaches_first_then_single_weeks_then_near_the_floor(summaries):
-    the_review = review.weekly_review(summaries, Settings())
+    the_review = review.weekly_review(summaries, DEFAULTS)
 
     assert the_review.week == LATEST
     assert [(card.kpi, card.status.key) for card in the_review.cards] == [
@@ -70,7 +70,7 @@ def test_agenda_puts_sustained_breaches_first_then_single_weeks_then_near_the_fl
 def test_a_kpi_comfortably_above_its_floor_comes_last_and_reads_ok(summaries):
     summaries["FRT"] = summary_of("FRT", [96, 95, 96, 95, 96])
 
-    the_review = review.weekly_review(summaries, Settings())
+    the_review = review.weekly_review(summaries, DEFAULTS)
 
     assert [card.kpi for card in the_review.cards] == ["NRT", "SSAT", "FRT"]
     assert the_review.cards[-1].status.label == "OK"
@@ -84,7 +84,7 @@ def test_each_status_has_its_own_words_and_icon_not_only_a_colour():
 
 
 def test_card_gives_value_change_floor_streak_and_segments_with_sample_sizes(summaries):
-    card = next(c for c in review.weekly_review(summaries, Settings()).cards if c.kpi == "NRT")
+    card = next(c for c in review.weekly_review(summaries, DEFAULTS).cards if c.kpi == "NRT")
 
     assert card.value == pytest.approx(82.5)
     assert card.change_points == pytest.approx(0.5)
@@ -98,7 +98,7 @@ def test_card_gives_value_change_floor_streak_and_segments_with_sample_sizes(sum
 
 
 def test_a_sustained_breach_calls_for_a_workgroup_prefilled_with_its_weeks(summaries):
-    card, *others = review.weekly_review(summaries, Settings()).cards
+    card, *others = review.weekly_review(summaries, DEFAULTS).cards
 
     assert "form a metrics workgroup" in card.call_to_action.lower()
     assert card.workgroup_query == {"kpi": "NRT", "start": WEEKS[3].isoformat(), "end": LATEST.isoformat()}
@@ -106,14 +106,14 @@ def test_a_sustained_breach_calls_for_a_workgroup_prefilled_with_its_weeks(summa
 
 
 def test_an_open_workgroup_is_carried_on_its_kpis_card(summaries):
-    the_review = review.weekly_review(summaries, Settings(), open_workgroups={"NRT": {"title": "NRT Q4 dip"}})
+    the_review = review.weekly_review(summaries, DEFAULTS, open_workgroups={"NRT": {"title": "NRT Q4 dip"}})
 
     assert the_review.cards[0].open_workgroup == {"title": "NRT Q4 dip"}
     assert the_review.cards[1].open_workgroup is None
 
 
 def test_partial_latest_week_gets_a_banner_saying_how_far_the_data_goes(summaries):
-    the_review = review.weekly_review(summaries, Settings(), upload_last_dates={2: WEEKS[5] + dt.timedelta(days=3)})
+    the_review = review.weekly_review(summaries, DEFAULTS, upload_last_dates={2: WEEKS[5] + dt.timedelta(days=3)})
 
     assert the_review.banners == [
         "The week of 09 Nov 2026 is partial: data through Thu 12 Nov 2026 (FRT, NRT, SSAT). "
@@ -124,7 +124,7 @@ def test_partial_latest_week_gets_a_banner_saying_how_far_the_data_goes(summarie
 def test_a_kpi_without_a_figure_for_the_review_week_is_flagged_missing(summaries):
     summaries["SSAT"] = summary_of("SSAT", [96, 95, 96], partial=None)
 
-    the_review = review.weekly_review(summaries, Settings())
+    the_review = review.weekly_review(summaries, DEFAULTS)
 
     ssat = next(card for card in the_review.cards if card.kpi == "SSAT")
     assert ssat.status.key == "missing"
@@ -139,13 +139,13 @@ def test_a_kpi_without_a_figure_for_the_review_week_is_flagged_missing(summaries
 def test_a_banner_says_when_the_last_complete_calendar_week_has_no_figures(summaries):
     today = LATEST + dt.timedelta(days=16)  # a Wednesday two weeks after the review week
 
-    the_review = review.weekly_review(summaries, Settings(), today=today)
+    the_review = review.weekly_review(summaries, DEFAULTS, today=today)
 
     assert the_review.banners[0].startswith("No figures yet for the week of 09 Nov 2026")
 
 
 def test_an_earlier_week_is_reviewed_as_it_stood_then(summaries):
-    the_review = review.weekly_review(summaries, Settings(), week=WEEKS[3])
+    the_review = review.weekly_review(summaries, DEFAULTS, week=WEEKS[3])
 
     nrt = next(card for card in the_review.cards if card.kpi == "NRT")
     assert the_review.week == WEEKS[3]
@@ -154,9 +154,9 @@ def test_an_earlier_week_is_reviewed_as_it_stood_then(summaries):
 
 
 def test_no_data_gives_an_empty_review():
-    empty = {kpi: summarise([], kpi, Settings()) for kpi in kpi_keys()}
+    empty = {kpi: summarise([], kpi, DEFAULTS) for kpi in kpi_keys()}
 
-    the_review = review.weekly_review(empty, Settings())
+    the_review = review.weekly_review(empty, DEFAULTS)
 
     assert the_review.week is None
     assert the_review.weeks == []
@@ -178,7 +178,7 @@ def test_percentages_never_round_onto_the_floor(value, floor, shown):
 
 def test_meeting_notes_list_values_changes_flags_and_open_workgroups(summaries):
     the_review = review.weekly_review(
-        summaries, Settings(), open_workgroups={"NRT": {"title": '=HYPERLINK("http://evil","x")'}}
+        summaries, DEFAULTS, open_workgroups={"NRT": {"title": '=HYPERLINK("http://evil","x")'}}
     )
     freshness = {"last_date": dt.date(2026, 11, 12), "uploaded_at": dt.datetime(2026, 11, 12, 9, 30)}
 
@@ -205,7 +205,7 @@ def test_meeting_notes_read_plainly_and_give_each_open_workgroup_its_people_issu
         "issue_url": "https://gitlab.example.com/support/issues/42",
         "hypotheses": [("Time off in EMEA", "Supported on 20 Nov 2026"), ("A new form", "Open (no verdict yet)")],
     }
-    the_review = review.weekly_review(summaries, Settings(), open_workgroups={"NRT": workgroup})
+    the_review = review.weekly_review(summaries, DEFAULTS, open_workgroups={"NRT": workgroup})
 
     notes = review.meeting_notes_markdown(the_review)
 
@@ -220,7 +220,7 @@ def test_meeting_notes_read_plainly_and_give_each_open_workgroup_its_people_issu
 
 
 def test_meeting_notes_carry_the_call_to_action_while_no_workgroup_is_open(summaries):
-    notes = review.meeting_notes_markdown(review.weekly_review(summaries, Settings()))
+    notes = review.meeting_notes_markdown(review.weekly_review(summaries, DEFAULTS))
 
     assert "- **Action:** Form a metrics workgroup: NRT has been at or below its 83 % floor for 2 weeks" in notes
     assert notes.split("## Open workgroups")[1].strip() == "- None"
