@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
-from lib.core.settings import KPIS
+from lib.core.kpis import as_written, kpi_keys
 from lib.core.text import format_percent, terminal_text
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries, status_report
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="latest complete week, each KPI against its floor")
     status.add_argument("--json", action="store_true")
     why = commands.add_parser("explain", help="where a KPI's change from an earlier week comes from")
-    why.add_argument("kpi", type=str.upper, choices=KPIS)
+    why.add_argument("kpi", type=as_written, choices=kpi_keys())
     why.add_argument("--week", type=dt.date.fromisoformat, required=True, help="the week (any date in it)")
     why.add_argument("--against", choices=tuple(explain.AGAINST), default="previous")
     why.add_argument("--by", choices=explain.DIMENSION_CHOICES, default="segment")

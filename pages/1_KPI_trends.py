@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.downloads import safe_csv
-from lib.core.settings import KPIS
+from lib.core.kpis import kpi_keys
 from lib.ui import trends_view
 from lib.ui.page import setup_page
 
@@ -24,7 +24,7 @@ if not all_weeks:
 view = trends_view.trend_controls(ctx, all_weeks)
 data = trends_view.trend_data(ctx, view.layer, view.region, view.segments)
 table_rows = []
-for kpi in KPIS:
+for kpi in kpi_keys():
     table_rows += trends_view.show_kpi_trend(ctx, kpi, data[kpi], view)
 
 st.caption(

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 from export_builders import SLA_HEADER, sla_rows, span_rows, write_sla
 
+from lib.core.kpis import kpi_keys
 from lib.store import database as store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ def test_ingest_status_uploads_rollback(tmp_path):
     assert frt["floor"] == 93.0 and frt["latest_value"] == 93.0
     assert frt["weeks_at_or_below"] == 2 and frt["sustained_breach"] is True
     assert frt["weekly"] == {"2026-09-07": 92.0, "2026-09-14": 93.0}
-    assert set(status["kpis"]) == {"FRT", "NRT", "SSAT"}
+    assert tuple(status["kpis"]) == kpi_keys()
 
     uploads = json.loads(run(db, "uploads", "--json").stdout)
     assert [(u["id"], u["file"], u["status"]) for u in uploads] == [(1, "explore.csv", "active")]

@@ -11,15 +11,11 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from lib.core.kpis import default_floors, default_targets
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "floorline.duckdb"
 
-KPIS = ("FRT", "NRT", "SSAT")
-KPI_NAMES = {
-    "FRT": "First reply time SLA",
-    "NRT": "Next reply time SLA",
-    "SSAT": "Support satisfaction",
-}
 # The pooled value of the combined segments, as every page, table and download names it.
 COMBINED = "Combined"
 # The three scopes the handbook pools into a "combined" KPI; everything else is "Other".
@@ -41,8 +37,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 @dataclass(frozen=True)
 class Settings:
-    floors: dict[str, float] = field(default_factory=lambda: {"FRT": 93.0, "NRT": 83.0, "SSAT": 93.0})
-    targets: dict[str, float] = field(default_factory=lambda: {"FRT": 95.0, "NRT": 85.0, "SSAT": 95.0})
+    # Per KPI, from the registry (lib/core/kpis.py); a saved override changes only the KPIs it names.
+    floors: dict[str, float] = field(default_factory=default_floors)
+    targets: dict[str, float] = field(default_factory=default_targets)
     week_start: str = "monday"
     sustained_weeks: int = 2
     recovery_weeks: int = 2
@@ -68,10 +65,19 @@ class Settings:
         return self.max_upload_mb * 1024 * 1024
 
     def with_overrides(self, overrides: dict) -> Settings:
-        known = {f.name for f in fields(self)}
-        return replace(self, **{k: v for k, v in overrides.items() if k in known})
+        """Saved values over these; a saved dictionary (floors, targets, OKR bands) is merged key by key,
+        so floors saved before a KPI was added still leave the new KPI its default floor."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        merged = {
+            name: {**current[name], **value} if isinstance(current[name], dict) and isinstance(value, dict) else value
+            for name, value in overrides.items()
+            if name in current
+        }
+        return replace(self, **merged)
 
 
+# The defaults as the registry holds them at import (tests compare against them); load_settings builds
+# its own, so a KPI registered later still gets its floor.
 DEFAULTS = Settings()
 
 

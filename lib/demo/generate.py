@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from lib.core.kpis import get_kpi
+
 DEMO_WEEKS = 52
 
 SLA_EVENTS_FILE = "explore_sla_events_demo.csv"
@@ -59,15 +61,17 @@ SATISFACTION_COLUMNS = (
 )
 SISENSE_COLUMNS = ("week_start", "ticket_form", "kpi", "achieved", "total")
 
-FRT_METRIC = "First reply time"
-NRT_METRIC = "Next reply time"
+FRT_METRIC = get_kpi("FRT").metric_names[0]
+NRT_METRIC = get_kpi("NRT").metric_names[0]
 REQUESTER_WAIT_METRIC = "Requester wait time"
 PERIODIC_UPDATE_METRIC = "Periodic update"
 
 IN_SCOPE_FORMS = ("SaaS", "SaaS Account", "Self-Managed", "L&R")
-KPIS = ("FRT", "NRT", "SSAT")
+# The KPIs the demo's story simulates (first replies, next replies, surveys): a KPI added to the
+# registry has no demo rows until the story says how its events happen.
+SIMULATED_KPIS = ("FRT", "NRT", "SSAT")
 # The rows each KPI counts, and the (good, missed) values they get.
-KPI_OUTCOMES = {"FRT": ("Achieved", "Breached"), "NRT": ("Achieved", "Breached"), "SSAT": ("Good", "Bad")}
+KPI_OUTCOMES = {kpi: (get_kpi(kpi).family.good, get_kpi(kpi).family.bad) for kpi in SIMULATED_KPIS}
 # Where the Sisense export is wrong: one KPI in each segment, so that every KPI and
 # every segment of the fact-check view has one disagreement to find. Segments are
 # reviewed by pooling their forms (GitLab SaaS is SaaS + SaaS Account), so a planted
@@ -531,7 +535,7 @@ def _decide_outcomes(weeks: list[Week], plans: list[WeekPlan], counted: CountedR
     to the nearest whole row; each Other form just follows its own rate.
     """
     for week, plan in zip(weeks, plans, strict=True):
-        for kpi in KPIS:
+        for kpi in SIMULATED_KPIS:
             rows = {form: counted[(week.monday, kpi, form)] for form in FORM_PROFILES}
             missed = _spread_missed({form: len(rows[form]) for form in IN_SCOPE_FORMS}, kpi, plan.rates[kpi], rng)
             for form, profile in FORM_PROFILES.items():
@@ -568,7 +572,7 @@ def _sisense_rows(weeks: list[Week], counted: CountedRows, rng: random.Random) -
     counts = {}
     for monday in complete_mondays:
         for form in IN_SCOPE_FORMS:
-            for kpi in KPIS:
+            for kpi in SIMULATED_KPIS:
                 rows = counted[(monday, kpi, form)]
                 good = KPI_OUTCOMES[kpi][0]
                 counts[(monday, form, kpi)] = [sum(row.outcome == good for row in rows), len(rows)]

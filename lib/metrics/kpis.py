@@ -17,7 +17,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.kpis import kpi_keys
+from lib.core.settings import COMBINED_SEGMENTS, Settings
 
 LAYERS = ("display", "primary", "secondary")
 
@@ -241,7 +242,9 @@ def summarise(series: list[WeekValue], kpi: str, settings: Settings) -> KpiSumma
 
 def kpi_summaries(con, settings: Settings, *, layer: str = "display", region: str | None = None):
     cells = fetch_cells(con, region=region)
-    return {kpi: summarise(build_series(cells, kpi, settings.floors[kpi], layer=layer), kpi, settings) for kpi in KPIS}
+    return {
+        kpi: summarise(build_series(cells, kpi, settings.floors[kpi], layer=layer), kpi, settings) for kpi in kpi_keys()
+    }
 
 
 def status_report(con, settings: Settings) -> dict:

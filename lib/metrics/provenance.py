@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.kpis import UnknownKpi, get_kpi, kpi_keys
+from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
 from lib.reading.shapes import WEEKLY_AGGREGATE
 from lib.store import upload_records as records
@@ -44,15 +45,6 @@ EVENT_DATE = {
     "dbt_ticket_metrics": "first_solved_at",
     WEEKLY_AGGREGATE.name: "the export's week column",
 }
-COUNTING = {
-    "FRT": "One First reply time SLA target is one event: Achieved is good; Achieved + Breached are counted. "
-    "Active targets and other SLA metrics are not counted.",
-    "NRT": "One Next reply time SLA target is one event (a ticket can have many): Achieved is good; "
-    "Achieved + Breached are counted. Active targets and other SLA metrics are not counted.",
-    "SSAT": "One answered survey is one event: Good is good; Good + Bad are counted. "
-    "Offered, Unoffered and empty ratings are not counted.",
-}
-BAD_EVENT_WORDS = {"FRT": "breached targets", "NRT": "breached targets", "SSAT": "Bad ratings"}
 # Drill-down columns: shown in safe mode, and the identifying ones added when it is off.
 SAFE_COLUMNS = ("event_date", "form", "segment", "region", "ticket_group", "priority")
 IDENTIFYING_COLUMNS = ("ticket_id", "source_row")
@@ -230,8 +222,8 @@ def provenance(
     region: str | None = None,
 ) -> Provenance:
     """Where the value of ``kpi`` in ``week`` (pooled over ``segments``, from ``layer``) comes from."""
-    if kpi not in KPIS:
-        raise ValueError(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    if kpi not in kpi_keys():
+        raise ValueError(UnknownKpi(kpi).message)
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     value = week_value(con, settings, kpi, week, segments, layer, region)
     uploads = upload_facts(con)
@@ -309,7 +301,7 @@ def rules_applied(prov: Provenance, settings: Settings) -> list[Rule]:
             )
         )
     else:
-        rules.append(Rule(1, COUNTING[kpi]))
+        rules.append(Rule(1, get_kpi(kpi).counting))
     event_date = EVENT_DATE.get(upload.shape, "its date") if upload else "its date"
     rules.append(
         Rule(
@@ -391,7 +383,7 @@ def bad_event_filter(prov: Provenance) -> tuple[str, dict]:
 
 def drill_down(con, prov: Provenance, *, safe: bool = True, limit: int = DRILL_DOWN_LIMIT) -> DrillDown:
     """The rows behind the value that went against it. ``safe`` (the default) leaves out ticket identifiers."""
-    what = BAD_EVENT_WORDS[prov.kpi]
+    what = get_kpi(prov.kpi).family.bad_events
     columns = SAFE_COLUMNS if safe else (*IDENTIFYING_COLUMNS, *SAFE_COLUMNS)
     if prov.upload is None:
         return DrillDown(prov.kpi, prov.week, what, False, safe, columns, [], 0, "No upload speaks for this week.")

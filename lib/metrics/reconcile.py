@@ -25,8 +25,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from lib.core.kpis import kpi_keys
 from lib.core.labels import PRIMARY_NAME, SECONDARY_NAME
-from lib.core.settings import COMBINED, COMBINED_SEGMENTS, KPIS, Settings
+from lib.core.settings import COMBINED, COMBINED_SEGMENTS, Settings
 from lib.metrics.kpis import WeekValue, build_series, fetch_cells
 
 SCOPES = (COMBINED, *COMBINED_SEGMENTS)
@@ -165,7 +166,7 @@ def reconcile(con, settings: Settings, *, region: str | None = None) -> Reconcil
     comparisons: list[Comparison] = []
     all_series = {}
     coverage: dict[str, tuple[int, int]] = {}
-    for kpi in KPIS:
+    for kpi in kpi_keys():
         floor = settings.floors[kpi]
         for scope in SCOPES:
             segments = COMBINED_SEGMENTS if scope == COMBINED else (scope,)
@@ -181,7 +182,7 @@ def reconcile(con, settings: Settings, *, region: str | None = None) -> Reconcil
                     len(set(primary_weeks) - set(secondary_weeks)),
                     len(set(secondary_weeks) - set(primary_weeks)),
                 )
-    summaries = {kpi: summarise(kpi, [c for c in comparisons if c.kpi == kpi], *coverage[kpi]) for kpi in KPIS}
+    summaries = {kpi: summarise(kpi, [c for c in comparisons if c.kpi == kpi], *coverage[kpi]) for kpi in kpi_keys()}
     summaries["All"] = summarise(
         "All",
         comparisons,
@@ -232,7 +233,7 @@ def verdict(compared: Comparison, tolerance: float) -> str:
 def summary_rows(rec: Reconciliation) -> list[dict]:
     """The per-KPI summary table: comparisons, how many are beyond the tolerance, the largest, weeks one-sided."""
     rows = []
-    for kpi in KPIS:
+    for kpi in kpi_keys():
         summary = rec.summaries[kpi]
         largest = summary.largest
         rows.append(
@@ -291,7 +292,8 @@ def rounded(value: float | None, digits: int = 2) -> float | None:
 
 def comparison_rows(comparisons: list[Comparison]) -> list[dict]:
     """The side-by-side table: one row per comparison, newest week first, for a table or a CSV."""
-    ordered = sorted(comparisons, key=lambda c: (-c.week.toordinal(), KPIS.index(c.kpi), SCOPES.index(c.scope)))
+    kpi_order = kpi_keys()
+    ordered = sorted(comparisons, key=lambda c: (-c.week.toordinal(), kpi_order.index(c.kpi), SCOPES.index(c.scope)))
     return [
         {
             "KPI": c.kpi,

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 from lib.core.downloads import neutralise
+from lib.core.kpis import get_kpi, kpi_keys
 from lib.core.labels import LAYER_SOURCES
-from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT, PROJECT_ROOT, Settings
+from lib.core.settings import COMBINED_SEGMENTS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
 from lib.store import upload_records as records
@@ -163,7 +164,7 @@ def kpi_card(
         workgroup_query = {"kpi": summary.kpi, "start": breach_start.isoformat(), "end": latest.week.isoformat()}
     return KpiCard(
         kpi=summary.kpi,
-        name=KPI_NAMES[summary.kpi],
+        name=get_kpi(summary.kpi).name,
         week=latest.week if latest else None,
         value=latest.value if latest else None,
         good=latest.good if latest else None,
@@ -203,7 +204,7 @@ def weekly_review(
         week = weeks[0] if weeks else None
     open_workgroups = open_workgroups or {}
     cards = []
-    for kpi in KPIS:
+    for kpi in kpi_keys():
         if kpi not in summaries:
             continue
         summary = summaries[kpi] if week is None else as_of(summaries[kpi], week, settings)
@@ -273,7 +274,7 @@ def partial_week_banners(
 def trends(cells: list[tuple], settings: Settings, layer: str, segments: tuple) -> dict[str, tuple]:
     """Per KPI: its summary for the chosen source (layer), and one series per requested segment."""
     data = {}
-    for kpi in KPIS:
+    for kpi in kpi_keys():
         floor = settings.floors[kpi]
         summary = summarise(build_series(cells, kpi, floor, layer=layer), kpi, settings)
         by_segment = {

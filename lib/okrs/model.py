@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
+from lib.core.kpis import as_written, kpi_keys
 from lib.core.settings import COMBINED, COMBINED_SEGMENTS
 
 STALE_AFTER_DAYS = 21  # "no check-in for three weeks"
@@ -21,13 +23,23 @@ AT_RISK = "At risk"
 NO_SCORE = "No score"
 BAND_SYMBOLS = {ON_TARGET: "●", OFF_TARGET: "◐", AT_RISK: "▲", NO_SCORE: "○"}
 
-KPI_LINK_PATTERN = re.compile(
-    r"^\s*(?:(?P<region>AMER|APAC|EMEA)\s+)?(?P<scope>combined|l\s*&\s*r|gitlab\s+sm|gitlab\s+saas)\s+"
-    r"(?P<kpi>FRT|NRT|SSAT)\s*(?:>=|≥)\s*(?P<threshold>\d+(?:\.\d+)?)\s*%?\s*$",
-    re.IGNORECASE,
-)
 SCOPE_NAMES = {"combined": COMBINED, "lr": "L&R", "gitlabsm": "GitLab SM", "gitlabsaas": "GitLab SaaS"}
 KPI_LINK_EXPECTED = "a link like 'GitLab SM FRT >= 95', 'Combined SSAT >= 95' or 'EMEA L&R NRT >= 85'"
+
+
+def kpi_link_pattern() -> re.Pattern:
+    """'[region] scope KPI >= threshold', for every KPI the registry holds."""
+    return _link_pattern(kpi_keys())
+
+
+@functools.cache  # an import reads thousands of links: one pattern per set of KPIs
+def _link_pattern(keys: tuple[str, ...]) -> re.Pattern:
+    kpis = "|".join(re.escape(key) for key in keys)
+    return re.compile(
+        r"^\s*(?:(?P<region>AMER|APAC|EMEA)\s+)?(?P<scope>combined|l\s*&\s*r|gitlab\s+sm|gitlab\s+saas)\s+"
+        rf"(?P<kpi>{kpis})\s*(?:>=|≥)\s*(?P<threshold>\d+(?:\.\d+)?)\s*%?\s*$",
+        re.IGNORECASE,
+    )
 
 
 @dataclass(frozen=True)
@@ -121,14 +133,14 @@ class KpiLink:
 
 def parse_kpi_link(text: str) -> KpiLink:
     """'GitLab SM FRT >= 95' → KpiLink; anything else raises ValueError."""
-    match = KPI_LINK_PATTERN.match(str(text))
+    match = kpi_link_pattern().match(str(text))
     if not match:
         raise ValueError(f"'{text}' is not a KPI link")
     threshold = float(match.group("threshold"))
     if threshold > 100:
         raise ValueError(f"a threshold of {threshold:g} % can never be met")
     region = match.group("region").upper() if match.group("region") else None
-    return KpiLink(match.group("kpi").upper(), SCOPE_NAMES[header_key(match.group("scope"))], region, threshold)
+    return KpiLink(as_written(match.group("kpi")), SCOPE_NAMES[header_key(match.group("scope"))], region, threshold)
 
 
 def blank(value: object) -> bool:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, REGIONS, Settings
+from lib.core.kpis import kpi_keys
+from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
 from lib.core.text import format_percent
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
@@ -154,7 +155,7 @@ def sustained_breaches(con, settings: Settings) -> dict[str, list[Breach]]:
                 breaches[region].append(Breach.of(summary, region, settings))
     cells = fetch_cells(con)
     for segment in COMBINED_SEGMENTS:
-        for kpi in KPIS:
+        for kpi in kpi_keys():
             summary = summarise(build_series(cells, kpi, settings.floors[kpi], segments=(segment,)), kpi, settings)
             if summary.sustained_breach:
                 breaches[segment].append(Breach.of(summary, segment, settings))

@@ -3,7 +3,7 @@
 Every rule here is in DECISIONS.md with a worked example. A row ends up in exactly one
 of three places:
 
-- counted: a KPI (FRT, NRT, SSAT), a week, a form and region, and an outcome (good/bad);
+- counted: a KPI (lib/core/kpis.py), a week, a form and region, and an outcome (good/bad);
 - ignored, with a reason (another SLA metric, a target still active, a survey never
   answered, a blank or totals row, ...), counted per reason and shown to the user;
 - a problem: a row in scope that cannot be read (a status outside the known values, a
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lib.core.errors import RefusedFile
+from lib.core.kpis import SLA_TARGET, Family, get_kpi, kpi_keys, said_as_list, survey_kpi
 from lib.reading import decisions as reading
 from lib.reading.cells import STRIPPED_CHARACTERS, STRIPPED_CLASS, clean_sql
 from lib.reading.decisions import NumberColumn, ReadOptions
@@ -92,12 +93,12 @@ EMPTY_CELL_PATTERN = f"'{STRIPPED_CLASS}*'"
 TOTALS_CELL_PATTERN = f"'(?i){STRIPPED_CLASS}*(?:{'|'.join(TOTALS_LABELS)}){STRIPPED_CLASS}*'"
 
 
-def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
+def _decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
     """(SQL, name) of every cell a rule looks at, as read (``g_`` columns: trimmed only after grouping,
     so a million rows are not trimmed), plus whether the row has no ticket or is a totals row."""
     columns = [(f"c{raw.match.columns[f]}", f"g_{f}") for f in raw.match.columns if f not in PER_ROW_FIELDS]
     ticket = raw.match.columns.get("ticket_id")
-    no_ticket = "true" if ticket is None else unless_digit_first(f"c{ticket}", EMPTY_CELL_PATTERN)
+    no_ticket = "true" if ticket is None else _unless_digit_first(f"c{ticket}", EMPTY_CELL_PATTERN)
     columns.append((no_ticket, "no_ticket"))
     # A totals label in the first column makes a totals row, unless the row names a ticket in another
     # column: an event row whose first column is a group called "All" or "Sum" is a ticket, not a total.
@@ -105,9 +106,9 @@ def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
     if ticket is None:
         slice_cells = [f"c{raw.match.columns[f]}" for f in SLICE_FIELDS if f in raw.match.columns]
         cells = dict.fromkeys(["c0", *slice_cells])
-        totals = " OR ".join(unless_digit_first(cell, TOTALS_CELL_PATTERN) for cell in cells)
+        totals = " OR ".join(_unless_digit_first(cell, TOTALS_CELL_PATTERN) for cell in cells)
     else:
-        totals = unless_digit_first("c0", TOTALS_CELL_PATTERN)
+        totals = _unless_digit_first("c0", TOTALS_CELL_PATTERN)
         if ticket != 0:
             totals = f"({no_ticket} AND {totals})"
     columns.append((totals, "is_totals"))
@@ -115,10 +116,10 @@ def decisive_expressions(raw: RawTable) -> list[tuple[str, str]]:
 
 
 def decisive_columns(raw: RawTable) -> list[str]:
-    return [f"{expression} AS {name}" for expression, name in decisive_expressions(raw)]
+    return [f"{expression} AS {name}" for expression, name in _decisive_expressions(raw)]
 
 
-def unless_digit_first(cell: str, pattern: str) -> str:
+def _unless_digit_first(cell: str, pattern: str) -> str:
     """SQL: the raw cell fully matches ``pattern`` (an empty or a totals cell). A cell that starts with a
     digit (a ticket ID, a date) matches neither, so the regular expression runs only on the rest:
     CASE evaluates its ELSE for those rows alone, which halves the cost of a million-row scan."""
@@ -141,7 +142,7 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
         )
         # The combination's hash, for each row to find its combination again (``slices_sql``,
         # ``breached_rows_sql``): one number to compare rather than every cell.
-        names = ", ".join(name for _, name in decisive_expressions(raw))
+        names = ", ".join(name for _, name in _decisive_expressions(raw))
         return f"SELECT *, hash({names}) AS combination FROM ({grouped})"
     return f"SELECT {columns}, 1::BIGINT AS n, {raw.row_sql} AS source_row FROM {raw.table}"
 
@@ -151,7 +152,7 @@ def distinct_rows_sql(raw: RawTable, *, group: bool) -> str:
 SLICE_FIELDS = ("group", "priority")
 
 
-def slice_fields(raw: RawTable) -> list[str]:
+def _slice_fields(raw: RawTable) -> list[str]:
     return [f for f in SLICE_FIELDS if f in raw.match.columns]
 
 
@@ -167,8 +168,8 @@ def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool
     else:
         events = "n // file_rows" if weighted else "1"
         good, total = f"CASE WHEN outcome = 'good' THEN {events} ELSE 0 END", events
-    fields = slice_fields(raw)
-    expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+    fields = _slice_fields(raw)
+    expressions = ", ".join(expression for expression, _ in _decisive_expressions(raw))
     cells = ", ".join(f"r.c{raw.match.columns[f]} AS s_{f}" for f in fields)
     # One aggregation of the rows by every slice field at once (thousands of cells), then one small
     # one per field: grouping sets would first copy the joined rows once per field.
@@ -189,7 +190,7 @@ def slices_sql(raw: RawTable, norm: str, week: str, report: bool, weighted: bool
         {per_field}"""
 
 
-def slices_match_counts(con, slices: str, counts: str) -> bool:
+def _slices_match_counts(con, slices: str, counts: str) -> bool:
     """Every dimension's slices add up to the weekly counts, cell by cell (a hash collision would not)."""
     return not con.execute(
         f"""WITH sums AS (
@@ -220,11 +221,11 @@ def breached_rows_sql(raw: RawTable, norm: str, distinct: str, week_start: int, 
     the caller falls back to the latter if the rows found do not match the breached count.
     """
     if by_hash:
-        expressions = ", ".join(expression for expression, _ in decisive_expressions(raw))
+        expressions = ", ".join(expression for expression, _ in _decisive_expressions(raw))
         decisive, join = f"hash({expressions}) AS combination", "r.combination = b.combination"
     else:
         decisive = ", ".join(decisive_columns(raw))
-        join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in group_columns(raw))
+        join = " AND ".join(f"r.{c} IS NOT DISTINCT FROM b.{c}" for c in _group_columns(raw))
     # The cell that decides good or bad rules out most rows cheaply before the full match.
     outcome = OUTCOME_FIELD[raw.match.shape.name]
     return f"""
@@ -243,7 +244,7 @@ def breached_rows_sql(raw: RawTable, norm: str, distinct: str, week_start: int, 
         FROM rows r JOIN bad b ON {join}"""
 
 
-def group_columns(raw: RawTable) -> list[str]:
+def _group_columns(raw: RawTable) -> list[str]:
     return [f"g_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS] + ["no_ticket", "is_totals"]
 
 
@@ -255,7 +256,7 @@ def base_sql(raw: RawTable, distinct_table: str, date_field: str | None, day_fir
     """
     lookups = [(f"k_{field}", field, key("v")) for field in raw.match.columns if field in KEYED_FIELDS]
     if date_field is not None:
-        lookups.append(("parsed_date", date_field, parse_date_sql("v", day_first)))
+        lookups.append(("parsed_date", date_field, _parse_date_sql("v", day_first)))
     trimmed = ", ".join(
         f"coalesce({clean_sql(f'g_{f}')}, '') AS f_{f}" for f in raw.match.columns if f not in PER_ROW_FIELDS
     )
@@ -271,7 +272,7 @@ def base_sql(raw: RawTable, distinct_table: str, date_field: str | None, day_fir
     return f"SELECT {', '.join(columns)} FROM (SELECT *, {trimmed} FROM {distinct_table}) d {' '.join(joins)}"
 
 
-def parse_date_sql(expression: str, day_first: bool) -> str:
+def _parse_date_sql(expression: str, day_first: bool) -> str:
     slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
     # ISO dates (with or without a time), by far the most common, take the cheap cast; the patterns
     # only see the rest. Each reads the whole cell: a date followed by anything but a time is not a date.
@@ -317,24 +318,24 @@ def region_sql(expression: str, region_key: str) -> str:
         ELSE {expression} END"""
 
 
-KPI_FROM_METRIC = {
-    "FRT": ("firstreplytime", "frt", "firstreplytimesla", "firstresponsetime", "firstreply"),
-    "NRT": ("nextreplytime", "nrt", "nextreplytimesla", "nextresponsetime", "nextreply"),
-    "SSAT": ("ssat", "csat", "satisfaction", "supportsatisfaction", "customersatisfaction", "satisfactionrating"),
-}
-
-
-def kpi_sql(metric_key: str, kpis: tuple[str, ...]) -> str:
+def _kpi_sql(metric_key: str, family: Family | None = None) -> str:
+    """SQL: the KPI a metric name counts toward (of one family, or any), by the names the registry gives it."""
     branches = " ".join(
-        f"WHEN {metric_key} IN ({', '.join(repr(a) for a in KPI_FROM_METRIC[k])}) THEN '{k}'" for k in kpis
+        f"WHEN {metric_key} IN ({', '.join(repr(k) for k in get_kpi(kpi).metric_keys)}) THEN '{kpi}'"
+        for kpi in kpi_keys(family)
     )
     return f"CASE {branches} END"
+
+
+def _sla_metric_expected() -> str:
+    """What an empty SLA metric cell should have held: 'First reply time, Next reply time or another SLA metric'."""
+    return ", ".join(get_kpi(kpi).metric_names[0] for kpi in kpi_keys(SLA_TARGET)) + " or another SLA metric"
 
 
 TOTALS_WORDS = "('total', 'totals', 'grandtotal', 'sum', 'overall', 'combined', 'all')"
 
 
-def blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
+def _blank_and_totals_sql(raw: RawTable) -> tuple[str, str]:
     mapped = [text(raw, f) for f in raw.match.columns if f not in PER_ROW_FIELDS]
     blank = " AND ".join([*(f"{m} = ''" for m in mapped), "no_ticket"])
     return blank, "is_totals"
@@ -347,7 +348,7 @@ RUNNING_METRIC_STATUSES = ("active", "paused")
 METRIC_STATUSES = ("", "completed", *RUNNING_METRIC_STATUSES)
 
 
-def still_running(raw: RawTable) -> str:
+def _still_running(raw: RawTable) -> str:
     """SQL: the row's SLA metric status says its target has no outcome yet (false without the column)."""
     if "metric_status" not in raw.match.columns:
         return "false"
@@ -355,7 +356,7 @@ def still_running(raw: RawTable) -> str:
     return f"lower({text(raw, 'metric_status')}) IN ({statuses})"
 
 
-def metric_status_problem(raw: RawTable) -> str:
+def _metric_status_problem(raw: RawTable) -> str:
     """A CASE branch refusing a metric status outside the known ones ('' without the column)."""
     if "metric_status" not in raw.match.columns:
         return ""
@@ -365,21 +366,21 @@ def metric_status_problem(raw: RawTable) -> str:
               'Active, Paused or Completed']"""
 
 
-def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:
+def _ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first: bool) -> str:
     """SELECT producing one normalised entry per distinct combination of a ticket-level export."""
-    blank, totals = blank_and_totals_sql(raw)
+    blank, totals = _blank_and_totals_sql(raw)
     date_text = text(raw, "date")
     date_label = shape.field("date").label
     if shape.name in ("explore_sla", "dbt_sla_policies"):
         metric = text(raw, "metric")
-        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        kpi = _kpi_sql(field_key(raw, "metric"), SLA_TARGET)
         if shape.name == "explore_sla":
             status = f"lower({text(raw, 'target_status')})"
             metric_status = f"lower({text(raw, 'metric_status')})"
-            active = f"({still_running(raw)} OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
+            active = f"({_still_running(raw)} OR {status} = 'active' OR ({status} = '' AND {metric_status} = ''))"
             outcome = f"CASE {status} WHEN 'achieved' THEN 'good' WHEN 'breached' THEN 'bad' END"
             status_problem = f"""CASE
-                {metric_status_problem(raw)}
+                {_metric_status_problem(raw)}
                 WHEN {outcome} IS NULL
                     THEN ['SLA target status',
                           CASE WHEN {status} = '' THEN 'the target status is empty on a completed target'
@@ -401,13 +402,13 @@ def ticket_level_sql(raw: RawTable, shape: Shape, distinct_table: str, day_first
             WHEN {metric} <> '' AND {date_text} = '' THEN 'no date' END"""
         problem = f"""CASE
             WHEN {metric} = '' THEN ['{shape.field("metric").label}', 'the SLA metric is empty',
-                                     'First reply time, Next reply time or another SLA metric']
+                                     '{_sla_metric_expected()}']
             ELSE {status_problem} END"""
     else:
         rating_text = text(raw, "rating")
         rating = field_key(raw, "rating")
         outcome = f"CASE WHEN {rating} LIKE 'good%' THEN 'good' WHEN {rating} LIKE 'bad%' THEN 'bad' END"
-        kpi = "'SSAT'"
+        kpi = f"'{survey_kpi().key}'"
         unanswered = f"{rating} IN ('', 'offered', 'unoffered', 'notoffered')"
         date_empty_reason = "'not solved'" if shape.name == "dbt_ticket_metrics" else "'no date'"
         ignore = f"""CASE
@@ -453,12 +454,14 @@ SEGMENT_KEYS = {
 }
 
 
-def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: str, fraction_percentages: bool) -> str:
+def _aggregate_sql(
+    raw: RawTable, distinct_table: str, day_first: bool, numbers: str, fraction_percentages: bool
+) -> str:
     """SELECT producing one normalised row per weekly aggregate row (Sisense or hand-made).
 
     Counts and percentages are read in the file's one number format (``numbers``, from
     ``create_number_lookup``): '1.050' beside '94,2' is 1,050."""
-    blank, totals = blank_and_totals_sql(raw)
+    blank, totals = _blank_and_totals_sql(raw)
     week_text = text(raw, "week")
     form = text(raw, "form")
     segment_text = text(raw, "segment")
@@ -469,7 +472,7 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: 
     )
     segment += " END"
     metric = text(raw, "metric")
-    kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT", "SSAT"))
+    kpi = _kpi_sql(field_key(raw, "metric"))
     good_text, total_text = text(raw, "good"), text(raw, "total")
     # A count read in the file's number format; one no format reads as whole, or beyond 2^53 (where a
     # DOUBLE is no longer exact), is NULL, so the row is refused rather than a count rounded.
@@ -496,7 +499,7 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: 
         WHEN {totals} OR {segment_of_row} IN {TOTALS_WORDS} THEN 'totals row'
         WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other metric' END"""
     problem = f"""CASE
-        WHEN {metric} = '' THEN ['metric', 'the metric is empty', 'FRT, NRT or SSAT']
+        WHEN {metric} = '' THEN ['metric', 'the metric is empty', '{said_as_list(kpi_keys())}']
         WHEN {form} = '' AND {segment_text} = '' THEN ['segment', 'no ticket form or segment', 'a form or a segment']
         WHEN {segment_text} <> '' AND {segment} IS NULL
             THEN ['segment', '''' || {segment_text} || ''' is not a segment', 'L&R, GitLab SM, GitLab SaaS or Other']
@@ -536,7 +539,7 @@ def aggregate_sql(raw: RawTable, distinct_table: str, day_first: bool, numbers: 
             FROM ({base_sql(raw, distinct_table, "week", day_first)}) b {number_joins}))"""
 
 
-def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
+def _distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
     """Each distinct trimmed text of a column (of the distinct table), with the first row holding it."""
     return con.execute(
         f"""SELECT {clean_sql("g")} AS t, min(first_row) FROM (
@@ -545,18 +548,18 @@ def distinct_texts(con, table: str, column: str) -> list[tuple[str, int]]:
     ).fetchall()
 
 
-def decide_day_first(con, raw: RawTable, distinct: str, options: ReadOptions, file_name: str, notes) -> bool:
+def _decide_day_first(con, raw: RawTable, distinct: str, options: ReadOptions, file_name: str, notes) -> bool:
     """Day-first or month-first, from every date-like cell of the file (lib/reading/decisions.py)."""
     fields = [f for f in ("date", "week") if f in raw.match.columns]
     if not fields:  # weeks numbered beside a year: no dates to read
         return False
-    texts = [found for f in fields for found in distinct_texts(con, distinct, f"g_{f}")]
+    texts = [found for f in fields for found in _distinct_texts(con, distinct, f"g_{f}")]
     day_first, how = reading.decide_date_order(texts, options, file_name, raw.header[raw.match.columns[fields[0]]])
     notes["date order"] = how
     return day_first
 
 
-def create_number_lookup(
+def _create_number_lookup(
     con,
     raw: RawTable,
     distinct: str,
@@ -576,7 +579,7 @@ def create_number_lookup(
     naming the row's good and total."""
     columns = []
     for name in fields:
-        texts = distinct_texts(con, distinct, f"g_{name}")
+        texts = _distinct_texts(con, distinct, f"g_{name}")
         if unreadable_counts_say_nothing and name in whole:
             texts = [(t, r) for t, r in texts if any(reading.reads_as_count(t, c) for c in reading.CANDIDATE_FORMATS)]
         columns.append(NumberColumn(raw.header[raw.match.columns[name]], texts, name in whole))
@@ -588,10 +591,10 @@ def create_number_lookup(
         con.executemany(f"INSERT INTO {table} VALUES (?, ?)", reading.number_lookup(values, number_format))
 
 
-def weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, notes) -> None:
+def _weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, notes) -> None:
     """An event row carrying a count metric (`SLA targets` = 2) stands for that many events."""
     numbers = f"{prefix}_weights"
-    create_number_lookup(con, raw, distinct, ["weight"], {"weight"}, options, file_name, numbers, notes)
+    _create_number_lookup(con, raw, distinct, ["weight"], {"weight"}, options, file_name, numbers, notes)
     # Rows as the file has them, for "rows read" (a blank line weighs nothing but is still a line).
     con.execute(f"ALTER TABLE {distinct} ADD COLUMN file_rows BIGINT")
     con.execute(f"UPDATE {distinct} SET file_rows = n")
@@ -604,7 +607,7 @@ def weigh_rows(con, raw: RawTable, distinct: str, options, file_name, prefix, no
     notes["rows weighted"] = f"each row counts as many events as its '{label}' value says"
 
 
-def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
+def _refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
     """The KPI family of a report table ('sla' or 'satisfaction'), or a refusal naming what to add."""
     columns = raw.match.columns
     has_sla = any(f in columns for f in SLA_REPORT_METRICS)
@@ -655,8 +658,9 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
         if not has_outcomes and not ("target_status" in columns and "sla_targets" in columns):
             raise RefusedFile(
                 file_name,
-                "the table needs both 'Achieved SLA targets' and 'Breached SLA targets': FRT and NRT are "
-                "Achieved ÷ (Achieved + Breached), and 'SLA targets' also counts targets still active, so it "
+                "the table needs both 'Achieved SLA targets' and 'Breached SLA targets': "
+                f"{said_as_list(kpi_keys(SLA_TARGET), 'and')} are Achieved ÷ (Achieved + Breached), and "
+                "'SLA targets' also counts targets still active, so it "
                 "cannot stand in. Add the missing metric in Explore and export again",
                 expected="'Achieved SLA targets' and 'Breached SLA targets' columns",
             )
@@ -665,8 +669,8 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
         raise RefusedFile(
             file_name,
             "the table needs 'Good satisfaction tickets' and 'Bad satisfaction tickets' (or 'Rated satisfaction "
-            "tickets'): SSAT is Good ÷ (Good + Bad), and a percentage alone cannot be pooled across forms. Add "
-            "them in Explore and export again",
+            f"tickets'): {survey_kpi().key} is Good ÷ (Good + Bad), and a percentage alone cannot be pooled "
+            "across forms. Add them in Explore and export again",
             expected="'Good satisfaction tickets' and 'Bad satisfaction tickets' columns",
         )
     return "satisfaction"
@@ -675,15 +679,15 @@ def refuse_missing_report_columns(raw: RawTable, file_name: str) -> str:
 REPORT_COUNT_FIELDS = ("achieved", "breached", "good", "bad", "rated", "sla_targets")
 
 
-def report_time_field(raw: RawTable) -> str:
+def _report_time_field(raw: RawTable) -> str:
     return next(f for f in REPORT_TIME_FIELDS if f in raw.match.columns)
 
 
-def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str, numbers: str, weeks: str) -> str:
+def _report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str, numbers: str, weeks: str) -> str:
     """SELECT producing one normalised entry per distinct row of an Explore report table."""
-    blank, totals = blank_and_totals_sql(raw)
+    blank, totals = _blank_and_totals_sql(raw)
     columns = raw.match.columns
-    time_field = report_time_field(raw)
+    time_field = _report_time_field(raw)
     date_field = time_field if time_field in ("date", "week") else None
     values = {f: f"num_{f}" for f in REPORT_COUNT_FIELDS if f in columns}
     form = text(raw, "form")
@@ -692,10 +696,10 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
     )
     if family == "sla":
         metric = text(raw, "metric")
-        kpi = kpi_sql(field_key(raw, "metric"), ("FRT", "NRT"))
+        kpi = _kpi_sql(field_key(raw, "metric"), SLA_TARGET)
         # A row whose SLA metric status says the target is still running has no outcome yet, whatever
         # its counts or target status say (Explore marks a running target Breached once its time is up).
-        inactive = still_running(raw)
+        inactive = _still_running(raw)
         if "achieved" in values and "breached" in values:
             good = values["achieved"]
             total = f"{values['achieved']} + {values['breached']}"
@@ -709,10 +713,10 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
         ignore_metric = f"""WHEN {metric} <> '' AND {kpi} IS NULL THEN 'other SLA metric'
             WHEN {inactive} THEN 'target still active'"""
         metric_problem = f"""WHEN {metric} = '' THEN ['SLA metric', 'the SLA metric is empty',
-            'First reply time, Next reply time or another SLA metric']
-            {metric_status_problem(raw)}"""
+            '{_sla_metric_expected()}']
+            {_metric_status_problem(raw)}"""
     else:
-        kpi = "'SSAT'"
+        kpi = f"'{survey_kpi().key}'"
         good = values["good"]
         total = f"{values['good']} + {values['bad']}" if "bad" in values else values["rated"]
         counted_columns = "good/bad" if "bad" in values else "good/rated"
@@ -763,14 +767,14 @@ def report_sql(raw: RawTable, distinct_table: str, day_first: bool, family: str,
             FROM ({base_sql(raw, distinct_table, date_field, day_first)}) b {number_joins} {week_join}))"""
 
 
-def create_week_numbers(con, raw: RawTable, distinct, options, week_start, file_name, table, notes) -> None:
+def _create_week_numbers(con, raw: RawTable, distinct, options, week_start, file_name, table, notes) -> None:
     """Database weeks for each (Year, Week of year) pair of a report, as Explore numbers them."""
     pairs = []
     for year_text, week_text, row in con.execute(
         f"""SELECT coalesce({clean_sql("g_year")}, ''), {clean_sql("g_week_of_year")}, min(source_row)
             FROM {distinct} WHERE coalesce({clean_sql("g_week_of_year")}, '') <> '' GROUP BY 1, 2 ORDER BY 3"""
     ).fetchall():
-        year, week = only_number(year_text), only_number(week_text)
+        year, week = _only_number(year_text), _only_number(week_text)
         if year is not None and week is not None and 2000 <= year <= 2100:
             pairs.append((year, week, row, year_text, week_text))
     label = raw.header[raw.match.columns["week_of_year"]]
@@ -784,19 +788,19 @@ def create_week_numbers(con, raw: RawTable, distinct, options, week_start, file_
         con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
 
 
-def only_number(value: str) -> int | None:
+def _only_number(value: str) -> int | None:
     """The one number in a cell such as '2026', 'Week 47' or 'W47'; None when there is not exactly one."""
     found = re.findall(r"\d+", value)
     return int(found[0]) if len(found) == 1 else None
 
 
-def read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int, file_name: str, notes):
+def _read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int, file_name: str, notes):
     """Week labels written as ranges ('Nov 2, 2026 - Nov 8, 2026'): each is rewritten, in the distinct
     table only (a few hundred labels, never the rows), as its first day, which is the week."""
     if raw.match.shape.ticket_level or "week" not in raw.match.columns:
         return None
     header = raw.header[raw.match.columns["week"]]
-    texts = distinct_texts(con, distinct, "g_week")
+    texts = _distinct_texts(con, distinct, "g_week")
     ranges = reading.decide_week_ranges(texts, options, week_start, file_name, header)
     if ranges is None:
         return None
@@ -811,7 +815,7 @@ def read_week_ranges(con, raw: RawTable, distinct: str, options, week_start: int
     return ranges
 
 
-def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, file_name: str, notes) -> None:
+def _file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, file_name: str, notes) -> None:
     """Move each week label onto the database week it mostly covers (lib/reading/decisions.py), saying how."""
     labels = [
         day
@@ -839,7 +843,7 @@ def file_week_labels(con, raw: RawTable, norm: str, options, week_start: int, fi
     con.execute(f"UPDATE {norm} SET event_date = {week_sql(middle, week_start)} WHERE event_date IS NOT NULL")
 
 
-def detect_fraction_percentages(con, raw: RawTable, distinct: str, numbers: str) -> bool:
+def _detect_fraction_percentages(con, raw: RawTable, distinct: str, numbers: str) -> bool:
     """A percentage column whose every value is between 0 and 1 holds fractions (0.925 = 92.5 %).
 
     Read from the number lookup (one entry per distinct cell), so '0,925' is a fraction too."""
@@ -853,7 +857,7 @@ def detect_fraction_percentages(con, raw: RawTable, distinct: str, numbers: str)
     return high is not None and with_sign == 0 and low >= 0 and high <= 1
 
 
-def file_column(raw: RawTable, column: str) -> str:
+def _file_column(raw: RawTable, column: str) -> str:
     """The file's own header for a column a rule names by its field or label ('week', 'good/total'):
     the SQL never holds a file's text, so the header is put in here."""
     headers = {}
@@ -868,7 +872,7 @@ def file_column(raw: RawTable, column: str) -> str:
     return column
 
 
-def refuse_first_problem(con, raw: RawTable, table: str, file_name: str) -> None:
+def _refuse_first_problem(con, raw: RawTable, table: str, file_name: str) -> None:
     first = con.execute(
         f"""SELECT source_row, problem[1], problem[2], problem[3], sum(n) OVER ()
             FROM {table} WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1"""
@@ -877,10 +881,10 @@ def refuse_first_problem(con, raw: RawTable, table: str, file_name: str) -> None
         row, column, reason, expected, how_many = first
         if how_many > 1:
             reason += f"; {how_many - 1:,} more rows have problems"
-        raise RefusedFile(file_name, reason, row=row, column=file_column(raw, column), expected=expected)
+        raise RefusedFile(file_name, reason, row=row, column=_file_column(raw, column), expected=expected)
 
 
-def refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int) -> None:
+def _refuse_duplicate_aggregates(con, table: str, file_name: str, week_start: int) -> None:
     duplicate = con.execute(
         f"""SELECT min(source_row), max(source_row), kpi, {week_sql("event_date", week_start)} AS week,
                 coalesce(segment, form)
@@ -905,159 +909,61 @@ RULE_HELPER_COLUMNS = "^(f|k|num|g)_|^(parsed_date|numbered_week|ign|date_text|n
 def normalise(
     con, raw: RawTable, file_name: str, week_start: int, prefix: str, options: ReadOptions | None = None
 ) -> NormalisedUpload:
-    """Apply the counting rules to a loaded export; refuse it if any row in scope is unreadable."""
+    """Apply the counting rules to a loaded export; refuse it if any row in scope is unreadable.
+
+    The steps: refuse a header named twice; read the distinct rows and decide how the file is written
+    (date order, number format, weights); give each row its KPI, week, outcome, ignore reason or problem;
+    refuse the first problem; then sum the counted rows into weekly counts, coverage, slices and the bad
+    events behind them.
+    """
     options = options or ReadOptions()
     shape = raw.match.shape
     report = shape.name == "explore_report"
     if raw.rows == 0:
         raise RefusedFile(file_name, "the file has a header but no data rows")
-    for field_name, positions in raw.match.duplicates.items():
-        if field_name in raw.match.columns:
-            label = raw.header[positions[0]]
-            columns = ", ".join(str(p + 1) for p in positions)
-            if report and field_name in REPORT_COUNT_FIELDS:
-                # A pivot: an attribute (SLA metric, Ticket form) spread across the columns, one block each.
-                raise RefusedFile(
-                    file_name,
-                    f"'{label}' heads {len(positions)} columns ({columns}): the report puts an attribute such as "
-                    "SLA metric or Ticket form in its columns; in Explore, move that attribute to the rows and "
-                    "export again",
-                    column=label,
-                    expected="one column per metric, with SLA metric and Ticket form as rows",
-                )
-            raise RefusedFile(
-                file_name,
-                f"the header '{label}' appears {len(positions)} times (columns {columns})",
-                column=label,
-                expected="each column name once",
-            )
+    _refuse_repeated_headers(raw, file_name, report=report)
     raw = read_pivot_values(con, raw, options, file_name)
     notes = {"kind": shape.title, **raw.reading}
-    family = refuse_missing_report_columns(raw, file_name) if report else None
+    family = _refuse_missing_report_columns(raw, file_name) if report else None
     distinct = f"{prefix}_distinct"
     # Report tables are summed, so equal rows (an attribute Floorline does not read) may merge.
     grouped = shape.ticket_level or report
     con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS {distinct_rows_sql(raw, group=grouped)}")
-    ranges = read_week_ranges(con, raw, distinct, options, week_start, file_name, notes)
-    day_first = decide_day_first(con, raw, distinct, options, file_name, notes)
+    ranges = _read_week_ranges(con, raw, distinct, options, week_start, file_name, notes)
+    day_first = _decide_day_first(con, raw, distinct, options, file_name, notes)
     if ranges:
         notes["date order"] = ranges.date_order or "the week ranges name their months, which read only one way"
     if shape.ticket_level and "weight" in raw.match.columns:
-        weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
+        _weigh_rows(con, raw, distinct, options, file_name, prefix, notes)
     norm = f"{prefix}_norm"
-    if report:
-        numbers, weeks = f"{prefix}_numbers", f"{prefix}_weeks"
-        count_fields = [f for f in REPORT_COUNT_FIELDS if f in raw.match.columns]
-        # Every numeric column is evidence of the number format: Active SLA targets (a count, never summed)
-        # and the percentages too.
-        evidence = [f for f in ("active", "pct_achieved", "pct_satisfaction") if f in raw.match.columns]
-        whole = {*count_fields, "active"}
-        create_number_lookup(con, raw, distinct, count_fields + evidence, whole, options, file_name, numbers, notes)
-        if report_time_field(raw) == "week_of_year":
-            create_week_numbers(con, raw, distinct, options, week_start, file_name, weeks, notes)
-        select = report_sql(raw, distinct, day_first, family, numbers, weeks)
-    elif shape.ticket_level:
-        select = ticket_level_sql(raw, shape, distinct, day_first)
-    else:
-        numbers = f"{prefix}_numbers"
-        number_fields = [f for f in ("good", "total", "pct") if f in raw.match.columns]
-        counts = {"good", "total"} & set(number_fields)
-        create_number_lookup(
-            con,
-            raw,
-            distinct,
-            number_fields,
-            counts,
-            options,
-            file_name,
-            numbers,
-            notes,
-            unreadable_counts_say_nothing=True,
-        )
-        select = aggregate_sql(
-            raw, distinct, day_first, numbers, detect_fraction_percentages(con, raw, distinct, numbers)
-        )
+    select = _rules_select(con, raw, distinct, day_first, family, options, week_start, file_name, prefix, notes)
     # The cells as read and the rules' helper columns (trimmed cells, keys, parsed values) are left out of
     # the stored table: writing them cost more than computing them. The cells stay in the distinct table.
     kept = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RULE_HELPER_COLUMNS}'))"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {norm} AS SELECT {kept} FROM ({select})")
-    refuse_first_problem(con, raw, norm, file_name)
+    _refuse_first_problem(con, raw, norm, file_name)
     if not shape.ticket_level and not report:
-        refuse_duplicate_aggregates(con, norm, file_name, week_start)
+        _refuse_duplicate_aggregates(con, norm, file_name, week_start)
     if "week" in raw.match.columns and not shape.ticket_level and not ranges:
-        file_week_labels(con, raw, norm, options, week_start, file_name, notes)
+        _file_week_labels(con, raw, norm, options, week_start, file_name, notes)
 
     week = week_sql("event_date", week_start)
-    counts = f"{prefix}_counts"
-    coverage = f"{prefix}_coverage"
-    bad_events = f"{prefix}_bad"
-    daily = shape.ticket_level or (report and report_time_field(raw) == "date")
+    counts, coverage, bad_events = f"{prefix}_counts", f"{prefix}_coverage", f"{prefix}_bad"
     # A weighted row stands for several events (n) but is one row of the file (file_rows): rows are
     # said in rows, events in the figures.
     weighted = shape.ticket_level and "weight" in raw.match.columns
     file_rows = "file_rows" if weighted else "n"
-    if shape.ticket_level:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
-            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
-                coalesce(sum(n) FILTER (WHERE outcome = 'good'), 0)::BIGINT AS good, sum(n)::BIGINT AS total,
-                NULL::DOUBLE AS pct, sum({file_rows})::BIGINT AS rows
-            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
-        )
-    elif report:
-        # A daily table sums into weeks; a weekly one has one week per label.
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
-            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
-                sum(good * n)::BIGINT AS good, sum(total * n)::BIGINT AS total,
-                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
-            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
-        )
-    else:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
-            SELECT kpi, {week} AS week, form, segment, region, good, total, pct, 1 AS rows
-            FROM {norm} WHERE ignore_reason IS NULL"""
-        )
-    if daily:
-        # A week is complete when the export's dates (any row's) span all seven of its days.
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
-            WITH span AS (SELECT min(event_date) AS first_day, max(event_date) AS last_day
-                          FROM {norm} WHERE event_date IS NOT NULL)
-            SELECT DISTINCT kpi, {week} AS week,
-                ({week} >= span.first_day AND {week} + 6 <= span.last_day) AS complete
-            FROM {norm}, span WHERE kpi IS NOT NULL AND event_date IS NOT NULL"""
-        )
-    else:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
-            SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
-        )
+    _create_weekly_counts(con, raw, norm, counts, week, file_rows)
+    daily = shape.ticket_level or (report and _report_time_field(raw) == "date")
+    _create_coverage(con, norm, counts, coverage, week, daily=daily)
     slices, dropped_slices = None, False
-    if grouped and slice_fields(raw):
+    if grouped and _slice_fields(raw):
         slices = f"{prefix}_slices"
         con.execute(f"CREATE OR REPLACE TEMP TABLE {slices} AS {slices_sql(raw, norm, week, report, weighted)}")
-        if not slices_match_counts(con, slices, counts):
+        if not _slices_match_counts(con, slices, counts):
             slices = None  # never a split that does not add up: kept without it, and said so below
             dropped_slices = True
-    if shape.ticket_level:
-        found = breached_rows_sql(raw, norm, distinct, week_start, by_hash=True)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {found}")
-        rows_found, rows_breached = con.execute(
-            f"""SELECT (SELECT count(*) FROM {bad_events}),
-                (SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad')"""
-        ).fetchone()
-        if rows_found != rows_breached:  # two combinations share a hash: match every cell instead
-            exact = breached_rows_sql(raw, norm, distinct, week_start, by_hash=False)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {exact}")
-    else:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
-            SELECT source_row, NULL::VARCHAR AS ticket_id, kpi, event_date, event_date AS week, form, region,
-                NULL::VARCHAR AS ticket_group, NULL::VARCHAR AS priority
-            FROM {norm} WHERE false"""
-        )
+    _create_bad_events(con, raw, norm, distinct, bad_events, week_start, file_rows)
 
     used_rows, events = con.execute(
         f"SELECT coalesce(sum({file_rows}), 0), coalesce(sum(n), 0) FROM {norm} WHERE ignore_reason IS NULL"
@@ -1065,7 +971,7 @@ def normalise(
     if events == 0:
         raise RefusedFile(
             file_name,
-            "nothing in scope: no row counts toward FRT, NRT or SSAT",
+            f"nothing in scope: no row counts toward {said_as_list(kpi_keys())}",
             expected=f"{shape.title} rows with an outcome (for example Achieved/Breached or Good/Bad)",
         )
     if weighted:
@@ -1108,3 +1014,130 @@ def normalise(
 def arrow_of(con, table: str) -> pa.Table:
     """A table of the reading connection as Arrow data, which outlives the connection."""
     return con.table(table).to_arrow_table()
+
+
+def _refuse_repeated_headers(raw: RawTable, file_name: str, *, report: bool) -> None:
+    """A field read from two columns is ambiguous: refuse the file, naming the header and its columns."""
+    for field_name, positions in raw.match.duplicates.items():
+        if field_name in raw.match.columns:
+            label = raw.header[positions[0]]
+            columns = ", ".join(str(p + 1) for p in positions)
+            if report and field_name in REPORT_COUNT_FIELDS:
+                # A pivot: an attribute (SLA metric, Ticket form) spread across the columns, one block each.
+                raise RefusedFile(
+                    file_name,
+                    f"'{label}' heads {len(positions)} columns ({columns}): the report puts an attribute such as "
+                    "SLA metric or Ticket form in its columns; in Explore, move that attribute to the rows and "
+                    "export again",
+                    column=label,
+                    expected="one column per metric, with SLA metric and Ticket form as rows",
+                )
+            raise RefusedFile(
+                file_name,
+                f"the header '{label}' appears {len(positions)} times (columns {columns})",
+                column=label,
+                expected="each column name once",
+            )
+
+
+def _rules_select(con, raw: RawTable, distinct, day_first, family, options, week_start, file_name, prefix, notes):
+    """The SELECT giving each distinct row its KPI, week, outcome or counts, ignore reason and problem,
+    by the export's kind: an Explore report table, ticket-level events, or weekly aggregates."""
+    shape = raw.match.shape
+    if shape.name == "explore_report":
+        numbers, weeks = f"{prefix}_numbers", f"{prefix}_weeks"
+        count_fields = [f for f in REPORT_COUNT_FIELDS if f in raw.match.columns]
+        # Every numeric column is evidence of the number format: Active SLA targets (a count, never summed)
+        # and the percentages too.
+        evidence = [f for f in ("active", "pct_achieved", "pct_satisfaction") if f in raw.match.columns]
+        whole = {*count_fields, "active"}
+        _create_number_lookup(con, raw, distinct, count_fields + evidence, whole, options, file_name, numbers, notes)
+        if _report_time_field(raw) == "week_of_year":
+            _create_week_numbers(con, raw, distinct, options, week_start, file_name, weeks, notes)
+        return _report_sql(raw, distinct, day_first, family, numbers, weeks)
+    if shape.ticket_level:
+        return _ticket_level_sql(raw, shape, distinct, day_first)
+    numbers = f"{prefix}_numbers"
+    number_fields = [f for f in ("good", "total", "pct") if f in raw.match.columns]
+    counts = {"good", "total"} & set(number_fields)
+    _create_number_lookup(
+        con,
+        raw,
+        distinct,
+        number_fields,
+        counts,
+        options,
+        file_name,
+        numbers,
+        notes,
+        unreadable_counts_say_nothing=True,
+    )
+    return _aggregate_sql(raw, distinct, day_first, numbers, _detect_fraction_percentages(con, raw, distinct, numbers))
+
+
+def _create_weekly_counts(con, raw: RawTable, norm: str, counts: str, week: str, file_rows: str) -> None:
+    """kpi, week, form, segment, region, good, total, pct, rows: the counted rows summed into weeks."""
+    shape = raw.match.shape
+    if shape.ticket_level:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
+                coalesce(sum(n) FILTER (WHERE outcome = 'good'), 0)::BIGINT AS good, sum(n)::BIGINT AS total,
+                NULL::DOUBLE AS pct, sum({file_rows})::BIGINT AS rows
+            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
+        )
+    elif shape.name == "explore_report":
+        # A daily table sums into weeks; a weekly one has one week per label.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, NULL::VARCHAR AS segment, region,
+                sum(good * n)::BIGINT AS good, sum(total * n)::BIGINT AS total,
+                NULL::DOUBLE AS pct, sum(n)::BIGINT AS rows
+            FROM {norm} WHERE ignore_reason IS NULL GROUP BY ALL"""
+        )
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {counts} AS
+            SELECT kpi, {week} AS week, form, segment, region, good, total, pct, 1 AS rows
+            FROM {norm} WHERE ignore_reason IS NULL"""
+        )
+
+
+def _create_coverage(con, norm: str, counts: str, coverage: str, week: str, *, daily: bool) -> None:
+    """kpi, week, complete: which weeks the export covers whole."""
+    if daily:
+        # A week is complete when the export's dates (any row's) span all seven of its days.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
+            WITH span AS (SELECT min(event_date) AS first_day, max(event_date) AS last_day
+                          FROM {norm} WHERE event_date IS NOT NULL)
+            SELECT DISTINCT kpi, {week} AS week,
+                ({week} >= span.first_day AND {week} + 6 <= span.last_day) AS complete
+            FROM {norm}, span WHERE kpi IS NOT NULL AND event_date IS NOT NULL"""
+        )
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {coverage} AS
+            SELECT DISTINCT kpi, week, true AS complete FROM {counts}"""
+        )
+
+
+def _create_bad_events(con, raw: RawTable, norm, distinct, bad_events, week_start: int, file_rows: str) -> None:
+    """The single rows behind the breached targets and Bad ratings (ticket-level exports only), for drill-down."""
+    if raw.match.shape.ticket_level:
+        found = breached_rows_sql(raw, norm, distinct, week_start, by_hash=True)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {found}")
+        rows_found, rows_breached = con.execute(
+            f"""SELECT (SELECT count(*) FROM {bad_events}),
+                (SELECT coalesce(sum({file_rows}), 0) FROM {norm} WHERE ignore_reason IS NULL AND outcome = 'bad')"""
+        ).fetchone()
+        if rows_found != rows_breached:  # two combinations share a hash: match every cell instead
+            exact = breached_rows_sql(raw, norm, distinct, week_start, by_hash=False)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {bad_events} AS {exact}")
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {bad_events} AS
+            SELECT source_row, NULL::VARCHAR AS ticket_id, kpi, event_date, event_date AS week, form, region,
+                NULL::VARCHAR AS ticket_group, NULL::VARCHAR AS priority
+            FROM {norm} WHERE false"""
+        )

@@ -20,7 +20,7 @@ from filelock import FileLock
 from lib.core import auth
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked
-from lib.core.settings import DEFAULT_FORM_SEGMENTS, DEFAULTS, Settings
+from lib.core.settings import DEFAULT_FORM_SEGMENTS, Settings
 from lib.store import schema
 
 # Writers take turns, in one process and across processes: DuckDB allows one writing process, two
@@ -119,7 +119,7 @@ def database_file(con) -> Path:
 
 def load_settings(con) -> Settings:
     overrides = {key: json.loads(value) for key, value in con.execute("SELECT key, value FROM settings").fetchall()}
-    return DEFAULTS.with_overrides(overrides)
+    return Settings().with_overrides(overrides)
 
 
 def save_setting(con, key: str, value, actor: str | None = None) -> None:

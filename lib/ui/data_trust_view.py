@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.downloads import safe_csv
+from lib.core.kpis import get_kpi, kpi_keys
 from lib.core.labels import SOURCE_NAMES
-from lib.core.settings import COMBINED, KPI_NAMES, KPIS
+from lib.core.settings import COMBINED
 from lib.core.text import escape_markdown, format_points
 from lib.metrics import provenance, reconcile, review
 from lib.ui.cache import by_data_version
@@ -212,8 +213,8 @@ def show_charts(ctx, rec: reconcile.Reconciliation) -> None:
     )  # an empty ?chart= leaves even this required control with no segment (Streamlit 1.67)
     chart_config = {"displayModeBar": False} if ctx.presentation else {"displaylogo": False}
     # Tracked tabs build only the open one: the browser draws one chart, not three (two of them hidden).
-    tabs = st.tabs([f"{kpi} · {KPI_NAMES[kpi]}" for kpi in KPIS], key="series_kpi", on_change="rerun")
-    for tab, kpi in zip(tabs, KPIS, strict=True):
+    tabs = st.tabs([f"{kpi} · {get_kpi(kpi).name}" for kpi in kpi_keys()], key="series_kpi", on_change="rerun")
+    for tab, kpi in zip(tabs, kpi_keys(), strict=True):
         if not tab.open:
             continue
         with tab:
@@ -238,7 +239,7 @@ def show_every_comparison(rec: reconcile.Reconciliation) -> None:
         return
     with expander:
         filters = st.columns(3, vertical_alignment="bottom")
-        kpis_shown = filters[0].multiselect("KPI", KPIS, default=list(KPIS), key="table_kpis")
+        kpis_shown = filters[0].multiselect("KPI", kpi_keys(), default=list(kpi_keys()), key="table_kpis")
         scopes_shown = filters[1].multiselect(
             "Segment", reconcile.SCOPES, default=list(reconcile.SCOPES), key="table_scopes"
         )
@@ -270,8 +271,8 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
     # compare, this section is the page's content, so it opens too.
     asked = any(name in st.query_params for name in ("kpi", "week", "scope")) or not rec.summaries["All"].weeks_compared
     picks = st.columns([1, 1.4, 1.4], vertical_alignment="bottom")
-    link_choice("kpi", KPIS)  # an unknown value in a link is said to be left out, as on every page
-    kpi = picks[0].selectbox("KPI", KPIS, key="kpi", bind="query-params")
+    link_choice("kpi", kpi_keys())  # an unknown value in a link is said to be left out, as on every page
+    kpi = picks[0].selectbox("KPI", kpi_keys(), key="kpi", bind="query-params")
     weeks = rec.weeks_with_figures(kpi)
     if not weeks:
         st.info(f"No {kpi} figures from any source.", icon=":material/search_off:")
@@ -317,7 +318,7 @@ def show_provenance_section(ctx, rec: reconcile.Reconciliation) -> None:
     shown = sides["primary"] if sides["primary"].upload else sides["secondary"]
     # Opened on demand: the rows behind a figure are two more tables for the browser to draw.
     behind = st.expander(
-        f"The {provenance.BAD_EVENT_WORDS[kpi]} behind the figure", key="trust_behind", on_change="rerun"
+        f"The {get_kpi(kpi).family.bad_events} behind the figure", key="trust_behind", on_change="rerun"
     )
     if behind.open:
         with behind:

@@ -59,7 +59,7 @@ ANNOTATION_DASH = {"formed": "dash", "closed": "longdash", "action shipped": "do
 HALF_WEEK = dt.timedelta(days=3, hours=12)  # a shaded episode runs from midway before its first week to midway after
 
 
-def widened(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def _widened(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.combine(start, dt.time()) - HALF_WEEK, dt.datetime.combine(end, dt.time()) + HALF_WEEK
 
 
@@ -91,18 +91,18 @@ STATUS_WORDS = {
 }
 
 
-def floor_label(floor: float) -> str:
+def _floor_label(floor: float) -> str:
     return f"floor {floor:g} % — at or below is a breach"
 
 
-def upload_text(week_value: WeekValue, upload_labels: dict[int, str]) -> str:
+def _upload_text(week_value: WeekValue, upload_labels: dict[int, str]) -> str:
     if not week_value.upload_ids:
         return ""
     labels = [upload_labels.get(upload_id, f"upload {upload_id}") for upload_id in week_value.upload_ids]
     return html.escape("from " + ", ".join(labels))
 
 
-def hover_rows(series: list[WeekValue], upload_labels: dict[int, str], floor: float) -> list[list[str]]:
+def _hover_rows(series: list[WeekValue], upload_labels: dict[int, str], floor: float) -> list[list[str]]:
     """Per week: counts and interval, status, upload, and the value written by the one formatter (last)."""
     rows = []
     for week_value in series:
@@ -115,19 +115,19 @@ def hover_rows(series: list[WeekValue], upload_labels: dict[int, str], floor: fl
             [
                 counts,
                 STATUS_WORDS.get(week_value.status, week_value.status),
-                upload_text(week_value, upload_labels),
+                _upload_text(week_value, upload_labels),
                 format_percent(week_value.value, floor),
             ]
         )
     return rows
 
 
-def plotted_value(week_value: WeekValue) -> float | None:
+def _plotted_value(week_value: WeekValue) -> float | None:
     # "unknown" weeks may carry no honest pooled value; gaps have none. Both stay empty.
     return week_value.value if week_value.status in ("ok", "breach", "partial") else None
 
 
-def value_axis_range(values: Iterable[float | None], floor: float, target: float | None) -> list[float]:
+def _value_axis_range(values: Iterable[float | None], floor: float, target: float | None) -> list[float]:
     """Always shows the floor (and the target), with a little room, never beyond 0-100 %."""
     known = [v for v in values if v is not None]
     low = min([*known, floor])
@@ -159,109 +159,24 @@ def kpi_trend_figure(
     segment_series = segment_series or {}
     base_font = (15 if presentation else 11) if compact else (20 if presentation else 13)
     weeks = [w.week for w in combined]
-    traces = [
-        go.Scatter(
-            name="Combined",
-            x=weeks,
-            y=[plotted_value(w) for w in combined],
-            mode="lines",
-            connectgaps=False,
-            line={"color": COMBINED_COLOUR, "width": 4 if presentation else 3},
-            customdata=hover_rows(combined, upload_labels, floor),
-            hovertemplate=(
-                "Combined: <b>%{customdata[3]}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}"
-                "<extra></extra>"
-            ),
-        )
-    ]
-    for segment, series in segment_series.items():
-        colour, dash = SEGMENT_STYLES.get(segment, (OKABE_ITO["grey"], "solid"))
-        traces.append(
-            go.Scatter(
-                name=html.escape(segment),  # a segment an export named: legend text is HTML to plotly
-                x=[w.week for w in series],
-                y=[plotted_value(w) for w in series],
-                mode="lines",
-                connectgaps=False,
-                line={"color": colour, "width": 2, "dash": dash},
-                customdata=hover_rows(series, upload_labels, floor),
-                hovertemplate=f"{html.escape(segment)}: %{{customdata[3]}}<br>%{{customdata[0]}}<extra></extra>",
-            )
-        )
+    traces = _value_lines(combined, segment_series, upload_labels, floor, presentation=presentation)
     marker_size = 14 if presentation else (8 if compact else 11)
     traces += [
-        marker_trace(combined, "ok", "Week above the floor", "circle", COMBINED_COLOUR, marker_size * 0.7),
-        marker_trace(combined, "breach", "Week at or below the floor", "triangle-down", BREACH_COLOUR, marker_size),
-        marker_trace(combined, "partial", "Partial week (open marker)", "circle-open", COMBINED_COLOUR, marker_size),
+        _marker_trace(combined, "ok", "Week above the floor", "circle", COMBINED_COLOUR, marker_size * 0.7),
+        _marker_trace(combined, "breach", "Week at or below the floor", "triangle-down", BREACH_COLOUR, marker_size),
+        _marker_trace(combined, "partial", "Partial week (open marker)", "circle-open", COMBINED_COLOUR, marker_size),
     ]
-    shapes, layout_annotations = reference_lines(floor, target, base_font, compact)
-    first, last = (min(weeks), max(weeks)) if weeks else (None, None)
-    for episode in episodes:
-        if first is None or episode.end < first or episode.start > last:
-            continue
-        x0, x1 = widened(max(episode.start, first), min(episode.end, last))
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "paper",
-                "x0": x0,
-                "x1": x1,
-                "y0": 0,
-                "y1": 1,
-                "fillcolor": BREACH_COLOUR,
-                "opacity": 0.13,
-                "line": {"width": 0},
-                "layer": "below",
-            }
-        )
-        # Above the plot, where no mark's label reaches; from the span's right end when the span sits in the
-        # chart's right half, so a recent breach's label is never cut off at the edge.
-        ends_the_chart = (episode.start - first) >= (last - first) / 2
-        layout_annotations.append(
-            {
-                "x": x1 if ends_the_chart else x0,
-                "xref": "x",
-                "y": 1,
-                "yref": "paper",
-                "xanchor": "right" if ends_the_chart else "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "text": "sustained" if compact else f"sustained breach: {episode.weeks} weeks",
-                "font": {"size": base_font - 2, "color": BREACH_COLOUR},
-            }
-        )
+    shapes, layout_annotations = _reference_lines(floor, target, base_font, compact)
+    for shape, label in _episode_spans(episodes, weeks, base_font, compact=compact):
+        shapes.append(shape)
+        layout_annotations.append(label)
     drawn, _ = split_marks(annotations or [], weeks)
-    for note in drawn:
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": note["date"],
-                "x1": note["date"],
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": TARGET_COLOUR, "width": 1.5, "dash": ANNOTATION_DASH.get(note.get("kind"), "dash")},
-            }
-        )
-        layout_annotations.append(
-            {
-                "x": note["date"],
-                "xref": "x",
-                "y": 0,
-                "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "textangle": -90,
-                "showarrow": False,
-                "text": html.escape(str(note["label"])),
-                "font": {"size": base_font - 2},
-            }
-        )
-    values = [plotted_value(w) for w in combined]
+    for shape, label in _workgroup_marks(drawn, base_font):
+        shapes.append(shape)
+        layout_annotations.append(label)
+    values = [_plotted_value(w) for w in combined]
     for series in segment_series.values():
-        values += [plotted_value(w) for w in series]
+        values += [_plotted_value(w) for w in series]
     figure = go.Figure(data=traces)
     figure.update_layout(
         title={"text": html.escape(title), "font": {"size": base_font + 6}} if title else None,
@@ -276,23 +191,142 @@ def kpi_trend_figure(
         showlegend=not compact,
         # Below the two-line tick labels (day and month, then the year): nearer, it hides the year.
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
-        yaxis={"range": value_axis_range(values, floor, target), "ticksuffix": " %", "title": None, "fixedrange": True},
+        yaxis={
+            "range": _value_axis_range(values, floor, target),
+            "ticksuffix": " %",
+            "title": None,
+            "fixedrange": True,
+        },
         xaxis={
             "title": None,
             "tickformat": "%d %b\n%Y" if not compact else "%d %b",
             "hoverformat": "week of %d %b %Y",
-            "range": time_axis_range(weeks, drawn),
-            **week_ticks(weeks, most=4 if compact else 9),
+            "range": _time_axis_range(weeks, drawn),
+            **_week_ticks(weeks, most=4 if compact else 9),
         },
         meta={"kpi": kpi, "floor": floor, "target": target},
     )
     return figure
 
 
+def _value_lines(
+    combined: list[WeekValue],
+    segment_series: dict[str, list[WeekValue]],
+    upload_labels: dict[int, str],
+    floor: float,
+    *,
+    presentation: bool,
+) -> list[go.Scatter]:
+    """The combined line, then one line per segment in its own colour and dash."""
+    traces = [
+        go.Scatter(
+            name="Combined",
+            x=[w.week for w in combined],
+            y=[_plotted_value(w) for w in combined],
+            mode="lines",
+            connectgaps=False,
+            line={"color": COMBINED_COLOUR, "width": 4 if presentation else 3},
+            customdata=_hover_rows(combined, upload_labels, floor),
+            hovertemplate=(
+                "Combined: <b>%{customdata[3]}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}"
+                "<extra></extra>"
+            ),
+        )
+    ]
+    for segment, series in segment_series.items():
+        colour, dash = SEGMENT_STYLES.get(segment, (OKABE_ITO["grey"], "solid"))
+        traces.append(
+            go.Scatter(
+                name=html.escape(segment),  # a segment an export named: legend text is HTML to plotly
+                x=[w.week for w in series],
+                y=[_plotted_value(w) for w in series],
+                mode="lines",
+                connectgaps=False,
+                line={"color": colour, "width": 2, "dash": dash},
+                customdata=_hover_rows(series, upload_labels, floor),
+                hovertemplate=f"{html.escape(segment)}: %{{customdata[3]}}<br>%{{customdata[0]}}<extra></extra>",
+            )
+        )
+    return traces
+
+
+def _episode_spans(
+    episodes: list[Episode], weeks: list[dt.date], base_font: int, *, compact: bool
+) -> list[tuple[dict, dict]]:
+    """(shaded span, label above the plot) of each sustained-breach episode within the charted weeks."""
+    if not weeks:
+        return []
+    first, last = min(weeks), max(weeks)
+    spans = []
+    for episode in episodes:
+        if episode.end < first or episode.start > last:
+            continue
+        x0, x1 = _widened(max(episode.start, first), min(episode.end, last))
+        shade = {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": x0,
+            "x1": x1,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": BREACH_COLOUR,
+            "opacity": 0.13,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        # Above the plot, where no mark's label reaches; from the span's right end when the span sits in the
+        # chart's right half, so a recent breach's label is never cut off at the edge.
+        ends_the_chart = (episode.start - first) >= (last - first) / 2
+        label = {
+            "x": x1 if ends_the_chart else x0,
+            "xref": "x",
+            "y": 1,
+            "yref": "paper",
+            "xanchor": "right" if ends_the_chart else "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "text": "sustained" if compact else f"sustained breach: {episode.weeks} weeks",
+            "font": {"size": base_font - 2, "color": BREACH_COLOUR},
+        }
+        spans.append((shade, label))
+    return spans
+
+
+def _workgroup_marks(drawn: list[dict], base_font: int) -> list[tuple[dict, dict]]:
+    """(vertical line, escaped label) of each workgroup mark drawn: its kind sets the dash."""
+    marks = []
+    for note in drawn:
+        line = {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": note["date"],
+            "x1": note["date"],
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": TARGET_COLOUR, "width": 1.5, "dash": ANNOTATION_DASH.get(note.get("kind"), "dash")},
+        }
+        label = {
+            "x": note["date"],
+            "xref": "x",
+            "y": 0,
+            "yref": "paper",
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "textangle": -90,
+            "showarrow": False,
+            "text": html.escape(str(note["label"])),
+            "font": {"size": base_font - 2},
+        }
+        marks.append((line, label))
+    return marks
+
+
 WEEK_MS = 7 * 24 * 3600 * 1000
 
 
-def week_ticks(weeks: Iterable[dt.date], most: int = 9) -> dict:
+def _week_ticks(weeks: Iterable[dt.date], most: int = 9) -> dict:
     """Date ticks on the days weeks are named by (Mondays), every k weeks so at most ``most`` are drawn.
 
     Plotly's own date ticks fall on Sundays for weekly data, while every page names a week by its Monday.
@@ -304,17 +338,17 @@ def week_ticks(weeks: Iterable[dt.date], most: int = 9) -> dict:
     return {"tick0": weeks[0].isoformat(), "dtick": -(-span // most) * WEEK_MS}
 
 
-def time_axis_range(weeks: list[dt.date], marks: list[dict]) -> list[dt.datetime] | None:
+def _time_axis_range(weeks: list[dt.date], marks: list[dict]) -> list[dt.datetime] | None:
     """Half a week either side of the charted weeks; a mark late in the last week widens it to that day."""
     if not weeks:
         return None
-    start, end = widened(min(weeks), max(weeks))
+    start, end = _widened(min(weeks), max(weeks))
     # Noon of a mark's day, so its line is not drawn on the very edge.
     latest_mark = max((dt.datetime.combine(mark["date"], dt.time(12)) for mark in marks), default=end)
     return [start, max(end, latest_mark)]
 
 
-def marker_trace(series: list[WeekValue], status: str, name: str, symbol: str, colour: str, size: float) -> go.Scatter:
+def _marker_trace(series: list[WeekValue], status: str, name: str, symbol: str, colour: str, size: float) -> go.Scatter:
     """Markers for the weeks of one status; hover stays on the line so it is not repeated."""
     chosen = [w for w in series if w.status == status]
     return go.Scatter(
@@ -328,7 +362,7 @@ def marker_trace(series: list[WeekValue], status: str, name: str, symbol: str, c
     )
 
 
-def reference_lines(floor: float, target: float | None, base_font: int, compact: bool) -> tuple[list, list]:
+def _reference_lines(floor: float, target: float | None, base_font: int, compact: bool) -> tuple[list, list]:
     """The floor as a solid labelled line, the target as a fainter dotted one."""
     shapes = [
         {
@@ -354,7 +388,7 @@ def reference_lines(floor: float, target: float | None, base_font: int, compact:
             "yref": "y",
             "yanchor": "top",
             "showarrow": False,
-            "text": f"floor {floor:g} %" if compact else floor_label(floor),
+            "text": f"floor {floor:g} %" if compact else _floor_label(floor),
             "font": {"size": base_font, "color": BREACH_COLOUR},
         }
     ]
@@ -512,7 +546,7 @@ def volume_figure(rows: list[dict], kpi: str, *, presentation: bool = False) -> 
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
         yaxis={"title": None, "fixedrange": True, "rangemode": "tozero"},
-        xaxis={"title": None, "hoverformat": "week of %d %b %Y", "tickformat": "%d %b", **week_ticks(weeks, most=7)},
+        xaxis={"title": None, "hoverformat": "week of %d %b %Y", "tickformat": "%d %b", **_week_ticks(weeks, most=7)},
         meta={"kpi": kpi},
     )
     return figure
@@ -551,7 +585,7 @@ def reconciliation_figure(
             go.Scatter(
                 name=name,
                 x=[w.week for w in series],
-                y=[plotted_value(w) for w in series],
+                y=[_plotted_value(w) for w in series],
                 mode="lines+markers",
                 line={"color": colour, "dash": dash, "width": 2.5},
                 # Partial weeks are drawn open, as on the trends page: their figure is still moving.
@@ -583,7 +617,7 @@ def reconciliation_figure(
     figure.add_hline(
         y=floor,
         line={"color": BREACH_COLOUR, "width": 1.5},
-        annotation_text=floor_label(floor),
+        annotation_text=_floor_label(floor),
         annotation_position="bottom left",
         annotation_font={"size": base_font - 2, "color": BREACH_COLOUR},
         row=1,
@@ -615,7 +649,7 @@ def reconciliation_figure(
         figure.add_hline(y=edge, line={"color": TARGET_COLOUR, "dash": "dot", "width": 1}, row=2, col=1)
     figure.update_yaxes(title_text="%", row=1, col=1)
     figure.update_yaxes(title_text="points", range=[-reach, reach], zeroline=True, row=2, col=1)
-    figure.update_xaxes(tickformat="%d %b", **week_ticks(c.week for c in measured))
+    figure.update_xaxes(tickformat="%d %b", **_week_ticks(c.week for c in measured))
     figure.update_layout(
         height=560 if presentation else 460,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -695,7 +729,7 @@ def workgroup_figure(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
         yaxis={"title": None, "ticksuffix": " %", "range": [min(values) - 1.5, max(values) + 1.5]},
-        xaxis={"title": None, "tickformat": "%d %b", **week_ticks((w.week for w in window), most=5)},
+        xaxis={"title": None, "tickformat": "%d %b", **_week_ticks((w.week for w in window), most=5)},
         font={"size": font_size},
     )
     return figure
@@ -713,7 +747,7 @@ OKR_BAND_COLOURS = {
 }
 
 
-def wrapped_label(text: str, width: int = 34) -> str:
+def _wrapped_label(text: str, width: int = 34) -> str:
     """Plotly draws box text on one line and shrinks it to fit: break long labels so they stay readable.
     Each line is escaped (titles and owners come from OKR files; plotly draws HTML in labels and hovers)."""
     lines = textwrap.wrap(text, width, max_lines=3, placeholder=" …") or [text]
@@ -740,7 +774,7 @@ def okr_alignment_figure(view: QuarterView, *, presentation: bool = False) -> go
     def add(node_id, parent_id, label, band, score, detail=""):
         ids.append(node_id)
         parents.append(parent_id)
-        labels.append(wrapped_label(label))
+        labels.append(_wrapped_label(label))
         text_colours.append(BAND_TEXT_COLOUR)
         score_text = "no score" if score is None else f"{score:.0f} %"
         texts.append(f"{okr_model.BAND_SYMBOLS[band]} {band} · {score_text}{detail}")
@@ -774,7 +808,7 @@ def okr_alignment_figure(view: QuarterView, *, presentation: bool = False) -> go
         ids.append("unaligned")
         parents.append("quarter")
         labels.append("Not aligned")
-        texts.append(wrapped_label(f"gap: no department objective of {view.quarter.label}"))
+        texts.append(_wrapped_label(f"gap: no department objective of {view.quarter.label}"))
         colours.append(STRUCTURE_COLOUR)
         text_colours.append(STRUCTURE_TEXT_COLOUR)
         for objective in view.unaligned:

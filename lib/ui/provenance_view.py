@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.core.downloads import safe_csv
+from lib.core.kpis import get_kpi
 from lib.core.labels import LAYER_ROLES, SOURCE_NAMES
 from lib.core.text import escape_markdown, escape_table_cells, format_percent
 from lib.metrics import provenance as prov_lib
@@ -134,7 +135,7 @@ def provenance_details(prov: Provenance, floor: float, *, key: str) -> None:
 
 def drill_down_section(con, prov: Provenance, *, key: str, allow_download: bool = True) -> None:
     """The breached targets or Bad ratings behind the value, safe to share unless switched off."""
-    what = prov_lib.BAD_EVENT_WORDS[prov.kpi]
+    what = get_kpi(prov.kpi).family.bad_events
     safe = st.toggle(
         "Safe to share",
         value=True,
@@ -210,5 +211,5 @@ def show_provenance(
             change_section(
                 ctx, con, kpi, week, layer=layer, region=region, segments=prov.segments, key=f"why_{kpi}_dialog"
             )
-        st.markdown(f"##### The {prov_lib.BAD_EVENT_WORDS[kpi]} behind it")
+        st.markdown(f"##### The {get_kpi(kpi).family.bad_events} behind it")
         drill_down_section(con, prov, key=f"provenance_{kpi}", allow_download=not ctx.presentation)

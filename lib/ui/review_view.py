@@ -9,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib.core.settings import KPIS
+from lib.core.kpis import kpi_keys
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics import review
 from lib.ui.cache import by_data_version
@@ -26,7 +26,7 @@ CARD_TREND_WEEKS = 12
 @by_data_version
 def open_workgroups_by_kpi(con) -> dict[str, dict]:
     """KPI -> the metrics workgroup already open for it (workgroup writes bump the data version too)."""
-    return {kpi: found for kpi in KPIS if (found := repository.open_workgroup_for(con, kpi))}
+    return {kpi: found for kpi in kpi_keys() if (found := repository.open_workgroup_for(con, kpi))}
 
 
 # Figures are cached as objects (not pickled): rebuilding or unpickling a plotly figure costs more than a rerun may.

@@ -10,8 +10,9 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
+from lib.core.kpis import get_kpi
 from lib.core.labels import LAYER_CHOICES
-from lib.core.settings import KPI_NAMES, SEGMENTS
+from lib.core.settings import SEGMENTS
 from lib.core.text import escape_markdown, format_percent
 from lib.metrics import kpis, review
 from lib.ui.cache import by_data_version
@@ -150,7 +151,7 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
     first, last, segments, region, layer = view
     summary, by_segment = trend
     shown = review.in_range(summary.series, first, last)
-    st.header(f"{kpi} · {KPI_NAMES[kpi]}", anchor=False)  # under the page's h1: heading levels in order
+    st.header(f"{kpi} · {get_kpi(kpi).name}", anchor=False)  # under the page's h1: heading levels in order
     if not any(w.value is not None for w in shown):
         where = f", region {escape_markdown(region)}" if region else ""  # a region is text from a file
         st.info(

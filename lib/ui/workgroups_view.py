@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.core import links
-from lib.core.settings import KPI_NAMES, KPIS
+from lib.core.kpis import get_kpi, kpi_keys
 from lib.core.text import escape_markdown, format_percent
 from lib.store import database as store
 from lib.ui.cache import by_data_version
@@ -115,7 +115,7 @@ def trigger_frame(trigger: list[dict], floor: float) -> pd.DataFrame:
 
 def incoming_link() -> tuple[str | None, dt.date | None, dt.date | None]:
     """The weekly review's link: ?kpi=FRT&start=2026-11-02&end=2026-11-16 (``02 Nov 2026`` is read too)."""
-    kpi = link_parameter("kpi", lambda text: links.read_choice(text, KPIS), "one of " + ", ".join(KPIS))
+    kpi = link_parameter("kpi", lambda text: links.read_choice(text, kpi_keys()), "one of " + ", ".join(kpi_keys()))
     dates = []
     for name in ("start", "end"):
         value = st.query_params.get(name)
@@ -138,7 +138,7 @@ def apply_incoming_link(kpi, start, end) -> None:
 
 def unattended_warnings(ctx: PageContext) -> list:
     """Warn about each combined sustained breach with no open workgroup; returns them as (KPI, episode)."""
-    series = {kpi: scope_series(ctx, kpi, model.COMBINED_SCOPE) for kpi in KPIS}
+    series = {kpi: scope_series(ctx, kpi, model.COMBINED_SCOPE) for kpi in kpi_keys()}
     unattended = attention.unattended_breaches(ctx.con, ctx.settings, series)
     for kpi, episode in unattended:
         st.warning(
@@ -153,7 +153,7 @@ def unattended_warnings(ctx: PageContext) -> list:
 
 
 def form_section(ctx: PageContext, link_kpi, link_start, link_end, unattended) -> None:
-    default_kpi = link_kpi or (unattended[0][0] if unattended else KPIS[0])
+    default_kpi = link_kpi or (unattended[0][0] if unattended else kpi_keys()[0])
     with st.expander("Form a workgroup", icon=":material/group_add:", expanded=bool(link_kpi or unattended)):
         pick_kpi, pick_scope = st.columns(2)
         with pick_kpi:
@@ -162,8 +162,8 @@ def form_section(ctx: PageContext, link_kpi, link_start, link_end, unattended) -
                 "KPI",
                 "form::kpi",
                 default_kpi,
-                options=KPIS,
-                format_func=lambda k: f"{k} · {KPI_NAMES[k]}",
+                options=kpi_keys(),
+                format_func=lambda k: f"{k} · {get_kpi(k).name}",
             )
         with pick_scope:
             scope = DRAFTS.widget(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lib.core.settings import KPIS, Settings
+from lib.core.kpis import kpi_keys
+from lib.core.settings import Settings
 from lib.metrics.kpis import Episode, WeekValue
 from lib.workgroups.breaches import current_breach
 from lib.workgroups.model import COMBINED_SCOPE
@@ -19,7 +20,7 @@ def unattended_breaches(
     the page has cached.
     """
     found = []
-    for kpi in KPIS:
+    for kpi in kpi_keys():
         episode = current_breach(combined_series[kpi], kpi, settings)
         if episode and find_open(con, kpi, COMBINED_SCOPE) is None:
             found.append((kpi, episode))

@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from lib.core.settings import COMBINED_SEGMENTS, KPIS, REGIONS, Settings
+from lib.core.kpis import UnknownKpi, kpi_keys
+from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
 from lib.metrics.kpis import WeekValue, build_series, fetch_cells, summarise
 from lib.workgroups.model import COMBINED_SCOPE, SCOPES, WEEKS_BEFORE_TRIGGER, WorkgroupError
 
 
 def scope_series(con, settings: Settings, kpi: str, scope: str = COMBINED_SCOPE) -> list[WeekValue]:
     """Weekly values of one KPI for a workgroup's scope, as lib.metrics.kpis computes them."""
-    if kpi not in KPIS:
-        raise WorkgroupError(f"unknown KPI {kpi!r}; expected one of {', '.join(KPIS)}")
+    if kpi not in kpi_keys():
+        raise WorkgroupError(UnknownKpi(kpi).message)
     if scope not in SCOPES:
         raise WorkgroupError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
     floor = settings.floors[kpi]

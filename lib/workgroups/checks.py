@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from lib.core.kpis import get_kpi
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
 from lib.core.text import format_percent
 from lib.metrics import explain
@@ -126,7 +127,7 @@ def volume_result(con, settings, kpi, scope, weeks):
     if usual.usual is None:
         raise explain.CannotExplain("there are no counted weeks before the breach to compare its volume with")
     above = [c for c in checks if c.above_range]
-    words_kind = explain.EVENT_WORDS.get(kpi, "events")
+    words_kind = get_kpi(kpi).family.events
     counted = ", ".join(f"{c.week:%d %b} {c.total:,}" if c.total else f"{c.week:%d %b} none" for c in checks)
     words = (
         f"Counted {words_kind} in the breach weeks: {counted}; the {usual.weeks_used} weeks before the breach "
@@ -204,7 +205,7 @@ def day_result(con, settings, kpi, scope, weeks):
         {"kpi": kpi, "weeks": weeks, "segments": list(segments), "region": region, "layer": "display"},
     ).fetchall()
     series = {w.week: w for w in breaches.scope_series(con, settings, kpi, scope)}
-    bad_words = "breached targets" if kpi in ("FRT", "NRT") else "Bad ratings"
+    bad_words = get_kpi(kpi).family.bad_events
     details, worst_shares = [], []
     for week in weeks:
         days = [(day, bad) for row_week, day, bad in rows if row_week == week]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, SEGMENTS
+from lib.core.kpis import get_kpi
+from lib.core.settings import COMBINED_SEGMENTS, SEGMENTS
 from lib.core.text import format_percent
 from lib.metrics.kpis import WeekValue
 from lib.workgroups.breaches import chart_window
@@ -87,7 +88,7 @@ def issue_body(workgroup: dict, series: list[WeekValue] | None = None, floor: fl
     trigger = workgroup["trigger_weeks"]
     lines = [f"## Metrics Workgroup: {one_line(workgroup['title'])}", ""]
     lines += [
-        f"- **KPI:** {kpi} ({KPI_NAMES.get(kpi, kpi)}), {scope_label(workgroup['scope'])}",
+        f"- **KPI:** {kpi} ({get_kpi(kpi).name}), {scope_label(workgroup['scope'])}",
         f"- **Status:** {workgroup['status']}, opened {workgroup['opened_on']:%d %b %Y}"
         + (f", closed {workgroup['closed_on']:%d %b %Y}" if workgroup.get("closed_on") else ""),
     ]

@@ -17,6 +17,7 @@ from conftest import wait_for_elements, wait_for_script
 from playwright.sync_api import Page, expect
 from streamlit_process import running_streamlit
 
+from lib.core.kpis import kpi_keys
 from lib.ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
@@ -75,7 +76,7 @@ def test_the_meeting_runs_from_review_to_hypothesis_without_leaving_presentation
     page.goto(meeting_url + "/?present=1")
     shoot(page, "1-review")
     # The first screen: each KPI's status, value and floor, and the breach's workgroup link.
-    for kpi in ("FRT", "NRT", "SSAT"):
+    for kpi in kpi_keys():
         expect(page.get_by_text(f"{kpi}", exact=True).first).to_be_in_viewport()
     expect(page.get_by_text("floor 93 %").first).to_be_in_viewport()
     form = page.get_by_role("link", name="Form a metrics workgroup for FRT")

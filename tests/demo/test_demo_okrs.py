@@ -17,6 +17,7 @@ from okr_builders import (
 )
 
 from lib.core.errors import RefusedFile
+from lib.core.kpis import kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS
 from lib.demo import okrs as okr_demo
 from lib.metrics import kpis
@@ -71,7 +72,7 @@ def test_kpis_come_first_for_managers_whose_region_or_segment_is_in_sustained_br
     }
     cells = kpis.fetch_cells(demo_okrs)
     for segment in COMBINED_SEGMENTS:
-        for kpi in kpis.KPIS:
+        for kpi in kpi_keys():
             series = kpis.build_series(cells, kpi, settings.floors[kpi], segments=(segment,))
             if kpis.summarise(series, kpi, settings).sustained_breach:
                 in_breach.add(segment)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from lib.core.kpis import kpi_keys
 from lib.core.settings import DEFAULTS
 from lib.metrics import review
 from lib.metrics.kpis import SegmentCell, WeekValue, summarise
@@ -153,7 +154,7 @@ def test_an_earlier_week_is_reviewed_as_it_stood_then(summaries):
 
 
 def test_no_data_gives_an_empty_review():
-    empty = {kpi: summarise([], kpi, DEFAULTS) for kpi in ("FRT", "NRT", "SSAT")}
+    empty = {kpi: summarise([], kpi, DEFAULTS) for kpi in kpi_keys()}
 
     the_review = review.weekly_review(empty, DEFAULTS)
 

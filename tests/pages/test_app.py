@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.core.kpis import kpi_keys
 from lib.metrics import kpis, review
 from lib.store import database as store
 from lib.store import upload_records as records
@@ -64,11 +65,9 @@ def test_cards_show_each_kpi_in_agenda_order_with_status_in_words_and_icon(demo_
     ]
     expected = summaries_of(demo_db)
     assert [m.value for m in at.metric] == [
-        review.format_percent(expected[kpi].latest.value, expected[kpi].floor) for kpi in ("FRT", "NRT", "SSAT")
+        review.format_percent(expected[kpi].latest.value, expected[kpi].floor) for kpi in kpi_keys()
     ]
-    assert [m.delta for m in at.metric] == [
-        review.format_points(expected[kpi].change_points) for kpi in ("FRT", "NRT", "SSAT")
-    ]
+    assert [m.delta for m in at.metric] == [review.format_points(expected[kpi].change_points) for kpi in kpi_keys()]
     frt = expected["FRT"].latest
     frt_facts = next(m.value for m in at.markdown if m.value.startswith(f"{frt.good:,} good of {frt.total:,}"))
     assert "floor **93 %**" in frt_facts
@@ -119,7 +118,7 @@ def test_the_first_lines_give_each_kpis_status_value_and_floor_and_links_keep_pr
     at = open_review({"present": "1", "week": "2026-11-09"})
 
     summary = [m.value for m in at.main.markdown if m.value.startswith("**") and " · floor " in m.value]
-    assert [line.split("**")[1] for line in summary] == ["FRT", "NRT", "SSAT"]
+    assert [line.split("**")[1] for line in summary] == list(kpi_keys())
     assert all("\u00a0%** · floor " in line for line in summary)
     links = [(link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
     assert ("Workgroups", "present=1&week=2026-11-09&kpi=FRT&start=2026-11-02&end=2026-11-09") in links

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from lib.core.kpis import kpi_keys
 from lib.core.settings import DEFAULT_FORM_SEGMENTS
 from lib.metrics import explain, kpis, reconcile
 from lib.store import database as store
@@ -120,7 +121,7 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
     assert "in 3 of 468 segment-weeks" in summary
     # How often and how far, per KPI.
     per_kpi = table_with(at, "KPI", "Segment-weeks", "Largest")
-    assert list(per_kpi["KPI"]) == ["FRT", "NRT", "SSAT"]
+    assert list(per_kpi["KPI"]) == list(kpi_keys())
     assert list(per_kpi["Beyond"]) == [1, 1, 1]
     assert all(2 <= abs(largest) <= 6 for largest in per_kpi["Largest"])
     # Every comparison, side by side: 3 KPIs x 52 complete weeks x (3 segments + Combined).

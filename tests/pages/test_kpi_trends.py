@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.core.kpis import get_kpi, kpi_keys
 from lib.metrics import kpis
 from lib.store import database as store
 from lib.store import upload_records as records
@@ -21,7 +22,7 @@ from lib.uploads import status as upload_status
 from lib.workgroups import repository
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-FLOORS = {"FRT": 93, "NRT": 83, "SSAT": 93}
+FLOORS = {kpi: get_kpi(kpi).floor for kpi in kpi_keys()}
 
 
 def open_trends(query_params: dict | None = None) -> AppTest:
@@ -50,13 +51,14 @@ def floor_line(spec: dict) -> dict:
 def test_each_kpi_is_charted_against_its_labelled_floor(demo_db):
     charts = figures(open_trends())
 
-    assert set(charts) == {"FRT", "NRT", "SSAT"}
+    assert set(charts) == set(kpi_keys())
     for kpi, spec in charts.items():
         line = floor_line(spec)
         assert line["y0"] == line["y1"] == FLOORS[kpi]
         low, high = spec["layout"]["yaxis"]["range"]
         assert low < FLOORS[kpi] < high
-        assert f"floor {FLOORS[kpi]} % — at or below is a breach" in [a["text"] for a in spec["layout"]["annotations"]]
+        labels = [a["text"] for a in spec["layout"]["annotations"]]
+        assert f"floor {FLOORS[kpi]:g} % — at or below is a breach" in labels
 
 
 def test_the_default_view_is_the_last_26_weeks_of_combined_figures(demo_db):
@@ -148,7 +150,7 @@ def test_a_choice_with_no_figures_says_so_instead_of_failing(demo_db):
 
     assert not at.get("plotly_chart")
     assert [i.value for i in at.info if i.value.startswith("No ")] == [
-        f"No {kpi} figures for these weeks (source: Sisense only, region APAC)." for kpi in ("FRT", "NRT", "SSAT")
+        f"No {kpi} figures for these weeks (source: Sisense only, region APAC)." for kpi in kpi_keys()
     ]
 
 

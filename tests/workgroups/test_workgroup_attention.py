@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from workgroup_builders import FRT_BREACH, OPENED
 
-from lib.core.settings import KPIS
+from lib.core.kpis import kpi_keys
 from lib.workgroups import attention, breaches, model, repository
 
 
 def combined_series(con, settings) -> dict:
-    return {kpi: breaches.scope_series(con, settings, kpi) for kpi in KPIS}
+    return {kpi: breaches.scope_series(con, settings, kpi) for kpi in kpi_keys()}
 
 
 def test_a_sustained_combined_breach_without_a_workgroup_needs_attention(demo, settings):
