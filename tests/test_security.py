@@ -66,6 +66,8 @@ OUR_SQL_IDENTIFIERS = {
     # issue 25: the SLA metric's blocks read as rows (column positions; the metric's name goes in as a parameter)
     # and the pivot probe (column positions in constant patterns)
     "selects", "attribute_sql", "attributes", "metric_at", "subtotal", "grand", "blank_label",
+    # lib/store/figures.py: the bad-events join, its week filter and its column expressions (constants of that module)
+    "SEGMENT_OF_EVENT", "BAD_EVENTS_FROM", "BAD_EVENTS_OF_WEEK", "BAD_EVENT_COLUMNS",
 }  # fmt: skip
 
 

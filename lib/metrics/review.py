@@ -19,6 +19,7 @@ from lib.core.settings import COMBINED_SEGMENTS, KPI_NAMES, KPIS, OTHER_SEGMENT,
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
 from lib.store import database as store
+from lib.store import figures
 
 WORKGROUPS_PAGE = "pages/3_Workgroups.py"
 UPLOAD_PAGE = "pages/2_Upload.py"
@@ -436,11 +437,7 @@ def app_page_exists(page: str) -> bool:
 
 def regions_in_data(con) -> list[str]:
     """Regions the active uploads carry (the region control only appears when there are some)."""
-    rows = con.execute(
-        """SELECT DISTINCT w.region FROM weekly_counts w JOIN uploads u ON u.id = w.upload_id
-           WHERE u.status = 'active' AND w.region IS NOT NULL ORDER BY w.region"""
-    ).fetchall()
-    return [row[0] for row in rows]
+    return figures.active_regions(con)
 
 
 def weekly_table(kpi: str, combined: list, segment_series: dict[str, list] | None = None) -> list[dict]:
