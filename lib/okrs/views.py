@@ -24,6 +24,7 @@ from lib.okrs.scoring import (
     mean_score,
     sustained_breaches,
 )
+from lib.store import okrs as stored
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,25 +117,11 @@ def quarter_view(
     as_of = judged_on(quarter, today)
     bands = settings.okr_bands
     breaches = sustained_breaches(con, settings) if breaches is None else breaches
-    roster = con.execute(
-        "SELECT name, region, segment, manager_since FROM okr_managers ORDER BY region, name"
-    ).fetchall()
-    objective_rows = con.execute(
-        "SELECT id, level, title, owner, parent_id FROM okr_objectives WHERE quarter = ? ORDER BY level, id",
-        [quarter.label],
-    ).fetchall()
-    levels = dict(con.execute("SELECT id, level FROM okr_objectives").fetchall())
-    quarters = dict(con.execute("SELECT id, quarter FROM okr_objectives").fetchall())
-    kr_rows = con.execute(
-        """SELECT k.id, k.objective_id, k.title, k.owner, k.score, k.kpi_link,
-                  (SELECT max(c.check_in_date) FROM okr_check_ins c
-                   WHERE c.key_result_id = k.id AND c.check_in_date <= ?),
-                  (SELECT c.score FROM okr_check_ins c WHERE c.key_result_id = k.id AND c.check_in_date <= ?
-                   ORDER BY c.check_in_date DESC LIMIT 1)
-           FROM okr_key_results k JOIN okr_objectives o ON o.id = k.objective_id
-           WHERE o.quarter = ? ORDER BY k.id""",
-        [as_of, as_of, quarter.label],
-    ).fetchall()
+    roster = stored.manager_rows(con)
+    objective_rows = stored.objective_rows(con, quarter.label)
+    levels = stored.objective_levels(con)
+    quarters = stored.objective_quarters(con)
+    kr_rows = stored.key_result_rows(con, quarter.label, as_of)
     owners = {row[0]: row[3] for row in objective_rows}
     cells_by_region: dict[str | None, list[tuple]] = {}
     key_results_by_objective: dict[str, list[KeyResultView]] = defaultdict(list)
