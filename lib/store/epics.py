@@ -114,8 +114,9 @@ def snapshots(con) -> list[dict]:
 
 def epic_rows(con, snapshot_id: int) -> list[tuple]:
     """A snapshot's epics, EPIC_COLUMNS without snapshot_id, by group and iid."""
+    columns = ", ".join(EPIC_COLUMNS[1:])
     return con.execute(
-        f"""SELECT {", ".join(EPIC_COLUMNS[1:])}
+        f"""SELECT {columns}
             FROM epics WHERE snapshot_id = ? ORDER BY group_path, iid""",
         [snapshot_id],
     ).fetchall()

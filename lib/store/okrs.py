@@ -33,17 +33,20 @@ def _demo_filter(include_demo: bool) -> str:
 
 
 def manager_names(con, *, include_demo: bool) -> set[str]:
-    return {row[0] for row in con.execute(f"SELECT name FROM okr_managers {_demo_filter(include_demo)}").fetchall()}
+    demo = _demo_filter(include_demo)
+    return {row[0] for row in con.execute(f"SELECT name FROM okr_managers {demo}").fetchall()}
 
 
 def objective_quarters_and_levels(con, *, include_demo: bool) -> dict[str, tuple[str, str]]:
     """Objective id -> (quarter label, level)."""
-    rows = con.execute(f"SELECT id, quarter, level FROM okr_objectives {_demo_filter(include_demo)}").fetchall()
+    demo = _demo_filter(include_demo)
+    rows = con.execute(f"SELECT id, quarter, level FROM okr_objectives {demo}").fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def key_result_ids(con, *, include_demo: bool) -> set[str]:
-    return {row[0] for row in con.execute(f"SELECT id FROM okr_key_results {_demo_filter(include_demo)}").fetchall()}
+    demo = _demo_filter(include_demo)
+    return {row[0] for row in con.execute(f"SELECT id FROM okr_key_results {demo}").fetchall()}
 
 
 def has_okrs(con) -> bool:

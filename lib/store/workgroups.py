@@ -51,8 +51,9 @@ def _edited(table: str) -> str:
 
 def workgroup_rows(con, *, deleted: bool = False) -> list[dict]:
     """Workgroup rows, open first and newest first within each status (or the deleted ones, latest deleted first)."""
+    condition = _deleted_condition(deleted)
     order = "deleted_at DESC" if deleted else "status = 'open' DESC, opened_on DESC, id DESC"
-    return dict_rows(con.execute(f"{WORKGROUP_SELECT} WHERE {_deleted_condition(deleted)} ORDER BY {order}"))
+    return dict_rows(con.execute(f"{WORKGROUP_SELECT} WHERE {condition} ORDER BY {order}"))
 
 
 def verdict_counts(con) -> dict[tuple[int, str], int]:
@@ -74,7 +75,7 @@ def member_counts(con) -> dict[int, int]:
 
 def workgroup_row(con, workgroup_id: int, *, deleted: bool | None = False) -> dict | None:
     """One workgroup's row: live (``deleted=False``), deleted (True) or either (None)."""
-    condition = "" if deleted is None else f" AND {_deleted_condition(deleted)}"
+    condition = "" if deleted is None else " AND " + _deleted_condition(deleted)
     found = dict_rows(con.execute(f"{WORKGROUP_SELECT} WHERE id = ?{condition}", [workgroup_id]))
     return found[0] if found else None
 
@@ -245,11 +246,8 @@ def insert_hypothesis(con, hypothesis_id: int, workgroup_id: int, values: dict) 
 
 
 def hypothesis_row(con, hypothesis_id: int, *, deleted: bool = False) -> dict | None:
-    found = dict_rows(
-        con.execute(
-            f"SELECT * FROM workgroup_hypotheses WHERE id = ? AND {_deleted_condition(deleted)}", [hypothesis_id]
-        )
-    )
+    condition = _deleted_condition(deleted)
+    found = dict_rows(con.execute(f"SELECT * FROM workgroup_hypotheses WHERE id = ? AND {condition}", [hypothesis_id]))
     return found[0] if found else None
 
 
@@ -344,11 +342,8 @@ LIBRARY_COLUMNS = ("title", "statement", "falsified_if", "approach", "shaping_ac
 
 def library_entries(con) -> list[dict]:
     """The live library entries: id and LIBRARY_COLUMNS, in id order."""
-    return dict_rows(
-        con.execute(
-            f"SELECT id, {', '.join(LIBRARY_COLUMNS)} FROM hypothesis_library WHERE deleted_at IS NULL ORDER BY id"
-        )
-    )
+    columns = ", ".join(LIBRARY_COLUMNS)
+    return dict_rows(con.execute(f"SELECT id, {columns} FROM hypothesis_library WHERE deleted_at IS NULL ORDER BY id"))
 
 
 def library_conclusions(con) -> list[dict]:
