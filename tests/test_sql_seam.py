@@ -49,11 +49,11 @@ def test_the_modules_still_moving_do_run_sql():
 
 def test_the_scan_sees_a_query_anywhere_it_is_written():
     # The shapes a query takes in this code: a cursor's execute, a connection's sql, inside a with block.
-    source = '''
+    source = """
 def read(con):
     with con.cursor() as cursor:
         return cursor.execute("SELECT 1").fetchone(), con.sql("SELECT 2")
-'''
+"""
     assert sql_calls(source) == 2
     assert sql_calls("def read(frame):\n    return frame.groupby('a').sum()\n") == 0
 
