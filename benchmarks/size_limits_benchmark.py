@@ -52,7 +52,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb()
 EPICS_AT_LIMIT = """
 import datetime as dt
 from lib.epics.repository import import_epics_file
-from lib.epics.views import epics_view
+from lib.epics.overview import epics_view
 con = store.connect(sys.argv[2])
 started = time.perf_counter()
 result = import_epics_file(con, sys.argv[3])
@@ -68,7 +68,7 @@ OKRS_AT_SIZE = """
 import datetime as dt, os
 from lib.metrics.fiscal import FiscalQuarter
 from lib.okrs.repository import import_okr_file
-from lib.okrs.views import quarter_view
+from lib.okrs.quarters import quarter_view
 con = store.connect(sys.argv[2])
 started = time.perf_counter()
 result = import_okr_file(con, sys.argv[3])

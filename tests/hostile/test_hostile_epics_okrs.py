@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from lib.core import settings as settings_module
 from lib.core.errors import RefusedFile
 from lib.core.settings import DEFAULTS
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.metrics import fiscal
 from lib.okrs import repository as okr_repository
 from lib.store import database as store
@@ -102,7 +102,7 @@ def test_awkward_epics_file_is_read_exactly(case, filled, tmp_path):
 
     stored = epic_repository.stored_epics(filled, result.snapshot_id)
     # The page's listing builds on it (a parent ring included): master epics, children, flags.
-    assert epic_views.epics_view(filled, DEFAULTS, TODAY).epic_count == len(stored)
+    assert epic_overview.epics_view(filled, DEFAULTS, TODAY).epic_count == len(stored)
     expect = dict(case.expect)
     if "count" in expect:
         assert len(stored) == expect.pop("count")

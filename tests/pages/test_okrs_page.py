@@ -13,7 +13,7 @@ from export_builders import DEMO_END
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics import fiscal
-from lib.okrs import model, repository, views
+from lib.okrs import model, quarters, repository
 from lib.store import database as store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
@@ -47,11 +47,11 @@ def frame(at: AppTest, first_column: str):
     return next(d.value for d in at.dataframe if d.value.columns[0] == first_column and "Check" in d.value.columns)
 
 
-def expected_view(db: Path, quarter: str) -> views.QuarterView:
+def expected_view(db: Path, quarter: str) -> quarters.QuarterView:
     # The same configuration as the page's own connection: DuckDB shares one instance per file in a process.
     connection = store.connect(db)
     try:
-        return views.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
+        return quarters.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
     finally:
         connection.close()
 
@@ -146,7 +146,7 @@ def test_a_quarter_in_the_url_opens_that_quarter(db):
 
 def test_a_quarter_too_big_to_draw_keeps_its_tables_and_says_why_the_chart_is_left_out(db, tmp_path):
     header = "objective_id,quarter,level,objective,owner,aligned_to\n"
-    rows = "".join(f"BIG{n},FY27-Q4,department,Goal {n},Director,\n" for n in range(views.CHART_OBJECTIVES + 1))
+    rows = "".join(f"BIG{n},FY27-Q4,department,Goal {n},Director,\n" for n in range(quarters.CHART_OBJECTIVES + 1))
     (tmp_path / "big.csv").write_text(header + rows)
     connection = store.connect(db)
     try:
@@ -159,7 +159,7 @@ def test_a_quarter_too_big_to_draw_keeps_its_tables_and_says_why_the_chart_is_le
     assert not at.get("plotly_chart")
     assert any("has 1,001 objectives; the alignment chart draws at most 1,000" in i.value for i in at.info)
     departments = next(d.value for d in at.dataframe if d.value.columns[0] == "Department objective")
-    assert len(departments) == views.CHART_OBJECTIVES + 1
+    assert len(departments) == quarters.CHART_OBJECTIVES + 1
 
 
 def test_presentation_mode_shows_the_picture_but_not_the_editing_tools(db):

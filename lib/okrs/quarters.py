@@ -11,7 +11,7 @@ from lib.core.settings import Settings
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.metrics.kpis import fetch_cells
-from lib.okrs.model import AT_RISK, BAND_SYMBOLS, DEPARTMENT, MANAGER, NO_SCORE, STALE_AFTER_DAYS, parse_kpi_link
+from lib.okrs.model import AT_RISK, BAND_SYMBOLS, DEPARTMENT, MANAGER, NO_SCORE, parse_kpi_link
 from lib.okrs.repository import quarters_with_okrs
 from lib.okrs.scoring import (
     Breach,
@@ -19,9 +19,9 @@ from lib.okrs.scoring import (
     band_of,
     days_without_check_in,
     exemption,
+    is_stale,
     judged_on,
     kpi_link_progress,
-    mean_score,
     sustained_breaches,
 )
 from lib.store import okrs as stored
@@ -45,6 +45,12 @@ class KeyResultView:
     stale: bool
     kpi_link: str | None
     kpi_note: str
+
+
+def mean_score(key_results: list[KeyResultView]) -> tuple[float | None, int, int]:
+    """(the mean of the scored key results, how many are scored, how many are not)."""
+    scored = [kr.score for kr in key_results if kr.score is not None]
+    return (sum(scored) / len(scored) if scored else None), len(scored), len(key_results) - len(scored)
 
 
 @dataclass
@@ -139,8 +145,9 @@ def quarter_view(
             if score is None:
                 source = "none"
             note = ""
-            days = days_without_check_in(last, quarter, as_of) if as_of >= quarter.start else None
-            stale = days is not None and days >= STALE_AFTER_DAYS
+            started = as_of >= quarter.start
+            days = days_without_check_in(last, quarter, as_of) if started else None
+            stale = started and is_stale(last, quarter, as_of)
         view = KeyResultView(
             kr_id,
             objective_id,
