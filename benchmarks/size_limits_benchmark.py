@@ -79,7 +79,7 @@ viewed = time.perf_counter() - started
 con.close()
 os.environ["FLOORLINE_DB"] = sys.argv[2]
 from streamlit.testing.v1 import AppTest
-app = AppTest.from_file(sys.argv[1] + "/pages/4_OKRs.py", default_timeout=600)
+app = AppTest.from_file(sys.argv[1] + "/pages/3_OKRs.py", default_timeout=600)
 app.query_params["quarter"] = "FY27-Q4"
 started = time.perf_counter()
 app.run()

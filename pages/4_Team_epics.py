@@ -1,6 +1,6 @@
 """Team epics: the master epics by area with their DRIs and flags, and who is working on what.
 
-Named so that it sorts right after ``4_OKRs.py`` in Streamlit's page order (number, then name),
+Named so that it sorts right after ``3_OKRs.py`` in Streamlit's page order (number, then name),
 as the meeting takes them. Everything is computed in ``lib.epics``; ``lib.ui.epics_view`` draws it
 and hands imports, fetches, restores and settings back to ``lib``.
 """

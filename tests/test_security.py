@@ -234,7 +234,7 @@ def page_test(page: str) -> AppTest:
 
 
 def upload_page() -> AppTest:
-    return page_test("pages/2_Upload.py")
+    return page_test("pages/6_Upload.py")
 
 
 def upload_through_the_page(app: AppTest, name: str, data: bytes) -> AppTest:

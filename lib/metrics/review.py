@@ -21,8 +21,8 @@ from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
 from lib.store import database as store
 from lib.store import figures
 
-WORKGROUPS_PAGE = "pages/3_Workgroups.py"
-UPLOAD_PAGE = "pages/2_Upload.py"
+WORKGROUPS_PAGE = "pages/2_Workgroups.py"
+UPLOAD_PAGE = "pages/6_Upload.py"
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def priorities_section(view: quarters.QuarterView, managers: list[quarters.Manag
         if served_as_app():  # a page run on its own (as a test may) has no other pages to link to
             with st.container(horizontal=True):
                 for script, label, icon in (
-                    ("pages/3_Workgroups.py", "Metrics workgroups", ":material/groups:"),
+                    ("pages/2_Workgroups.py", "Metrics workgroups", ":material/groups:"),
                     ("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
                 ):
                     st.page_link(script, label=label, icon=icon, query_params=view_query())

@@ -1,4 +1,4 @@
-"""The Upload page's sections (pages/2_Upload.py): the uploader with one preview per file, the commit,
+"""The Upload page's sections (pages/6_Upload.py): the uploader with one preview per file, the commit,
 the upload history with rollback and restore, and saved column mappings.
 
 Widgets and the page's session state only: staging, previews and writes are ``lib.store.uploads``'s,

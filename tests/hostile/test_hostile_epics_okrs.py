@@ -183,7 +183,7 @@ def test_the_team_epics_page_shows_a_hostile_files_refusal_not_a_traceback(case_
 def test_the_okrs_page_shows_a_hostile_files_refusal_and_keeps_working(case_id, page_db):
     case = next(c for c in OKR_CASES if c.id == case_id)
     before = stored_state(page_db)
-    at = AppTest.from_file(str(PROJECT / "pages" / "4_OKRs.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT / "pages" / "3_OKRs.py"), default_timeout=60)
     at.query_params["section"] = "Import, export, edit"
     at.run()
     at.file_uploader(key="okr-upload-0").set_value((case.file_name, case.content(), "text/csv"))

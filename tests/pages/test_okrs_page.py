@@ -16,7 +16,7 @@ from lib.metrics import fiscal
 from lib.okrs import model, quarters, repository
 from lib.store import database as store
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_OKRs.py")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The page's tabs are bound to the URL (?section=...) and build only the open one.
 GAPS = {"section": "Gaps"}

@@ -23,7 +23,7 @@ from lib.store import database as store
 from lib.store import uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/2_Upload.py"
+PAGE = "pages/6_Upload.py"
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
 
