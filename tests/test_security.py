@@ -22,6 +22,7 @@ from lib.core.errors import RefusedFile
 from lib.metrics.kpis import status_report
 from lib.store import database as store
 from lib.store import uploads
+from lib.store.history import change_log
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = [PROJECT / "app.py", *sorted((PROJECT / "lib").rglob("*.py")), *sorted((PROJECT / "pages").glob("*.py"))]
@@ -160,7 +161,7 @@ def test_sql_metacharacters_in_every_text_a_user_controls_are_stored_as_data(con
     assert (upload["file"], upload["uploaded_by"]) == (HOSTILE_TEXT + ".csv", HOSTILE_TEXT)
     assert [profile.name for profile in uploads.list_profiles(con)] == [HOSTILE_TEXT]
     assert store.form_segments(con)[HOSTILE_TEXT] == "GitLab SaaS"
-    assert {actor for _, actor, *_ in store.change_history(con)} == {HOSTILE_TEXT}
+    assert {actor for _, actor, *_ in change_log(con)} == {HOSTILE_TEXT}
     # The form now maps to GitLab SaaS, so its 9 of 10 count in combined FRT: the text was data throughout.
     assert status_report(con, store.load_settings(con))["kpis"]["FRT"]["latest_good"] == 9
 

@@ -599,9 +599,3 @@ def list_uploads(con) -> list[dict]:
 
 def has_demo_data(con) -> bool:
     return con.execute("SELECT count(*) FROM uploads WHERE is_demo AND status = 'active'").fetchone()[0] > 0
-
-
-def change_history(con, limit: int = 500) -> list[tuple]:
-    return con.execute(
-        "SELECT changed_at, actor, action, subject, detail FROM change_log ORDER BY id DESC LIMIT ?", [limit]
-    ).fetchall()

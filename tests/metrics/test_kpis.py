@@ -10,6 +10,7 @@ from export_builders import SATISFACTION_HEADER, csv_text, sla_rows, span_rows, 
 from lib.core.errors import NothingToChange
 from lib.metrics.kpis import at_or_below, kpi_summaries, status_report
 from lib.store import database as store
+from lib.store.history import change_log
 
 MONDAY = dt.date(2026, 9, 7)
 
@@ -173,7 +174,7 @@ def test_restoring_an_active_upload_or_rolling_back_twice_changes_nothing(con, t
     def stored():
         return (
             con.execute("SELECT id, status, precedence FROM uploads ORDER BY id").fetchall(),
-            store.change_history(con),
+            change_log(con),
             store.data_version(con),
         )
 

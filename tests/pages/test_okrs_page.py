@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from lib.metrics import fiscal
 from lib.okrs import model, quarters, repository
 from lib.store import database as store
+from lib.store.history import change_log
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_OKRs.py")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -197,7 +198,7 @@ def test_a_good_file_is_imported_and_replaces_the_demo_okrs(db):
     connection = store.connect(db)
     try:
         assert connection.execute("SELECT id FROM okr_objectives").fetchall() == [("X1",)]
-        assert store.change_history(connection)[0][2] == "okr import"
+        assert change_log(connection)[0][2] == "okr import"
     finally:
         connection.close()
 
@@ -275,7 +276,7 @@ def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
     assert any(message.value.startswith(model.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
+        assert change_log(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
     finally:
         connection.close()
 
@@ -316,7 +317,7 @@ def test_a_check_in_by_a_signed_in_editor_is_recorded_under_their_address(db):
     ok(at.run())
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
+        assert change_log(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
     finally:
         connection.close()
 
