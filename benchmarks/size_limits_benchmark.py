@@ -52,7 +52,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb()
 EPICS_AT_LIMIT = """
 import datetime as dt
 from lib.epics.repository import import_epics_file
-from lib.epics.views import epics_view
+from lib.epics.overview import epics_view
 con = store.connect(sys.argv[2])
 started = time.perf_counter()
 result = import_epics_file(con, sys.argv[3])
@@ -68,7 +68,7 @@ OKRS_AT_SIZE = """
 import datetime as dt, os
 from lib.metrics.fiscal import FiscalQuarter
 from lib.okrs.repository import import_okr_file
-from lib.okrs.views import quarter_view
+from lib.okrs.quarters import quarter_view
 con = store.connect(sys.argv[2])
 started = time.perf_counter()
 result = import_okr_file(con, sys.argv[3])
@@ -79,7 +79,7 @@ viewed = time.perf_counter() - started
 con.close()
 os.environ["FLOORLINE_DB"] = sys.argv[2]
 from streamlit.testing.v1 import AppTest
-app = AppTest.from_file(sys.argv[1] + "/pages/4_OKRs.py", default_timeout=600)
+app = AppTest.from_file(sys.argv[1] + "/pages/3_OKRs.py", default_timeout=600)
 app.query_params["quarter"] = "FY27-Q4"
 started = time.perf_counter()
 app.run()

@@ -265,8 +265,8 @@ def add_epics_parser(commands) -> None:
 
 
 def run_epics(con, args) -> int:
+    from lib.epics import overview as epic_overview
     from lib.epics import repository as epic_repository
-    from lib.epics import views as epic_views
     from lib.metrics import fiscal
 
     if args.epics_action == "import":
@@ -291,11 +291,11 @@ def run_epics(con, args) -> int:
         print(f"epics snapshot {args.snapshot_id} restored")
         return 0
     try:
-        view = epic_views.epics_view(con, store.load_settings(con), fiscal.today())
+        view = epic_overview.epics_view(con, store.load_settings(con), fiscal.today())
     except ValueError as error:  # a bad epic_master_pattern setting
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    report = epic_views.report(view)
+    report = epic_overview.report(view)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0

@@ -1,6 +1,6 @@
 """Team epics: the master epics by area with their DRIs and flags, and who is working on what.
 
-Named so that it sorts right after ``4_OKRs.py`` in Streamlit's page order (number, then name),
+Named so that it sorts right after ``3_OKRs.py`` in Streamlit's page order (number, then name),
 as the meeting takes them. Everything is computed in ``lib.epics``; ``lib.ui.epics_view`` draws it
 and hands imports, fetches, restores and settings back to ``lib``.
 """
@@ -8,8 +8,8 @@ and hands imports, fetches, restores and settings back to ``lib``.
 import streamlit as st
 
 from lib.epics import model as epic_model
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.metrics import fiscal
 from lib.ui import epics_view
 from lib.ui.page import escape_markdown, setup_page
@@ -64,7 +64,7 @@ elif view is not None:
     epics_view.work_table(work)
 
     st.header("Named in OKRs and workgroups")
-    epics_view.links_table(epic_views.links_frame(view.masters))
+    epics_view.links_table(epic_overview.links_frame(view.masters))
 
 st.header("Import, fetch and restore")
 if ctx.can_edit:

@@ -9,7 +9,7 @@ import openpyxl
 from export_builders import DEMO_END
 
 from lib.metrics.fiscal import FiscalQuarter
-from lib.okrs import views
+from lib.okrs import quarters
 from lib.store import database as store
 
 Q3 = FiscalQuarter(2027, 3)  # 2026-08-01 .. 2026-10-31
@@ -64,5 +64,5 @@ def base_sheets(**extra: list[tuple]) -> dict[str, list[tuple]]:
     return sheets
 
 
-def view_of(con, quarter=Q4, today=DEMO_END) -> views.QuarterView:
-    return views.quarter_view(con, store.load_settings(con), quarter, today, breaches={})
+def view_of(con, quarter=Q4, today=DEMO_END) -> quarters.QuarterView:
+    return quarters.quarter_view(con, store.load_settings(con), quarter, today, breaches={})

@@ -14,6 +14,7 @@ from export_builders import SLA_HEADER, sla_rows, span_rows, write_sla
 
 from lib.core.kpis import kpi_keys
 from lib.store import database as store
+from lib.store.history import change_log
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = dt.date(2026, 9, 7)
@@ -67,7 +68,7 @@ def test_ingest_status_uploads_rollback(tmp_path):
     assert restore_active.returncode == 2
     assert "Upload 1 (explore.csv) is already active: nothing changed." in restore_active.stderr
     connection = store.connect(db)
-    assert [row[2] for row in store.change_history(connection)] == ["upload"]  # no restore was logged
+    assert [row[2] for row in change_log(connection)] == ["upload"]  # no restore was logged
     connection.close()
 
     assert run(db, "rollback", "1").returncode == 0

@@ -17,7 +17,7 @@ DOCS = [
     ).stdout.split()
 ]
 # A path as the docs write one: from a top-level entry of the repository, up to a space, quote,
-# bracket or backtick ("lib/ui/navigation.py", "data/archive/", "pages/4_OKRs.py").
+# bracket or backtick ("lib/ui/navigation.py", "data/archive/", "pages/3_OKRs.py").
 PATH = re.compile(r"(?<![\w./-])((?:app\.py|lib/|pages/|tests/|benchmarks/|data/|\.streamlit/|\.ci/)[\w./-]*)")
 
 

@@ -77,6 +77,7 @@ def test_the_layering_contracts_hold():
         ("metrics/kpis.py", "import streamlit", "lib.metrics is not allowed to import streamlit"),
         ("store/history.py", "from lib.ui import figures", "lib.store is not allowed to import lib.ui"),
         ("core/text.py", "from lib.metrics import kpis", "lib.core is not allowed to import lib.metrics"),
+        ("okrs/model.py", "import duckdb", "lib.okrs is not allowed to import duckdb"),
     ],
 )
 def test_the_contracts_catch_a_deliberate_violation(tmp_path, module, violation, reported):

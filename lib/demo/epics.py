@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from lib.epics.repository import import_epics_file
+from lib.store import epics as epics_store
 
 DEMO_GROUP = "gitlab-com/support"
 DEMO_GROUP_ID = 2573
@@ -74,7 +75,7 @@ def demo_epics_json(today: dt.date) -> list[dict]:
 
 def load_demo_epics(con, today: dt.date, actor: str = "demo generator") -> bool:
     """Seed the demo epics as a demo snapshot; nothing if any epics snapshot exists."""
-    if con.execute("SELECT count(*) FROM epic_snapshots").fetchone()[0]:
+    if epics_store.has_snapshots(con):
         return False
     with tempfile.TemporaryDirectory(prefix="floorline-demo-epics-") as folder:
         path = Path(folder) / "demo-epics.json"

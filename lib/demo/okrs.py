@@ -12,6 +12,7 @@ from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.okrs.model import DEPARTMENT, MANAGER, Batch
 from lib.okrs.repository import write_batch
+from lib.store import okrs as okrs_store
 
 DEMO_DIRECTOR = "Morgan Hayes"
 # name, region, segment, manager since (None: a new manager, NEW_MANAGER_DAYS before the demo's today)
@@ -149,7 +150,7 @@ def add_demo_key_result(batch, quarter, today, objective_id, code, title, owner,
 
 def load_demo_okrs(con, today: dt.date, actor: str = "demo generator") -> bool:
     """Seed demo OKRs for the quarter of ``today`` and the one before; nothing if any OKR data exists."""
-    if con.execute("SELECT count(*) FROM okr_managers").fetchone()[0]:
+    if okrs_store.has_okrs(con):
         return False
     write_batch(con, demo_batch(today), actor, action="demo", subject="demo OKRs", is_demo=True)
     return True

@@ -36,7 +36,7 @@ The modules, each one job (import the one you need; this file holds nothing else
 - ``masters``: master epics, their area and DRI from the title, child epics and flags.
 - ``links``: key results and workgroup actions that name an epic.
 - ``workload``: who is working on what, and who stands out.
-- ``views``: the active snapshot's master epics, the page's tables and the command line's JSON.
+- ``overview``: the active snapshot's master epics, the page's tables and the command line's JSON.
 - ``fetch``: fetching straight from GitLab, then importing as an uploaded file.
 
 The demo epics are ``lib.demo.epics``.

@@ -10,7 +10,7 @@ Configured in ``.streamlit/secrets.toml`` (never in git)::
 Only an editor's click runs it. It pages through ``GET /groups/:id/epics`` (100 a page, every
 state) with python-gitlab, which follows the ``Link: <...>; rel="next"`` header; the progress
 callback hears each page (``X-Page`` of ``X-Total-Pages`` when GitLab sends them). The pages
-are written to one JSON file, which goes through ``lib.epics.import_epics_file``: the same
+are written to one JSON file, which goes through ``lib.epics.repository.import_epics_file``: the same
 checks, archive, snapshot and change-history row as an upload. Nothing is stored unless every
 page arrived.
 """

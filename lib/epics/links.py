@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 
 from lib.epics.masters import Link
 from lib.epics.model import REFERENCE_PATTERN, URL_PATTERN, Epic
+from lib.store import okrs as stored_okrs
+from lib.store import workgroups as stored_workgroups
 
 
 def references_in(text: str, default_group: str | None) -> set[tuple[str, int]]:
@@ -32,18 +34,11 @@ def epic_links(con, epics: list[Epic]) -> dict[tuple[str, int], list[Link]]:
     groups = Counter(e.group_path for e in epics)
     default_group = groups.most_common(1)[0][0] if groups else None
     links: dict[tuple[str, int], list[Link]] = defaultdict(list)
-    key_results = con.execute(
-        """SELECT k.id, k.title, k.owner, o.quarter FROM okr_key_results k
-           JOIN okr_objectives o ON o.id = k.objective_id ORDER BY k.id"""
-    ).fetchall()
+    key_results = stored_okrs.key_results_with_quarter(con)
     for kr_id, title, owner, quarter in key_results:
         for key in references_in(title, default_group) & known:
             links[key].append(Link("Key result", f"{kr_id}: {title}", owner, f"./OKRs?quarter={quarter}"))
-    actions = con.execute(
-        """SELECT a.workgroup_id, a.change, a.owner, w.title FROM workgroup_actions a
-           JOIN workgroups w ON w.id = a.workgroup_id
-           WHERE a.deleted_at IS NULL AND w.deleted_at IS NULL ORDER BY a.id"""
-    ).fetchall()
+    actions = stored_workgroups.live_actions(con)
     for workgroup_id, change, owner, workgroup_title in actions:
         for key in references_in(change, default_group) & known:
             links[key].append(

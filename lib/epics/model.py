@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-ACTIVE = "active"
-REPLACED = "replaced"
+# A snapshot is active (shown) or replaced (restorable), as the store records it.
+from lib.store.epics import ACTIVE as ACTIVE
 
 REST_SHAPE = "GitLab epics REST API"
 GRAPHQL_SHAPE = "GitLab Work Items API (GraphQL)"

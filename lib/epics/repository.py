@@ -13,9 +13,12 @@ from lib.core import auth
 from lib.core.settings import Settings
 from lib.epics.imports import check_size, parse_epics
 from lib.epics.masters import master_pattern, name_key
-from lib.epics.model import ACTIVE, REPLACED, Epic, ParsedFile
+from lib.epics.model import ACTIVE, Epic, ParsedFile
 from lib.store import database as store
+from lib.store import epics as stored
+from lib.store import okrs as stored_okrs
 from lib.store import upload_records as records
+from lib.store import workgroups as stored_workgroups
 
 
 @contextlib.contextmanager
@@ -89,20 +92,25 @@ def write_snapshot(
     is_demo: bool,
 ) -> ImportResult:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    snapshot_id = con.execute("SELECT nextval('epic_snapshot_ids')").fetchone()[0]
+    snapshot_id = stored.new_snapshot_id(con)
     action = "epics demo" if is_demo else "epics import"
     detail = {"snapshot_id": snapshot_id, "epics": len(parsed.epics), "shape": shape, "ignored": parsed.ignored}
     with audited(con, actor, action, source, detail):
-        demo_snapshots = con.execute("SELECT count(*) FROM epic_snapshots WHERE is_demo").fetchone()[0]
-        replaced_demo = bool(demo_snapshots) and not is_demo
+        replaced_demo = not is_demo and stored.has_demo_snapshots(con)
         if replaced_demo:
-            con.execute("DELETE FROM epics WHERE snapshot_id IN (SELECT id FROM epic_snapshots WHERE is_demo)")
-            con.execute("DELETE FROM epic_snapshots WHERE is_demo")
-        con.execute("UPDATE epic_snapshots SET status = ? WHERE status = ?", [REPLACED, ACTIVE])
-        con.execute(
-            "INSERT INTO epic_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [snapshot_id, source, shape, digest, archive, len(parsed.epics), json.dumps(parsed.ignored), now, actor]
-            + [ACTIVE, is_demo],
+            stored.delete_demo_snapshots(con)
+        stored.insert_active_snapshot(
+            con,
+            snapshot_id,
+            source=source,
+            shape=shape,
+            digest=digest,
+            archive=archive,
+            epic_count=len(parsed.epics),
+            ignored=parsed.ignored,
+            imported_at=now,
+            actor=actor,
+            is_demo=is_demo,
         )
         rows = [
             (snapshot_id, e.group_path, e.iid, e.title, e.state, e.web_url, json.dumps(list(e.labels)))
@@ -110,60 +118,21 @@ def write_snapshot(
             + (e.created_at, e.updated_at, e.closed_at)
             for e in parsed.epics
         ]
-        insert_rows(con, rows)
+        stored.insert_epics(con, rows)
     return ImportResult(snapshot_id, len(parsed.epics), shape, parsed.ignored, parsed.warnings, replaced_demo)
-
-
-EPIC_COLUMNS = (
-    "snapshot_id",
-    "group_path",
-    "iid",
-    "title",
-    "state",
-    "web_url",
-    "labels",
-    "parent_group_path",
-    "parent_iid",
-    "author",
-    "start_date",
-    "due_date",
-    "created_at",
-    "updated_at",
-    "closed_at",
-)
-
-
-def insert_rows(con, rows: list[tuple]) -> None:
-    """All epics in one statement from a data frame: DuckDB binds each executemany row on its own (3,000
-    epics took 11 s that way, a fraction of a second this way)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=list(EPIC_COLUMNS)).astype(object)
-    con.register("epics_batch", frame)
-    try:
-        con.execute(
-            """INSERT INTO epics SELECT snapshot_id::BIGINT, group_path::VARCHAR, iid::BIGINT, title::VARCHAR,
-                   state::VARCHAR, web_url::VARCHAR, labels::VARCHAR, parent_group_path::VARCHAR,
-                   parent_iid::BIGINT, author::VARCHAR, start_date::DATE, due_date::DATE,
-                   created_at::TIMESTAMP, updated_at::TIMESTAMP, closed_at::TIMESTAMP
-               FROM epics_batch"""
-        )
-    finally:
-        con.unregister("epics_batch")
 
 
 def restore_snapshot(con, snapshot_id: int, actor: str | None = None) -> None:
     """Show an earlier snapshot again (the one shown until now becomes 'replaced', restorable in turn)."""
     auth.require_editor("restore epics")
     actor = actor or auth.actor()
-    found = con.execute("SELECT source, status FROM epic_snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    found = stored.snapshot_source_and_status(con, snapshot_id)
     if found is None:
         raise LookupError(f"there is no epics snapshot {snapshot_id}")
     if found[1] == ACTIVE:
         return
     with audited(con, actor, "epics restore", found[0], {"snapshot_id": snapshot_id}):
-        con.execute("UPDATE epic_snapshots SET status = ? WHERE status = ?", [REPLACED, ACTIVE])
-        con.execute("UPDATE epic_snapshots SET status = ? WHERE id = ?", [ACTIVE, snapshot_id])
+        stored.make_snapshot_active(con, snapshot_id)
 
 
 def remove_demo_epics(con, actor: str | None = None) -> None:
@@ -171,18 +140,12 @@ def remove_demo_epics(con, actor: str | None = None) -> None:
     auth.require_editor("remove the demo epics")
     actor = actor or auth.actor()
     with audited(con, actor, "epics demo removed", "demo epics"):
-        con.execute("DELETE FROM epics WHERE snapshot_id IN (SELECT id FROM epic_snapshots WHERE is_demo)")
-        con.execute("DELETE FROM epic_snapshots WHERE is_demo")
+        stored.delete_demo_snapshots(con)
 
 
 def snapshots(con) -> list[dict]:
     """Every snapshot, newest first."""
-    cursor = con.execute(
-        """SELECT id, source, shape, epic_count, imported_at, imported_by, status, is_demo
-           FROM epic_snapshots ORDER BY imported_at DESC, id DESC"""
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return stored.snapshots(con)
 
 
 def active_snapshot(con) -> dict | None:
@@ -190,12 +153,7 @@ def active_snapshot(con) -> dict | None:
 
 
 def stored_epics(con, snapshot_id: int) -> list[Epic]:
-    rows = con.execute(
-        """SELECT group_path, iid, title, state, web_url, labels, parent_group_path, parent_iid, author,
-                  start_date, due_date, created_at, updated_at, closed_at
-           FROM epics WHERE snapshot_id = ? ORDER BY group_path, iid""",
-        [snapshot_id],
-    ).fetchall()
+    rows = stored.epic_rows(con, snapshot_id)
     return [
         Epic(g, iid, t, s, url, tuple(json.loads(labels or "[]")), pg, piid, a, sd, dd, ca, ua, cl)
         for g, iid, t, s, url, labels, pg, piid, a, sd, dd, ca, ua, cl in rows
@@ -204,14 +162,7 @@ def stored_epics(con, snapshot_id: int) -> list[Epic]:
 
 def open_workgroups_by_person(con) -> dict[str, list[str]]:
     """Open workgroups each person sits on (member or facilitator), by name key."""
-    rows = con.execute(
-        """SELECT w.id, w.title, m.name FROM workgroups w JOIN workgroup_members m ON m.workgroup_id = w.id
-           WHERE w.status = 'open' AND w.deleted_at IS NULL AND m.deleted_at IS NULL
-           UNION
-           SELECT id, title, facilitator FROM workgroups
-           WHERE status = 'open' AND deleted_at IS NULL AND coalesce(facilitator, '') <> ''
-           ORDER BY 1"""
-    ).fetchall()
+    rows = stored_workgroups.open_workgroup_people(con)
     found: dict[str, list[str]] = defaultdict(list)
     for workgroup_id, title, name in rows:
         label = f"#{workgroup_id} {title}"
@@ -222,7 +173,7 @@ def open_workgroups_by_person(con) -> dict[str, list[str]]:
 
 def roster(con) -> dict[str, str]:
     """The OKR page's manager roster: name → region."""
-    return dict(con.execute("SELECT name, region FROM okr_managers ORDER BY name").fetchall())
+    return stored_okrs.manager_regions(con)
 
 
 def save_page_settings(con, settings: Settings, pattern: str, stale_days: int, actor: str | None = None) -> None:

@@ -41,7 +41,7 @@ def mark_outliers(rows: list[ManagerWork]) -> float:
 
 
 def who_works_on_what(con, masters: list[MasterEpic], quarter_view) -> tuple[list[ManagerWork], float]:
-    """One row per manager on the roster of ``quarter_view`` (lib.okrs.QuarterView), priority order kept."""
+    """One row per manager on the roster of ``quarter_view`` (lib.okrs.quarters.QuarterView), priority order kept."""
     workgroups = open_workgroups_by_person(con)
     rows = []
     for manager in quarter_view.managers:

@@ -116,16 +116,6 @@ def parse_label(text: str) -> FiscalQuarter:
     return FiscalQuarter(year, int(match.group(2)))
 
 
-def quarters_between(first: FiscalQuarter, last: FiscalQuarter) -> list[FiscalQuarter]:
-    """Every quarter from ``first`` to ``last`` inclusive, oldest first."""
-    quarters = []
-    quarter = first
-    while quarter <= last:
-        quarters.append(quarter)
-        quarter = quarter.next()
-    return quarters
-
-
 def first_full_quarter_from(day: dt.date) -> FiscalQuarter:
     """The first fiscal quarter lying wholly on or after ``day``.
 

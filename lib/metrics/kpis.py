@@ -19,36 +19,13 @@ from fractions import Fraction
 
 from lib.core.kpis import kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
+from lib.store import figures
+
+# The speaking-upload rule's query, which lib.metrics.explain builds on (its own queries move to the store next).
+from lib.store.figures import CHOSEN_WEEKS_SQL as CHOSEN_WEEKS_SQL
+from lib.store.figures import SEGMENT_OF_ROW as SEGMENT_OF_ROW
 
 LAYERS = ("display", "primary", "secondary")
-
-CHOSEN_WEEKS_SQL = """
-WITH candidates AS (
-    SELECT c.kpi, c.week, c.complete, u.layer, u.id AS upload_id,
-        row_number() OVER (PARTITION BY u.layer, c.kpi, c.week ORDER BY c.complete DESC, u.precedence DESC) AS rank
-    FROM coverage c JOIN uploads u ON u.id = c.upload_id
-    WHERE u.status = 'active'
-)
-SELECT kpi, week, complete, layer, upload_id FROM candidates WHERE rank = 1
-"""
-
-# Segment of a stored row (weekly_counts w, form_segments m): the one the export named, else
-# the form's mapping, else Other.
-SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
-
-SERIES_SQL = f"""
-WITH chosen AS ({CHOSEN_WEEKS_SQL})
-SELECT ch.layer, ch.kpi, ch.week, ch.complete, ch.upload_id,
-    {SEGMENT_OF_ROW} AS segment,
-    sum(w.good) AS good, sum(w.total) AS total,
-    count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL) AS pct_rows,
-    avg(w.pct) FILTER (WHERE w.good IS NULL) AS pct
-FROM chosen ch
-JOIN weekly_counts w ON w.upload_id = ch.upload_id AND w.kpi = ch.kpi AND w.week = ch.week
-LEFT JOIN form_segments m ON m.form_key = lower(w.form)
-WHERE ($region IS NULL OR w.region = $region)
-GROUP BY ALL
-"""
 
 
 @dataclass(frozen=True)
@@ -114,7 +91,7 @@ def at_or_below(good: int, total: int, floor: float) -> bool:
 
 
 def fetch_cells(con, *, region: str | None = None) -> list[tuple]:
-    return con.execute(SERIES_SQL, {"region": region}).fetchall()
+    return figures.weekly_cells(con, region=region)
 
 
 def week_step(week: dt.date, weeks: int = 1) -> dt.date:

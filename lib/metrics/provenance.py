@@ -4,7 +4,7 @@ For one KPI and week (and a set of segments, and a layer as on the trends page) 
 
 - the value, computed by ``lib.metrics.kpis.build_series`` exactly as the pages compute it;
 - which upload speaks for it (file, uploaded when and by whom, SHA-256), decided by
-  ``lib.metrics.kpis.CHOSEN_WEEKS_SQL`` — the same query every page uses, not a copy of its rule;
+  ``lib.store.figures.CHOSEN_WEEKS_SQL`` — the same query every page uses, not a copy of its rule;
 - how many of that upload's rows this week's value uses, per segment, and what the upload
   ignored and why (ignored rows are counted per upload, not per week: they have no week);
 - the rules applied, each pointing at its section of DECISIONS.md;
@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 from lib.core.kpis import UnknownKpi, get_kpi, kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
-from lib.metrics.kpis import CHOSEN_WEEKS_SQL, SEGMENT_OF_ROW, WeekValue, at_or_below, build_series, fetch_cells
+from lib.metrics.kpis import WeekValue, at_or_below, build_series, fetch_cells
 from lib.reading.shapes import WEEKLY_AGGREGATE
+from lib.store import figures
 from lib.store import upload_records as records
 
 DECISIONS_SECTIONS = {
@@ -66,10 +67,6 @@ BREAKDOWNS = {
     "Priority": "priority",
 }
 DRILL_DOWN_LIMIT = 1000
-
-SEGMENT_OF_EVENT = "coalesce(m.segment, 'Other')"
-
-CHOSEN_FOR_WEEK_SQL = f"SELECT layer, upload_id, complete FROM ({CHOSEN_WEEKS_SQL}) WHERE kpi = ? AND week = ?"
 
 
 @dataclass(frozen=True)
@@ -227,7 +224,7 @@ def provenance(
     segments = tuple(segments) if segments else COMBINED_SEGMENTS
     value = week_value(con, settings, kpi, week, segments, layer, region)
     uploads = upload_facts(con)
-    chosen = {row[0]: (row[1], row[2]) for row in con.execute(CHOSEN_FOR_WEEK_SQL, [kpi, week]).fetchall()}
+    chosen = figures.chosen_for_week(con, kpi, week)
     speaking_id = value.upload_ids[0] if value.upload_ids else None
     speaking = uploads.get(speaking_id)
     complete = chosen[speaking.layer][1] if speaking and speaking.layer in chosen else None
@@ -240,16 +237,7 @@ def provenance(
 
 
 def segment_rows(con, upload_id: int, kpi: str, week: dt.date, segments, region: str | None) -> list[SegmentRows]:
-    rows = con.execute(
-        f"""SELECT {SEGMENT_OF_ROW} AS segment, string_agg(DISTINCT w.form, ', ' ORDER BY w.form),
-                   sum(w.rows), sum(w.good), sum(w.total),
-                   count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)
-            FROM weekly_counts w LEFT JOIN form_segments m ON m.form_key = lower(w.form)
-            WHERE w.upload_id = $upload AND w.kpi = $kpi AND w.week = $week
-              AND ($region IS NULL OR w.region = $region)
-            GROUP BY 1 ORDER BY 1""",
-        {"upload": upload_id, "kpi": kpi, "week": week, "region": region},
-    ).fetchall()
+    rows = figures.segment_totals(con, upload_id, kpi, week, region)
     return [
         SegmentRows(segment, forms or "", int(n or 0), int(good or 0), int(total or 0), int(pct), segment in segments)
         for segment, forms, n, good, total, pct in rows
@@ -258,9 +246,7 @@ def segment_rows(con, upload_id: int, kpi: str, week: dt.date, segments, region:
 
 def set_aside(con, kpi, week, layer, chosen, uploads, speaking) -> list[SetAside]:
     """Every other upload with this KPI and week, with the reason its figure is not the one shown."""
-    covering = con.execute(
-        "SELECT upload_id, complete FROM coverage WHERE kpi = ? AND week = ?", [kpi, week]
-    ).fetchall()
+    covering = figures.uploads_covering(con, kpi, week)
     layers = ("primary", "secondary") if layer == "display" else (layer,)
     others = []
     for upload_id, complete in sorted(covering, key=lambda row: -row[0]):
@@ -368,17 +354,9 @@ def rules_applied(prov: Provenance, settings: Settings) -> list[Rule]:
     return rules
 
 
-def bad_event_filter(prov: Provenance) -> tuple[str, dict]:
-    where = f"""b.upload_id = $upload AND b.kpi = $kpi AND b.week = $week
-        AND list_contains($segments, {SEGMENT_OF_EVENT}) AND ($region IS NULL OR b.region = $region)"""
-    params = {
-        "upload": prov.upload.id,
-        "kpi": prov.kpi,
-        "week": prov.week,
-        "segments": list(prov.segments),
-        "region": prov.region,
-    }
-    return where, params
+def _speaking_week(prov: Provenance) -> tuple:
+    """The speaking upload, KPI, week, segments and region a drill-down reads the bad events of."""
+    return prov.upload.id, prov.kpi, prov.week, prov.segments, prov.region
 
 
 def drill_down(con, prov: Provenance, *, safe: bool = True, limit: int = DRILL_DOWN_LIMIT) -> DrillDown:
@@ -390,25 +368,8 @@ def drill_down(con, prov: Provenance, *, safe: bool = True, limit: int = DRILL_D
     if not prov.upload.ticket_level:
         note = f"This figure comes from a weekly aggregate ({prov.upload.file_name}): it has no ticket rows to show."
         return DrillDown(prov.kpi, prov.week, what, False, safe, columns, [], 0, note)
-    where, params = bad_event_filter(prov)
-    expressions = {
-        "ticket_id": "b.ticket_id",
-        "source_row": "b.source_row",
-        "event_date": "b.event_date",
-        "form": "b.form",
-        "segment": SEGMENT_OF_EVENT,
-        "region": "b.region",
-        "ticket_group": "b.ticket_group",
-        "priority": "b.priority",
-    }
-    select = ", ".join(f"{expressions[column]} AS {column}" for column in columns)
-    source = "bad_events b LEFT JOIN form_segments m ON m.form_key = lower(b.form)"
-    total = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-    cursor = con.execute(
-        f"SELECT {select} FROM {source} WHERE {where} ORDER BY b.event_date, b.source_row LIMIT $limit",
-        {**params, "limit": limit},
-    )
-    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    total = figures.bad_event_count(con, *_speaking_week(prov))
+    rows = figures.bad_events(con, *_speaking_week(prov), columns=columns, limit=limit)
     note = f"The first {limit:,} of {total:,} are listed." if total > limit else ""
     return DrillDown(prov.kpi, prov.week, what, True, safe, columns, rows, total, note)
 
@@ -419,15 +380,7 @@ def drill_down_breakdown(con, prov: Provenance, by: str) -> list[tuple[str, int]
         raise ValueError(f"cannot break down by {by!r}")
     if prov.upload is None or not prov.upload.ticket_level:
         return []
-    where, params = bad_event_filter(prov)
-    column = SEGMENT_OF_EVENT if by == "segment" else f"b.{by}"
-    rows = con.execute(
-        f"""SELECT coalesce({column}, '(none)') AS value, count(*) AS n
-            FROM bad_events b LEFT JOIN form_segments m ON m.form_key = lower(b.form)
-            WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
-        params,
-    ).fetchall()
-    return [(value, n) for value, n in rows]
+    return figures.bad_events_by(con, *_speaking_week(prov), column=by)
 
 
 @dataclass(frozen=True)
@@ -449,27 +402,13 @@ def source_freshness(con) -> list[SourceFreshness]:
 
     A weekly aggregate's date is the week's label, so its data runs to the end of that week.
     """
-    rows = con.execute(
-        """WITH weeks AS (SELECT upload_id, max(week) AS newest_week FROM coverage GROUP BY 1),
-           per_upload AS (
-               SELECT u.source, u.layer, u.uploaded_at, u.file_name, u.uploaded_by, w.newest_week,
-                   CASE WHEN u.shape = $aggregate THEN w.newest_week + 6 ELSE u.last_date END AS data_through
-               FROM uploads u LEFT JOIN weeks w ON w.upload_id = u.id
-               WHERE u.status = 'active')
-           SELECT source, any_value(layer), max(data_through), max(newest_week), max(uploaded_at),
-               arg_max(file_name, uploaded_at), arg_max(uploaded_by, uploaded_at)
-           FROM per_upload GROUP BY source ORDER BY any_value(layer), source""",
-        {"aggregate": WEEKLY_AGGREGATE.name},
-    ).fetchall()
+    rows = figures.source_freshness_rows(con, WEEKLY_AGGREGATE.name)
     return [SourceFreshness(*row) for row in rows]
 
 
 def freshness(con) -> tuple[dict | None, list[SourceFreshness]]:
     """The newest active upload, and per source how recent its data is: what the sidebar says of the data."""
-    row = con.execute(
-        """SELECT file_name, uploaded_at, uploaded_by FROM uploads WHERE status = 'active'
-           ORDER BY uploaded_at DESC, id DESC LIMIT 1"""
-    ).fetchone()
+    row = figures.newest_active_upload(con)
     if not row:
         return None, []
     return {"file": row[0], "uploaded_at": row[1], "uploaded_by": row[2]}, source_freshness(con)

@@ -19,10 +19,11 @@ from lib.core.labels import LAYER_SOURCES
 from lib.core.settings import COMBINED_SEGMENTS, OTHER_SEGMENT, PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics.kpis import KpiSummary, WeekValue, build_series, summarise
+from lib.store import figures
 from lib.store import upload_records as records
 
-WORKGROUPS_PAGE = "pages/3_Workgroups.py"
-UPLOAD_PAGE = "pages/2_Upload.py"
+WORKGROUPS_PAGE = "pages/2_Workgroups.py"
+UPLOAD_PAGE = "pages/6_Upload.py"
 
 
 @dataclass(frozen=True)
@@ -437,11 +438,7 @@ def app_page_exists(page: str) -> bool:
 
 def regions_in_data(con) -> list[str]:
     """Regions the active uploads carry (the region control only appears when there are some)."""
-    rows = con.execute(
-        """SELECT DISTINCT w.region FROM weekly_counts w JOIN uploads u ON u.id = w.upload_id
-           WHERE u.status = 'active' AND w.region IS NOT NULL ORDER BY w.region"""
-    ).fetchall()
-    return [row[0] for row in rows]
+    return figures.active_regions(con)
 
 
 def weekly_table(kpi: str, combined: list, segment_series: dict[str, list] | None = None) -> list[dict]:

@@ -36,7 +36,7 @@ The modules, each one job (import the one you need; this file holds nothing else
 - ``repository``: reads and writes of the stored OKRs (imports, in-app edits, check-ins).
 - ``exports``: the XLSX and CSV templates and the download of every stored row.
 - ``scoring``: bands, exemptions, stale key results, KPI-linked progress, sustained breaches.
-- ``views``: one quarter with every check done, and the page's tables.
+- ``quarters``: one quarter with every check done, and the page's tables.
 
 The alignment chart is ``lib.ui.figures.okr_alignment_figure``; the demo OKRs are ``lib.demo.okrs``.
 """

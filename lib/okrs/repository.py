@@ -16,20 +16,17 @@ from lib.okrs.checks import Known, check_tables
 from lib.okrs.imports import OkrTable, read_okr_file, table_from_editor
 from lib.okrs.model import KEY_COLUMN, KINDS, SHEET_NAMES, Batch, counts_text, text_of
 from lib.store import database as store
+from lib.store import okrs as stored
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def known_items(con, *, include_demo: bool) -> Known:
-    demo = "" if include_demo else "WHERE NOT is_demo"
     return Known(
-        managers={row[0] for row in con.execute(f"SELECT name FROM okr_managers {demo}").fetchall()},
-        objectives={
-            row[0]: (row[1], row[2])
-            for row in con.execute(f"SELECT id, quarter, level FROM okr_objectives {demo}").fetchall()
-        },
-        key_results={row[0] for row in con.execute(f"SELECT id FROM okr_key_results {demo}").fetchall()},
+        managers=stored.manager_names(con, include_demo=include_demo),
+        objectives=stored.objective_quarters_and_levels(con, include_demo=include_demo),
+        key_results=stored.key_result_ids(con, include_demo=include_demo),
     )
 
 
@@ -50,44 +47,8 @@ class ImportResult:
         return text
 
 
-# Columns in table order (after the key columns come is_demo, created_at, updated_at) and what an
-# upsert refreshes; created_at and is_demo keep their first values.
-TABLE_COLUMNS = {
-    "managers": ("okr_managers", ("name", "region", "segment", "manager_since"), ("name",)),
-    "objectives": ("okr_objectives", ("id", "quarter", "level", "title", "owner", "parent_id"), ("id",)),
-    "key_results": ("okr_key_results", ("id", "objective_id", "title", "owner", "score", "kpi_link"), ("id",)),
-    "check_ins": (
-        "okr_check_ins",
-        ("key_result_id", "check_in_date", "score", "note"),
-        ("key_result_id", "check_in_date"),
-    ),
-}
-
-
-def upsert(con, kind: str, records: list[dict], *, is_demo: bool, now: dt.datetime) -> None:
-    """One INSERT ... SELECT ... ON CONFLICT from a data frame for the whole list: row-at-a-time inserts cost
-    ~5 ms each, and 50,000 objectives bound as parameters of one statement took over twenty seconds."""
-    import pandas as pd
-
-    if not records:
-        return
-    table, columns, key = TABLE_COLUMNS[kind]
-    rows = [(*(r[c] for c in columns), is_demo, now, now) for r in records]
-    # In table order; object columns keep None as NULL (never NaN), and DuckDB converts each value to its column.
-    frame = pd.DataFrame(rows, columns=[*columns, "is_demo", "created_at", "updated_at"], dtype=object)  # noqa: F841
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at") if c not in key)
-    # DuckDB reads the local data frame by its name (a replacement scan): registering it would first need every
-    # earlier result of this connection fetched to the end.
-    con.execute(f"INSERT INTO {table} SELECT * FROM frame ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
-
-
 def has_demo_okrs(con) -> bool:
-    return con.execute("SELECT count(*) FROM okr_managers WHERE is_demo").fetchone()[0] > 0
-
-
-def delete_demo_rows(con) -> None:
-    for table in ("okr_check_ins", "okr_key_results", "okr_objectives", "okr_managers"):
-        con.execute(f"DELETE FROM {table} WHERE is_demo")
+    return stored.has_demo_okrs(con)
 
 
 def delete_items(con, removed: dict[str, list]) -> dict[str, int]:
@@ -95,21 +56,13 @@ def delete_items(con, removed: dict[str, list]) -> dict[str, int]:
     aligned to it become unaligned (shown as gaps)."""
     counts = {}
     for objective_id in removed.get("objectives", []):
-        con.execute(
-            """DELETE FROM okr_check_ins WHERE key_result_id IN
-               (SELECT id FROM okr_key_results WHERE objective_id = ?)""",
-            [objective_id],
-        )
-        con.execute("DELETE FROM okr_key_results WHERE objective_id = ?", [objective_id])
-        con.execute("UPDATE okr_objectives SET parent_id = NULL WHERE parent_id = ?", [objective_id])
-        con.execute("DELETE FROM okr_objectives WHERE id = ?", [objective_id])
+        stored.delete_objective(con, objective_id)
     for key_result_id in removed.get("key_results", []):
-        con.execute("DELETE FROM okr_check_ins WHERE key_result_id = ?", [key_result_id])
-        con.execute("DELETE FROM okr_key_results WHERE id = ?", [key_result_id])
+        stored.delete_key_result(con, key_result_id)
     for key_result_id, day in removed.get("check_ins", []):
-        con.execute("DELETE FROM okr_check_ins WHERE key_result_id = ? AND check_in_date = ?", [key_result_id, day])
+        stored.delete_check_in(con, key_result_id, day)
     for name in removed.get("managers", []):
-        con.execute("DELETE FROM okr_managers WHERE name = ?", [name])
+        stored.delete_manager(con, name)
     for kind, keys in removed.items():
         counts[kind] = len(keys)
     return counts
@@ -130,11 +83,11 @@ def write_batch(
     result = ImportResult(counts=batch.counts())
     with store.transaction(con):
         if action == "import" and not is_demo and has_demo_okrs(con):
-            delete_demo_rows(con)
+            stored.delete_demo_rows(con)
             result.replaced_demo = True
         result.removed = delete_items(con, removed or {})
         for kind in KINDS:
-            upsert(con, kind, list(getattr(batch, kind).values()), is_demo=is_demo, now=now)
+            stored.upsert(con, kind, list(getattr(batch, kind).values()), is_demo=is_demo, now=now)
         store.record_change(con, actor, f"okr {action}", subject, {"stored": result.counts, "removed": result.removed})
         store.bump_data_version(con)
     return result
@@ -191,7 +144,7 @@ def save_table(
     forget_removed(known, kind, removed_keys)
     batch = check_tables([table], known)
     if kind == "key_results":
-        scores = effective_typed_scores(con)
+        scores = stored.typed_scores(con)
         for key_result_id, record in batch.key_results.items():
             before = scores.get(key_result_id)
             if record["score"] is not None and (before is None or abs(before - record["score"]) > 1e-9):
@@ -234,18 +187,6 @@ def forget_removed(known: Known, kind: str, removed_keys: list) -> None:
         known.key_results -= set(removed_keys)
 
 
-def effective_typed_scores(con) -> dict[str, float | None]:
-    """Each key result's score as typed: its newest check-in's, else its starting score."""
-    return dict(
-        con.execute(
-            """SELECT k.id, coalesce(
-                   (SELECT c.score FROM okr_check_ins c WHERE c.key_result_id = k.id
-                    ORDER BY c.check_in_date DESC LIMIT 1), k.score)
-               FROM okr_key_results k"""
-        ).fetchall()
-    )
-
-
 def add_check_in(
     con, key_result_id: str, day: dt.date, score: float, note: str | None, actor: str | None = None
 ) -> None:
@@ -258,11 +199,7 @@ def add_check_in(
         [(1, {"key_result_id": key_result_id, "date": day, "score": score, "note": note})],
     )
     batch = check_tables([table], known_items(con, include_demo=True))
-    is_demo = bool(
-        con.execute(
-            "SELECT coalesce(any_value(is_demo), false) FROM okr_key_results WHERE id = ?", [key_result_id]
-        ).fetchone()[0]
-    )
+    is_demo = stored.key_result_is_demo(con, key_result_id)
     write_batch(con, batch, actor, action="check-in", subject=key_result_id, is_demo=is_demo)
 
 
@@ -270,42 +207,15 @@ def remove_demo_okrs(con, actor: str | None = None) -> None:
     auth.require_editor("remove the demo OKRs")
     actor = actor or auth.actor()
     with store.transaction(con):
-        delete_demo_rows(con)
+        stored.delete_demo_rows(con)
         store.record_change(con, actor, "okr demo removed", "demo OKRs", {})
         store.bump_data_version(con)
 
 
 def stored_frame(con, kind: str, quarter: FiscalQuarter | None = None) -> pd.DataFrame:
     """A kind's rows with the same column names as the template (for an editor or a download)."""
-    where, params = "", []
-    if quarter is not None and kind == "objectives":
-        where, params = "WHERE quarter = ?", [quarter.label]
-    elif quarter is not None and kind == "key_results":
-        where, params = "WHERE objective_id IN (SELECT id FROM okr_objectives WHERE quarter = ?)", [quarter.label]
-    elif quarter is not None and kind == "check_ins":
-        where = """WHERE key_result_id IN (SELECT k.id FROM okr_key_results k
-                   JOIN okr_objectives o ON o.id = k.objective_id WHERE o.quarter = ?)"""
-        params = [quarter.label]
-    sql = {
-        "managers": "SELECT name, region, segment, manager_since FROM okr_managers {w} ORDER BY region, name",
-        "objectives": """SELECT id AS objective_id, quarter, level, title AS objective, owner, parent_id AS aligned_to
-                         FROM okr_objectives {w} ORDER BY quarter DESC, level, id""",
-        # The current score: the newest check-in's, else the starting score.
-        "key_results": """SELECT id AS key_result_id, objective_id, title AS key_result, owner,
-                              coalesce((SELECT c.score FROM okr_check_ins c WHERE c.key_result_id = k.id
-                                        ORDER BY c.check_in_date DESC LIMIT 1), score) AS score, kpi_link
-                          FROM okr_key_results k {w} ORDER BY objective_id, id""",
-        "check_ins": """SELECT key_result_id, check_in_date AS date, score, note FROM okr_check_ins {w}
-                        ORDER BY key_result_id, check_in_date""",
-    }[kind].format(w=where)
-    import pandas as pd
-
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return pd.DataFrame(cursor.fetchall(), columns=names)
+    return stored.okr_frame(con, kind, None if quarter is None else quarter.label)
 
 
 def quarters_with_okrs(con) -> list[FiscalQuarter]:
-    return sorted(
-        {fiscal.parse_label(row[0]) for row in con.execute("SELECT DISTINCT quarter FROM okr_objectives").fetchall()}
-    )
+    return sorted({fiscal.parse_label(label) for label in stored.quarter_labels(con)})

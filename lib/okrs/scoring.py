@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from lib.core.kpis import kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
@@ -24,9 +23,6 @@ from lib.okrs.model import (
     STALE_AFTER_DAYS,
     KpiLink,
 )
-
-if TYPE_CHECKING:
-    from lib.okrs.views import KeyResultView
 
 
 def band_of(score: float | None, bands: dict[str, float]) -> str:
@@ -160,8 +156,3 @@ def sustained_breaches(con, settings: Settings) -> dict[str, list[Breach]]:
             if summary.sustained_breach:
                 breaches[segment].append(Breach.of(summary, segment, settings))
     return dict(breaches)
-
-
-def mean_score(key_results: list[KeyResultView]) -> tuple[float | None, int, int]:
-    scored = [kr.score for kr in key_results if kr.score is not None]
-    return (sum(scored) / len(scored) if scored else None), len(scored), len(key_results) - len(scored)

@@ -163,9 +163,3 @@ def set_form_segment(con, form: str, segment: str, actor: str | None = None) -> 
         con.execute("INSERT OR REPLACE INTO form_segments VALUES (lower(trim(?)), trim(?), ?)", [form, form, segment])
         record_change(con, actor, "form mapping", form, {"segment": segment})
         bump_data_version(con)
-
-
-def change_history(con, limit: int = 500) -> list[tuple]:
-    return con.execute(
-        "SELECT changed_at, actor, action, subject, detail FROM change_log ORDER BY id DESC LIMIT ?", [limit]
-    ).fetchall()

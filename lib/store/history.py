@@ -30,6 +30,7 @@ AREA_OF_ACTION = {
     "column mapping deleted": UPLOADS,
     "setting": SETTINGS,
     "form mapping": SETTINGS,
+    "form mapping removed": SETTINGS,
     "workgroup formed": WORKGROUPS,
     "workgroup edited": WORKGROUPS,
     "workgroup closed": WORKGROUPS,
@@ -72,18 +73,23 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def change_log(con, limit: int | None = None) -> list[tuple]:
+    """The recorded changes as stored, newest first (the id orders changes made within the same second):
+    (changed at, who, action, subject, detail JSON, id), the newest ``limit`` of them or all."""
+    return con.execute(
+        "SELECT changed_at, actor, action, subject, detail, id FROM change_log ORDER BY id DESC LIMIT ?", [limit]
+    ).fetchall()
+
+
 def changes(con) -> pd.DataFrame:
-    """Every recorded change, newest first (the id orders changes made within the same second).
+    """Every recorded change, newest first, as the Change history page shows it.
 
     Action and Detail are in words (``action_label``, ``detail_text``), not the stored names and JSON.
     """
-    rows = con.execute(
-        "SELECT id, changed_at, actor, action, subject, detail FROM change_log ORDER BY id DESC"
-    ).fetchall()
     return pd.DataFrame(
         [
             (change_id, changed_at, actor, area_of(action), action_label(action), subject, detail_text(detail))
-            for change_id, changed_at, actor, action, subject, detail in rows
+            for changed_at, actor, action, subject, detail, change_id in change_log(con)
         ],
         columns=list(COLUMNS),
     )

@@ -16,12 +16,12 @@ from lib.core.errors import RefusedFile
 from lib.core.links import web_link
 from lib.core.text import escape_table_cells
 from lib.epics import imports as epic_imports
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.epics import workload
 from lib.epics.fetch import FetchFailed, GitLabSource, fetch_and_import, gitlab_host
 from lib.metrics import fiscal
-from lib.okrs import views as okr_views
+from lib.okrs import quarters as okr_quarters
 from lib.store import database as store
 from lib.ui.cache import by_data_version
 from lib.ui.page import PageContext, escape_markdown
@@ -35,8 +35,8 @@ REFUSED_ICON = ":material/block:"
 def page_data(con, today: dt.date):
     """Everything the page shows; any stored change (settings included) bumps the version this is cached on."""
     settings = store.load_settings(con)
-    view = epic_views.epics_view(con, settings, today)
-    quarter = okr_views.quarter_view(con, settings, fiscal.quarter_of(today), today)
+    view = epic_overview.epics_view(con, settings, today)
+    quarter = okr_quarters.quarter_view(con, settings, fiscal.quarter_of(today), today)
     rows, median = workload.who_works_on_what(con, view.masters, quarter)
     return view, rows, median, quarter.quarter.label
 
@@ -60,8 +60,8 @@ def remember(result: epic_repository.ImportResult, what: str) -> None:
     st.session_state["epics_upload_generation"] = st.session_state.get("epics_upload_generation", 0) + 1
 
 
-def headline_metrics(view: epic_views.EpicsView, work: list[workload.ManagerWork]) -> None:
-    numbers = epic_views.headline(view.masters, work)
+def headline_metrics(view: epic_overview.EpicsView, work: list[workload.ManagerWork]) -> None:
+    numbers = epic_overview.headline(view.masters, work)
     metrics = st.columns(4)
     metrics[0].metric("Open master epics", numbers.open_masters)
     metrics[1].metric("Flagged", numbers.flagged)
@@ -75,8 +75,8 @@ def headline_metrics(view: epic_views.EpicsView, work: list[workload.ManagerWork
 PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update", "State")
 
 
-def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> None:
-    masters = epic_views.masters_frame(view.masters)
+def masters_table(view: epic_overview.EpicsView, presentation: bool = False) -> None:
+    masters = epic_overview.masters_frame(view.masters)
     # A link column opens whatever its cell holds: on screen, only an http(s) address on the GitLab host is kept.
     gitlab = (gitlab_host(st.secrets),)
     shown = masters.assign(Epic=masters["Epic"].map(lambda url: web_link(url, gitlab)))
@@ -119,7 +119,7 @@ def masters_table(view: epic_views.EpicsView, presentation: bool = False) -> Non
 def work_table(work: list[workload.ManagerWork]) -> None:
     # A static table wraps long cells (a dataframe would cut them); rows that stand out get a marker and a tint.
     # Its cells are Markdown: names, areas and OKR titles come from files, so every one is escaped.
-    cells = escape_table_cells(epic_views.work_frame(work))
+    cells = escape_table_cells(epic_overview.work_frame(work))
     st.table(cells.style.apply(highlight_standing_out, axis=1).hide(axis="index"))
 
 
@@ -202,8 +202,8 @@ def snapshots_section(ctx: PageContext) -> None:
     if not found:
         return
     st.markdown("**Snapshots**, newest first: the active one is shown; restore an earlier one to show it again.")
-    st.dataframe(epic_views.snapshots_frame(found), hide_index=True, width="stretch")
-    earlier = epic_views.restorable(found)
+    st.dataframe(epic_overview.snapshots_frame(found), hide_index=True, width="stretch")
+    earlier = epic_overview.restorable(found)
     if ctx.can_edit and earlier:
         columns = st.columns([1, 3], vertical_alignment="bottom")
         chosen = columns[0].selectbox("Snapshot to restore", earlier)

@@ -29,7 +29,7 @@ from lib.okrs import model as okr_model
 from lib.workgroups.breaches import Recovery, chart_window
 
 if TYPE_CHECKING:
-    from lib.okrs.views import QuarterView
+    from lib.okrs.quarters import QuarterView
 
 OKABE_ITO = {
     "orange": "#E69F00",

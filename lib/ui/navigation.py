@@ -35,12 +35,12 @@ class PageEntry:
 PAGES = (
     PageEntry(ENTRY_SCRIPT, "Weekly review", ":material/event_note:"),
     PageEntry("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
-    PageEntry("pages/3_Workgroups.py", "Workgroups", ":material/groups:"),
-    PageEntry("pages/4_OKRs.py", "OKRs", ":material/flag:"),
+    PageEntry("pages/2_Workgroups.py", "Workgroups", ":material/groups:"),
+    PageEntry("pages/3_OKRs.py", "OKRs", ":material/flag:"),
     PageEntry("pages/4_Team_epics.py", "Team epics", ":material/account_tree:"),
     PageEntry("pages/5_Data_trust.py", "Data trust", ":material/fact_check:"),
-    PageEntry("pages/2_Upload.py", "Upload", ":material/upload_file:", for_changing_data=True),
-    PageEntry("pages/6_Change_history.py", "Change history", ":material/history:"),
+    PageEntry("pages/6_Upload.py", "Upload", ":material/upload_file:", for_changing_data=True),
+    PageEntry("pages/7_Change_history.py", "Change history", ":material/history:"),
 )
 
 

@@ -15,7 +15,7 @@ from lib.core.errors import RefusedFile
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
-from lib.okrs import exports, model, repository, views
+from lib.okrs import exports, model, quarters, repository
 from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
@@ -29,14 +29,14 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @by_data_version
-def quarter_view(con, quarter_label: str, today: dt.date) -> views.QuarterView:
+def quarter_view(con, quarter_label: str, today: dt.date) -> quarters.QuarterView:
     """Any stored change, settings included, bumps the data version this is cached on."""
-    return views.quarter_view(con, store.load_settings(con), fiscal.parse_label(quarter_label), today)
+    return quarters.quarter_view(con, store.load_settings(con), fiscal.parse_label(quarter_label), today)
 
 
 @by_data_version
 def quarter_options(con, today: dt.date) -> list[str]:
-    return views.quarter_options(con, today)
+    return quarters.quarter_options(con, today)
 
 
 def for_manager(frame: pd.DataFrame, chosen_manager: str) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def show_table(frame: pd.DataFrame, column_config: dict, **options) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, **options)
 
 
-def answers_columns(view: views.QuarterView, answers: views.QuarterAnswers) -> None:
+def answers_columns(view: quarters.QuarterView, answers: quarters.QuarterAnswers) -> None:
     """The first screen answers the meeting's three questions, with names, before any table."""
     missing_column, exempt_column, risk_column = st.columns(3)
     with missing_column:
@@ -87,7 +87,7 @@ def answers_columns(view: views.QuarterView, answers: views.QuarterAnswers) -> N
         )
 
 
-def manager_priorities(manager: views.ManagerView, quarter: FiscalQuarter) -> None:
+def manager_priorities(manager: quarters.ManagerView, quarter: FiscalQuarter) -> None:
     st.markdown(f"#### {escape_markdown(manager.name)} · {manager.region}")
     kpi_line = "; ".join(escape_markdown(b.describe()) for b in manager.kpi_breaches) or "no sustained breach"
     if manager.objectives:
@@ -105,12 +105,12 @@ def manager_priorities(manager: views.ManagerView, quarter: FiscalQuarter) -> No
     )
 
 
-def priorities_section(view: views.QuarterView, managers: list[views.ManagerView], chosen_manager: str) -> None:
+def priorities_section(view: quarters.QuarterView, managers: list[quarters.ManagerView], chosen_manager: str) -> None:
     in_breach = [m for m in managers if m.kpi_breaches]
     if in_breach:
         lines = "\n".join(
             f"- {escape_markdown(text)}: {', '.join(map(escape_markdown, names))}"
-            for text, names in views.managers_by_breach(in_breach).items()
+            for text, names in quarters.managers_by_breach(in_breach).items()
         )
         st.error(
             "**KPIs come first.** A KPI is in a sustained breach now in these managers' region or segment; "
@@ -120,7 +120,7 @@ def priorities_section(view: views.QuarterView, managers: list[views.ManagerView
         if served_as_app():  # a page run on its own (as a test may) has no other pages to link to
             with st.container(horizontal=True):
                 for script, label, icon in (
-                    ("pages/3_Workgroups.py", "Metrics workgroups", ":material/groups:"),
+                    ("pages/2_Workgroups.py", "Metrics workgroups", ":material/groups:"),
                     ("pages/1_KPI_trends.py", "KPI trends", ":material/trending_up:"),
                 ):
                     st.page_link(script, label=label, icon=icon, query_params=view_query())
@@ -133,7 +133,7 @@ def priorities_section(view: views.QuarterView, managers: list[views.ManagerView
     if chosen_manager != EVERYONE and managers:
         manager_priorities(managers[0], view.quarter)
 
-    manager_table = for_manager(views.managers_frame(view), chosen_manager)
+    manager_table = for_manager(quarters.managers_frame(view), chosen_manager)
     show_table(
         manager_table,
         text_columns({"Manager": 130, "Region": 70, "Segment": 100, "2. Team growth": 130, "3. OKRs": 270})
@@ -154,9 +154,9 @@ def priorities_section(view: views.QuarterView, managers: list[views.ManagerView
     )
 
 
-def gaps_section(view: views.QuarterView, chosen_manager: str) -> None:
+def gaps_section(view: quarters.QuarterView, chosen_manager: str) -> None:
     quarter = view.quarter
-    gaps = for_manager(views.gaps_frame(view), chosen_manager)
+    gaps = for_manager(quarters.gaps_frame(view), chosen_manager)
     if gaps.empty:
         whose = "" if chosen_manager == EVERYONE else f" for {escape_markdown(chosen_manager)}"
         st.success(f"No gaps{whose} in {quarter.label}.", icon=":material/check:")
@@ -170,16 +170,16 @@ def gaps_section(view: views.QuarterView, chosen_manager: str) -> None:
     )
 
 
-def alignment_section(view: views.QuarterView, presentation: bool) -> None:
+def alignment_section(view: quarters.QuarterView, presentation: bool) -> None:
     quarter = view.quarter
     if not view.departments and not view.unaligned:
         st.info(f"No objectives for {quarter.label} yet. Import a workbook or add them.", icon=":material/inbox:")
         return
-    drawn = views.objective_count(view)
-    if drawn > views.CHART_OBJECTIVES:
+    drawn = quarters.objective_count(view)
+    if drawn > quarters.CHART_OBJECTIVES:
         st.info(
             f"{quarter.label} has {drawn:,} objectives; the alignment chart draws at most "
-            f"{views.CHART_OBJECTIVES:,}, so the table below stands in for it.",
+            f"{quarters.CHART_OBJECTIVES:,}, so the table below stands in for it.",
             icon=":material/table:",
         )
     else:
@@ -197,7 +197,7 @@ def alignment_section(view: views.QuarterView, presentation: bool) -> None:
         "left out). A manager objective's score is the mean of its own key results."
     )
     show_table(
-        views.departments_frame(view),
+        quarters.departments_frame(view),
         text_columns({"Department objective": 270, "Owner (DRI)": 110, "Band": 110})
         | {
             "Progress %": st.column_config.NumberColumn(width=85),
@@ -208,8 +208,8 @@ def alignment_section(view: views.QuarterView, presentation: bool) -> None:
     )
 
 
-def key_results_section(view: views.QuarterView, chosen_manager: str) -> None:
-    key_results = for_manager(views.key_results_frame(view), chosen_manager)
+def key_results_section(view: quarters.QuarterView, chosen_manager: str) -> None:
+    key_results = for_manager(quarters.key_results_frame(view), chosen_manager)
     if key_results.empty:
         st.info("No key results for this selection.", icon=":material/inbox:")
     else:
@@ -228,7 +228,7 @@ def key_results_section(view: views.QuarterView, chosen_manager: str) -> None:
     )
 
 
-def check_in_section(ctx: PageContext, view: views.QuarterView, today: dt.date) -> None:
+def check_in_section(ctx: PageContext, view: quarters.QuarterView, today: dt.date) -> None:
     st.subheader("Check in")
     typed = [kr for kr in view.key_results if not kr.kpi_link]
     if not typed:

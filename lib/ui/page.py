@@ -21,6 +21,7 @@ from lib.core.settings import PROJECT_ROOT, Settings
 from lib.core.text import escape_markdown
 from lib.metrics import provenance
 from lib.store import database as store
+from lib.store import figures
 from lib.store import upload_records as records
 from lib.ui import navigation
 from lib.ui.cache import DataAt, by_data_version
@@ -90,7 +91,7 @@ class PageContext:
 def shared_connection(db_path: str):
     """One connection per database for the whole server; every run takes its own cursor from it."""
     con = store.connect(db_path)
-    if con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0:
+    if not figures.has_uploads(con):
         from lib.demo.load import load_demo
 
         load_demo(con, end=dt.date.today())

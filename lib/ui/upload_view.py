@@ -1,8 +1,8 @@
-"""The Upload page's sections (pages/2_Upload.py): the uploader with one preview per file, the commit,
-the upload history with rollback and restore, and saved column mappings.
+"""The Upload page's sections (pages/6_Upload.py): the uploader with one preview per file, the commit,
+the upload history with rollback and restore, saved column mappings, and ticket forms outside the mapping.
 
-Widgets and the page's session state only: staging, previews and writes are ``lib.store.uploads``'s,
-what a change does to the figures ``lib.metrics.changes``'s. Every write bumps the data version, so no
+Widgets and the page's session state only: staging, previews and writes are ``lib.uploads``'s,
+what a change does to the figures ``lib.uploads.changes``'s. Every write bumps the data version, so no
 cache is cleared here.
 
 Tables here show file names and headers people typed, and a table's toolbar can save it as
@@ -14,10 +14,14 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.core.downloads import neutralise
-from lib.core.errors import NothingToChange, RefusedFile
+from lib.core.errors import NothingToChange, PermissionDenied, RefusedFile
 from lib.core.labels import SOURCE_NAMES
+from lib.core.settings import SEGMENTS
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
+from lib.store import database as store
+from lib.store import forms
+from lib.ui.drafts import Drafts
 from lib.ui.page import escape_markdown
 from lib.uploads import changes, status
 from lib.uploads import flow as uploads
@@ -507,3 +511,70 @@ def show_profiles(ctx) -> None:
         if st.button("Delete this mapping", key="profile-delete", icon=":material/delete:"):
             uploads.delete_profile(ctx.con, forget, actor=ctx.user)
             st.rerun()
+
+
+FORM_MAPPING = Drafts("form_mapping", refusal=PermissionDenied)
+FORMS_LISTED = 25
+
+
+# Buttons act in the page's run, not in on_click callbacks: a callback runs before the run has signed the
+# manager in, so a signed-in editor's write would be refused.
+def map_form(ctx, form: str, segment: str) -> None:
+    if FORM_MAPPING.run(store.set_form_segment, ctx.con, form, segment, ctx.user, success="Form mapped."):
+        # Only forms without a mapping are listed, so undoing a mapping takes it away again.
+        state["form_mapping_undo"] = form
+
+
+def show_mapping_undo(ctx) -> None:
+    form = state.get("form_mapping_undo")
+    if form is None:
+        return
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown(f"Form mapping saved: {escape_markdown(form)}.")  # a form as an export spelled it
+        if st.button("Undo", key="form-mapping-undo", icon=":material/undo:"):
+            state.pop("form_mapping_undo")
+            FORM_MAPPING.run(forms.unmap_form, ctx.con, form, ctx.user, success="Undone.")
+            st.rerun()
+        if st.button("Dismiss", key="form-mapping-dismiss"):
+            state.pop("form_mapping_undo")
+            st.rerun()
+
+
+def show_unmapped_forms(ctx) -> None:
+    """Ticket forms whose rows count as Other only because no mapping places them (the warning a preview
+    gives), and for an editor a segment to map each one to. Form names are escaped: never live Markdown."""
+    FORM_MAPPING.show_flash()
+    if ctx.can_edit:
+        show_mapping_undo(ctx)
+    found = forms.unmapped_forms(ctx.con)
+    if not found:
+        return
+    with st.expander(f"Ticket forms counted as Other ({len(found)})", icon=":material/category:"):
+        st.caption(
+            "The stored rows of these forms count as Other, outside the combined figures, because no mapping "
+            "places them. "
+            + (
+                "If one belongs to a segment, map it: every stored week counts it there from then on "
+                "(the change history records it, and Undo takes it back). Mapping a form to Other says it "
+                "belongs there and takes it off this list."
+                if ctx.can_edit
+                else "An editor can map each one to its segment."
+            )
+        )
+        for form, rows in found[:FORMS_LISTED]:
+            name, segment, button = st.columns([3, 2, 1], vertical_alignment="bottom")
+            name.markdown(f"{escape_markdown(form)} ({rows:,} rows)")
+            if ctx.can_edit:
+                chosen = segment.selectbox(
+                    "Segment",
+                    SEGMENTS,
+                    index=None,
+                    key=f"form_segment::{form}",
+                    placeholder="Choose a segment",
+                    label_visibility="collapsed",
+                )
+                if button.button("Map", key=f"map_form::{form}", disabled=not chosen):
+                    map_form(ctx, form, chosen)
+                    st.rerun()
+        if len(found) > FORMS_LISTED:
+            st.caption(f"The {FORMS_LISTED} with the most rows are listed, of {len(found):,}.")

@@ -80,7 +80,7 @@ class IngestResult:
 class Comparison:
     """What a preview measures before and after a rehearsed change, and how the two are told apart.
 
-    The store does not know what a figure is: the layer above (``lib.metrics.changes``) passes this in.
+    The store does not know what a figure is: the layer above (``lib.uploads.changes``) passes this in.
     """
 
     measure: Callable[[object], object]  # a cursor -> the figures as they stand on it
@@ -115,7 +115,7 @@ def ingest_file(
     """Store one export (or, with ``preview``, report what storing it would do, and store nothing).
 
     A preview rehearses the insert and rolls it back; with ``compare`` it also lists the figures that
-    would move (``lib.metrics.changes.preview_ingest`` passes the weekly KPIs).
+    would move (``lib.uploads.changes.preview_ingest`` passes the weekly KPIs).
 
     Raises RefusedFile, naming the file and where possible the row and column, when the
     file cannot be read; nothing is stored then.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lib.store import workgroups as stored
 from lib.workgroups.model import ACTION_KINDS, COMBINED_SCOPE
 
 
@@ -12,23 +13,12 @@ def trend_annotations(con, kpi: str) -> list[dict]:
     chart can show them without escaping.
     """
     marks = []
-    for workgroup_id, scope, opened_on, closed_on in con.execute(
-        """SELECT id, scope, opened_on, closed_on FROM workgroups
-           WHERE kpi = ? AND deleted_at IS NULL ORDER BY opened_on, id""",
-        [kpi],
-    ).fetchall():
+    for workgroup_id, scope, opened_on, closed_on in stored.workgroup_dates(con, kpi):
         where = "" if scope == COMBINED_SCOPE else f" ({scope})"
         marks.append({"date": opened_on, "label": f"Workgroup #{workgroup_id}{where} formed", "kind": "formed"})
         if closed_on:
             marks.append({"date": closed_on, "label": f"Workgroup #{workgroup_id}{where} closed", "kind": "closed"})
-    for workgroup_id, kind, shipped_on in con.execute(
-        """SELECT a.workgroup_id, a.kind, a.shipped_on FROM workgroup_actions a
-           JOIN workgroups w ON w.id = a.workgroup_id
-           WHERE w.kpi = ? AND w.deleted_at IS NULL AND a.deleted_at IS NULL
-             AND a.status = 'shipped' AND a.shipped_on IS NOT NULL
-           ORDER BY a.shipped_on, a.id""",
-        [kpi],
-    ).fetchall():
+    for workgroup_id, kind, shipped_on in stored.shipped_actions(con, kpi):
         what = f"{kind} action" if kind in ACTION_KINDS else "action"
         marks.append(
             {"date": shipped_on, "label": f"Workgroup #{workgroup_id}: {what} shipped", "kind": "action shipped"}

@@ -24,9 +24,9 @@ from lib.core.kpis import get_kpi
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS, Settings
 from lib.core.text import format_percent
 from lib.metrics import explain
-from lib.metrics.explain import SPEAKING_UPLOADS_SQL
 from lib.metrics.kpis import week_step
 from lib.store import database as store
+from lib.store import figures
 from lib.workgroups import breaches, contents, model
 
 VOLUME, PORTION, DAY = "volume", "portion", "day"
@@ -185,25 +185,9 @@ def portion_result(con, settings, kpi, scope, weeks, by):
     return words, suggested, approach, details
 
 
-DAY_SQL = f"""
-WITH picked AS ({SPEAKING_UPLOADS_SQL})
-SELECT b.week, b.event_date, count(*) AS bad
-FROM picked p
-JOIN bad_events b ON b.upload_id = p.upload_id AND b.kpi = p.kpi AND b.week = p.week
-LEFT JOIN form_segments m ON m.form_key = lower(b.form)
-WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
-  AND list_contains($segments, coalesce(m.segment, 'Other'))
-  AND ($region IS NULL OR b.region = $region)
-GROUP BY ALL ORDER BY 1, 2
-"""
-
-
 def day_result(con, settings, kpi, scope, weeks):
     segments, region = scope_filter(scope)
-    rows = con.execute(
-        DAY_SQL,
-        {"kpi": kpi, "weeks": weeks, "segments": list(segments), "region": region, "layer": "display"},
-    ).fetchall()
+    rows = figures.bad_events_by_day(con, kpi, weeks, segments, region)
     series = {w.week: w for w in breaches.scope_series(con, settings, kpi, scope)}
     bad_words = get_kpi(kpi).family.bad_events
     details, worst_shares = [], []

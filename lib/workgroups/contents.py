@@ -13,6 +13,7 @@ import math
 from lib.core import auth
 from lib.core.links import web_link
 from lib.store import database as store
+from lib.store import workgroups as stored
 from lib.workgroups.model import (
     ACTION_KINDS,
     ACTION_STATUSES,
@@ -22,7 +23,7 @@ from lib.workgroups.model import (
     clean_text,
     parse_date,
 )
-from lib.workgroups.repository import require_workgroup, rows_of, write
+from lib.workgroups.repository import require_workgroup, write
 
 
 def hypothesis_values(changes: dict, today: dt.date) -> dict:
@@ -73,33 +74,17 @@ def add_hypothesis(
     )
     with store.write_lock(con):
         require_workgroup(con, workgroup_id)
-        hypothesis_id = con.execute("SELECT nextval('workgroup_hypothesis_ids')").fetchone()[0]
+        hypothesis_id = stored.new_hypothesis_id(con)
         with write(con, actor, "hypothesis added", f"workgroup {workgroup_id}", {"hypothesis_id": hypothesis_id}):
-            con.execute(
-                """INSERT INTO workgroup_hypotheses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                   now()::TIMESTAMP, now()::TIMESTAMP, NULL)""",
-                [
-                    hypothesis_id,
-                    workgroup_id,
-                    library_id,
-                    values["title"],
-                    values["statement"],
-                    values["falsified_if"],
-                    values["approach"],
-                    values["verdict"],
-                    values["verdict_on"],
-                    values["notes"],
-                ],
-            )
+            stored.insert_hypothesis(con, hypothesis_id, workgroup_id, {**values, "library_id": library_id})
     return hypothesis_id
 
 
 def hypothesis_row(con, hypothesis_id: int, *, deleted: bool = False) -> dict:
-    condition = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-    found = rows_of(con.execute(f"SELECT * FROM workgroup_hypotheses WHERE id = ? AND {condition}", [hypothesis_id]))
-    if not found:
+    found = stored.hypothesis_row(con, hypothesis_id, deleted=deleted)
+    if found is None:
         raise WorkgroupError(f"there is no {'deleted ' if deleted else ''}hypothesis #{hypothesis_id}")
-    return found[0]
+    return found
 
 
 def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.date | None = None, **changes) -> None:
@@ -115,15 +100,11 @@ def update_hypothesis(con, actor: str | None, hypothesis_id: int, *, today: dt.d
         changed = {k: v for k, v in values.items() if v != current[k]}
         if not changed:
             return
-        assignments = ", ".join(f"{key} = ?" for key in changed)
         detail = {"hypothesis_id": hypothesis_id, "fields": sorted(changed)}
         if "verdict" in changed:
             detail["verdict"] = changed["verdict"]
         with write(con, actor, "hypothesis edited", f"workgroup {current['workgroup_id']}", detail):
-            con.execute(
-                f"UPDATE workgroup_hypotheses SET {assignments}, updated_at = now()::TIMESTAMP WHERE id = ?",
-                [*changed.values(), hypothesis_id],
-            )
+            stored.update_hypothesis(con, hypothesis_id, changed)
 
 
 def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
@@ -132,7 +113,7 @@ def delete_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
     with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
         with write(con, actor, "hypothesis deleted", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
-            con.execute("UPDATE workgroup_hypotheses SET deleted_at = now()::TIMESTAMP WHERE id = ?", [hypothesis_id])
+            stored.delete_hypothesis(con, hypothesis_id)
 
 
 def restore_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
@@ -141,10 +122,7 @@ def restore_hypothesis(con, actor: str | None, hypothesis_id: int) -> None:
     with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id, deleted=True)
         with write(con, actor, "hypothesis restored", f"workgroup {current['workgroup_id']}", {"id": hypothesis_id}):
-            con.execute(
-                "UPDATE workgroup_hypotheses SET deleted_at = NULL, updated_at = now()::TIMESTAMP WHERE id = ?",
-                [hypothesis_id],
-            )
+            stored.undelete_hypothesis(con, hypothesis_id)
 
 
 # --- tables edited as a whole (members, evidence, actions) --------------------------------------
@@ -184,12 +162,8 @@ def clean_action(row: dict, today: dt.date) -> dict:
     }
 
 
-# table -> (parent column, the column a row cannot be without, sequence)
-EDITED_TABLES = {
-    "workgroup_members": ("workgroup_id", "name", "workgroup_member_ids"),
-    "hypothesis_evidence": ("hypothesis_id", None, "hypothesis_evidence_ids"),
-    "workgroup_actions": ("workgroup_id", "change", "workgroup_action_ids"),
-}
+# Each table edited as a whole (lib.store.workgroups.EDITED_TABLES) -> the column a row cannot be without.
+REQUIRED_COLUMN = {"workgroup_members": "name", "hypothesis_evidence": None, "workgroup_actions": "change"}
 
 
 def row_id(row: dict) -> int | None:
@@ -204,13 +178,8 @@ def sync_rows(con, table: str, parent_id: int, rows: list[dict]) -> dict:
 
     Returns {"added": n, "changed": n, "removed": [ids]} (the removed ids are what an undo restores).
     """
-    parent_column, required, sequence = EDITED_TABLES[table]
-    existing = {
-        row["id"]: row
-        for row in rows_of(
-            con.execute(f"SELECT * FROM {table} WHERE {parent_column} = ? AND deleted_at IS NULL", [parent_id])
-        )
-    }
+    required = REQUIRED_COLUMN[table]
+    existing = stored.live_rows(con, table, parent_id)
     kept: set[int] = set()
     added = changed = 0
     for row in rows:
@@ -224,24 +193,14 @@ def sync_rows(con, table: str, parent_id: int, rows: list[dict]) -> dict:
             kept.add(identifier)
             current = existing[identifier]
             if any(current[k] != v for k, v in values.items()):
-                assignments = ", ".join(f"{k} = ?" for k in values)
-                con.execute(
-                    f"UPDATE {table} SET {assignments}, updated_at = now()::TIMESTAMP WHERE id = ?",
-                    [*values.values(), identifier],
-                )
+                stored.update_row(con, table, identifier, values)
                 changed += 1
         else:
-            columns = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            con.execute(
-                f"""INSERT INTO {table} (id, {parent_column}, {columns}, created_at, updated_at)
-                    VALUES (nextval('{sequence}'), ?, {marks}, now()::TIMESTAMP, now()::TIMESTAMP)""",
-                [parent_id, *values.values()],
-            )
+            stored.insert_row(con, table, parent_id, values)
             added += 1
     removed = sorted(set(existing) - kept)
-    for identifier in removed:
-        con.execute(f"UPDATE {table} SET deleted_at = now()::TIMESTAMP WHERE id = ?", [identifier])
+    if removed:
+        stored.delete_rows(con, table, removed)
     return {"added": added, "changed": changed, "removed": removed}
 
 
@@ -272,14 +231,10 @@ def add_evidence(con, actor: str | None, hypothesis_id: int, *, link: str = "", 
     actor = actor or auth.actor()
     with store.write_lock(con):
         current = hypothesis_row(con, hypothesis_id)
-        evidence_id = con.execute("SELECT nextval('hypothesis_evidence_ids')").fetchone()[0]
+        evidence_id = stored.new_evidence_id(con)
         detail = {"hypothesis_id": hypothesis_id, "evidence_id": evidence_id}
         with write(con, actor, "evidence added", f"workgroup {current['workgroup_id']}", detail):
-            con.execute(
-                """INSERT INTO hypothesis_evidence (id, hypothesis_id, link, note, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP)""",
-                [evidence_id, hypothesis_id, clean_text(link), clean_text(note)],
-            )
+            stored.insert_evidence(con, evidence_id, hypothesis_id, clean_text(link), clean_text(note))
     return evidence_id
 
 
@@ -289,8 +244,7 @@ def save_actions(con, actor: str | None, workgroup_id: int, rows: list[dict], *,
     cleaned = [{"id": row_id(row), **clean_action(row, today or dt.date.today())} for row in rows]
     with store.write_lock(con):
         require_workgroup(con, workgroup_id)
-        own_sql = "SELECT id FROM workgroup_hypotheses WHERE workgroup_id = ?"
-        own = {row[0] for row in con.execute(own_sql, [workgroup_id]).fetchall()}
+        own = stored.hypothesis_ids_of(con, workgroup_id)
         if any(row["hypothesis_id"] is not None and row["hypothesis_id"] not in own for row in cleaned):
             raise WorkgroupError("an action can only answer a hypothesis of its own workgroup")
         with write(con, actor, "actions saved", f"workgroup {workgroup_id}"):
@@ -301,12 +255,9 @@ def restore_rows(con, actor: str | None, table: str, ids: list[int]) -> None:
     """Undo the removals of one save (the ids sync_rows reported)."""
     auth.require_editor("restore workgroup rows")
     actor = actor or auth.actor()
-    if table not in EDITED_TABLES:
+    if table not in REQUIRED_COLUMN:
         raise WorkgroupError(f"cannot restore rows of {table}")
     if not ids:
         return
     with write(con, actor, "rows restored", table, {"ids": list(ids)}):
-        con.execute(
-            f"UPDATE {table} SET deleted_at = NULL, updated_at = now()::TIMESTAMP WHERE list_contains(?, id)",
-            [list(ids)],
-        )
+        stored.undelete_rows(con, table, ids)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from lib.core import auth
 from lib.core.settings import Settings
 from lib.store import database as store
+from lib.store import workgroups as stored
 from lib.workgroups.breaches import capture_trigger, current_breach, latest_sustained_episode, scope_series
 from lib.workgroups.model import (
     ACTION_COLUMNS,
@@ -43,14 +44,6 @@ def write(con, actor: str | None, action: str, subject: str, detail: dict | None
         store.bump_data_version(con)
 
 
-def rows_of(cursor) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-WORKGROUP_SELECT = "SELECT * FROM workgroups"
-
-
 def decode_workgroup(row: dict) -> dict:
     row["trigger_weeks"] = json.loads(row["trigger_weeks"] or "[]")
     return row
@@ -58,21 +51,9 @@ def decode_workgroup(row: dict) -> dict:
 
 def list_workgroups(con, *, deleted: bool = False) -> list[dict]:
     """Workgroups, open first, newest first within each status (or the deleted ones)."""
-    condition = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-    order = "deleted_at DESC" if deleted else "status = 'open' DESC, opened_on DESC, id DESC"
-    found = rows_of(con.execute(f"{WORKGROUP_SELECT} WHERE {condition} ORDER BY {order}"))
-    workgroups = [decode_workgroup(row) for row in found]
-    counts = {
-        (workgroup_id, verdict): count
-        for workgroup_id, verdict, count in con.execute(
-            "SELECT workgroup_id, verdict, count(*) FROM workgroup_hypotheses WHERE deleted_at IS NULL GROUP BY ALL"
-        ).fetchall()
-    }
-    members = dict(
-        con.execute(
-            "SELECT workgroup_id, count(*) FROM workgroup_members WHERE deleted_at IS NULL GROUP BY ALL"
-        ).fetchall()
-    )
+    workgroups = [decode_workgroup(row) for row in stored.workgroup_rows(con, deleted=deleted)]
+    counts = stored.verdict_counts(con)
+    members = stored.member_counts(con)
     for workgroup in workgroups:
         workgroup["hypotheses_by_verdict"] = {v: counts.get((workgroup["id"], v), 0) for v in VERDICTS}
         workgroup["member_count"] = members.get(workgroup["id"], 0)
@@ -81,79 +62,34 @@ def list_workgroups(con, *, deleted: bool = False) -> list[dict]:
 
 def get_workgroup(con, workgroup_id: int, *, include_deleted: bool = False) -> dict | None:
     """One workgroup with its members, hypotheses (each with evidence) and actions."""
-    condition = "" if include_deleted else " AND deleted_at IS NULL"
-    found = rows_of(con.execute(f"{WORKGROUP_SELECT} WHERE id = ?{condition}", [workgroup_id]))
-    if not found:
+    found = stored.workgroup_row(con, workgroup_id, deleted=None if include_deleted else False)
+    if found is None:
         return None
-    workgroup = decode_workgroup(found[0])
-    workgroup["members"] = rows_of(
-        con.execute(
-            "SELECT id, name, role FROM workgroup_members WHERE workgroup_id = ? AND deleted_at IS NULL ORDER BY id",
-            [workgroup_id],
-        )
-    )
-    hypotheses = rows_of(
-        con.execute(
-            """SELECT h.*, l.title AS library_title FROM workgroup_hypotheses h
-               LEFT JOIN hypothesis_library l ON l.id = h.library_id
-               WHERE h.workgroup_id = ? AND h.deleted_at IS NULL ORDER BY h.id""",
-            [workgroup_id],
-        )
-    )
-    evidence = rows_of(
-        con.execute(
-            """SELECT e.id, e.hypothesis_id, e.link, e.note FROM hypothesis_evidence e
-               JOIN workgroup_hypotheses h ON h.id = e.hypothesis_id
-               WHERE h.workgroup_id = ? AND e.deleted_at IS NULL ORDER BY e.id""",
-            [workgroup_id],
-        )
-    )
+    workgroup = decode_workgroup(found)
+    workgroup["members"] = stored.members_of(con, workgroup_id)
+    hypotheses = stored.hypotheses_of(con, workgroup_id)
+    evidence = stored.evidence_of(con, workgroup_id)
     for hypothesis in hypotheses:
         hypothesis["evidence"] = [
             {k: e[k] for k in EVIDENCE_COLUMNS} for e in evidence if e["hypothesis_id"] == hypothesis["id"]
         ]
     workgroup["hypotheses"] = hypotheses
-    workgroup["actions"] = rows_of(
-        con.execute(
-            f"""SELECT {", ".join(ACTION_COLUMNS)} FROM workgroup_actions
-                WHERE workgroup_id = ? AND deleted_at IS NULL ORDER BY id""",
-            [workgroup_id],
-        )
-    )
+    workgroup["actions"] = stored.actions_of(con, workgroup_id, ACTION_COLUMNS)
     return workgroup
 
 
 def find_open(con, kpi: str, scope: str = COMBINED_SCOPE) -> dict | None:
-    found = rows_of(
-        con.execute(
-            f"""{WORKGROUP_SELECT} WHERE kpi = ? AND scope = ? AND status = 'open' AND deleted_at IS NULL
-                ORDER BY opened_on DESC, id DESC LIMIT 1""",
-            [kpi, scope],
-        )
-    )
-    return decode_workgroup(found[0]) if found else None
+    found = stored.open_workgroup_row(con, kpi, scope)
+    return decode_workgroup(found) if found else None
 
 
 def open_workgroup_for(con, kpi: str) -> dict | None:
     """The open workgroup on a KPI (the combined one first), for the weekly review and the trends page."""
-    found = rows_of(
-        con.execute(
-            f"""{WORKGROUP_SELECT} WHERE kpi = ? AND status = 'open' AND deleted_at IS NULL
-                ORDER BY scope = ? DESC, opened_on DESC, id DESC LIMIT 1""",
-            [kpi, COMBINED_SCOPE],
-        )
-    )
-    if not found:
+    found = stored.open_workgroup_row_on(con, kpi, COMBINED_SCOPE)
+    if found is None:
         return None
-    workgroup = decode_workgroup(found[0])
-    hypotheses = rows_of(
-        con.execute(
-            """SELECT h.title, h.statement, h.verdict, h.verdict_on, l.title AS library_title
-               FROM workgroup_hypotheses h LEFT JOIN hypothesis_library l ON l.id = h.library_id
-               WHERE h.workgroup_id = ? AND h.deleted_at IS NULL ORDER BY h.id""",
-            [workgroup["id"]],
-        )
-    )
+    workgroup = decode_workgroup(found)
+    hypotheses = stored.hypothesis_summaries(con, workgroup["id"])
     return {
         "id": workgroup["id"],
         "title": workgroup["title"],
@@ -213,44 +149,33 @@ def form_workgroup(
         existing = find_open(con, kpi, scope)
         if existing:
             return Formed(existing["id"], False)
-        workgroup_id = con.execute("SELECT nextval('workgroup_ids')").fetchone()[0]
+        workgroup_id = stored.new_workgroup_id(con)
         with write(con, actor, "workgroup formed", f"workgroup {workgroup_id}", {"kpi": kpi, "scope": scope}):
-            con.execute(
-                """INSERT INTO workgroups VALUES (?, ?, ?, ?, 'open', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '',
-                   now()::TIMESTAMP, ?, now()::TIMESTAMP, ?, NULL, NULL)""",
-                [
-                    workgroup_id,
-                    kpi,
-                    scope,
-                    clean_text(title) or default_title(kpi, scope, start, end),
-                    opened_on,
-                    start,
-                    end,
-                    json.dumps(trigger),
-                    settings.floors[kpi],
-                    clean_text(issue_url),
-                    clean_text(facilitator),
-                    clean_text(executive_stakeholder),
-                    clean_text(exit_criteria) or default_exit_criteria(kpi, scope, settings),
-                    actor or "unknown",
-                    actor or "unknown",
-                ],
-            )
+            values = {
+                "kpi": kpi,
+                "scope": scope,
+                "title": clean_text(title) or default_title(kpi, scope, start, end),
+                "opened_on": opened_on,
+                "trigger_start": start,
+                "trigger_end": end,
+                "trigger_weeks": json.dumps(trigger),
+                "floor_at_trigger": settings.floors[kpi],
+                "issue_url": clean_text(issue_url),
+                "facilitator": clean_text(facilitator),
+                "executive_stakeholder": clean_text(executive_stakeholder),
+                "exit_criteria": clean_text(exit_criteria) or default_exit_criteria(kpi, scope, settings),
+            }
+            stored.insert_workgroup(con, workgroup_id, values, actor or "unknown")
             for name in names:
-                con.execute(
-                    """INSERT INTO workgroup_members VALUES (nextval('workgroup_member_ids'), ?, ?, '',
-                       now()::TIMESTAMP, now()::TIMESTAMP, NULL)""",
-                    [workgroup_id, name],
-                )
+                stored.insert_member(con, workgroup_id, name)
     return Formed(workgroup_id, True)
 
 
 def require_workgroup(con, workgroup_id: int, *, deleted: bool = False) -> dict:
-    condition = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-    found = rows_of(con.execute(f"{WORKGROUP_SELECT} WHERE id = ? AND {condition}", [workgroup_id]))
-    if not found:
+    found = stored.workgroup_row(con, workgroup_id, deleted=deleted)
+    if found is None:
         raise WorkgroupError(f"there is no {'deleted ' if deleted else ''}workgroup #{workgroup_id}")
-    return decode_workgroup(found[0])
+    return decode_workgroup(found)
 
 
 def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> None:
@@ -276,12 +201,8 @@ def update_workgroup(con, actor: str | None, workgroup_id: int, **changes) -> No
         changed = {k: v for k, v in values.items() if v != current[k]}
         if not changed:
             return
-        assignments = ", ".join(f"{key} = ?" for key in changed)
         with write(con, actor, "workgroup edited", f"workgroup {workgroup_id}", {"fields": sorted(changed)}):
-            con.execute(
-                f"UPDATE workgroups SET {assignments}, updated_at = now()::TIMESTAMP, updated_by = ? WHERE id = ?",
-                [*changed.values(), actor or "unknown", workgroup_id],
-            )
+            stored.update_workgroup(con, workgroup_id, changed, actor or "unknown")
 
 
 def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.date | None = None, summary=None) -> None:
@@ -293,11 +214,8 @@ def close_workgroup(con, actor: str | None, workgroup_id: int, closed_on: dt.dat
         if closed_on < current["opened_on"]:
             raise WorkgroupError(f"a workgroup cannot close ({closed_on}) before it opened ({current['opened_on']})")
         with write(con, actor, "workgroup closed", f"workgroup {workgroup_id}", {"closed_on": closed_on}):
-            con.execute(
-                """UPDATE workgroups SET status = 'closed', closed_on = ?, summary = coalesce(?, summary),
-                   updated_at = now()::TIMESTAMP, updated_by = ? WHERE id = ?""",
-                [closed_on, None if summary is None else clean_text(summary), actor or "unknown", workgroup_id],
-            )
+            summary = None if summary is None else clean_text(summary)
+            stored.close_workgroup(con, workgroup_id, closed_on, summary, actor or "unknown")
 
 
 def reopen_workgroup(con, actor: str | None, workgroup_id: int) -> None:
@@ -311,11 +229,7 @@ def reopen_workgroup(con, actor: str | None, workgroup_id: int) -> None:
                 f"workgroup #{other['id']} is already open on {current['kpi']} ({current['scope']}): close it first"
             )
         with write(con, actor, "workgroup reopened", f"workgroup {workgroup_id}"):
-            con.execute(
-                """UPDATE workgroups SET status = 'open', closed_on = NULL, updated_at = now()::TIMESTAMP,
-                   updated_by = ? WHERE id = ?""",
-                [actor or "unknown", workgroup_id],
-            )
+            stored.reopen_workgroup(con, workgroup_id, actor or "unknown")
 
 
 def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
@@ -325,10 +239,7 @@ def delete_workgroup(con, actor: str | None, workgroup_id: int) -> None:
     with store.write_lock(con):
         require_workgroup(con, workgroup_id)
         with write(con, actor, "workgroup deleted", f"workgroup {workgroup_id}"):
-            con.execute(
-                "UPDATE workgroups SET deleted_at = now()::TIMESTAMP, deleted_by = ? WHERE id = ?",
-                [actor or "unknown", workgroup_id],
-            )
+            stored.delete_workgroup(con, workgroup_id, actor or "unknown")
 
 
 def restore_workgroup(con, actor: str | None, workgroup_id: int) -> None:
@@ -344,8 +255,4 @@ def restore_workgroup(con, actor: str | None, workgroup_id: int) -> None:
                     "close it before bringing this one back"
                 )
         with write(con, actor, "workgroup restored", f"workgroup {workgroup_id}"):
-            con.execute(
-                """UPDATE workgroups SET deleted_at = NULL, deleted_by = NULL, updated_at = now()::TIMESTAMP,
-                   updated_by = ? WHERE id = ?""",
-                [actor or "unknown", workgroup_id],
-            )
+            stored.undelete_workgroup(con, workgroup_id, actor or "unknown")

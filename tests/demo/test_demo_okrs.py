@@ -21,7 +21,7 @@ from lib.core.kpis import kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, REGIONS
 from lib.demo import okrs as okr_demo
 from lib.metrics import kpis
-from lib.okrs import repository, views
+from lib.okrs import quarters, repository
 from lib.store import database as store
 
 # --- demo OKRs ----------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def demo_okrs(demo_con):
 def test_demo_okrs_tell_the_intended_story(demo_okrs):
     assert not okr_demo.load_demo_okrs(demo_okrs, DEMO_END)  # a second call changes nothing
     settings = store.load_settings(demo_okrs)
-    view = views.quarter_view(demo_okrs, settings, Q4, DEMO_END)
+    view = quarters.quarter_view(demo_okrs, settings, Q4, DEMO_END)
     regions = {m.region for m in view.managers}
     assert len(view.managers) == 8 and regions == {"AMER", "APAC", "EMEA"}
     exempt = [m for m in view.managers if m.exemption.exempt]
@@ -56,14 +56,14 @@ def test_demo_okrs_tell_the_intended_story(demo_okrs):
     assert [o.owner for o in d1.aligned] == ["Alex Rivera", "Chioma Okafor"]
     beneath = [kr.score for kr in view.key_results if kr.objective_id in ("FY27-Q4-D1", "FY27-Q4-M1", "FY27-Q4-M4")]
     assert len(beneath) == 5 and d1.progress == pytest.approx(sum(beneath) / 5)
-    previous = views.quarter_view(demo_okrs, settings, Q3, DEMO_END)
+    previous = quarters.quarter_view(demo_okrs, settings, Q3, DEMO_END)
     assert not [gap for gap in previous.gaps if gap.check in ("No OKR", "Not aligned", "No check-in for 3 weeks")]
     assert "of 13 complete weeks" in next(kr for kr in previous.key_results if kr.kpi_link).kpi_note
 
 
 def test_kpis_come_first_for_managers_whose_region_or_segment_is_in_sustained_breach(demo_okrs):
     settings = store.load_settings(demo_okrs)
-    view = views.quarter_view(demo_okrs, settings, Q4, DEMO_END)
+    view = quarters.quarter_view(demo_okrs, settings, Q4, DEMO_END)
     # What lib.metrics.kpis says is in a sustained breach now, by region and by segment.
     in_breach = {
         region
@@ -85,7 +85,7 @@ def test_kpis_come_first_for_managers_whose_region_or_segment_is_in_sustained_br
     assert ("L&R" in in_breach) == any(b.scope == "L&R" for b in chioma.kpi_breaches)
     order = [bool(m.kpi_breaches) for m in view.managers]
     assert order == sorted(order, reverse=True)  # everyone with a breach is listed first
-    table = views.managers_frame(view)
+    table = quarters.managers_frame(view)
     assert list(table.columns[-3:]) == ["1. KPIs now", "2. Team growth", "3. OKRs"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from gitlab_server import GOOD_TOKEN, GROUP, GitLabHandler, running_gitlab
 
 from lib.epics import fetch as epics_fetch
-from lib.epics import views as epic_views
+from lib.epics import overview as epic_overview
 from lib.epics.fetch import FetchFailed, GitLabSource
 from lib.store import database as store
 
@@ -36,7 +36,7 @@ def test_every_page_is_fetched_following_the_link_header_and_stored_as_one_snaps
     assert "page 1 of 3 read (1 epics so far)" in [text for _, text in heard]
     assert "page 3 of 3 read (5 epics so far)" in [text for _, text in heard]
     assert [f for f, _ in heard] == sorted(f for f, _ in heard)  # progress only moves forward
-    view = epic_views.epics_view(con, store.load_settings(con), dt.date(2026, 11, 26))
+    view = epic_overview.epics_view(con, store.load_settings(con), dt.date(2026, 11, 26))
     assert view.snapshot["source"] == f"{gitlab_server}/groups/{GROUP}"
     assert {m.area: (m.children_open, m.flags) for m in view.masters} == {
         "Hiring and onboarding": (1, ["DRI not on roster"]),  # no roster in this database

@@ -10,8 +10,8 @@ from epic_builders import GROUP, TODAY, rest_epic, write
 from lib.core.errors import RefusedFile
 from lib.core.settings import DEFAULTS
 from lib.demo import epics as epic_demo
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.store import database as store
 from lib.store import history
 from lib.store import upload_records as records
@@ -28,7 +28,7 @@ def test_reimport_replaces_the_snapshot_the_old_one_can_be_restored_and_both_are
     one = epic_repository.import_epics_file(con, first, "ann@example.com")
     two = epic_repository.import_epics_file(con, second, "bob@example.com")
 
-    view = epic_views.epics_view(con, DEFAULTS, TODAY)
+    view = epic_overview.epics_view(con, DEFAULTS, TODAY)
     assert view.snapshot["id"] == two.snapshot_id
     assert [m.dri_written for m in view.masters] == ["Alex Rivera", None]
     assert [(s["id"], s["status"]) for s in epic_repository.snapshots(con)] == [
@@ -38,7 +38,7 @@ def test_reimport_replaces_the_snapshot_the_old_one_can_be_restored_and_both_are
 
     epic_repository.restore_snapshot(con, one.snapshot_id, "carol@example.com")
 
-    assert [m.dri_written for m in epic_views.epics_view(con, DEFAULTS, TODAY).masters] == ["Priya Nair"]
+    assert [m.dri_written for m in epic_overview.epics_view(con, DEFAULTS, TODAY).masters] == ["Priya Nair"]
     assert history.area_of("epics import") == history.area_of("epics restore") == history.EPICS
     log = con.execute("SELECT actor, action, subject FROM change_log ORDER BY id").fetchall()
     assert log == [
@@ -81,7 +81,7 @@ def test_the_demo_epics_can_be_removed_and_the_removal_is_recorded(con):
 
     epic_repository.remove_demo_epics(con, "ann@example.com")
 
-    assert epic_repository.snapshots(con) == [] and epic_views.epics_view(con, DEFAULTS, TODAY).snapshot is None
+    assert epic_repository.snapshots(con) == [] and epic_overview.epics_view(con, DEFAULTS, TODAY).snapshot is None
     assert con.execute("SELECT count(*) FROM epics").fetchone()[0] == 0
     last = con.execute("SELECT actor, action FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
     assert last == ("ann@example.com", "epics demo removed")

@@ -11,11 +11,11 @@ from lib.demo import okrs as okr_demo
 from lib.epics import links as epic_links_module
 from lib.epics import masters as epic_masters
 from lib.epics import model as epic_model
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.epics import workload
 from lib.metrics import fiscal
-from lib.okrs import views as okr_views
+from lib.okrs import quarters as okr_quarters
 from lib.store import database as store
 from lib.workgroups import contents, repository
 
@@ -25,7 +25,7 @@ from lib.workgroups import contents, repository
 def demo_view(con):
     okr_demo.load_demo_okrs(con, TODAY)
     epic_demo.load_demo_epics(con, TODAY)
-    return epic_views.epics_view(con, store.load_settings(con), TODAY)
+    return epic_overview.epics_view(con, store.load_settings(con), TODAY)
 
 
 def test_demo_epics_fit_the_demo_roster_and_show_every_flag(con):
@@ -64,7 +64,7 @@ def test_a_key_result_or_workgroup_action_naming_an_epic_shows_on_the_epic(con):
         today=TODAY,
     )
 
-    by_area = {m.area: m for m in epic_views.epics_view(con, store.load_settings(con), TODAY).masters}
+    by_area = {m.area: m for m in epic_overview.epics_view(con, store.load_settings(con), TODAY).masters}
 
     routing = [(link.kind, link.item) for link in by_area["Ticket routing and triage"].links]
     assert routing == [
@@ -91,7 +91,7 @@ def test_references_in_text():
 
 def test_who_works_on_what_has_a_row_per_manager_and_the_outliers_stand_out(con):
     view = demo_view(con)
-    quarter = okr_views.quarter_view(con, store.load_settings(con), fiscal.quarter_of(TODAY), TODAY)
+    quarter = okr_quarters.quarter_view(con, store.load_settings(con), fiscal.quarter_of(TODAY), TODAY)
 
     rows, median = workload.who_works_on_what(con, view.masters, quarter)
 
@@ -104,7 +104,7 @@ def test_who_works_on_what_has_a_row_per_manager_and_the_outliers_stand_out(con)
     assert by_name["Jordan Lee"].epics == []  # their only master epic is closed
     assert by_name["Sam Carter"].okr_note == "new manager: OKR expected from FY28-Q1"
     assert [r.name for r in rows[:2]] == ["Alex Rivera", "Kenji Watanabe"]  # those who stand out come first
-    frame = epic_views.work_frame(rows)
+    frame = epic_overview.work_frame(rows)
     priorities = [frame.columns.get_loc(c) for c in ("1. KPIs now", "2. Team growth", "3. OKRs this quarter")]
     assert priorities == sorted(priorities)  # the handbook's order, left to right
     assert frame.loc[0, "Stands out"] == "▲ Far more than the rest"

@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from lib.core import settings as settings_module
 from lib.core.errors import RefusedFile
 from lib.core.settings import DEFAULTS
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.metrics import fiscal
 from lib.okrs import repository as okr_repository
 from lib.store import database as store
@@ -102,7 +102,7 @@ def test_awkward_epics_file_is_read_exactly(case, filled, tmp_path):
 
     stored = epic_repository.stored_epics(filled, result.snapshot_id)
     # The page's listing builds on it (a parent ring included): master epics, children, flags.
-    assert epic_views.epics_view(filled, DEFAULTS, TODAY).epic_count == len(stored)
+    assert epic_overview.epics_view(filled, DEFAULTS, TODAY).epic_count == len(stored)
     expect = dict(case.expect)
     if "count" in expect:
         assert len(stored) == expect.pop("count")
@@ -183,7 +183,7 @@ def test_the_team_epics_page_shows_a_hostile_files_refusal_not_a_traceback(case_
 def test_the_okrs_page_shows_a_hostile_files_refusal_and_keeps_working(case_id, page_db):
     case = next(c for c in OKR_CASES if c.id == case_id)
     before = stored_state(page_db)
-    at = AppTest.from_file(str(PROJECT / "pages" / "4_OKRs.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT / "pages" / "3_OKRs.py"), default_timeout=60)
     at.query_params["section"] = "Import, export, edit"
     at.run()
     at.file_uploader(key="okr-upload-0").set_value((case.file_name, case.content(), "text/csv"))

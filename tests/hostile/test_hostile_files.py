@@ -297,7 +297,7 @@ def test_fine_data_in_a_hostile_dress_is_stored_safely(case, corpus_folder, work
 # Tabs and expanders that build their content only once opened, opened for the sweep: their downloads too.
 OPENED = {
     "pages/1_KPI_trends.py": {"numbers": True},
-    "pages/4_OKRs.py": {"section": "Import, export, edit"},
+    "pages/3_OKRs.py": {"section": "Import, export, edit"},
     "pages/5_Data_trust.py": {"every_week": True, "trust_behind": True},
 }
 

@@ -100,8 +100,3 @@ def test_current_quarter_follows_today():
 )
 def test_the_first_full_quarter_is_the_first_that_starts_on_or_after_the_day(became_manager, first_full):
     assert fiscal.first_full_quarter_from(became_manager).label == first_full
-
-
-def test_quarters_between_lists_every_quarter_inclusive():
-    labels = [q.label for q in fiscal.quarters_between(FiscalQuarter(2026, 4), FiscalQuarter(2027, 2))]
-    assert labels == ["FY26-Q4", "FY27-Q1", "FY27-Q2"]

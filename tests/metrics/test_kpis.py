@@ -11,6 +11,7 @@ from lib.core.errors import NothingToChange
 from lib.metrics.kpis import at_or_below, kpi_summaries, status_report
 from lib.store import database as store
 from lib.store import upload_records as records
+from lib.store.history import change_log
 from lib.uploads import ingest
 from lib.uploads import status as upload_status
 
@@ -176,7 +177,7 @@ def test_restoring_an_active_upload_or_rolling_back_twice_changes_nothing(con, t
     def stored():
         return (
             con.execute("SELECT id, status, precedence FROM uploads ORDER BY id").fetchall(),
-            store.change_history(con),
+            change_log(con),
             store.data_version(con),
         )
 

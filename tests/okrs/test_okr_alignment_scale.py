@@ -13,7 +13,7 @@ import sys
 from export_builders import DEMO_END
 from okr_builders import MANAGERS, OBJECTIVES, Q4, write_workbook
 
-from lib.okrs import repository, views
+from lib.okrs import quarters, repository
 from lib.store import database as store
 
 
@@ -40,7 +40,7 @@ def lines_run(con) -> int:
 
     sys.settrace(trace)
     try:
-        view = views.quarter_view(con, store.load_settings(con), Q4, DEMO_END, breaches={})
+        view = quarters.quarter_view(con, store.load_settings(con), Q4, DEMO_END, breaches={})
     finally:
         sys.settrace(None)
     assert len(view.unaligned) == 0 and sum(len(d.aligned) for d in view.departments) > 0

@@ -22,6 +22,7 @@ from okr_builders import (
 from lib.core.errors import RefusedFile
 from lib.okrs import exports, imports, model, repository
 from lib.store import database as store
+from lib.store.history import change_log
 
 # --- import and refusals -----------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def test_a_workbook_is_stored_with_an_audit_entry_and_a_new_data_version(con, tm
     assert result.counts == {"managers": 2, "objectives": 2, "key_results": 2, "check_ins": 1}
     assert counts(con) == {"okr_managers": 2, "okr_objectives": 2, "okr_key_results": 2, "okr_check_ins": 1}
     assert store.data_version(con) == version + 1
-    changed_at, actor, action, subject, detail = store.change_history(con)[0]
+    changed_at, actor, action, subject, detail, _ = change_log(con)[0]
     assert (actor, action, subject) == ("ana@example.com", "okr import", "okrs.xlsx")
     assert json.loads(detail)["stored"]["objectives"] == 2
     created, updated = con.execute("SELECT created_at, updated_at FROM okr_objectives WHERE id = 'A1'").fetchone()

@@ -17,7 +17,7 @@ from okr_builders import (
 from lib.core import auth
 from lib.core.errors import PermissionDenied, RefusedFile
 from lib.okrs import repository
-from lib.store import database as store
+from lib.store.history import change_log
 
 # --- editing in the app -------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ def test_editing_a_score_in_the_table_is_recorded_as_a_check_in(con, tmp_path):
     assert con.execute("SELECT score, note FROM okr_check_ins WHERE key_result_id = 'D1-KR1'").fetchall() == [
         (55.0, "score changed in the app")
     ]
-    assert store.change_history(con)[0][1:4] == ("bo", "okr edit", "Key results")
+    assert change_log(con)[0][1:4] == ("bo", "okr edit", "Key results")
     assert counts(con)["okr_check_ins"] == 2  # A1-KR1's score did not change, so no new check-in
 
 
@@ -76,4 +76,4 @@ def test_a_viewer_cannot_change_okrs_and_nothing_is_stored(con, tmp_path):
         repository.import_okr_file(con, path)  # no actor given: the signed-in address is recorded
     finally:
         auth.set_principal(None)
-    assert store.change_history(con)[0][1] == "ann@example.com"
+    assert change_log(con)[0][1] == "ann@example.com"

@@ -17,7 +17,7 @@ from okr_builders import (
 from lib.core.errors import RefusedFile
 from lib.metrics import fiscal, kpis
 from lib.metrics.fiscal import FiscalQuarter
-from lib.okrs import model, repository, scoring, views
+from lib.okrs import model, quarters, repository, scoring
 from lib.store import database as store
 
 # --- the new-manager exemption -------------------------------------------------------------
@@ -58,14 +58,14 @@ def test_only_managers_past_their_first_full_quarter_are_listed_as_missing_an_ok
     assert exempt["Cleo"].until == date(2027, 1, 31)
     assert exempt["Eli"].until == date(2027, 4, 30)
     assert view.not_yet_managers == ["Fay"]
-    table = views.managers_frame(view).set_index("Manager")
+    table = quarters.managers_frame(view).set_index("Manager")
     assert table.loc["Cleo", "3. OKRs"].startswith("Exempt until 31 Jan 2027 (FY27-Q4)")
     assert table.loc["Bo", "3. OKRs"] == "No OKR"
-    answers = views.quarter_answers(view)
+    answers = quarters.quarter_answers(view)
     assert {(m.manager, m.reason) for m in answers.missing} == {("Bo", "no OKR"), ("Dev", "no OKR")}
     assert dict(answers.exempt) == {"Cleo": date(2027, 1, 31), "Eli": date(2027, 4, 30)}
     assert answers.expected == len(view.managers) - 2
-    only_cleo = views.quarter_answers(view, [m for m in view.managers if m.name == "Cleo"])
+    only_cleo = quarters.quarter_answers(view, [m for m in view.managers if m.name == "Cleo"])
     assert (only_cleo.expected, only_cleo.missing, only_cleo.exempt) == (0, [], [("Cleo", date(2027, 1, 31))])
 
 
@@ -250,5 +250,5 @@ def test_department_progress_is_the_mean_of_every_scored_key_result_beneath_it(c
     assert (department.scored, department.unscored) == (3, 1)
     assert department.band == "Off target"
     assert [o.id for o in department.aligned] == ["A1", "B1"]
-    row = views.departments_frame(view_of(con)).iloc[0]
+    row = quarters.departments_frame(view_of(con)).iloc[0]
     assert row["Progress %"] == 72.7 and row["Band"] == "◐ Off target"

@@ -40,7 +40,7 @@ SECRETS = {
 }
 ALL_PAGES = tuple(entry.script for entry in navigation.PAGES)
 WORKGROUP_TABS = ("Overview", "Details and people", "Hypotheses", "Actions", "Export")
-# Buttons that change workgroups, by the start of their keys (pages/3_Workgroups.py).
+# Buttons that change workgroups, by the start of their keys (pages/2_Workgroups.py).
 WORKGROUP_WRITE_KEYS = (
     "form_submit",
     "save_",
@@ -271,7 +271,7 @@ def test_the_demo_banner_tells_a_viewer_that_an_editor_replaces_the_demo_data(db
 
 
 def test_upload_a_viewer_sees_the_history_but_no_control_that_changes_it(db):
-    at = visit("pages/2_Upload.py", signed_in(VIEWER))
+    at = visit("pages/6_Upload.py", signed_in(VIEWER))
     assert not at.file_uploader
     assert write_buttons(at, UPLOAD_WRITE_KEYS) == []
     assert len(at.dataframe[0].value) == 3, "the three demo uploads are listed"
@@ -281,7 +281,7 @@ def test_upload_a_viewer_sees_the_history_but_no_control_that_changes_it(db):
 
 
 def test_upload_an_editor_may_upload_roll_back_remove_the_demo_and_delete_a_mapping(db):
-    at = visit("pages/2_Upload.py", signed_in(EDITOR))
+    at = visit("pages/6_Upload.py", signed_in(EDITOR))
     assert at.file_uploader
     keys = button_keys(at)
     assert any(key.startswith("ask-rollback-") for key in keys)
@@ -292,7 +292,7 @@ def test_upload_an_editor_may_upload_roll_back_remove_the_demo_and_delete_a_mapp
 
 
 def test_workgroups_a_viewer_sees_the_list_read_only(db):
-    at = visit("pages/3_Workgroups.py", signed_in(VIEWER))
+    at = visit("pages/2_Workgroups.py", signed_in(VIEWER))
     assert any(header.value.startswith("#1 · ") for header in at.subheader), "the workgroup's card is shown"
     assert at.get("plotly_chart"), "with its chart"
     assert write_buttons(at, WORKGROUP_WRITE_KEYS) == []
@@ -302,7 +302,7 @@ def test_workgroups_a_viewer_sees_the_list_read_only(db):
 
 
 def test_workgroups_an_editor_may_form_add_to_the_library_and_restore(db):
-    at = visit("pages/3_Workgroups.py", signed_in(EDITOR))
+    at = visit("pages/2_Workgroups.py", signed_in(EDITOR))
     assert [expander for expander in at.expander if expander.label == "Form a workgroup"]
     assert {"library_add", "restore_2"} <= set(button_keys(at))
     assert not any("Read only" in message.value for message in at.info)
@@ -310,7 +310,7 @@ def test_workgroups_an_editor_may_form_add_to_the_library_and_restore(db):
 
 @pytest.mark.parametrize("tab", WORKGROUP_TABS)
 def test_workgroups_a_viewer_reads_every_tab_of_a_workgroup_without_controls(db, tab):
-    at = visit("pages/3_Workgroups.py", signed_in(VIEWER), query={"wg": "1", "tab": tab}, session={"tab": tab})
+    at = visit("pages/2_Workgroups.py", signed_in(VIEWER), query={"wg": "1", "tab": tab}, session={"tab": tab})
     assert at.title[0].value == "Workgroup #1"
     assert write_buttons(at, WORKGROUP_WRITE_KEYS) == []
     assert not data_editors(at)
@@ -337,7 +337,7 @@ def test_workgroups_a_viewer_reads_every_tab_of_a_workgroup_without_controls(db,
     ],
 )
 def test_workgroups_an_editor_gets_the_controls_of_every_tab(db, tab, expected_keys):
-    at = visit("pages/3_Workgroups.py", signed_in(EDITOR), query={"wg": "1", "tab": tab}, session={"tab": tab})
+    at = visit("pages/2_Workgroups.py", signed_in(EDITOR), query={"wg": "1", "tab": tab}, session={"tab": tab})
     assert expected_keys <= set(button_keys(at))
     if tab == "Hypotheses":
         assert at.text_area, "the hypothesis fields are editable"
@@ -349,15 +349,15 @@ def test_workgroups_an_editor_gets_the_controls_of_every_tab(db, tab, expected_k
 
 
 def test_okrs_a_viewer_sees_them_but_cannot_check_in_import_or_edit(db):
-    assert visit("pages/4_OKRs.py", signed_in(VIEWER), {"section": "Alignment"}).get("plotly_chart"), "the chart"
-    at = visit("pages/4_OKRs.py", signed_in(VIEWER), {"section": "Import, export, edit"})
+    assert visit("pages/3_OKRs.py", signed_in(VIEWER), {"section": "Alignment"}).get("plotly_chart"), "the chart"
+    at = visit("pages/3_OKRs.py", signed_in(VIEWER), {"section": "Import, export, edit"})
     assert not at.file_uploader
     assert not data_editors(at)
     assert not [button for button in at.button if button.label in OKR_WRITE_LABELS or button.label.startswith("Save")]
 
 
 def test_okrs_an_editor_may_check_in_import_and_edit(db):
-    at = visit("pages/4_OKRs.py", signed_in(EDITOR), {"section": "Import, export, edit"})
+    at = visit("pages/3_OKRs.py", signed_in(EDITOR), {"section": "Import, export, edit"})
     labels = {button.label for button in at.button}
     assert {"Record check-in", "Remove the demo OKRs"} <= labels
     assert at.file_uploader
@@ -368,7 +368,7 @@ def test_okrs_an_editor_may_check_in_import_and_edit(db):
 
 
 def test_a_viewer_reads_the_change_history(db):
-    at = visit("pages/6_Change_history.py", signed_in(VIEWER))
+    at = visit("pages/7_Change_history.py", signed_in(VIEWER))
     changes = at.dataframe[0].value
     assert changes.iloc[0][["Who", "Action", "Subject"]].tolist() == ["ann", "column mapping saved", "Our SLA report"]
     assert "workgroup deleted" in changes["Action"].tolist()

@@ -136,9 +136,9 @@ ADDRESS_PARAMETERS = ("week", "weeks", "start", "end", "kpi", "quarter", "manage
 def address_views(page: str) -> list[tuple[str, dict]]:
     views = [(f"region {payload}", {"region": payload}) for payload in PAYLOADS]
     views += [(f"address {payload}", dict.fromkeys(ADDRESS_PARAMETERS, payload)) for payload in PAYLOADS]
-    if page == "pages/3_Workgroups.py":  # the hostile workgroup, every tab
+    if page == "pages/2_Workgroups.py":  # the hostile workgroup, every tab
         views += [(f"workgroup tab {tab}", {"wg": "1", "tab": tab}) for tab in WORKGROUP_TABS]
-    if page == "pages/4_OKRs.py":  # a manager's own view, named by a payload
+    if page == "pages/3_OKRs.py":  # a manager's own view, named by a payload
         views += [(f"manager {payload}", {"manager": f"{payload} {index}"}) for index, payload in enumerate(PAYLOADS)]
     return views
 
@@ -172,7 +172,7 @@ def test_the_walk_covers_every_page_and_sees_the_payloads(hostile_db, hostile_fi
     assert at.selectbox(key="region").value == IMAGE  # the payload region really was chosen
     next(b for b in at.button if b.label.startswith("Where does this number come from")).click().run()
     assert any(m.value.startswith("#### FRT") for m in at.markdown)  # the walk sees inside the dialog
-    at = run_page("pages/2_Upload.py")
+    at = run_page("pages/6_Upload.py")
     next(iter(at.file_uploader)).set_value((HOSTILE_NAME, another_export(hostile_file), "text/csv")).run()
     protos = [node.proto for node in nodes(at._tree) if hasattr(getattr(node, "proto", None), "ListFields")]
     shown = " ".join(text for proto in protos for _, text in proto_strings(proto))

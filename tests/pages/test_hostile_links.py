@@ -35,12 +35,12 @@ HOSTILE_VALUES = {
 PARAMETERS = {
     "app.py": ("week", "present"),
     "pages/1_KPI_trends.py": ("weeks", "segments", "region", "source", "present"),
-    "pages/2_Upload.py": ("present",),
-    "pages/3_Workgroups.py": ("wg", "tab", "kpi", "start", "end"),
-    "pages/4_OKRs.py": ("quarter", "manager", "section"),
+    "pages/6_Upload.py": ("present",),
+    "pages/2_Workgroups.py": ("wg", "tab", "kpi", "start", "end"),
+    "pages/3_OKRs.py": ("quarter", "manager", "section"),
     "pages/4_Team_epics.py": ("present",),
     "pages/5_Data_trust.py": ("kpi", "week", "scope", "chart"),
-    "pages/6_Change_history.py": ("area", "action", "person"),
+    "pages/7_Change_history.py": ("area", "action", "person"),
 }
 
 
@@ -67,7 +67,7 @@ def test_a_hostile_value_in_every_parameter_is_read_or_refused_never_a_crash(dem
 
 @pytest.mark.parametrize("value", ["²", "١٢", HUGE, "1.0", "0x1", " 1"])
 def test_a_workgroup_number_that_is_not_ascii_digits_is_left_out_with_a_notice(demo_db, value):
-    at = run("pages/3_Workgroups.py", {"wg": value})
+    at = run("pages/2_Workgroups.py", {"wg": value})
     assert not at.exception
     assert [i.value for i in at.info if "workgroup number" in i.value], "the notice says what was expected"
     assert "wg" not in at.query_params, "the unread value leaves the address"
@@ -75,10 +75,10 @@ def test_a_workgroup_number_that_is_not_ascii_digits_is_left_out_with_a_notice(d
 
 
 def test_an_unknown_quarter_or_kpi_falls_back_with_a_notice(demo_db):
-    at = run("pages/4_OKRs.py", {"quarter": "FY2127-Q4"})
+    at = run("pages/3_OKRs.py", {"quarter": "FY2127-Q4"})
     refused = escape_markdown("The link's quarter “FY2127-Q4” is not one of")
     assert any(refused in i.value for i in at.info)
-    at = run("pages/3_Workgroups.py", {"kpi": "frt; DROP", "start": "2026-11-02", "end": "2026-11-16"})
+    at = run("pages/2_Workgroups.py", {"kpi": "frt; DROP", "start": "2026-11-02", "end": "2026-11-16"})
     assert any(escape_markdown("The link's kpi “frt; DROP” is not one of FRT, NRT, SSAT") in i.value for i in at.info)
     at = run("pages/5_Data_trust.py", {"kpi": "XYZ", "scope": "<b>x</b>"})
     notices = " ".join(i.value for i in at.info)
@@ -92,10 +92,10 @@ def test_an_unknown_quarter_or_kpi_falls_back_with_a_notice(demo_db):
         ("pages/1_KPI_trends.py", {"segments": "Nowhere"}),
         ("pages/1_KPI_trends.py", {"source": "Nowhere"}),
         ("pages/1_KPI_trends.py", {"region": "Nowhere"}),
-        ("pages/6_Change_history.py", {"person": "Nowhere"}),
-        ("pages/6_Change_history.py", {"area": "Nowhere"}),
-        ("pages/4_OKRs.py", {"section": "Nowhere"}),
-        ("pages/3_Workgroups.py", {"wg": "1", "tab": "Nowhere"}),  # the test forms workgroup 1 first
+        ("pages/7_Change_history.py", {"person": "Nowhere"}),
+        ("pages/7_Change_history.py", {"area": "Nowhere"}),
+        ("pages/3_OKRs.py", {"section": "Nowhere"}),
+        ("pages/2_Workgroups.py", {"wg": "1", "tab": "Nowhere"}),  # the test forms workgroup 1 first
     ],
     ids=lambda value: value if isinstance(value, str) else next(iter(value)) if len(value) == 1 else "tab",
 )
@@ -117,7 +117,7 @@ def test_a_value_a_bound_widget_would_drop_is_said_to_be_left_out(demo_db, page,
     ("page", "query"),
     [
         ("pages/1_KPI_trends.py", {"segments": ["L&R", "GitLab SaaS"], "source": "display"}),
-        ("pages/4_OKRs.py", {"section": "Alignment"}),
+        ("pages/3_OKRs.py", {"section": "Alignment"}),
     ],
 )
 def test_a_value_a_bound_widget_reads_gets_no_notice(demo_db, page, query):

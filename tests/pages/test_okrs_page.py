@@ -13,10 +13,11 @@ from export_builders import DEMO_END
 from streamlit.testing.v1 import AppTest
 
 from lib.metrics import fiscal
-from lib.okrs import model, repository, views
+from lib.okrs import model, quarters, repository
 from lib.store import database as store
+from lib.store.history import change_log
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_OKRs.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_OKRs.py")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The page's tabs are bound to the URL (?section=...) and build only the open one.
 GAPS = {"section": "Gaps"}
@@ -47,11 +48,11 @@ def frame(at: AppTest, first_column: str):
     return next(d.value for d in at.dataframe if d.value.columns[0] == first_column and "Check" in d.value.columns)
 
 
-def expected_view(db: Path, quarter: str) -> views.QuarterView:
+def expected_view(db: Path, quarter: str) -> quarters.QuarterView:
     # The same configuration as the page's own connection: DuckDB shares one instance per file in a process.
     connection = store.connect(db)
     try:
-        return views.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
+        return quarters.quarter_view(connection, store.load_settings(connection), fiscal.parse_label(quarter), DEMO_END)
     finally:
         connection.close()
 
@@ -146,7 +147,7 @@ def test_a_quarter_in_the_url_opens_that_quarter(db):
 
 def test_a_quarter_too_big_to_draw_keeps_its_tables_and_says_why_the_chart_is_left_out(db, tmp_path):
     header = "objective_id,quarter,level,objective,owner,aligned_to\n"
-    rows = "".join(f"BIG{n},FY27-Q4,department,Goal {n},Director,\n" for n in range(views.CHART_OBJECTIVES + 1))
+    rows = "".join(f"BIG{n},FY27-Q4,department,Goal {n},Director,\n" for n in range(quarters.CHART_OBJECTIVES + 1))
     (tmp_path / "big.csv").write_text(header + rows)
     connection = store.connect(db)
     try:
@@ -159,7 +160,7 @@ def test_a_quarter_too_big_to_draw_keeps_its_tables_and_says_why_the_chart_is_le
     assert not at.get("plotly_chart")
     assert any("has 1,001 objectives; the alignment chart draws at most 1,000" in i.value for i in at.info)
     departments = next(d.value for d in at.dataframe if d.value.columns[0] == "Department objective")
-    assert len(departments) == views.CHART_OBJECTIVES + 1
+    assert len(departments) == quarters.CHART_OBJECTIVES + 1
 
 
 def test_presentation_mode_shows_the_picture_but_not_the_editing_tools(db):
@@ -197,7 +198,7 @@ def test_a_good_file_is_imported_and_replaces_the_demo_okrs(db):
     connection = store.connect(db)
     try:
         assert connection.execute("SELECT id FROM okr_objectives").fetchall() == [("X1",)]
-        assert store.change_history(connection)[0][2] == "okr import"
+        assert change_log(connection)[0][2] == "okr import"
     finally:
         connection.close()
 
@@ -275,7 +276,7 @@ def test_saving_an_in_app_table_stores_it_with_an_audit_entry(db, kind):
     assert any(message.value.startswith(model.SHEET_NAMES[kind].replace("-", "\\-")) for message in at.success)
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
+        assert change_log(connection)[0][2:4] == ("okr edit", model.SHEET_NAMES[kind])
     finally:
         connection.close()
 
@@ -316,7 +317,7 @@ def test_a_check_in_by_a_signed_in_editor_is_recorded_under_their_address(db):
     ok(at.run())
     connection = store.connect(db)
     try:
-        assert store.change_history(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
+        assert change_log(connection)[0][1:4] == ("ann@example.com", "okr check-in", "FY27-Q4-M1-KR2")
     finally:
         connection.close()
 

@@ -12,8 +12,8 @@ from gitlab_server import GOOD_TOKEN, GROUP, running_gitlab
 from streamlit.testing.v1 import AppTest
 from test_access import SECRETS, signed_in
 
+from lib.epics import overview as epic_overview
 from lib.epics import repository as epic_repository
-from lib.epics import views as epic_views
 from lib.metrics import fiscal
 from lib.store import database as store
 
@@ -98,7 +98,7 @@ def test_who_is_working_on_what_keeps_the_priority_order_and_marks_who_stands_ou
     at = page()
 
     work = at.table[0].value
-    assert list(work.columns) == list(epic_views.WORK_COLUMNS)
+    assert list(work.columns) == list(epic_overview.WORK_COLUMNS)
     assert work.iloc[0]["Manager"] == "Alex Rivera" and work.iloc[0]["Stands out"] == "▲ Far more than the rest"
     assert work.iloc[1]["Manager"] == "Kenji Watanabe" and work.iloc[1]["Stands out"] == "▲ No visible work"
     assert set(work["Manager"]) == {

@@ -19,13 +19,15 @@ from streamlit.testing.v1 import AppTest
 from lib.core.text import format_percent
 from lib.metrics.kpis import status_report
 from lib.store import database as store
+from lib.store import forms
 from lib.store import upload_records as records
+from lib.store.history import change_log
 from lib.uploads import changes
 from lib.uploads import flow as uploads
 from lib.uploads import status as upload_status
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/2_Upload.py"
+PAGE = "pages/6_Upload.py"
 NOV_09 = dt.date(2026, 11, 9)
 NOV_16 = dt.date(2026, 11, 16)
 
@@ -340,14 +342,14 @@ def test_restoring_an_upload_someone_else_restored_first_changes_nothing_and_say
     history_choice(page).set_value(sla_demo).run()
     page.button(key=f"ask-restore-{sla_demo}").click().run()
     upload_status.restore(con, sla_demo, actor="bo")  # another manager, in another tab, restores it first
-    before = snapshot(con), store.change_history(con)
+    before = snapshot(con), change_log(con)
 
     page.run()
 
     assert not page.exception
     assert f"Upload {sla_demo} (explore_sla_events_demo.csv) is already active: nothing changed." in texts(page.info)
     assert not any(b.key == "confirm-restore" for b in page.button)
-    assert (snapshot(con), store.change_history(con)) == before
+    assert (snapshot(con), change_log(con)) == before
 
 
 def staged_files(tmp_path) -> list:
@@ -448,3 +450,35 @@ def test_the_preview_says_how_a_mac_pivot_was_read(page, con):
         "- **Pivot table:** labels filled down, 2 subtotal rows left out and the Grand Total row; every total "
         "adds up to the rows it totals" in lines
     )
+
+
+def test_an_editor_maps_a_form_counted_as_other_and_undoes_it_and_the_history_says_both(con):
+    # The demo's Billing tickets count as Other; mapped to L&R they count in the combined figures.
+    assert "Billing" in dict(forms.unmapped_forms(con))
+    before = status_report(con, store.load_settings(con))
+    at = signed_in("ann@example.com")
+    assert f"Billing ({dict(forms.unmapped_forms(con))['Billing']:,} rows)" in texts(at.markdown)
+
+    at.selectbox(key="form_segment::Billing").set_value("L&R").run()
+    at.button(key="map_form::Billing").click().run()
+    assert not at.exception
+    assert store.form_segments(con)["Billing"] == "L&R"
+    assert change_log(con)[0][1:4] == ("ann@example.com", "form mapping", "Billing")
+    assert status_report(con, store.load_settings(con)) != before  # every stored week counts Billing in L&R now
+    assert "Billing" not in dict(forms.unmapped_forms(con))
+    assert not [box for box in at.selectbox if box.key == "form_segment::Billing"]
+
+    at.button(key="form-mapping-undo").click().run()
+    assert not at.exception
+    assert "Billing" not in store.form_segments(con)
+    assert change_log(con)[0][1:4] == ("ann@example.com", "form mapping removed", "Billing")
+    assert status_report(con, store.load_settings(con)) == before
+    assert any(box.key == "form_segment::Billing" for box in at.selectbox)
+
+
+def test_a_viewer_sees_the_forms_counted_as_other_but_cannot_map_them(con):
+    at = signed_in("bob@example.com")
+    shown = texts(at.markdown)
+    assert all(f"{form} ({rows:,} rows)" in shown for form, rows in forms.unmapped_forms(con))
+    assert not [box for box in at.selectbox if box.key and box.key.startswith("form_segment::")]
+    assert not [button for button in at.button if button.key and button.key.startswith("map_form::")]

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.store import database as store
 from lib.workgroups import breaches, repository
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Workgroups.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Workgroups.py")
 DEMO_END = dt.date(2026, 11, 26)
 WEEKLY_REVIEW_LINK = {"kpi": "FRT", "start": "2026-11-02", "end": "2026-11-16"}
 

@@ -153,7 +153,7 @@ def test_a_library_hypothesis_is_checked_against_the_data_and_attached_as_dated_
         formed = repository.form_workgroup(con, "ann@example.com", store.load_settings(con), "FRT")
         hypothesis_id = library.copy_from_library(con, "ann@example.com", formed.workgroup_id, 6)
         library.copy_from_library(con, "ann@example.com", formed.workgroup_id, 5)  # time off: no check
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "3_Workgroups.py"), default_timeout=30)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "2_Workgroups.py"), default_timeout=30)
     at.query_params["wg"] = str(formed.workgroup_id)
     at.query_params["tab"] = "Hypotheses"
     at.run()

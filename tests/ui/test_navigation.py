@@ -25,3 +25,9 @@ def test_a_viewer_is_offered_every_page_but_upload_and_an_editor_every_page():
         "Change history",
     ]
     assert navigation.pages_for(can_edit=True) == navigation.PAGES
+
+
+def test_the_page_files_are_numbered_in_the_order_the_meeting_uses_them():
+    # The file names sort as the sidebar lists the pages, so pages/ reads in the meeting's order too.
+    numbers = [int(page.script.removeprefix("pages/").split("_")[0]) for page in navigation.PAGES[1:]]
+    assert numbers == list(range(1, len(navigation.PAGES)))

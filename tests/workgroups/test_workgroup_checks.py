@@ -9,6 +9,7 @@ from export_builders import SLA_HEADER, sla_rows, span_rows, weeks_from, write_s
 
 from lib.metrics import explain
 from lib.store import database as store
+from lib.store.history import change_log
 from lib.uploads import ingest
 from lib.workgroups import checks, library, repository
 
@@ -98,7 +99,7 @@ def test_a_check_attaches_dated_evidence_and_leaves_the_verdict_to_the_workgroup
     [hypothesis] = repository.get_workgroup(con, workgroup["id"])["hypotheses"]
     assert [e["note"] for e in hypothesis["evidence"]] == [result.evidence_note()]
     assert hypothesis["verdict"] == "open"
-    assert store.change_history(con, 1)[0][2] == "evidence added"
+    assert change_log(con, 1)[0][2] == "evidence added"
 
 
 def test_volume_check_says_whether_the_breach_weeks_were_above_the_usual_range(con, tmp_path):

@@ -12,6 +12,7 @@ from workgroup_builders import FRT_BREACH, OPENED, audit_actions
 from lib.core import auth
 from lib.core.errors import PermissionDenied
 from lib.store import database as store
+from lib.store.history import change_log
 from lib.workgroups import annotations, breaches, contents, library, model, repository
 
 # --- forming: one open workgroup per breach ---------------------------------------------------------------
@@ -159,10 +160,10 @@ def test_a_viewer_cannot_change_any_workgroup_and_an_editor_is_recorded_by_addre
     formed = run_as(EDITOR, repository.form_workgroup, demo, None, settings, "FRT", members=["Ana", "Bo"])
     workgroup_id = formed.workgroup_id
     hypothesis_id = run_as(EDITOR, contents.add_hypothesis, demo, None, workgroup_id, "FRT fell because of time off")
-    assert [actor for _, actor, *_ in store.change_history(demo)[:2]] == ["lead@example.com", "lead@example.com"]
+    assert [actor for _, actor, *_ in change_log(demo)[:2]] == ["lead@example.com", "lead@example.com"]
     assert repository.get_workgroup(demo, workgroup_id)["created_by"] == "lead@example.com"
 
-    before = (store.data_version(demo), store.change_history(demo), repository.get_workgroup(demo, workgroup_id))
+    before = (store.data_version(demo), change_log(demo), repository.get_workgroup(demo, workgroup_id))
     writes = {
         "form_workgroup": lambda: repository.form_workgroup(
             demo, None, settings, "NRT", start=dt.date(2026, 7, 6), end=dt.date(2026, 7, 6)
@@ -197,7 +198,7 @@ def test_a_viewer_cannot_change_any_workgroup_and_an_editor_is_recorded_by_addre
             run_as(VIEWER, write)
     assert (
         store.data_version(demo),
-        store.change_history(demo),
+        change_log(demo),
         repository.get_workgroup(demo, workgroup_id),
     ) == before
     assert repository.list_workgroups(demo, deleted=True) == [] and len(repository.list_workgroups(demo)) == 1

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lib.store import database as store
+from lib.store.history import change_log
 
 FRT_BREACH = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
 OPENED = dt.date(2026, 11, 20)
 
 
 def audit_actions(con) -> list[str]:
-    return [row[2] for row in store.change_history(con) if row[1] == "ana"]
+    return [row[2] for row in change_log(con) if row[1] == "ana"]

@@ -8,7 +8,7 @@ so a link pasted into the meeting chat opens the same view. Everything is comput
 import streamlit as st
 
 from lib.metrics import fiscal
-from lib.okrs import repository, scoring, views
+from lib.okrs import quarters, repository, scoring
 from lib.ui import okrs_view
 from lib.ui.okrs_view import EDIT_SECTION, EVERYONE
 from lib.ui.page import escape_markdown, link_choice, link_choices, setup_page
@@ -57,7 +57,7 @@ controls[2].caption(
 
 # --- The meeting's three questions --------------------------------------------------------------
 managers = view.managers if chosen_manager == EVERYONE else [m for m in view.managers if m.name == chosen_manager]
-okrs_view.answers_columns(view, views.quarter_answers(view, None if chosen_manager == EVERYONE else managers))
+okrs_view.answers_columns(view, quarters.quarter_answers(view, None if chosen_manager == EVERYONE else managers))
 
 in_breach = [m for m in managers if m.kpi_breaches]
 if not view.managers:

@@ -11,7 +11,7 @@ from lib.core.settings import Settings
 from lib.metrics import fiscal
 from lib.metrics.fiscal import FiscalQuarter
 from lib.metrics.kpis import fetch_cells
-from lib.okrs.model import AT_RISK, BAND_SYMBOLS, DEPARTMENT, MANAGER, NO_SCORE, STALE_AFTER_DAYS, parse_kpi_link
+from lib.okrs.model import AT_RISK, BAND_SYMBOLS, DEPARTMENT, MANAGER, NO_SCORE, parse_kpi_link
 from lib.okrs.repository import quarters_with_okrs
 from lib.okrs.scoring import (
     Breach,
@@ -19,11 +19,12 @@ from lib.okrs.scoring import (
     band_of,
     days_without_check_in,
     exemption,
+    is_stale,
     judged_on,
     kpi_link_progress,
-    mean_score,
     sustained_breaches,
 )
+from lib.store import okrs as stored
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +45,12 @@ class KeyResultView:
     stale: bool
     kpi_link: str | None
     kpi_note: str
+
+
+def mean_score(key_results: list[KeyResultView]) -> tuple[float | None, int, int]:
+    """(the mean of the scored key results, how many are scored, how many are not)."""
+    scored = [kr.score for kr in key_results if kr.score is not None]
+    return (sum(scored) / len(scored) if scored else None), len(scored), len(key_results) - len(scored)
 
 
 @dataclass
@@ -116,25 +123,11 @@ def quarter_view(
     as_of = judged_on(quarter, today)
     bands = settings.okr_bands
     breaches = sustained_breaches(con, settings) if breaches is None else breaches
-    roster = con.execute(
-        "SELECT name, region, segment, manager_since FROM okr_managers ORDER BY region, name"
-    ).fetchall()
-    objective_rows = con.execute(
-        "SELECT id, level, title, owner, parent_id FROM okr_objectives WHERE quarter = ? ORDER BY level, id",
-        [quarter.label],
-    ).fetchall()
-    levels = dict(con.execute("SELECT id, level FROM okr_objectives").fetchall())
-    quarters = dict(con.execute("SELECT id, quarter FROM okr_objectives").fetchall())
-    kr_rows = con.execute(
-        """SELECT k.id, k.objective_id, k.title, k.owner, k.score, k.kpi_link,
-                  (SELECT max(c.check_in_date) FROM okr_check_ins c
-                   WHERE c.key_result_id = k.id AND c.check_in_date <= ?),
-                  (SELECT c.score FROM okr_check_ins c WHERE c.key_result_id = k.id AND c.check_in_date <= ?
-                   ORDER BY c.check_in_date DESC LIMIT 1)
-           FROM okr_key_results k JOIN okr_objectives o ON o.id = k.objective_id
-           WHERE o.quarter = ? ORDER BY k.id""",
-        [as_of, as_of, quarter.label],
-    ).fetchall()
+    roster = stored.manager_rows(con)
+    objective_rows = stored.objective_rows(con, quarter.label)
+    levels = stored.objective_levels(con)
+    quarters = stored.objective_quarters(con)
+    kr_rows = stored.key_result_rows(con, quarter.label, as_of)
     owners = {row[0]: row[3] for row in objective_rows}
     cells_by_region: dict[str | None, list[tuple]] = {}
     key_results_by_objective: dict[str, list[KeyResultView]] = defaultdict(list)
@@ -152,8 +145,9 @@ def quarter_view(
             if score is None:
                 source = "none"
             note = ""
-            days = days_without_check_in(last, quarter, as_of) if as_of >= quarter.start else None
-            stale = days is not None and days >= STALE_AFTER_DAYS
+            started = as_of >= quarter.start
+            days = days_without_check_in(last, quarter, as_of) if started else None
+            stale = started and is_stale(last, quarter, as_of)
         view = KeyResultView(
             kr_id,
             objective_id,

@@ -37,3 +37,4 @@ state["upload_shown_version"] = ctx.data_version
 st.header("Upload history", divider="gray")
 view.show_history(ctx)
 view.show_profiles(ctx)
+view.show_unmapped_forms(ctx)
