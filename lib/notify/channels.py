@@ -5,7 +5,8 @@ Configured in ``.streamlit/secrets.toml`` (never in git)::
     [notify]
     app_url = "https://floorline.example.com"    # the links in messages open the app here
     slack = "https://hooks.slack.com/services/T000/B000/XXXX"
-    teams = "workflows://..."                     # a Microsoft Teams workflow (or a generic json:// webhook)
+    teams = "https://HOST:443/workflows/..."      # a Microsoft Teams workflow webhook, as Teams gives it
+    webhook = "jsons://hooks.example.com/floorline"   # any webhook: JSON {"title", "message", "type"}
     email = "mailtos://user:password@smtp.example.com?to=support-managers@example.com"
 
 Every key but ``app_url`` is a channel; its name is what the Change history and the pages show. Its URL
