@@ -8,6 +8,7 @@ comes back in the report for the page to show editors (and stays in the Change h
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ from lib.store import notifications
 from lib.workgroups import gitlab_issue
 
 FOLLOW_BACK_TIMEOUT_SECONDS = 10
+# Two editors' uploads finishing together in one server would both find the same transition unsent:
+# sending takes turns, so the second finds it stored. (A second process cannot write the database at all.)
+SENDING = threading.Lock()
 
 
 @dataclass
@@ -58,14 +62,16 @@ def send_pending(con, actor: str, secrets: Mapping) -> NotifyReport:
     report = NotifyReport()
     config = NotifyConfig.from_secrets(secrets)
     by_name = {channel.name: channel for channel in config.channels}
-    for transition, channel_names in what_would_be_sent(con, secrets):
-        for name in channel_names:
-            why = deliver(by_name[name], transition.subject, transition.body)
-            notifications.record_delivery(con, actor, transition.key, name, transition.subject, why is None, why)
-            if why is None:
-                report.sent.append((name, transition.subject))
-            else:
-                report.failed.append((name, transition.subject, why))
+    with SENDING:
+        for transition, channel_names in what_would_be_sent(con, secrets):
+            for name in channel_names:
+                why = deliver(by_name[name], transition.subject, transition.body)
+                delivered = why is None
+                notifications.record_delivery(con, actor, transition.key, name, transition.subject, delivered, why)
+                if delivered:
+                    report.sent.append((name, transition.subject))
+                else:
+                    report.failed.append((name, transition.subject, why))
     return report
 
 

@@ -74,8 +74,15 @@ def issue_title(workgroup: dict) -> str:
     return TITLE_PREFIX + one_line(workgroup["title"])
 
 
-def followed(item: dict) -> dict:
-    """What Floorline keeps of GitLab's issue JSON."""
+def followed(item) -> dict:
+    """What Floorline keeps of GitLab's issue JSON; an answer that is not an issue is refused."""
+    try:
+        return issue_fields(item)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise IssueFailed("GitLab's answer was not an issue as its API documents one; nothing was stored.") from None
+
+
+def issue_fields(item: dict) -> dict:
     updated = item.get("updated_at")
     updated_at = dt.datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None
     return {

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
 from lib.store import workgroup_issues
-from lib.workgroups import repository
+from lib.workgroups import gitlab_issue, repository
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Workgroups.py")
 
@@ -90,3 +90,13 @@ def test_without_gitlab_configured_the_editor_is_told_how(demo_db, workgroup_id)
 
     assert not [b for b in at.button if (b.key or "").startswith("issue_")]
     assert any("`issue_token`" in c.value for c in at.caption)
+
+
+def test_the_weekly_review_links_the_open_workgroups_issue(demo_db, gitlab_server, workgroup_id):
+    with store.connect(demo_db) as con:
+        target = gitlab_issue.IssueTarget(gitlab_server, PROJECT, GOOD_TOKEN)
+        gitlab_issue.open_issue(con, target, store.load_settings(con), workgroup_id, "ana")
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=30).run()
+
+    assert not at.exception
+    assert link_buttons(at)["Workgroup issue"] == f"https://gitlab.example/{PROJECT}/-/issues/1"

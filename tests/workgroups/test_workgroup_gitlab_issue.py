@@ -157,3 +157,14 @@ def test_issues_are_offered_when_url_and_a_token_are_configured():
     table["issue_labels"] = "x"
     own = IssueTarget.from_secrets({"gitlab": table})
     assert own == IssueTarget("https://gl.example", "a/b", "i", ("x",))
+
+
+def test_an_answer_that_is_not_an_issue_is_refused_and_nothing_is_stored(demo, settings, target, workgroup_id):
+    gitlab_issue.open_issue(demo, target, settings, workgroup_id, "ana")
+    GitLabHandler.issues[0]["state"] = "closed"
+    del GitLabHandler.issues[0]["web_url"]
+
+    [problem] = gitlab_issue.follow_every_issue(demo, target)
+
+    assert problem.endswith("GitLab's answer was not an issue as its API documents one; nothing was stored.")
+    assert workgroup_issues.stored_issue(demo, workgroup_id)["state"] == "opened"  # what was known stays
