@@ -11,6 +11,7 @@ import json
 
 from lib.store import database as store
 
+# The order both reads select them in.
 ISSUE_COLUMNS = (
     "workgroup_id",
     "gitlab_url",
@@ -38,14 +39,19 @@ def decoded(row: tuple) -> dict:
 def stored_issue(con, workgroup_id: int) -> dict | None:
     """The issue opened from this workgroup, or None."""
     row = con.execute(
-        f"SELECT {', '.join(ISSUE_COLUMNS)} FROM workgroup_issues WHERE workgroup_id = ?", [workgroup_id]
+        """SELECT workgroup_id, gitlab_url, project, iid, web_url, title, opened_at, opened_by, state, assignees,
+           labels, gitlab_updated_at, checked_at FROM workgroup_issues WHERE workgroup_id = ?""",
+        [workgroup_id],
     ).fetchone()
     return decoded(row) if row else None
 
 
 def every_issue(con) -> dict[int, dict]:
     """Every opened issue, by workgroup id."""
-    rows = con.execute(f"SELECT {', '.join(ISSUE_COLUMNS)} FROM workgroup_issues ORDER BY workgroup_id").fetchall()
+    rows = con.execute(
+        """SELECT workgroup_id, gitlab_url, project, iid, web_url, title, opened_at, opened_by, state, assignees,
+           labels, gitlab_updated_at, checked_at FROM workgroup_issues ORDER BY workgroup_id"""
+    ).fetchall()
     return {row[0]: decoded(row) for row in rows}
 
 
