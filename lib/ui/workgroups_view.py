@@ -134,7 +134,9 @@ def apply_incoming_link(kpi, start, end) -> None:
     st.session_state[APPLIED_LINK] = link
     DRAFTS.forget("form::kpi", "form::scope", "form::weeks")
     DRAFTS.set("form::kpi", kpi)
-    DRAFTS.set("form::scope", model.COMBINED_SCOPE)
+    # A notification about one segment or region names it (``&scope=GitLab+SaaS``); the review's links do not.
+    scope = links.read_choice(st.query_params.get("scope", ""), model.SCOPES)
+    DRAFTS.set("form::scope", scope or model.COMBINED_SCOPE)
 
 
 def unattended_warnings(ctx: PageContext) -> list:

@@ -100,3 +100,13 @@ def test_the_weekly_review_links_the_open_workgroups_issue(demo_db, gitlab_serve
 
     assert not at.exception
     assert link_buttons(at)["Workgroup issue"] == f"https://gitlab.example/{PROJECT}/-/issues/1"
+
+
+def test_a_notifications_link_to_a_segment_breach_opens_the_form_on_that_segment(demo_db):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for name, value in {"kpi": "FRT", "start": "2026-11-02", "end": "2026-11-16", "scope": "GitLab SaaS"}.items():
+        at.query_params[name] = value
+    at.run()
+
+    assert not at.exception
+    assert at.selectbox(key="draft::form::scope").value == "GitLab SaaS"
