@@ -195,6 +195,7 @@ def open_issue(
 
 def follow_issue(con, target: IssueTarget, workgroup_id: int, *, timeout: float = TIMEOUT_SECONDS) -> dict:
     """Read the stored issue's state, assignees, labels and last update from GitLab, and keep them."""
+    auth.require_editor("refresh workgroup issues from GitLab")
     stored = workgroup_issues.stored_issue(con, workgroup_id)
     if stored is None:
         raise WorkgroupError(f"workgroup #{workgroup_id} has no issue opened from Floorline")

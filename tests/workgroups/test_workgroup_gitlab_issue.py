@@ -3,12 +3,15 @@ GitLab documents its issues API (tests/gitlab_server.py). Nothing leaves loopbac
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 
 import pytest
 from gitlab_server import GOOD_TOKEN, ISSUES_PATH, PROJECT, READ_API_TOKEN, GitLabHandler, running_gitlab
 from workgroup_builders import OPENED
 
+from lib.core import auth
+from lib.core.errors import PermissionDenied
 from lib.store import workgroup_issues
 from lib.workgroups import gitlab_issue, repository
 from lib.workgroups.breaches import recovery_of, scope_series
@@ -168,3 +171,23 @@ def test_an_answer_that_is_not_an_issue_is_refused_and_nothing_is_stored(demo, s
 
     assert problem.endswith("GitLab's answer was not an issue as its API documents one; nothing was stored.")
     assert workgroup_issues.stored_issue(demo, workgroup_id)["state"] == "opened"  # what was known stays
+
+
+def test_a_viewer_can_neither_open_nor_refresh_an_issue_and_gitlab_is_not_asked(demo, settings, target, workgroup_id):
+    viewer = auth.Principal("viewer@example.com", auth.VIEWER, signed_in=True)
+
+    def as_viewer(function, *args):
+        def body():
+            auth.set_principal(viewer)
+            return function(*args)
+
+        return contextvars.copy_context().run(body)
+
+    with pytest.raises(PermissionDenied, match="viewer@example.com may view Floorline but not open workgroup issues"):
+        as_viewer(gitlab_issue.open_issue, demo, target, settings, workgroup_id)
+    gitlab_issue.open_issue(demo, target, settings, workgroup_id, "ana")
+    GitLabHandler.requests_seen.clear()
+    with pytest.raises(PermissionDenied, match="not refresh workgroup issues from GitLab"):
+        as_viewer(gitlab_issue.follow_issue, demo, target, workgroup_id)
+
+    assert GitLabHandler.requests_seen == [] and len(GitLabHandler.issues) == 1
