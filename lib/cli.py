@@ -14,6 +14,7 @@ import duckdb
 
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.kpis import as_written, kpi_keys
+from lib.core.secrets import DEFAULT_SECRETS_PATH, read_secrets_file
 from lib.core.text import format_percent, terminal_text
 from lib.metrics import explain
 from lib.metrics.kpis import kpi_summaries, status_report
@@ -30,6 +31,12 @@ EXIT_REFUSED = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Floorline: support KPIs against their floors.")
     parser.add_argument("--db", help="database file (default: $FLOORLINE_DB or data/floorline.duckdb)")
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        default=DEFAULT_SECRETS_PATH,
+        help="the secrets file with [notify] channels and [gitlab] (default: .streamlit/secrets.toml)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="store one or more exports")
     ingest.add_argument("files", nargs="+", type=Path)
@@ -72,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="build the demo database (a year of generated exports)")
     demo.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last day of demo data (default today)")
     add_epics_parser(commands)
+    notify = commands.add_parser("notify", help="send the transitions not yet sent to the [notify] channels")
+    notify.add_argument("--dry-run", action="store_true", help="print what would be sent; send and store nothing")
+    notify.add_argument("--by", default=None, help="who is sending (default: this machine's user)")
     return parser
 
 
@@ -120,8 +130,35 @@ def read_options(args) -> ReadOptions:
     )
 
 
+def tell_the_team(con, args) -> None:
+    """After figures changed: the one notify call (lib.notify.after_change), and what it could not do."""
+    from lib import notify
+
+    report = notify.after_change(con, args.by or getpass.getuser(), read_secrets_file(args.secrets))
+    for channel, subject in report.sent:
+        print(f"notified  {channel}: {subject}")
+    for line in report.failure_lines():
+        print(f"warning   {line}", file=sys.stderr)
+
+
+def run_notify(con, args) -> int:
+    from lib import notify
+
+    if not args.dry_run:
+        tell_the_team(con, args)
+        return 0
+    waiting = notify.what_would_be_sent(con, read_secrets_file(args.secrets))
+    if not waiting:
+        print("nothing to send (no [notify] channels, demo figures, or every transition already sent)")
+    for transition, channels in waiting:
+        print(f"would send to {', '.join(channels)}:")
+        print("  " + transition.message().replace("\n", "\n  "))
+    return 0
+
+
 def run_ingest(con, args) -> int:
     refused = 0
+    stored = 0
     options = read_options(args)
     for path in args.files:
         if not path.is_file():
@@ -136,6 +173,7 @@ def run_ingest(con, args) -> int:
             print(f"refused   {error.message}")
             refused += 1
             continue
+        stored += 1
         print(f"{result.status:<10}{path.name}: {result.summary()}")
         print(f"          file: {result.encoding}")  # for a workbook, the sheet that was read
         for what, how in result.reading.items():
@@ -144,6 +182,8 @@ def run_ingest(con, args) -> int:
             print(f"          warning: {warning}")
         if result.replaced_demo:
             print("          the demo data was removed: the figures are now your uploads only")
+    if stored:
+        tell_the_team(con, args)
     return EXIT_REFUSED if refused else 0
 
 
@@ -229,6 +269,7 @@ def change_status(change, con, args, done: str) -> int:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
     print(f"upload {args.upload_id} {done}")
+    tell_the_team(con, args)
     return 0
 
 
@@ -320,4 +361,5 @@ COMMANDS = {
     "restore": run_restore,
     "demo": run_demo,
     "epics": run_epics,
+    "notify": run_notify,
 }

@@ -34,6 +34,7 @@ else:
 # other change landed since, so nobody stores a file whose preview they have not seen.
 state["upload_shown_version"] = ctx.data_version
 
+view.show_failed_notifications(ctx)
 st.header("Upload history", divider="gray")
 view.show_history(ctx)
 view.show_profiles(ctx)

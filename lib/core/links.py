@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
 
 # ISO first: it is what Floorline writes. Month names are English, as every page prints them.
 WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
@@ -96,3 +97,24 @@ def web_link(url: object, hosts: tuple[str, ...] = ()) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host or (hosts and host not in hosts):
         return None
     return url
+
+
+# The view the meeting is in, carried by every in-app link (lib/ui/view_links.py reads them from the address).
+VIEW_PARAMS = ("present", "week", "kpi", "scope")
+
+
+def view_query_from(current: Mapping[str, str], **chosen: str | None) -> dict[str, str]:
+    """The view parameters of ``current``, with ``chosen`` added or replacing them (a None leaves one out)."""
+    query = {name: current[name] for name in VIEW_PARAMS if name in current}
+    for name, value in chosen.items():
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
+    return query
+
+
+def page_address(app_url: str, url_path: str, query: Mapping[str, str]) -> str:
+    """The address that opens a page of the app at ``app_url`` on a view (``/Workgroups?wg=3``), for messages
+    sent outside the app."""
+    return app_url.rstrip("/") + url_path + (f"?{urlencode(query)}" if query else "")

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lib.core import auth
+from lib.core.secrets import secret_table
 from lib.epics import model as epic_model
 from lib.epics import repository as epic_repository
 
@@ -41,10 +42,7 @@ DEFAULT_HOST = "gitlab.com"
 
 def gitlab_host(secrets: Mapping) -> str:
     """The host epic links may lead to: that of ``[gitlab] url``, else gitlab.com."""
-    try:
-        table = secrets.get("gitlab") or {}
-    except FileNotFoundError:  # st.secrets without any secrets.toml
-        return DEFAULT_HOST
+    table = secret_table(secrets, "gitlab")
     try:
         return urlsplit(str(table.get("url") or "")).hostname or DEFAULT_HOST
     except ValueError:
@@ -60,12 +58,7 @@ class GitLabSource:
     @classmethod
     def from_secrets(cls, secrets: Mapping) -> GitLabSource | None:
         """The ``[gitlab]`` table when url, group and token are all there; else None (fetch not offered)."""
-        try:
-            table = secrets.get("gitlab")
-        except FileNotFoundError:  # st.secrets without any secrets.toml
-            return None
-        if not table:
-            return None
+        table = secret_table(secrets, "gitlab")
         values = {key: str(table.get(key) or "").strip() for key in ("url", "group", "token")}
         if not all(values.values()):
             return None

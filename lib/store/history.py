@@ -17,8 +17,9 @@ SETTINGS = "Settings"
 WORKGROUPS = "Workgroups"
 OKRS = "OKRs"
 EPICS = "Epics"
+NOTIFICATIONS = "Notifications"
 OTHER = "Other"
-AREAS = (UPLOADS, SETTINGS, WORKGROUPS, OKRS, EPICS, OTHER)
+AREAS = (UPLOADS, SETTINGS, WORKGROUPS, OKRS, EPICS, NOTIFICATIONS, OTHER)
 
 # The actions lib/ records, by the part of the app they change. OKR actions all start "okr ", epics ones "epics ".
 AREA_OF_ACTION = {
@@ -46,6 +47,9 @@ AREA_OF_ACTION = {
     "actions saved": WORKGROUPS,
     "rows restored": WORKGROUPS,
     "library hypothesis added": WORKGROUPS,
+    "workgroup issue opened": WORKGROUPS,
+    "notification sent": NOTIFICATIONS,
+    "notification failed": NOTIFICATIONS,
 }
 
 COLUMNS = ("Change", "When (UTC)", "Who", "Area", "Action", "Subject", "Detail")

@@ -269,4 +269,39 @@ CREATE TABLE IF NOT EXISTS epics (
 );
 """
 
-EVERY_SCHEMA = (UPLOAD_SCHEMA, WORKGROUP_SCHEMA, OKR_SCHEMA, EPIC_SCHEMA)
+# The GitLab issue opened from a workgroup (one per workgroup: the stored iid is what makes a second press
+# find it instead of opening another), and what GitLab last said about it.
+WORKGROUP_ISSUE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS workgroup_issues (
+    workgroup_id BIGINT PRIMARY KEY,
+    gitlab_url VARCHAR NOT NULL,
+    project VARCHAR NOT NULL,
+    iid BIGINT NOT NULL,
+    web_url VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    opened_at TIMESTAMP NOT NULL,
+    opened_by VARCHAR NOT NULL,
+    state VARCHAR,                -- opened or closed, as GitLab last said
+    assignees VARCHAR,            -- JSON list of names
+    labels VARCHAR,               -- JSON list
+    gitlab_updated_at TIMESTAMP,
+    checked_at TIMESTAMP
+);
+"""
+
+# Each transition told to the team (a breach begins, a workgroup recovers, this week is at risk), keyed so
+# that the same transition found again after a re-upload, rollback or restore is never sent twice, and
+# one row per channel it went to.
+NOTIFICATION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notification_deliveries (
+    event_key VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,     -- the channel's name in [notify], never its URL
+    subject VARCHAR NOT NULL,
+    delivered BOOLEAN NOT NULL,
+    error VARCHAR,
+    attempted_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (event_key, channel)
+);
+"""
+
+EVERY_SCHEMA = (UPLOAD_SCHEMA, WORKGROUP_SCHEMA, OKR_SCHEMA, EPIC_SCHEMA, WORKGROUP_ISSUE_SCHEMA, NOTIFICATION_SCHEMA)

@@ -10,6 +10,7 @@ import datetime as dt
 import streamlit as st
 
 from lib.core.kpis import kpi_keys
+from lib.core.links import web_link
 from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics import review
 from lib.ui.cache import by_data_version
@@ -156,3 +157,6 @@ def show_workgroup_links(card: review.KpiCard) -> None:
     if card.open_workgroup:
         title = escape_markdown(card.open_workgroup.get("title", "untitled"))
         st.info(f"A workgroup is already open: {title}", icon=":material/groups:")
+        issue_url = web_link(card.open_workgroup.get("issue_url") or "")
+        if issue_url:  # only an http(s) address becomes a button
+            st.link_button("Workgroup issue", issue_url, icon=":material/open_in_new:", key=f"issue_{card.kpi}")

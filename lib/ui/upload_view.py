@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import notify
 from lib.core.downloads import neutralise
 from lib.core.errors import NothingToChange, PermissionDenied, RefusedFile
 from lib.core.labels import SOURCE_NAMES
@@ -20,7 +21,7 @@ from lib.core.settings import SEGMENTS
 from lib.reading.decisions import ReadOptions
 from lib.reading.shapes import SHAPES_BY_NAME, SOURCES
 from lib.store import database as store
-from lib.store import forms
+from lib.store import forms, notifications
 from lib.ui.drafts import Drafts
 from lib.ui.page import escape_markdown
 from lib.uploads import changes, status
@@ -54,7 +55,12 @@ def commit_message(outcome: uploads.FileOutcome) -> tuple[str, str]:
 
 
 def show_messages(messages: list[tuple[str, str]]) -> None:
-    icons = {"success": ":material/check_circle:", "info": ":material/info:", "error": ":material/block:"}
+    icons = {
+        "success": ":material/check_circle:",
+        "info": ":material/info:",
+        "warning": ":material/notifications_off:",
+        "error": ":material/block:",
+    }
     for kind, text in messages:
         getattr(st, kind)(escape_markdown(text), icon=icons[kind])
 
@@ -315,7 +321,25 @@ def commit(ctx, ready: list, left_out: list[str]) -> None:
         messages.append(("info", "The demo data is gone: every figure now comes from your uploads."))
     if left_out:
         messages.append(("info", f"Left out, not stored: {', '.join(left_out)}."))
-    finish(messages)
+    finish(messages + tell_the_team(ctx))
+
+
+def tell_the_team(ctx) -> list[tuple[str, str]]:
+    """The one call after figures changed (``lib.notify.after_change``): what was sent, and what failed, for
+    the editor who made the change to see."""
+    report = notify.after_change(ctx.con, ctx.user, st.secrets)
+    messages = [("info", f"Told {channel}: {subject}") for channel, subject in report.sent]
+    return messages + [("warning", line) for line in report.failure_lines()]
+
+
+def show_failed_notifications(ctx) -> None:
+    """Editors see the notifications that did not go out (each is tried again after the next change)."""
+    failed = notifications.failed_deliveries(ctx.con)
+    if not ctx.can_edit or not failed:
+        return
+    with st.expander(f"Notifications that did not go out ({len(failed)})", icon=":material/notifications_off:"):
+        for row in failed:
+            st.text(f"{row['attempted_at']:%d %b %Y %H:%M} UTC · {row['channel']} · {row['subject']}: {row['error']}")
 
 
 def finish(messages: list[tuple[str, str]]) -> None:
@@ -480,7 +504,7 @@ def show_undo(ctx, chosen: dict, button_area) -> None:
                 finish([("info", str(unchanged))])
             else:
                 done = "rolled back" if action == "rollback" else "restored"
-                finish([("success", f"Upload {upload_id} ({chosen['file']}) {done}.")])
+                finish([("success", f"Upload {upload_id} ({chosen['file']}) {done}."), *tell_the_team(ctx)])
         if cancel_column.button("Cancel", key=f"cancel-{action}"):
             state.pop("upload_pending", None)
             st.rerun()

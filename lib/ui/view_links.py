@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-VIEW_PARAMS = ("present", "week", "kpi", "scope")
+from lib.core.links import view_query_from
 
 
 def view_query(**chosen: str | None) -> dict[str, str]:
     """The current view's parameters, with ``chosen`` added or replacing them (a None leaves one out)."""
-    query = {name: st.query_params[name] for name in VIEW_PARAMS if name in st.query_params}
-    for name, value in chosen.items():
-        if value is None:
-            query.pop(name, None)
-        else:
-            query[name] = value
-    return query
+    return view_query_from(st.query_params, **chosen)

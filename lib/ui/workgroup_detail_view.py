@@ -16,6 +16,7 @@ from lib.core.links import web_link
 from lib.core.text import escape_markdown
 from lib.ui.explain_view import hypothesis_check, show_change
 from lib.ui.page import PageContext
+from lib.ui.workgroup_issue_view import issue_section
 from lib.ui.workgroups_view import (
     DRAFTS,
     FIRST_TAB,
@@ -79,11 +80,7 @@ def overview_tab(ctx: PageContext, workgroup: dict, recovery: Recovery) -> None:
                 show_change(ctx, workgroup["kpi"], last, region=region, segments=segments)
         else:
             st.caption("No breach weeks were captured.")
-        url = workgroup["issue_url"] or ""
-        if url.startswith(("https://", "http://")):  # only web links become buttons; anything else stays text
-            st.link_button("Open the workgroup issue", url, icon=":material/open_in_new:")
-        elif url:
-            st.text(f"Issue: {url}")
+        issue_section(ctx, workgroup, recovery)
         st.markdown("**Exit criteria**")
         st.text(workgroup["exit_criteria"] or "Not agreed yet.")
         if workgroup["summary"]:

@@ -16,11 +16,12 @@ from lib.core import links
 from lib.core.kpis import get_kpi, kpi_keys
 from lib.core.text import escape_markdown, format_percent
 from lib.store import database as store
+from lib.store import workgroup_issues
 from lib.ui.cache import by_data_version
 from lib.ui.drafts import Drafts
 from lib.ui.figures import workgroup_figure
 from lib.ui.page import PageContext, link_parameter
-from lib.workgroups import attention, breaches, library, model, repository
+from lib.workgroups import attention, breaches, gitlab_issue, library, model, repository
 from lib.workgroups.breaches import Recovery
 
 DRAFTS = Drafts("workgroup", refusal=model.WorkgroupError)
@@ -133,7 +134,9 @@ def apply_incoming_link(kpi, start, end) -> None:
     st.session_state[APPLIED_LINK] = link
     DRAFTS.forget("form::kpi", "form::scope", "form::weeks")
     DRAFTS.set("form::kpi", kpi)
-    DRAFTS.set("form::scope", model.COMBINED_SCOPE)
+    # A notification about one segment or region names it (``&scope=GitLab+SaaS``); the review's links do not.
+    scope = links.read_choice(st.query_params.get("scope", ""), model.SCOPES)
+    DRAFTS.set("form::scope", scope or model.COMBINED_SCOPE)
 
 
 def unattended_warnings(ctx: PageContext) -> list:
@@ -317,6 +320,9 @@ def workgroup_card(ctx: PageContext, workgroup: dict) -> None:
                     dates += f" · triggered by {len(trigger)} weeks, from the week of {first} to that of {last}"
             st.markdown(dates)  # key facts: in full-contrast text, not a caption
             st.markdown(recovery.describe())
+            issue = workgroup_issues.stored_issue(ctx.con, workgroup["id"])
+            issue_link(workgroup, issue, key=f"card_issue_{workgroup['id']}")
+            follow_back_lines(workgroup, recovery, issue)
             verdicts = ", ".join(f"{n} {v}" for v, n in workgroup["hypotheses_by_verdict"].items() if n)
             count = workgroup["member_count"]
             st.caption(
@@ -334,6 +340,42 @@ def workgroup_card(ctx: PageContext, workgroup: dict) -> None:
             )
         with chart:
             small_chart(ctx, workgroup, recovery, key=f"card_chart_{workgroup['id']}", height=190)
+
+
+# --- the workgroup's GitLab issue (its buttons: lib/ui/workgroup_issue_view.py) ----------------------------
+
+
+def issue_link(workgroup: dict, issue: dict | None, key: str) -> None:
+    """The issue's address as a button (only an http(s) one: a typed ``javascript:`` stays text)."""
+    url = links.web_link(workgroup.get("issue_url") or "")
+    label = f"GitLab issue #{issue['iid']}" if issue else "Workgroup issue"
+    if url:
+        st.link_button(label, url, icon=":material/open_in_new:", key=key)
+    elif workgroup.get("issue_url"):
+        st.text(f"Issue: {workgroup['issue_url']}")
+
+
+def followed_back(issue: dict) -> str:
+    """What GitLab said about the issue, in one line of plain words (shown escaped: it holds GitLab's text)."""
+    parts = [f"GitLab: {issue['state'] or 'state unknown'}"]
+    parts.append("assigned to " + ", ".join(issue["assignees"]) if issue["assignees"] else "nobody assigned")
+    if issue["labels"]:
+        parts.append("labels " + ", ".join(issue["labels"]))
+    if issue["gitlab_updated_at"]:
+        parts.append(f"updated {issue['gitlab_updated_at']:%d %b %Y %H:%M} UTC")
+    if issue["checked_at"]:
+        parts.append(f"checked {issue['checked_at']:%d %b %Y %H:%M} UTC")
+    return " · ".join(parts)
+
+
+def follow_back_lines(workgroup: dict, recovery: Recovery, issue: dict | None) -> None:
+    """The follow-back line and, when GitLab closed it before recovery, the flag for the meeting."""
+    if not issue:
+        return
+    st.caption(escape_markdown(followed_back(issue)))
+    flag = gitlab_issue.closed_but_not_recovered(workgroup["kpi"], issue, recovery)
+    if flag:
+        st.warning(flag[0].upper() + flag[1:], icon=":material/flag:")  # built from the KPI and counts only
 
 
 def has_drafts(workgroup_id: int) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from export_builders import EVENT_HEADER, complete_weeks_csv
+from notify_servers import WebhookHandler, running_webhook
 from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
@@ -482,3 +483,27 @@ def test_a_viewer_sees_the_forms_counted_as_other_but_cannot_map_them(con):
     assert all(f"{form} ({rows:,} rows)" in shown for form, rows in forms.unmapped_forms(con))
     assert not [box for box in at.selectbox if box.key and box.key.startswith("form_segment::")]
     assert not [button for button in at.button if button.key and button.key.startswith("map_form::")]
+
+
+def test_a_commit_tells_the_team_and_shows_the_editor_a_channel_that_failed(con):
+    with running_webhook() as webhook:
+        at = upload_page()
+        at.secrets["notify"] = {
+            "app_url": "https://floorline.example.com",
+            "webhook": f"json://{webhook}/hooks/secret-part-123",
+            "broken": f"json://{webhook}/fail/secret-part-123",
+        }
+        at.run()
+        upload(at, ("frt-breach.csv", explore_export({NOV_09: (90, 10), NOV_16: (89, 11)})))
+        at.button(key="upload-commit").click().run()
+
+    assert not at.exception
+    sent = [f"FRT ({scope}): sustained breach, 2 weeks at or below the floor" for scope in ("Combined", "GitLab SaaS")]
+    assert [text for text in texts(at.info) if text.startswith("Told ")] == [f"Told webhook: {s}" for s in sent]
+    failed = [text for text in texts(at.warning) if text.startswith("broken:")]
+    assert [text.split(" was not sent: ")[0] for text in failed] == [f"broken: “{s}”" for s in sent]
+    assert all(text.endswith("error=500.") for text in failed)
+    assert "secret-part-123" not in " ".join(texts(at.warning) + texts(at.info))
+    assert [body["title"] for _, body in WebhookHandler.posted] == sent
+    assert any(e.label == "Notifications that did not go out (2)" for e in at.expander)
+    assert len(records.list_uploads(con)) > 0 and records.list_uploads(con)[0]["file"] == "frt-breach.csv"
