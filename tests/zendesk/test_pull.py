@@ -1,0 +1,106 @@
+"""A pull against a local Zendesk gives the same weekly figures as Explore's exports of the same tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from zendesk_server import EMAIL, REGION_FIELD_ID, TOKEN
+from zendesk_tickets import event, explore_exports, fake_zendesk
+
+from lib import cli
+from lib.metrics.kpis import status_report
+from lib.store import database as store
+from lib.zendesk import pull as zendesk_pull
+from lib.zendesk.settings import ZendeskSettings
+
+SINCE = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def zendesk(httpserver):
+    fake = fake_zendesk()
+    fake.install(httpserver)
+    return fake
+
+
+def settings_for(fake) -> ZendeskSettings:
+    return ZendeskSettings(
+        subdomain="floorline",
+        email=EMAIL,
+        api_token=TOKEN,
+        region_field_id=REGION_FIELD_ID,
+        base_url_override=fake.base_url,
+    )
+
+
+def status_json(db_path, capsys) -> dict:
+    capsys.readouterr()
+    assert cli.main(["--db", str(db_path), "status", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_pull_gives_the_same_weekly_figures_as_the_explore_exports_of_the_same_tickets(zendesk, tmp_path, capsys):
+    pulled_db, exported_db = tmp_path / "pulled.duckdb", tmp_path / "exported.duckdb"
+    with store.connect(pulled_db) as con:
+        result = zendesk_pull.pull(con, settings_for(zendesk), since=SINCE, pulled_by="cron")
+    assert result.status == "stored"
+    assert result.counts["events"] >= 47 and result.counts["tickets"] == 12
+    with store.connect(exported_db) as con:
+        for path in explore_exports(tmp_path):
+            store.ingest_file(con, path, uploaded_by="manager")
+
+    pulled, exported = status_json(pulled_db, capsys), status_json(exported_db, capsys)
+    assert pulled == exported
+    # ... and they are the figures DECISIONS.md §29 works out by hand from the events
+    assert pulled["kpis"]["FRT"]["weekly"] == {"2026-11-02": 50.0, "2026-11-09": 100.0, "2026-11-16": 66.6667}
+    assert pulled["kpis"]["NRT"]["weekly"] == {"2026-11-09": 0.0, "2026-11-16": 100.0}
+    assert pulled["kpis"]["SSAT"]["weekly"] == {"2026-11-02": 50.0, "2026-11-09": 100.0, "2026-11-16": 60.0}
+
+
+def weekly(con, kpi: str) -> dict:
+    return status_report(con, store.load_settings(con))["kpis"][kpi]["weekly"]
+
+
+def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome_changed(zendesk, con):
+    settings = settings_for(zendesk)
+    zendesk_pull.pull(con, settings, since=SINCE, pulled_by="cron")
+    uploads_before = len(store.list_uploads(con))
+
+    # The same window again: nothing new in Zendesk, nothing changes here.
+    zendesk.requests.clear()
+    again = zendesk_pull.pull(con, settings, pulled_by="cron")
+    assert again.status == "unchanged" and again.changes == []
+    assert len(store.list_uploads(con)) == uploads_before
+    # ... and it asked from where the last pull ended, not from the start
+    assert "start_time=1790985600" not in " ".join(zendesk.requests)
+
+    # Ticket 3 is answered late (breached), ticket 9's requester rates it bad after it is solved.
+    zendesk.events += [
+        event(3, "breach", "2026-11-24T09:00:00Z"),
+        event(3, "fulfill", "2026-11-24T10:00:00Z"),
+    ]
+    zendesk.tickets[3] = {**zendesk.tickets[3], "updated_at": "2026-11-24T10:00:00Z"}
+    zendesk.tickets[9] = {
+        **zendesk.tickets[9],
+        "updated_at": "2026-11-24T11:00:00Z",
+        "satisfaction_rating": {"score": "bad"},
+    }
+    zendesk.solved[9] = "2026-11-18T12:00:00Z"
+    moved = zendesk_pull.pull(con, settings, pulled_by="cron")
+    assert moved.status == "stored"
+    assert weekly(con, "SSAT")["2026-11-16"] == 50.0  # 3 good of 6 now
+    # ticket 3's breach lands in the week of its late reply, still partial (the data ends on its Tuesday)
+    frt = status_report(con, store.load_settings(con))["kpis"]["FRT"]
+    assert "2026-11-23" in frt["partial_weeks"] and "2026-11-23" not in frt["weekly"]
+    history = [row for row in store.change_history(con) if row[2] == "zendesk pull"]
+    assert "SSAT" in history[0][4] and "weekly figure" in history[0][4]
+
+    # Rollback takes the pull's figures out, restore brings them back.
+    for upload in moved.uploads:
+        store.rollback(con, upload["upload_id"], actor="manager")
+    assert weekly(con, "SSAT")["2026-11-16"] == 60.0
+    for upload in moved.uploads:
+        store.restore(con, upload["upload_id"], actor="manager")
+    assert weekly(con, "SSAT")["2026-11-16"] == 50.0
