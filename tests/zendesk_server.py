@@ -52,7 +52,7 @@ class FakeZendesk:
     groups: dict[int, str] = field(default_factory=dict)
     region_options: dict[str, str] = field(default_factory=dict)
     per_page: int = 1000
-    faults: dict[str, list[Response]] = field(default_factory=dict)
+    faults: dict[str, list[Response | None]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     base_url: str = ""
 
@@ -63,8 +63,9 @@ class FakeZendesk:
 
     def handle(self, request: Request) -> Response:
         self.requests.append(request.full_path)
-        if self.faults.get(request.path):
-            return self.faults[request.path].pop(0)
+        fault = self.faults[request.path].pop(0) if self.faults.get(request.path) else None
+        if fault is not None:  # None in the queue: this request is answered as usual
+            return fault
         if not good_auth(request):
             return self.json({"error": "Couldn't authenticate you"}, status=401)
         route = {

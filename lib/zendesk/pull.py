@@ -141,7 +141,9 @@ def pull(
     if since is None and previous is None:
         since = dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS)
     first_day = week_start(since, week_start_index) if since else None
-    mirror = duckdb.connect(str(mirror_path(con)))
+    path = mirror_path(con)
+    created = not path.exists()
+    mirror = duckdb.connect(str(path))
     try:
         prepare_mirror(mirror)
         if (
@@ -160,6 +162,10 @@ def pull(
             fetched = fetch_into_staging(own_client, settings, mirror, events_start, tickets_cursor, progress)
         except BaseException:
             drop_staging(mirror)
+            if created:  # a first pull that failed leaves no file behind either
+                mirror.close()
+                for leftover in (path, path.with_name(path.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
             raise
         finally:
             if client is None:

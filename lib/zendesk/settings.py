@@ -18,8 +18,10 @@ or, for cron and containers, the environment variables ``ZENDESK_SUBDOMAIN``, ``
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 KEYS = ("subdomain", "email", "api_token", "oauth_token", "region_field_id", "base_url")
 
@@ -72,6 +74,15 @@ class ZendeskSettings:
             region_field_id=int(region) if region.isdigit() else None,
             base_url_override=values["base_url"],
         )
+
+
+def from_secrets_file(path: Path = Path(".streamlit/secrets.toml")) -> ZendeskSettings | None:
+    """For the command line (cron, containers): the app's secrets file when there is one, and the environment."""
+    secrets = {}
+    if path.is_file():
+        with open(path, "rb") as handle:
+            secrets = tomllib.load(handle)
+    return ZendeskSettings.from_sources(secrets)
 
 
 def scrub(text: str, settings: ZendeskSettings) -> str:

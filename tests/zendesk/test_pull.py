@@ -104,3 +104,21 @@ def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome
     for upload in moved.uploads:
         store.restore(con, upload["upload_id"], actor="manager")
     assert weekly(con, "SSAT")["2026-11-16"] == 50.0
+
+
+def test_the_command_pulls_then_finds_nothing_new(zendesk, db_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZENDESK_BASE_URL", zendesk.base_url)
+    monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", TOKEN)
+    monkeypatch.setenv("ZENDESK_REGION_FIELD_ID", str(REGION_FIELD_ID))
+    monkeypatch.chdir(db_path.parent)
+    capsys.readouterr()
+    assert cli.main(["--db", str(db_path), "zendesk", "pull", "--since", "2026-11-02", "--json", "--by", "cron"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["status"] == "stored" and [u["status"] for u in first["uploads"]] == ["accepted", "accepted"]
+    assert cli.main(["--db", str(db_path), "zendesk", "pull"]) == 0
+    out = capsys.readouterr().out
+    assert "no weekly figure changes, nothing stored" in out and TOKEN not in out
+    with store.connect(db_path) as con:
+        uploads = store.list_uploads(con)
+    assert len(uploads) == 2 and {u["source"] for u in uploads} == {"zendesk"}
