@@ -1,0 +1,50 @@
+"""The Upload page's "Pull from Zendesk now": for an editor, when ``[zendesk]`` (or ZENDESK_*) is configured."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.core.errors import RefusedFile
+from lib.ui.page import PageContext, escape_markdown
+from lib.zendesk import pull as zendesk_pull
+from lib.zendesk import repository
+from lib.zendesk.client import PullFailed
+from lib.zendesk.settings import ZendeskSettings, scrub
+
+
+def configured() -> ZendeskSettings | None:
+    try:
+        return ZendeskSettings.from_sources(st.secrets)
+    except FileNotFoundError:  # no secrets.toml at all: the environment may still configure it
+        return ZendeskSettings.from_sources({})
+
+
+def last_pull_text(con) -> str:
+    last = repository.last_pull(con)
+    if last is None:
+        return "Not pulled yet: the first pull reads the last 13 weeks."
+    return (
+        f"Last pull {last['pulled_at']:%d %b %Y %H:%M} UTC by {last['pulled_by']}, "
+        f"changes up to {last['range_end']:%d %b %Y %H:%M} UTC."
+    )
+
+
+def show_pull(ctx: PageContext, on_stored) -> None:
+    """The button and the last pull's time; ``on_stored`` gets the messages to show after a stored pull."""
+    settings = configured()
+    if settings is None or not ctx.can_edit:
+        return
+    st.subheader("Zendesk", divider="gray")
+    st.caption(escape_markdown(last_pull_text(ctx.con)))
+    if not st.button("Pull from Zendesk now", icon=":material/cloud_download:"):
+        return
+    with st.status("Pulling from Zendesk", expanded=False) as status:
+        try:
+            result = zendesk_pull.pull(
+                ctx.con, settings, pulled_by=ctx.user, on_progress=lambda text: status.update(label=text)
+            )
+        except (PullFailed, RefusedFile) as error:
+            status.update(label="Nothing stored", state="error")
+            st.error(escape_markdown(scrub(str(error), settings)), icon=":material/block:")
+            return
+    on_stored([("success" if result.status == "stored" else "info", result.summary)])
