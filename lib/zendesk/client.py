@@ -36,6 +36,11 @@ class PullFailed(Exception):
         super().__init__(f"Zendesk {endpoint}: {what}. {todo}")
 
 
+def not_as_documented(endpoint: str, what: str) -> PullFailed:
+    """An answer that is JSON but not what Zendesk documents: most often base_url is not Zendesk's API."""
+    return PullFailed(endpoint, what, "Check base_url points at Zendesk's API, then pull again.")
+
+
 class Retryable(Exception):
     """A 429 or 5xx answer, or a lost connection, worth asking again."""
 
@@ -167,11 +172,7 @@ class ZendeskClient:
         while True:
             page = self.get(endpoint, url, query)
             if not isinstance(page.body.get(items), list):
-                raise PullFailed(
-                    endpoint,
-                    f"the answer has no '{items}' list",
-                    "Check base_url points at Zendesk's API, then pull again.",
-                )
+                raise not_as_documented(endpoint, f"the answer has no '{items}' list")
             yield page
             following = page.body.get(next_field)
             if page.body.get("end_of_stream") is True or not following or following == page.url:

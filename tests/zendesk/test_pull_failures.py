@@ -127,6 +127,11 @@ def test_a_page_without_its_list_stores_nothing(zendesk, con):
     fails_cleanly(con, settings_for(zendesk.base_url), "ticket metric events export", "ticket_metric_events")
 
 
+def test_an_item_not_shaped_as_documented_stores_nothing(zendesk, con):
+    zendesk.events[5] = {**zendesk.events[5], "instance_id": "the first"}
+    fails_cleanly(con, settings_for(zendesk.base_url), "ticket metric events export", "not shaped as documented")
+
+
 def test_a_pull_cut_off_mid_way_stores_nothing_even_after_an_earlier_pull(zendesk, con):
     pull(con, settings_for(zendesk.base_url))
     zendesk.events[0] = {**zendesk.events[0]}  # nothing new needed: the second pull is cut off on its 2nd page
