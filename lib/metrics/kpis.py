@@ -21,22 +21,25 @@ from lib.core.settings import COMBINED_SEGMENTS, KPIS, Settings
 
 LAYERS = ("display", "primary", "secondary")
 
-CHOSEN_WEEKS_SQL = """
+CHOSEN_WEEKS_TEMPLATE = """
 WITH candidates AS (
     SELECT c.kpi, c.week, c.complete, u.layer, u.id AS upload_id,
         row_number() OVER (PARTITION BY u.layer, c.kpi, c.week ORDER BY c.complete DESC, u.precedence DESC) AS rank
     FROM coverage c JOIN uploads u ON u.id = c.upload_id
-    WHERE u.status = 'active'
+    WHERE u.status = 'active'{only_sources}
 )
 SELECT kpi, week, complete, layer, upload_id FROM candidates WHERE rank = 1
 """
+CHOSEN_WEEKS_SQL = CHOSEN_WEEKS_TEMPLATE.format(only_sources="")
+# fetch_cells(sources=...): the same choice among those sources' uploads alone.
+ONLY_SOURCES = " AND ($sources IS NULL OR list_contains($sources, u.source))"
 
 # Segment of a stored row (weekly_counts w, form_segments m): the one the export named, else
 # the form's mapping, else Other.
 SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
 
 SERIES_SQL = f"""
-WITH chosen AS ({CHOSEN_WEEKS_SQL})
+WITH chosen AS ({CHOSEN_WEEKS_TEMPLATE.format(only_sources=ONLY_SOURCES)})
 SELECT ch.layer, ch.kpi, ch.week, ch.complete, ch.upload_id,
     {SEGMENT_OF_ROW} AS segment,
     sum(w.good) AS good, sum(w.total) AS total,
@@ -112,8 +115,10 @@ def at_or_below(good: int, total: int, floor: float) -> bool:
     return Fraction(100 * good) <= Fraction(str(floor)) * total
 
 
-def fetch_cells(con, *, region: str | None = None) -> list[tuple]:
-    return con.execute(SERIES_SQL, {"region": region}).fetchall()
+def fetch_cells(con, *, region: str | None = None, sources: list[str] | None = None) -> list[tuple]:
+    """The cells of every layer, or, with ``sources``, of those sources' uploads alone (data trust compares
+    the Zendesk API pull with the Explore export, both primary)."""
+    return con.execute(SERIES_SQL, {"region": region, "sources": sources}).fetchall()
 
 
 def week_step(week: dt.date, weeks: int = 1) -> dt.date:

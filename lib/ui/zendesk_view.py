@@ -7,7 +7,7 @@ import streamlit as st
 from lib.core.errors import RefusedFile
 from lib.ui.page import PageContext, escape_markdown
 from lib.zendesk import pull as zendesk_pull
-from lib.zendesk import repository
+from lib.zendesk import repository, trust
 from lib.zendesk.client import PullFailed
 from lib.zendesk.settings import ZendeskSettings, scrub
 
@@ -48,3 +48,28 @@ def show_pull(ctx: PageContext, on_stored) -> None:
             st.error(escape_markdown(scrub(str(error), settings)), icon=":material/block:")
             return
     on_stored([("success" if result.status == "stored" else "info", result.summary)])
+
+
+def show_api_comparison(ctx: PageContext) -> None:
+    """Data trust: the pull's weekly figures against the Explore export's and Sisense's, when there is a pull."""
+    rows = trust.api_comparison_rows(ctx.con, ctx.settings)
+    if not rows:
+        return
+    st.header("Zendesk API against the Explore export and Sisense", anchor=False)
+    st.caption(
+        "Each source's own newest upload for the week, pooled at Combined; flagged beyond the same "
+        f"±{ctx.settings.reconciliation_tolerance_points:g} point tolerance as Sisense."
+    )
+    percent = {"format": "%.1f %%"}
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Week": st.column_config.DateColumn("Week", format="DD MMM YYYY"),
+            **{
+                name: st.column_config.NumberColumn(name, **percent)
+                for name in ("Zendesk API", "Explore export", "Sisense")
+            },
+        },
+    )
