@@ -39,8 +39,9 @@ def epoch(moment: str) -> int:
 
 
 def good_auth(request: Request) -> bool:
-    expected = base64.b64encode(f"{EMAIL}/token:{TOKEN}".encode()).decode()
-    return request.headers.get("Authorization") == f"Basic {expected}"
+    """Basic auth as "{email}/token:{api token}", or an OAuth bearer token: both as Zendesk takes them."""
+    basic = base64.b64encode(f"{EMAIL}/token:{TOKEN}".encode()).decode()
+    return request.headers.get("Authorization") in (f"Basic {basic}", f"Bearer {TOKEN}")
 
 
 @dataclass

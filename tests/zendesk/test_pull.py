@@ -96,6 +96,7 @@ def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome
     assert "2026-11-23" in frt["partial_weeks"] and "2026-11-23" not in frt["weekly"]
     history = [row for row in store.change_history(con) if row[2] == "zendesk pull"]
     assert "SSAT" in history[0][4] and "weekly figure" in history[0][4]
+    assert TOKEN not in str(store.change_history(con)) and TOKEN not in str(store.list_uploads(con))
 
     # Rollback takes the pull's figures out, restore brings them back.
     for upload in moved.uploads:
@@ -122,3 +123,10 @@ def test_the_command_pulls_then_finds_nothing_new(zendesk, db_path, capsys, monk
     with store.connect(db_path) as con:
         uploads = store.list_uploads(con)
     assert len(uploads) == 2 and {u["source"] for u in uploads} == {"zendesk"}
+
+
+def test_an_oauth_token_is_sent_as_a_bearer_token(zendesk, con):
+    settings = ZendeskSettings(
+        subdomain="floorline", oauth_token=TOKEN, region_field_id=REGION_FIELD_ID, base_url_override=zendesk.base_url
+    )
+    assert zendesk_pull.pull(con, settings, since=SINCE, pulled_by="cron").status == "stored"
