@@ -175,7 +175,10 @@ class ZendeskClient:
                 raise not_as_documented(endpoint, f"the answer has no '{items}' list")
             yield page
             following = page.body.get(next_field)
-            if page.body.get("end_of_stream") is True or not following or following == page.url:
+            # end_of_stream is the documented end; an empty page or a next page that is this page again
+            # also end it, so an answer without the flag cannot keep the pull asking for ever.
+            ended = page.body.get("end_of_stream") is True or not page.body[items]
+            if ended or not following or following == page.url:
                 return
             parts = urlsplit(str(following))
             url, query = f"{parts.path}?{parts.query}" if parts.query else parts.path, None

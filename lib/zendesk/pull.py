@@ -17,6 +17,7 @@ the cursor as they were, and the next pull reads the window again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 import threading
@@ -44,6 +45,7 @@ LOOKBACK = dt.timedelta(days=30)
 # Rows held before they are written to the staging table: fifty pages of metric events.
 BATCH_ROWS = 50_000
 PREFETCH_PAGES = 2
+PULL_LOCK = threading.Lock()
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -141,6 +143,13 @@ def pull(
     progress = on_progress or (lambda text: None)
     with store.WRITE_LOCK:
         repository.ensure_table(con)
+    # One pull at a time in this process: two editors pressing the button would share the mirror's
+    # staging tables, and the second must start from where the first ended.
+    with PULL_LOCK:
+        return pull_once(con, settings, since, pulled_by, client, progress)
+
+
+def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
     week_start_index = store.load_settings(con).week_start_index
     previous = None if since else repository.last_pull(con)
     if since is None and previous is None:
@@ -148,13 +157,9 @@ def pull(
     first_day = week_start(since, week_start_index) if since else None
     path = mirror_path(con)
     created = not path.exists()
-    mirror = duckdb.connect(str(path))
-    try:
+    with contextlib.closing(duckdb.connect(str(path))) as mirror:
         prepare_mirror(mirror)
-        if (
-            first_day is None
-            and not mirror.execute("SELECT count(*) FROM meta WHERE key = 'first_day'").fetchall()[0][0]
-        ):
+        if first_day is None and not mirror_first_day(mirror):
             # The mirror file was lost: read afresh rather than build exports from the changes alone.
             first_day = week_start(dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS), week_start_index)
         if first_day is not None:
@@ -181,9 +186,8 @@ def pull(
         counts = {"events": fetched["events"], "tickets": fetched["tickets"]}
         with tempfile.TemporaryDirectory(prefix="floorline-zendesk-") as folder:
             sla_path, satisfaction_path = Path(folder) / "sla.csv", Path(folder) / "satisfaction.csv"
-            first = mirror.execute("SELECT CAST(value AS DATE) FROM meta WHERE key = 'first_day'").fetchall()[0][0]
             counts["sla_targets"], counts["rated_tickets"] = targets.write_exports(
-                mirror, first, sla_path, satisfaction_path
+                mirror, mirror_first_day(mirror), sla_path, satisfaction_path
             )
             progress("storing")
             return store_pull(
@@ -196,8 +200,12 @@ def pull(
                 cursor=(fetched["events_end_time"], fetched["tickets_cursor"]),
                 counts=counts,
             )
-    finally:
-        mirror.close()
+
+
+def mirror_first_day(mirror) -> dt.date | None:
+    """The first day the mirror's exports cover (the earliest first pull's week), None for a new mirror."""
+    rows = mirror.execute("SELECT CAST(value AS DATE) FROM meta WHERE key = 'first_day'").fetchall()
+    return rows[0][0] if rows else None
 
 
 def prepare_mirror(mirror) -> None:
