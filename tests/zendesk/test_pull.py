@@ -75,6 +75,9 @@ def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome
     assert len(store.list_uploads(con)) == uploads_before
     # ... and it asked from where the last pull ended, not from the start
     assert "start_time=1790985600" not in " ".join(zendesk.requests)
+    # The whole window read again on purpose (--since): the same files, nothing stored either.
+    assert zendesk_pull.pull(con, settings, since=SINCE, pulled_by="cron").status == "unchanged"
+    assert len(store.list_uploads(con)) == uploads_before
 
     # Ticket 3 is answered late (breached), ticket 9's requester rates it bad after it is solved.
     zendesk.events += [
