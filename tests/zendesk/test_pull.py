@@ -12,6 +12,7 @@ from zendesk_tickets import event, explore_exports, fake_zendesk
 from lib import cli
 from lib.metrics.kpis import status_report
 from lib.store import database as store
+from lib.store import history as change_history
 from lib.zendesk import pull as zendesk_pull
 from lib.zendesk.settings import ZendeskSettings
 
@@ -97,9 +98,12 @@ def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome
     # ticket 3's breach lands in the week of its late reply, still partial (the data ends on its Tuesday)
     frt = status_report(con, store.load_settings(con))["kpis"]["FRT"]
     assert "2026-11-23" in frt["partial_weeks"] and "2026-11-23" not in frt["weekly"]
-    history = [row for row in store.change_history(con) if row[2] == "zendesk pull"]
-    assert "SSAT" in history[0][4] and "weekly figure" in history[0][4]
+    logged = [row for row in store.change_history(con) if row[2] == "zendesk pull"]
+    assert "SSAT" in logged[0][4] and "weekly figure" in logged[0][4]
     assert TOKEN not in str(store.change_history(con)) and TOKEN not in str(store.list_uploads(con))
+    shown = change_history.changes(con)  # as the Change history page lists it
+    pulled = shown[shown["Action"] == "Zendesk pull"].iloc[0]
+    assert pulled["Area"] == "Uploads" and "SSAT" in pulled["Detail"]
 
     # Rollback takes the pull's figures out, restore brings them back.
     for upload in moved.uploads:
