@@ -66,6 +66,9 @@ OUR_SQL_IDENTIFIERS = {
     # issue 25: the SLA metric's blocks read as rows (column positions; the metric's name goes in as a parameter)
     # and the pivot probe (column positions in constant patterns)
     "selects", "attribute_sql", "attributes", "metric_at", "subtotal", "grand", "blank_label",
+    # issue 28: the week choice among some sources' uploads (a constant; the sources go in as a parameter) and the
+    # Zendesk pull's two export queries (constants; the first day goes in as a parameter)
+    "CHOSEN_WEEKS_OF_SOURCES_SQL", "SLA_EXPORT_SQL", "SATISFACTION_EXPORT_SQL",
 }  # fmt: skip
 
 

@@ -32,14 +32,16 @@ SELECT kpi, week, complete, layer, upload_id FROM candidates WHERE rank = 1
 """
 CHOSEN_WEEKS_SQL = CHOSEN_WEEKS_TEMPLATE.format(only_sources="")
 # fetch_cells(sources=...): the same choice among those sources' uploads alone.
-ONLY_SOURCES = " AND ($sources IS NULL OR list_contains($sources, u.source))"
+CHOSEN_WEEKS_OF_SOURCES_SQL = CHOSEN_WEEKS_TEMPLATE.format(
+    only_sources=" AND ($sources IS NULL OR list_contains($sources, u.source))"
+)
 
 # Segment of a stored row (weekly_counts w, form_segments m): the one the export named, else
 # the form's mapping, else Other.
 SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
 
 SERIES_SQL = f"""
-WITH chosen AS ({CHOSEN_WEEKS_TEMPLATE.format(only_sources=ONLY_SOURCES)})
+WITH chosen AS ({CHOSEN_WEEKS_OF_SOURCES_SQL})
 SELECT ch.layer, ch.kpi, ch.week, ch.complete, ch.upload_id,
     {SEGMENT_OF_ROW} AS segment,
     sum(w.good) AS good, sum(w.total) AS total,

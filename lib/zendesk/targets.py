@@ -108,21 +108,25 @@ SATISFACTION = """
     ORDER BY solved_at NULLS LAST, id"""
 
 
+SLA_EXPORT_SQL = SLA_TARGETS.format(names=TICKET_NAMES)
+SATISFACTION_EXPORT_SQL = SATISFACTION.format(names=TICKET_NAMES)
+
+
 def write_exports(mirror, first_day, sla_path: Path, satisfaction_path: Path) -> tuple[int, int]:
     """Write both exports from the mirror's tables, from ``first_day`` on, as CSV files; the targets and
     the answered surveys among them (what would count, so a file with none is not stored)."""
-    for query, path in ((SLA_TARGETS, sla_path), (SATISFACTION, satisfaction_path)):
+    for query, path in ((SLA_EXPORT_SQL, sla_path), (SATISFACTION_EXPORT_SQL, satisfaction_path)):
         # COPY takes no parameter for its target: the path is the pull's own temporary file, quoted.
         target = str(path).replace("'", "''")
-        mirror.execute(f"COPY ({query.format(names=TICKET_NAMES)}) TO '{target}' (HEADER)", {"first_day": first_day})
+        mirror.execute(f"COPY ({query}) TO '{target}' (HEADER)", {"first_day": first_day})
     targets = mirror.execute(
         f"""SELECT count(*) FILTER (WHERE "SLA metric status" = 'Completed')
-            FROM ({SLA_TARGETS.format(names=TICKET_NAMES)})""",
+            FROM ({SLA_EXPORT_SQL})""",
         {"first_day": first_day},
     ).fetchall()[0][0]
     rated = mirror.execute(
         f"""SELECT count(*) FILTER (WHERE "Ticket satisfaction rating" IN ('Good', 'Bad'))
-            FROM ({SATISFACTION.format(names=TICKET_NAMES)})""",
+            FROM ({SATISFACTION_EXPORT_SQL})""",
         {"first_day": first_day},
     ).fetchall()[0][0]
     return targets, rated
