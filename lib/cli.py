@@ -24,6 +24,9 @@ from lib.store import database as store
 from lib.store import upload_records as records
 from lib.uploads.ingest import ingest_file
 from lib.uploads.status import restore, rollback
+from lib.zendesk import pull as zendesk_pull
+from lib.zendesk import settings as zendesk_settings
+from lib.zendesk.client import PullFailed
 
 EXIT_REFUSED = 2
 
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="bring a rolled-back upload back")
     restore.add_argument("upload_id", type=int)
     restore.add_argument("--by", default=None, help="who is restoring (default: this machine's user)")
+    add_zendesk_parser(commands)
     demo = commands.add_parser("demo", help="build the demo database (a year of generated exports)")
     demo.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last day of demo data (default today)")
     add_epics_parser(commands)
@@ -305,6 +309,30 @@ def add_epics_parser(commands) -> None:
     epics_restore.add_argument("--by", default=None, help="who is restoring (default: this machine's user)")
 
 
+def add_zendesk_parser(commands) -> None:
+    zendesk = commands.add_parser("zendesk", help="pull SLA targets and satisfaction straight from Zendesk's API")
+    actions = zendesk.add_subparsers(dest="zendesk_command", required=True)
+    pull = actions.add_parser("pull", help="store what changed since the last pull (configured in [zendesk])")
+    pull.add_argument("--since", type=dt.date.fromisoformat, help="read from this day (YYYY-MM-DD) instead")
+    pull.add_argument("--by", help="who the change history names (default: your login name)")
+    pull.add_argument("--json", action="store_true")
+
+
+def run_zendesk(con, args) -> int:
+    settings = zendesk_settings.from_secrets_file()
+    try:
+        result = zendesk_pull.pull(con, settings, since=args.since, pulled_by=args.by or getpass.getuser())
+    except (PullFailed, zendesk_pull.NothingToPull, RefusedFile) as error:
+        message = zendesk_settings.scrub(str(error), settings) if settings else str(error)
+        if args.json:
+            print(json.dumps({"status": "failed", "message": message}, indent=2))
+        else:
+            print(f"nothing stored: {message}", file=sys.stderr)
+        return EXIT_REFUSED if isinstance(error, zendesk_pull.NothingToPull) else 1
+    print(json.dumps(result.to_json(), indent=2) if args.json else result.summary)
+    return 0
+
+
 def run_epics(con, args) -> int:
     from lib.epics import overview as epic_overview
     from lib.epics import repository as epic_repository
@@ -362,4 +390,5 @@ COMMANDS = {
     "demo": run_demo,
     "epics": run_epics,
     "notify": run_notify,
+    "zendesk": run_zendesk,
 }

@@ -10,6 +10,7 @@ rules make each side's number. The picks live in the URL (``?kpi=NRT&week=2026-0
 import streamlit as st
 
 from lib.ui import data_trust_view as view
+from lib.ui import zendesk_view
 from lib.ui.page import setup_page
 
 ctx = setup_page("Data trust", ":material/fact_check:")
@@ -34,6 +35,8 @@ else:
     view.show_charts(ctx, rec)
     if not ctx.presentation:
         view.show_every_comparison(rec)
+
+zendesk_view.show_api_comparison(ctx)
 
 st.divider()
 view.show_provenance_section(ctx, rec)

@@ -7,6 +7,7 @@ CSV: text a spreadsheet would run as a formula is neutralised on screen too.
 import streamlit as st
 
 from lib.ui import upload_view as view
+from lib.ui import zendesk_view
 from lib.ui.page import escape_markdown, setup_page
 
 ctx = setup_page("Upload", ":material/upload_file:")
@@ -24,6 +25,7 @@ if ctx.can_edit:
         "previewed first: nothing is stored until you press Store, and every upload can be rolled back."
     )
     view.show_uploader(ctx)
+    zendesk_view.show_pull(ctx, on_stored=view.finish)
 else:
     st.info(
         f"You are signed in as a viewer ({escape_markdown(ctx.user)}): you can see every upload and download "

@@ -14,7 +14,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
-RUN_HERE = {"ingest_benchmark.py", "page_benchmark.py", "explain_benchmark.py", "size_limits_benchmark.py"}
+RUN_HERE = {
+    "ingest_benchmark.py",
+    "page_benchmark.py",
+    "explain_benchmark.py",
+    "size_limits_benchmark.py",
+    "zendesk_pull_benchmark.py",
+}
 RUN_IN_BROWSER_TESTS = {"browser_benchmark.py", "soak.py"}
 SERVED_BY_BROWSER_BENCHMARK = {"bare_page.py"}
 
@@ -67,3 +73,9 @@ def test_size_limits_benchmark_prints_the_refusal_the_import_and_the_page():
     assert "epics, 1,000,000 tiny items (27 MB): refused in" in stdout
     assert "epics, 100 REST epics" in stdout and "listing (" in stdout
     assert "OKRs, 200 objectives: checked and imported in" in stdout and "page errors []" in stdout
+
+
+def test_zendesk_pull_benchmark_prints_the_ratio_to_a_bare_download_and_the_peak_memory():
+    stdout = run_benchmark("zendesk_pull_benchmark.py", "--events", "3000", "--per-page", "500").stdout
+    assert "pull / bare loop" in stdout
+    assert "peak" in stdout and "stored as upload" in stdout

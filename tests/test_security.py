@@ -71,6 +71,9 @@ OUR_SQL_IDENTIFIERS = {
     "selects", "attribute_sql", "attributes", "metric_at", "subtotal", "grand", "blank_label",
     # lib/store/figures.py: the bad-events join, its week filter and its column expressions (constants of that module)
     "SEGMENT_OF_EVENT", "BAD_EVENTS_FROM", "BAD_EVENTS_OF_WEEK", "BAD_EVENT_COLUMNS",
+    # issue 28: the week choice among some sources' uploads (a constant; the sources go in as a parameter) and the
+    # Zendesk pull's two export queries (constants; the first day goes in as a parameter)
+    "CHOSEN_WEEKS_OF_SOURCES_SQL", "SLA_EXPORT_SQL", "SATISFACTION_EXPORT_SQL",
 }  # fmt: skip
 
 

@@ -6,7 +6,7 @@ plays: Explore and dbt are primary, Sisense is secondary (it gets fact-checked a
 
 from __future__ import annotations
 
-SOURCE_NAMES = {"explore": "Zendesk Explore", "sisense": "Sisense", "dbt": "dbt_zendesk"}
+SOURCE_NAMES = {"explore": "Zendesk Explore", "sisense": "Sisense", "dbt": "dbt_zendesk", "zendesk": "Zendesk API"}
 # The short names on the data-trust page and its charts, one a side of the comparison.
 PRIMARY_NAME = "Explore"
 SECONDARY_NAME = "Sisense"

@@ -90,8 +90,8 @@ def at_or_below(good: int, total: int, floor: float) -> bool:
     return Fraction(100 * good) <= Fraction(str(floor)) * total
 
 
-def fetch_cells(con, *, region: str | None = None) -> list[tuple]:
-    return figures.weekly_cells(con, region=region)
+def fetch_cells(con, *, region: str | None = None, sources: list[str] | None = None) -> list[tuple]:
+    return figures.weekly_cells(con, region=region, sources=sources)
 
 
 def week_step(week: dt.date, weeks: int = 1) -> dt.date:

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-CHOSEN_WEEKS_SQL = """
+CHOSEN_WEEKS_TEMPLATE = """
 WITH candidates AS (
     SELECT c.kpi, c.week, c.complete, u.layer, u.id AS upload_id,
         row_number() OVER (PARTITION BY u.layer, c.kpi, c.week ORDER BY c.complete DESC, u.precedence DESC) AS rank
     FROM coverage c JOIN uploads u ON u.id = c.upload_id
-    WHERE u.status = 'active'
+    WHERE u.status = 'active'{only_sources}
 )
 SELECT kpi, week, complete, layer, upload_id FROM candidates WHERE rank = 1
 """
+CHOSEN_WEEKS_SQL = CHOSEN_WEEKS_TEMPLATE.format(only_sources="")
+# weekly_cells(sources=...): the same choice among those sources' uploads alone.
+CHOSEN_WEEKS_OF_SOURCES_SQL = CHOSEN_WEEKS_TEMPLATE.format(
+    only_sources=" AND ($sources IS NULL OR list_contains($sources, u.source))"
+)
 
 # Segment of a stored row (weekly_counts w, form_segments m): the one the export named, else
 # the form's mapping, else Other.
@@ -27,7 +32,7 @@ SEGMENT_OF_ROW = "coalesce(w.segment, m.segment, 'Other')"
 SEGMENT_OF_EVENT = "coalesce(m.segment, 'Other')"
 
 SERIES_SQL = f"""
-WITH chosen AS ({CHOSEN_WEEKS_SQL})
+WITH chosen AS ({CHOSEN_WEEKS_OF_SOURCES_SQL})
 SELECT ch.layer, ch.kpi, ch.week, ch.complete, ch.upload_id,
     {SEGMENT_OF_ROW} AS segment,
     sum(w.good) AS good, sum(w.total) AS total,
@@ -65,9 +70,11 @@ BAD_EVENT_COLUMNS = {
 }
 
 
-def weekly_cells(con, *, region: str | None = None) -> list[tuple]:
-    """(layer, kpi, week, complete, upload, segment, good, total, pct rows, pct) of every speaking upload."""
-    return con.execute(SERIES_SQL, {"region": region}).fetchall()
+def weekly_cells(con, *, region: str | None = None, sources: list[str] | None = None) -> list[tuple]:
+    """(layer, kpi, week, complete, upload, segment, good, total, pct rows, pct) of every speaking upload, or,
+    with ``sources``, of those sources' uploads alone (data trust compares the Zendesk API pull with the Explore
+    export, both primary)."""
+    return con.execute(SERIES_SQL, {"region": region, "sources": sources}).fetchall()
 
 
 def chosen_for_week(con, kpi: str, week: dt.date) -> dict[str, tuple[int, bool]]:

@@ -29,6 +29,7 @@ AREA_OF_ACTION = {
     "demo removed": UPLOADS,
     "column mapping saved": UPLOADS,
     "column mapping deleted": UPLOADS,
+    "zendesk pull": UPLOADS,  # lib/zendesk: a pull's uploads, its window and the weekly figures that moved
     "setting": SETTINGS,
     "form mapping": SETTINGS,
     "form mapping removed": SETTINGS,
@@ -70,6 +71,7 @@ ACTION_LABELS = {
     "okr import": "OKR import",
     "okr edit": "OKR edit",
     "okr check-in": "OKR check-in",
+    "zendesk pull": "Zendesk pull",
 }
 
 
