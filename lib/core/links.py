@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # ISO first: it is what Floorline writes. Month names are English, as every page prints them.
 WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
@@ -96,3 +96,17 @@ def web_link(url: object, hosts: tuple[str, ...] = ()) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host or (hosts and host not in hosts):
         return None
     return url
+
+
+# Characters left as they are in a Markdown link's address; the rest (brackets, parentheses, angle brackets,
+# quotes, backslashes, spaces) are percent-encoded, so no address can end the link early or add markup.
+MARKDOWN_ADDRESS_SAFE = ":/?#@!$&+,;=%~"
+
+
+def markdown_link(label: str, url: str | None) -> str:
+    """A Markdown link to ``url`` as ``label`` (Floorline's own text) for a ``st.table`` cell; "—" when there is no
+    address. ``url`` is one ``web_link`` passed or one Floorline wrote (a page of its own): only the characters
+    Markdown reads are encoded here, the address is not checked again."""
+    if url is None:
+        return "—"
+    return f"[{label}]({quote(url, safe=MARKDOWN_ADDRESS_SAFE)})"

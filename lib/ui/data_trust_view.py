@@ -21,6 +21,7 @@ from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
 from lib.ui.page import link_choice, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
+from lib.ui.tables import wrapping_table
 from lib.ui.view_links import view_query
 
 state = st.session_state
@@ -120,7 +121,7 @@ def summary_config(tolerance: float) -> dict:
     }
 
 
-def show_summary(rec: reconcile.Reconciliation) -> None:
+def show_summary(rec: reconcile.Reconciliation, presentation: bool = False) -> None:
     overall = rec.summaries["All"]
     cells = st.columns(4)
     cells[0].metric("Segment-weeks compared", f"{overall.segments.compared:,}")
@@ -142,8 +143,16 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
         help="Sisense minus Explore, in percentage points.",
     )
     st.markdown(escape_markdown(reconcile.summary_sentence(overall, rec.tolerance)))
+    rows = pd.DataFrame(reconcile.summary_rows(rec))
+    if presentation:  # a static table: all nine columns on a 1280 px screen, headers wrapped
+        written = {
+            "Mean diff.": rows["Mean diff."].map("{:.2f} pts".format),
+            "Largest": rows["Largest"].map(format_points),
+        }
+        wrapping_table(rows.assign(**written).rename(columns={"Beyond": f"Beyond ±{rec.tolerance:g} pt"}))
+        return
     st.dataframe(
-        pd.DataFrame(reconcile.summary_rows(rec)),
+        rows,
         hide_index=True,
         width="stretch",
         key="summary_table",
