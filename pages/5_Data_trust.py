@@ -29,7 +29,7 @@ st.header("Explore against Sisense", anchor=False)
 if not rec.summaries["All"].weeks_compared:
     view.show_nothing_to_compare(ctx)
 else:
-    view.show_summary(rec, ctx.presentation)
+    view.show_summary(rec)
     view.show_disagreements(rec)
     view.show_charts(ctx, rec)
     if not ctx.presentation:
