@@ -120,7 +120,7 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
     # How often and how far, per KPI.
     per_kpi = at.table[0].value  # a static table: three rows need no grid
     assert list(per_kpi["KPI"]) == ["FRT", "NRT", "SSAT"]
-    assert list(per_kpi["Beyond ±1 pt"]) == [1, 1, 1]
+    assert list(per_kpi["Beyond ±1 pt"]) == ["1", "1", "1"]
     assert all(2 <= abs(float(largest.replace("\\", "").removesuffix(" pts"))) <= 6 for largest in per_kpi["Largest"])
     # Every comparison, side by side: 3 KPIs x 52 complete weeks x (3 segments + Combined).
     every = next(df.value for df in at.dataframe if len(df.value) > 100)
