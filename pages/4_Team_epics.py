@@ -64,7 +64,7 @@ elif view is not None:
     epics_view.work_table(work)
 
     st.header("Named in OKRs and workgroups")
-    epics_view.links_table(epic_overview.links_frame(view.masters))
+    epics_view.links_table(epic_overview.links_frame(view.masters), ctx.presentation)
 
 st.header("Import, fetch and restore")
 if ctx.can_edit:

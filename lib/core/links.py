@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 # ISO first: it is what Floorline writes. Month names are English, as every page prints them.
 WEEK_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
@@ -118,3 +118,17 @@ def page_address(app_url: str, url_path: str, query: Mapping[str, str]) -> str:
     """The address that opens a page of the app at ``app_url`` on a view (``/Workgroups?wg=3``), for messages
     sent outside the app."""
     return app_url.rstrip("/") + url_path + (f"?{urlencode(query)}" if query else "")
+
+
+# Characters left as they are in a Markdown link's address; the rest (brackets, parentheses, angle brackets,
+# quotes, backslashes, spaces) are percent-encoded, so no address can end the link early or add markup.
+MARKDOWN_ADDRESS_SAFE = ":/?#@!$&+,;=%~"
+
+
+def markdown_link(label: str, url: str | None) -> str:
+    """A Markdown link to ``url`` as ``label`` (Floorline's own text) for a ``st.table`` cell; "—" when there is no
+    address. ``url`` is one ``web_link`` passed or one Floorline wrote (a page of its own): only the characters
+    Markdown reads are encoded here, the address is not checked again."""
+    if url is None:
+        return "—"
+    return f"[{label}]({quote(url, safe=MARKDOWN_ADDRESS_SAFE)})"

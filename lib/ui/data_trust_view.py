@@ -22,6 +22,7 @@ from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
 from lib.ui.page import link_choice, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
+from lib.ui.tables import wrapping_table
 from lib.ui.view_links import view_query
 
 state = st.session_state
@@ -103,24 +104,6 @@ def show_source_freshness(ctx) -> None:
                 st.warning(f"{escape_markdown(name)} data is {age} days old.", icon=":material/schedule:")
 
 
-def summary_config(tolerance: float) -> dict:
-    return {
-        "Segment-weeks": st.column_config.NumberColumn(help="Segment-weeks both sources have figures for"),
-        "Beyond": st.column_config.NumberColumn(
-            f"Beyond ±{tolerance:g} pt", help="Segment-weeks where they differ by more than the tolerance"
-        ),
-        "Combined beyond": st.column_config.TextColumn(help="Combined weeks beyond the tolerance"),
-        "Mean diff.": st.column_config.NumberColumn(
-            "Mean diff. (pts)", format="%.2f", help="Mean absolute difference per segment-week"
-        ),
-        "Largest": st.column_config.NumberColumn(
-            "Largest (pts)", format="%+.1f", help="Sisense minus Explore, the largest either way"
-        ),
-        "Only Explore": st.column_config.NumberColumn(help="Weeks with an Explore figure and none from Sisense"),
-        "Only Sisense": st.column_config.NumberColumn(help="Weeks with a Sisense figure and none from Explore"),
-    }
-
-
 def show_summary(rec: reconcile.Reconciliation) -> None:
     overall = rec.summaries["All"]
     cells = st.columns(4)
@@ -143,12 +126,14 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
         help="Sisense minus Explore, in percentage points.",
     )
     st.markdown(escape_markdown(reconcile.summary_sentence(overall, rec.tolerance)))
-    st.dataframe(
-        pd.DataFrame(reconcile.summary_rows(rec)),
-        hide_index=True,
-        width="stretch",
-        key="summary_table",
-        column_config=summary_config(rec.tolerance),
+    # Three rows: a static table (no grid for the browser to load and draw; it wraps on a shared screen).
+    rows = pd.DataFrame(reconcile.summary_rows(rec))
+    written = {"Mean diff.": rows["Mean diff."].map("{:.2f} pts".format), "Largest": rows["Largest"].map(format_points)}
+    wrapping_table(rows.assign(**written).rename(columns={"Beyond": f"Beyond ±{rec.tolerance:g} pt"}))
+    st.caption(
+        "Per KPI: segment-weeks both sources have figures for, and how many differ by more than the tolerance; "
+        "combined weeks beyond it; the mean absolute difference per segment-week; the largest difference "
+        "(Sisense minus Explore) and where; weeks only one source has a figure for."
     )
 
 

@@ -26,6 +26,7 @@ from lib.store import database as store
 from lib.ui.cache import by_data_version
 from lib.ui.page import PageContext, escape_markdown
 from lib.ui.staging import show_refusal, staged_upload
+from lib.ui.tables import wrapping_table
 
 ROW_PIXELS = 35  # a dataframe row's height in Streamlit
 REFUSED_ICON = ":material/block:"
@@ -69,50 +70,52 @@ def headline_metrics(view: epic_overview.EpicsView, work: list[workload.ManagerW
     metrics[3].metric("Managers with no visible work", numbers.no_visible_work)
 
 
-# On a shared screen (presentation mode, type zoomed) the table keeps what the meeting reads: what, who,
-# the flags, the link and the due date; the rest (state too: the open epics come first) stays in the CSV and
-# in the normal view. The columns kept share the room so that at 1280 px nothing in them is cut.
-PRESENTATION_LEAVES_OUT = ("Child epics", "Start", "Last update", "State")
+# On a shared screen the table keeps what the meeting reads: what, who, the flags, the link and the due date;
+# the rest (state too: the open epics come first) stays in the CSV and in the normal view. It is a static
+# table there, whose long cells wrap instead of ending in "…".
+PRESENTATION_COLUMNS = ("Area", "DRI", "Flags", "Epic", "Due")
 
 
 def masters_table(view: epic_overview.EpicsView, presentation: bool = False) -> None:
     masters = epic_overview.masters_frame(view.masters)
-    # A link column opens whatever its cell holds: on screen, only an http(s) address on the GitLab host is kept.
+    # A link opens whatever its cell holds: on screen, only an http(s) address on the GitLab host is kept.
     gitlab = (gitlab_host(st.secrets),)
     shown = masters.assign(Epic=masters["Epic"].map(lambda url: web_link(url, gitlab)))
-    left_out = ("Region", "Named in", *(PRESENTATION_LEAVES_OUT if presentation else ()))
-    # Beside the open sidebar at 1400 px; on a shared screen the columns kept share the room of those left out
-    # (in all 860 px before the zoom: the width of a 1280 px screen's column).
-    width = {"Area": 140, "DRI": 100, "Flags": 190, "Epic": 95, "Due": 80}
     if presentation:
-        width = {"Area": 270, "DRI": 125, "Flags": 245, "Epic": 125, "Due": 95}
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        placeholder="—",  # a missing due date, not Streamlit's "None"
-        height=ROW_PIXELS * (len(masters) + 1) + 3,  # every master epic in view, no inner scrolling
-        # "Named in" is listed whole further down.
-        column_order=[column for column in masters.columns if column not in left_out],
-        column_config={
-            "Area": st.column_config.TextColumn("Area", width=width["Area"]),
-            "DRI": st.column_config.TextColumn("DRI", width=width["DRI"]),
-            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=width["Epic"]),
-            "Flags": st.column_config.TextColumn("Flags", width=width["Flags"]),
-            "State": st.column_config.TextColumn("State", width=55),
-            "Child epics": st.column_config.TextColumn("Child epics", width=105),
-            "Start": st.column_config.DateColumn("Start", format="DD MMM YYYY", width=80),
-            "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=width["Due"]),
-            "Last update": st.column_config.DateColumn("Last update", format="DD MMM YYYY", width=85),
-        },
-        key="master-epics",
-    )
+        wrapping_table(shown[list(PRESENTATION_COLUMNS)], links={"Epic": "open in GitLab"})
+    else:
+        every_master_table(shown)
     st.download_button(
         "Master epics (CSV)",
         data=safe_csv(masters),
         file_name="master-epics.csv",
         mime="text/csv",
         icon=":material/download:",
+    )
+
+
+def every_master_table(shown: pd.DataFrame) -> None:
+    """Every column but the region and "Named in" (listed whole further down), in widths that fit beside the open
+    sidebar at 1400 px."""
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",  # a missing due date, not Streamlit's "None"
+        height=ROW_PIXELS * (len(shown) + 1) + 3,  # every master epic in view, no inner scrolling
+        column_order=[column for column in shown.columns if column not in ("Region", "Named in")],
+        column_config={
+            "Area": st.column_config.TextColumn("Area", width=140),
+            "DRI": st.column_config.TextColumn("DRI", width=100),
+            "Epic": st.column_config.LinkColumn("Epic", display_text="open in GitLab", width=95),
+            "Flags": st.column_config.TextColumn("Flags", width=190),
+            "State": st.column_config.TextColumn("State", width=55),
+            "Child epics": st.column_config.TextColumn("Child epics", width=105),
+            "Start": st.column_config.DateColumn("Start", format="DD MMM YYYY", width=80),
+            "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY", width=80),
+            "Last update": st.column_config.DateColumn("Last update", format="DD MMM YYYY", width=85),
+        },
+        key="master-epics",
     )
 
 
@@ -123,7 +126,7 @@ def work_table(work: list[workload.ManagerWork]) -> None:
     st.table(cells.style.apply(highlight_standing_out, axis=1).hide(axis="index"))
 
 
-def links_table(linked: pd.DataFrame) -> None:
+def links_table(linked: pd.DataFrame, presentation: bool = False) -> None:
     if linked.empty:
         st.caption(
             "No key result or workgroup action names an epic yet: put the epic's URL or reference "
@@ -131,6 +134,9 @@ def links_table(linked: pd.DataFrame) -> None:
         )
         return
     st.caption("Key results and workgroup actions whose text names a master epic or one of its child epics.")
+    if presentation:  # long items wrap; the address is Floorline's own page, written by lib.epics.overview
+        wrapping_table(linked, links={"Open": "open in Floorline"})
+        return
     st.dataframe(
         linked,
         hide_index=True,

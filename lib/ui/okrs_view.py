@@ -19,8 +19,9 @@ from lib.okrs import exports, model, quarters, repository
 from lib.store import database as store
 from lib.ui import figures
 from lib.ui.cache import by_data_version
-from lib.ui.page import PageContext, escape_markdown, served_as_app, shared_connection
+from lib.ui.page import PageContext, escape_markdown, presentation_requested, served_as_app, shared_connection
 from lib.ui.staging import show_refusal, staged_upload
+from lib.ui.tables import wrapping_table
 from lib.ui.view_links import view_query
 
 EVERYONE = "Everyone"
@@ -47,9 +48,13 @@ def text_columns(widths: dict[str, int]) -> dict:
     return {name: st.column_config.TextColumn(width=width) for name, width in widths.items()}
 
 
-def show_table(frame: pd.DataFrame, column_config: dict, **options) -> None:
-    """A read-only table the width of the page; widths add up to what fits beside the open sidebar at 1400 px."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, **options)
+def show_table(frame: pd.DataFrame, column_config: dict, column_order: list[str] | None = None) -> None:
+    """A read-only table the width of the page; widths add up to what fits beside the open sidebar at 1400 px.
+    On a shared screen a static table instead, whose long cells wrap rather than end in "…"."""
+    if presentation_requested():
+        wrapping_table(frame[column_order] if column_order else frame)
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, column_order=column_order)
 
 
 def answers_columns(view: quarters.QuarterView, answers: quarters.QuarterAnswers) -> None:

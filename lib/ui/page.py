@@ -31,10 +31,10 @@ from lib.uploads import flow as uploads
 # Presentation mode: larger type everywhere, for a shared screen. Static CSS only: no user text ever
 # reaches this HTML. Streamlit's header stays (it holds the button that reopens the sidebar and the
 # menu with the theme); the page's own bar at the top (page switcher, exit) keeps the presenter free.
-# Tables draw on a canvas at a fixed pixel size, so they are zoomed rather than given a font size. The
-# zoom goes on the table's whole element box, which is given 1/1.25 of the column: the zoomed grid then
-# ends at the column's edge (not a quarter past it, off a 1400 px screen), and the box grows with the
-# grid's height, so a table never runs under the button or heading that follows it.
+# A dataframe's canvas takes its type and row height from the root font size when it is first drawn, so the
+# 20 px here enlarges it too (a CSS zoom did, but left grids wider than the column and Chromium redrew scrolled
+# rows unzoomed). A grid whose code loads before this style arrives keeps the normal size: smaller, never cut.
+# Read-only tables with long text are static tables in this mode (lib/ui/tables.py), which wrap.
 PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
@@ -42,9 +42,6 @@ PRESENTATION_CSS = """
   [data-testid="stHeading"] h2 { font-size: 1.55rem; }
   [data-testid="stMetricValue"] { font-size: 2.4rem; }
   [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
-  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"]) {
-    zoom: 1.25; width: 80% !important;
-  }
   [data-testid="stDecoration"] { display: none; }
   .block-container { padding-top: 3.6rem; }
   .st-key-floorline_presentation_bar {

@@ -11,6 +11,7 @@ CSV: text a spreadsheet would run as a formula is neutralised on screen too.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from lib import notify
@@ -24,6 +25,7 @@ from lib.store import database as store
 from lib.store import forms, notifications
 from lib.ui.drafts import Drafts
 from lib.ui.page import escape_markdown
+from lib.ui.tables import wrapping_table
 from lib.uploads import changes, status
 from lib.uploads import flow as uploads
 
@@ -406,7 +408,7 @@ def show_history(ctx) -> None:
     if not history:
         st.caption("Nothing uploaded yet.")
         return
-    st.dataframe(
+    table = pd.DataFrame(
         [
             {
                 "Upload": row["id"],
@@ -419,20 +421,26 @@ def show_history(ctx) -> None:
                 "Weeks": row["weeks"],
             }
             for row in history
-        ],
-        hide_index=True,
-        # Sized so that every column fits beside the sidebar at 1400 pixels (the source used to fall off the edge).
-        column_config={
-            "Upload": st.column_config.NumberColumn(width=62),
-            "Status": st.column_config.TextColumn(width=90),
-            "Source": st.column_config.TextColumn(width=125),
-            "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm", width=130),
-            "Who": st.column_config.TextColumn(width=105),
-            "File": st.column_config.TextColumn(width=140),
-            "Rows": st.column_config.NumberColumn(format="localized", width=70),
-            "Weeks": st.column_config.TextColumn(width=200),
-        },
+        ]
     )
+    if ctx.presentation:  # a static table, whose long file names and week ranges wrap on a shared screen
+        wrapping_table(table.assign(**{"When (UTC)": table["When (UTC)"].map("{:%d %b %Y, %H:%M}".format)}))
+    else:
+        st.dataframe(
+            table,
+            hide_index=True,
+            # Sized so that every column fits beside the sidebar at 1400 pixels (the source used to fall off the edge).
+            column_config={
+                "Upload": st.column_config.NumberColumn(width=62),
+                "Status": st.column_config.TextColumn(width=90),
+                "Source": st.column_config.TextColumn(width=125),
+                "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm", width=130),
+                "Who": st.column_config.TextColumn(width=105),
+                "File": st.column_config.TextColumn(width=140),
+                "Rows": st.column_config.NumberColumn(format="localized", width=70),
+                "Weeks": st.column_config.TextColumn(width=200),
+            },
+        )
     by_id = {row["id"]: row for row in history}
     pending = state.get("upload_pending")
     if pending and pending[0] in by_id and by_id[pending[0]]["action"] != pending[1]:

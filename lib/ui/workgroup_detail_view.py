@@ -42,7 +42,8 @@ VERDICT_ICONS = {
 }
 EVIDENCE_CONFIG = {
     "link": st.column_config.LinkColumn("Link", width="medium"),
-    "note": st.column_config.TextColumn("What it shows", width="large"),
+    # No fixed width: "large" (400 px) beside the link ran past the half-page column at 1280 px.
+    "note": st.column_config.TextColumn("What it shows"),
 }
 
 

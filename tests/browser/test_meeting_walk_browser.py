@@ -26,7 +26,8 @@ PROJECTOR = {"width": 1280, "height": 720}
 NO_EXCEPTION = "[data-testid='stException']"
 
 # Text cut off by its own box: wider than it is shown and not allowed to spill (hidden, clipped or "…").
-# Plotly's SVG and the tables' canvas are measured by their own tests.
+# Static tables (st.table: the long-text tables in presentation mode) are text like any other. Plotly's SVG is
+# measured by its own tests; a dataframe's canvas below.
 CLIPPED_TEXT = """() => [...document.querySelectorAll(
       '[data-testid="stMain"] *, .st-key-floorline_presentation_bar *, [role="dialog"] *')]
   .filter(e => !e.closest('svg, canvas, [data-testid="stDataFrame"]'))
@@ -34,6 +35,19 @@ CLIPPED_TEXT = """() => [...document.querySelectorAll(
   .filter(e => e.scrollWidth > e.clientWidth + 1)
   .filter(e => { const s = getComputedStyle(e); return s.overflowX !== 'visible' || s.textOverflow === 'ellipsis'; })
   .map(e => e.innerText.trim().slice(0, 60))"""
+
+
+# A dataframe draws its cells on a canvas, so its text cannot be measured; what can: whether its columns are wider
+# than the grid shows (a sideways scroll hides whole columns). Read-only tables with long text are static tables
+# in presentation mode, measured above.
+GRIDS_RUNNING_OVER = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(grid => grid.offsetParent !== null)
+  .map(grid => {
+    const scroller = grid.querySelector('.dvn-scroller');
+    const sideways = scroller ? scroller.scrollWidth - scroller.clientWidth : 0;
+    return {header: (grid.querySelector('th') || {}).innerText, sideways};
+  })
+  .filter(grid => grid.sideways > 1)"""
 
 
 @pytest.fixture
@@ -69,6 +83,7 @@ def step(page: Page, screenshot: Path, name: str) -> None:
     assert "present=1" in page.url, f"{name}: presentation mode dropped ({page.url})"
     assert page.locator(NO_EXCEPTION).count() == 0, name
     assert page.evaluate(CLIPPED_TEXT) == [], f"{name}: text cut off"
+    assert page.evaluate(GRIDS_RUNNING_OVER) == [], f"{name}: a table's columns run past it"
 
 
 def test_the_meeting_runs_from_review_to_hypothesis_without_leaving_presentation_mode(projector, meeting_url, shoot):

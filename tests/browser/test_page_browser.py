@@ -70,9 +70,9 @@ def test_no_table_needs_a_sideways_scroll_beside_the_open_sidebar(chromium, stre
         context.close()
 
 
-# Presentation mode zooms tables: each must still end inside the page's column, not past the screen's edge.
-# Measured on what is drawn (the grid's canvases and scroller), not on the table element: under the zoom
-# the grid can run past its element's box, and it did, by 300 px on Data trust.
+# Presentation mode enlarges tables' type: each must still end inside the page's column, not past the screen's
+# edge. Measured on what is drawn (the grid's canvases and scroller), not on the table element: under the CSS
+# zoom presentation mode once used, the grid ran past its element's box, by 300 px on Data trust.
 TABLE_PAST_EDGE = """() => {
   const column = document.querySelector("[data-testid='stMainBlockContainer']").getBoundingClientRect();
   return [...document.querySelectorAll("[data-testid='stDataFrame']")]
@@ -96,7 +96,7 @@ TABLE_PAST_BOTTOM = """() => [...document.querySelectorAll("[data-testid='stElem
   })"""
 
 
-def test_zoomed_tables_in_presentation_mode_stay_on_screen(open_app):
+def test_tables_in_presentation_mode_stay_on_screen(open_app):
     for entry in PAGES:
         page = open_app(entry.url_path + "?present=1")
         page.wait_for_timeout(300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import unquote
 
 import pytest
 
@@ -94,3 +95,13 @@ def test_a_choice_is_read_in_any_case_and_a_long_week_is_not_parsed():
     assert links.parse_week_text("2026-09-14" + " " * 200) is None
     note = links.unreadable_note("9" * 100_000)
     assert len(note) < 200 and "…" in note
+
+
+def test_a_table_cell_link_keeps_its_address_and_no_character_of_it_can_end_the_link_or_add_markup():
+    url = 'https://gitlab.com/groups/g/-/epics/5?note=a)b](https://evil.example)<img src=x> "t"\\'
+    cell = links.markdown_link("open in GitLab", url)
+    assert cell.startswith("[open in GitLab](https://gitlab.com/groups/g/-/epics/5?note=")
+    address = cell[len("[open in GitLab](") : -1]
+    assert not set(address) & set("()[]<> \"'\\`")
+    assert unquote(address) == url
+    assert links.markdown_link("open in GitLab", None) == "—"

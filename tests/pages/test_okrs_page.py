@@ -332,3 +332,15 @@ def test_a_manager_date_stored_before_the_limits_existed_breaks_no_tab(db, since
     con.execute("UPDATE okr_managers SET manager_since = ?::DATE WHERE name = ?", [since, name])
     con.close()
     page({"section": section} if section else None)
+
+
+def test_on_a_shared_screen_the_priorities_table_wraps_its_text_whole(db):
+    """A dataframe cuts a long cell with "…"; in presentation mode the table is static and holds every word."""
+    at = page({"present": "1"})
+    assert not at.dataframe
+    priorities = at.table[0].value
+    headers = [header.replace("\\", "") for header in priorities.columns]
+    assert headers == ["Manager", "Region", "Segment", "1. KPIs now", "2. Team growth", "3. OKRs"]
+    rows = {row[0]: [cell.replace("\\", "") for cell in row[1:]] for row in priorities.itertuples(index=False)}
+    assert rows["Chioma Okafor"][2] == "FRT in EMEA (3 weeks); FRT in L&R (3 weeks); NRT in L&R (2 weeks)"
+    assert rows["Sam Carter"][4] == "Exempt until 31 Jan 2027 (FY27-Q4) (new manager); OKR expected from FY28-Q1"

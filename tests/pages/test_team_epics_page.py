@@ -94,6 +94,28 @@ def test_the_demo_epics_show_by_area_with_dris_flags_and_links(db):
     ]
 
 
+def test_on_a_shared_screen_the_master_epics_wrap_and_keep_their_gitlab_links(db):
+    """Presentation mode: a static table (long areas and flags wrap, not "…"), each epic a link to GitLab only,
+    due dates as every page writes them and a dash for none."""
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params["present"] = "1"
+    ok(at.run())
+    masters = at.table[0].value
+    assert list(masters.columns) == ["Area", "DRI", "Flags", "Epic", "Due"]
+    rows = {plain(row.Area): row for row in masters.itertuples(index=False)}
+    tooling = rows["Support tooling (Zendesk (Explore) dashboards)"]
+    assert plain(tooling.Flags) == "▲ Overdue (due 16 Nov 2026)"
+    assert tooling.Due == "16 Nov 2026"
+    assert rows["Hiring and onboarding"].Epic == (
+        "[open in GitLab](https://gitlab.com/groups/gitlab-com/support/-/epics/5)"
+    )
+    assert rows["Knowledge base and docs"].Due == "—"
+    assert "None" not in masters.to_string()
+    named_in = at.table[2].value  # after who works on what
+    assert named_in.loc[0, "Open"] == "[open in Floorline](./OKRs?quarter=FY27-Q4)"
+    assert [frame.value.columns[0] for frame in at.dataframe] == ["Snapshot"]  # no grid cuts text here
+
+
 def test_who_is_working_on_what_keeps_the_priority_order_and_marks_who_stands_out(db):
     at = page()
 

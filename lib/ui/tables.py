@@ -1,0 +1,46 @@
+"""Static tables for a shared screen: HTML that wraps its text and takes the presentation type size.
+
+A dataframe draws on a canvas at a fixed size and cuts a long cell with "…"; zoomed for a projector,
+Chromium redrew its scrolled rows unzoomed. ``st.table`` is HTML, so long text wraps and the page's larger
+type applies. Its cells are Markdown: every text cell is escaped, and a link column is written as a link
+only to an address ``lib.core.links.web_link`` accepted.
+"""
+
+from __future__ import annotations
+
+import numbers
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from lib.core.links import markdown_link
+from lib.core.text import escape_markdown, escape_table_cells
+from lib.metrics.fiscal import long_date
+
+MISSING = "—"  # a missing date or number, never the word "None"
+
+
+def table_cell(value: object) -> object:
+    """A date as every page writes it (16 Nov 2026), a number with thousands separators (one decimal), a missing
+    value as a dash. Written here rather than by a pandas Styler, which costs more server time than the table."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return MISSING
+    if isinstance(value, pd.Timestamp):
+        return long_date(value.date())
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{value:,.1f}"
+    return value
+
+
+def wrapping_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> None:
+    """``frame`` as a static table without its index. ``links``: column → the label its addresses are shown as;
+    those cells hold addresses that passed ``web_link``, or Floorline's own pages (None: nothing to open)."""
+    links = links or {}
+    cells = escape_table_cells(frame.drop(columns=list(links)).map(table_cell))
+    for column, label in links.items():
+        cells.insert(frame.columns.get_loc(column), column, frame[column].map(partial(markdown_link, label)))
+    cells.columns = [escape_markdown(column) for column in cells.columns]  # "1. KPIs now" is no list item
+    st.table(cells, hide_index=True)
