@@ -17,7 +17,8 @@ def test_picking_a_disagreement_opens_both_sources_explanations(open_app):
     page = open_app("/Data_trust")
     expect(page.get_by_text(SIDES)).to_have_count(0)  # below the fold: not built until asked for
 
-    disagreements = page.get_by_test_id("stDataFrame").nth(1)
+    # The summary per KPI above it is a static table, so the disagreements are the page's first grid.
+    disagreements = page.get_by_test_id("stDataFrame").first
     disagreements.scroll_into_view_if_needed()
     box = disagreements.bounding_box()
     page.mouse.click(box["x"] + 20, box["y"] + 53)  # the first row's selection box
