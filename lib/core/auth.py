@@ -168,7 +168,8 @@ class AccessPolicy:
         return EDITOR if address in self.editors or domain in self.editors else VIEWER
 
 
-def set_principal(principal: Principal) -> None:
+def set_principal(principal: Principal | None) -> None:
+    """None: nobody this run may act for (a widget callback from a visitor the sign-in gate turns away)."""
     _current.set(principal)
 
 

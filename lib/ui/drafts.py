@@ -23,6 +23,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from lib.core.errors import PermissionDenied
+from lib.core.text import escape_markdown
+from lib.ui.page import act_for_signed_in
+
 FLASH_ICONS = {"success": ":material/check:", "error": ":material/error:", "warning": ":material/warning:"}
 
 
@@ -178,11 +182,17 @@ class Drafts:
                 getattr(st, kind)(message, icon=FLASH_ICONS[kind])
 
     def run(self, action: Callable, *args, success: str | None = None, **kwargs):
-        """Call a lib write; its refusal becomes a message instead of a traceback (and None is returned)."""
+        """Call a lib write as the signed-in person (``act_for_signed_in``: most writes run in a button's
+        callback, before the page has signed anyone in); its refusal, or a refusal of the person's role,
+        becomes a message instead of a traceback (and None is returned)."""
+        act_for_signed_in()
         try:
             result = action(*args, **kwargs)
         except self.refusal as error:
             self.flash(getattr(error, "message", str(error)), "error")
+            return None
+        except PermissionDenied as denied:  # quotes the signed-in address: shown as text, never as a live link
+            self.flash(escape_markdown(denied), "error")
             return None
         if success:
             self.flash(success)

@@ -110,12 +110,18 @@ def stored_state(con) -> tuple[Settings, bool]:
 freshness = by_data_version(provenance.freshness)
 
 
-def access_policy() -> auth.AccessPolicy:
+def configured_policy() -> auth.AccessPolicy:
+    """The policy the secrets set; ValueError for an editors or allowed_domains entry no address could match."""
     try:
         return auth.AccessPolicy.from_secrets(st.secrets)
     except FileNotFoundError:  # no secrets.toml at all: sign-in is not configured
         return auth.AccessPolicy(configured=False, allowed_domains=(), editors=())
-    except ValueError as wrong:  # an editors or allowed_domains entry no address could match: nobody gets in
+
+
+def access_policy() -> auth.AccessPolicy:
+    try:
+        return configured_policy()
+    except ValueError as wrong:  # nobody gets in
         st.title("Floorline")
         st.error(f"Sign-in is set up wrongly: {escape_markdown(wrong)}", icon=":material/block:")
         st.stop()
@@ -142,6 +148,33 @@ def sign_in_gate(policy: auth.AccessPolicy) -> auth.Principal:
         )
         st.button("Sign out", on_click=st.logout)
         st.stop()
+
+
+def callback_principal() -> auth.Principal | None:
+    """Who a widget callback acts for, decided as ``sign_in_gate`` decides it but with no screen to show:
+    the same policy and only the identity provider's claims (``AccessPolicy.admit``). None for anyone the
+    gate turns away (signed out, not vouched for, wrong domain, sign-in set up wrongly)."""
+    try:
+        policy = configured_policy()
+    except ValueError:
+        auth.require_sign_in()
+        return None
+    if not policy.configured:
+        return auth.OPEN_PRINCIPAL
+    auth.require_sign_in()
+    if not st.user.is_logged_in:
+        return None
+    try:
+        return policy.admit(st.user)
+    except auth.SignInRefused:
+        return None
+
+
+def act_for_signed_in() -> None:
+    """Call before any write a widget callback makes (``Drafts.run`` does). Streamlit runs callbacks at the
+    start of the rerun, before the page script's ``setup_page`` has recorded the principal, so without this
+    a signed-in editor's write is refused; and a principal left from an earlier run is never trusted."""
+    auth.set_principal(callback_principal())
 
 
 def link_parameter(name: str, read, expected: str):

@@ -339,6 +339,34 @@ def test_the_editor_uploads_and_rolls_back_and_the_change_history_names_them(app
     ]
 
 
+def test_the_editors_add_hypothesis_button_writes_as_the_editor_and_the_viewer_gets_no_such_button(app, page, chromium):
+    # The button's write runs in its callback, before the page script has signed anyone in.
+    hypotheses = "/Workgroups?wg=1&tab=Hypotheses"
+    viewer_context = chromium.new_context(viewport=VIEWPORT)
+    viewer = viewer_context.new_page()
+    sign_in(viewer, app, VIEWER)
+    open_page(viewer, app, hypotheses)
+    expect(viewer.get_by_text("Read only: ask an editor")).to_be_visible()
+    expect(viewer.get_by_role("button", name="Add hypothesis")).to_have_count(0)
+    viewer_context.close()
+
+    sign_in(page, app, EDITOR)
+    open_page(page, app, hypotheses)
+    statement = page.get_by_role("textbox", name="Testable statement")
+    statement.fill("FRT fell because a macro broke")
+    statement.press("Control+Enter")
+    settle(page)
+    page.get_by_role("button", name="Add hypothesis").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Added hypothesis #\d+: it is open above"))).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    assert page.locator(NO_EXCEPTION).count() == 0
+
+    open_page(page, app, "/Change_history?person=editor%40example.com")
+    newest = downloaded_history(page)[0]
+    assert (newest["Who"], newest["Action"], newest["Subject"]) == (EDITOR, "hypothesis added", "workgroup 1")
+
+
 # --- another domain, and signing out ---------------------------------------------------------------------
 
 

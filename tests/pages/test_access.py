@@ -18,6 +18,7 @@ from page_cache import reset_page_resources
 from streamlit.testing.v1 import AppTest
 
 from lib.store import database as store
+from lib.store import history
 from lib.ui import navigation
 from lib.ui.page import escape_markdown
 from lib.uploads import flow as uploads
@@ -343,6 +344,63 @@ def test_workgroups_an_editor_gets_the_controls_of_every_tab(db, tab, expected_k
         assert at.text_area, "the hypothesis fields are editable"
     else:
         assert data_editors(at), "the members or actions table is editable"
+
+
+# Streamlit runs a button's callback at the start of the next run, before the page's setup_page has recorded
+# who is signed in: the workgroup actions and Undo must still land as the signed-in editor, and still be refused
+# to anyone the identity provider's claims make a viewer.
+
+
+def latest_change(db: Path) -> list[str]:
+    connection = store.connect(db)
+    try:
+        return history.changes(connection).iloc[0][["Who", "Action", "Subject"]].tolist()
+    finally:
+        connection.close()
+
+
+def workgroup_tab(tab: str, user: dict) -> AppTest:
+    return visit("pages/2_Workgroups.py", user, query={"wg": "1", "tab": tab}, session={"tab": tab})
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [message.value for message in at.error]
+    return at
+
+
+def test_workgroups_an_editor_restores_a_deleted_workgroup_from_its_button(db):
+    click(visit("pages/2_Workgroups.py", signed_in(EDITOR)), "restore_2")
+    assert latest_change(db) == [EDITOR, "workgroup restored", "workgroup 2"]
+
+
+def test_workgroups_an_editor_closes_a_workgroup_and_adds_a_hypothesis_from_their_buttons(db):
+    click(workgroup_tab("Details and people", signed_in(EDITOR)), "close_1")
+    assert latest_change(db) == [EDITOR, "workgroup closed", "workgroup 1"]
+    at = workgroup_tab("Hypotheses", signed_in(EDITOR))
+    at.text_area(key="draft::wg1::new::statement").set_value("FRT fell because a macro broke").run()
+    click(at, "add_hypothesis_1")
+    assert latest_change(db)[0] == EDITOR
+    assert "FRT fell because a macro broke" in [text.value for text in at.text_area]
+
+
+def test_workgroups_an_editor_deletes_a_workgroup_and_undoes_it(db):
+    at = workgroup_tab("Details and people", signed_in(EDITOR))
+    click(click(at, "ask_workgroup_1"), "confirm_workgroup_1")
+    assert latest_change(db) == [EDITOR, "workgroup deleted", "workgroup 1"]
+    click(at, "undo")
+    assert latest_change(db) == [EDITOR, "workgroup restored", "workgroup 1"]
+
+
+def test_workgroups_a_button_pressed_after_the_editor_became_a_viewer_is_refused(db):
+    at = visit("pages/2_Workgroups.py", signed_in(EDITOR))
+    before = latest_change(db)
+    at.secrets = {**SECRETS, "floorline": {"allowed_domains": ["example.com"], "editors": []}}
+    at.button(key="restore_2").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"{escape_markdown(EDITOR)} may view Floorline but not restore workgroups" in at.error[0].value
+    assert latest_change(db) == before, "nothing is written"
 
 
 # --- OKRs ----------------------------------------------------------------------------------------------------

@@ -122,3 +122,76 @@ def test_a_table_edit_is_kept_as_a_draft_until_discarded():
     ok(at.button(key="discard_people").click().run())
     assert "table unsaved: False; rows now: [{'id': 1, 'name': 'Ana'}]" in [c.value for c in at.caption]
     assert at.session_state["notes_drafts"] == {}
+
+
+# --- a write from a button's callback, with sign-in configured ------------------------------------------------
+# Streamlit runs the callback before the page script, so no page has recorded who is signed in yet: Drafts.run
+# decides it from the identity provider's claims, as the sign-in gate does.
+
+SIGN_IN_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a-test-cookie-secret-of-some-length",
+        "client_id": "floorline",
+        "client_secret": "test-client-secret",
+        "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+    },
+    "floorline": {"allowed_domains": ["example.com"], "editors": ["ann@example.com"]},
+}
+
+
+def guarded_write_page():
+    """One button whose callback makes a write that only an editor may make, with no setup_page before it."""
+    import streamlit as st
+
+    from lib.core import auth
+    from lib.ui.drafts import Drafts
+
+    drafts = Drafts("notes")
+
+    def write():
+        auth.require_editor("change notes")
+        st.session_state["written_by"] = auth.actor()
+
+    drafts.show_flash()
+    st.button("Write", key="write", on_click=drafts.run, args=(write,))
+
+
+def pressed_write(user: dict, secrets: dict | None = SIGN_IN_SECRETS) -> AppTest:
+    at = AppTest.from_function(guarded_write_page, default_timeout=30)
+    if secrets is not None:
+        at.secrets = secrets
+    at.user = user
+    ok(at.run())
+    return ok(at.button(key="write").click().run())
+
+
+def test_a_signed_in_editors_callback_write_is_made_as_the_editor():
+    at = pressed_write({"is_logged_in": True, "email": "Ann@Example.com", "email_verified": True})
+    assert at.session_state["written_by"] == "ann@example.com", "the address as the provider vouched for it"
+    assert not at.error
+
+
+def test_a_viewers_callback_write_is_refused_with_a_message():
+    at = pressed_write({"is_logged_in": True, "email": "bob@example.com", "email_verified": True})
+    assert "written_by" not in at.session_state
+    assert "may view Floorline but not change notes" in at.error[0].value
+
+
+REFUSED_CLAIMS = {
+    "signed out": {"is_logged_in": False},
+    "address not verified": {"is_logged_in": True, "email": "ann@example.com", "email_verified": False},
+    "another domain": {"is_logged_in": True, "email": "ann@example.org", "email_verified": True},
+}
+
+
+def test_a_callback_write_from_anyone_the_sign_in_gate_turns_away_is_refused():
+    for claims in REFUSED_CLAIMS.values():
+        at = pressed_write(claims)
+        assert "written_by" not in at.session_state, claims
+        assert at.error[0].value == "sign in as an editor to change notes", claims
+
+
+def test_without_sign_in_configured_a_callback_write_is_made():
+    at = pressed_write({"email": "test@example.com"}, secrets=None)
+    assert at.session_state["written_by"] == "unknown", "nobody is signed in to name"
