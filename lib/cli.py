@@ -10,8 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
-
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.kpis import as_written, kpi_keys
 from lib.core.secrets import DEFAULT_SECRETS_PATH, read_secrets_file
@@ -117,7 +115,7 @@ def run(argv: list[str] | None) -> int:
         print(error, file=sys.stderr)
         print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
         return 1
-    except duckdb.IOException as error:
+    except store.CannotOpen as error:
         print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     with con:
