@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +198,7 @@ def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
                 pulled_by=pulled_by,
                 range_start=range_start,
                 range_end=range_end,
-                cursor=(fetched["events_end_time"], fetched["tickets_cursor"]),
+                next_cursor=(fetched["events_end_time"], fetched["tickets_cursor"]),
                 counts=counts,
             )
 
@@ -341,47 +342,57 @@ def ticket_row(ticket: dict, solved: dict, region_field_id: int | None) -> dict:
     }
 
 
-def store_pull(con, sla_path, satisfaction_path, *, pulled_by, range_start, range_end, cursor, counts) -> PullResult:
-    """Today's ingest path, in one place so it can move onto the new store seam as a whole: both exports
-    stored as uploads from "Zendesk API", the pull and the figures that moved recorded with them."""
+def store_pull(
+    con, sla_path, satisfaction_path, *, pulled_by, range_start, range_end, next_cursor, counts
+) -> PullResult:
+    """Both exports stored as one upload from "Zendesk API" (rollback and restore take the whole pull),
+    with the pull's window, cursor and the weekly figures that moved recorded in the same transaction:
+    one entry in the change history."""
+    parts = [
+        path for path, rows in ((sla_path, counts["sla_targets"]), (satisfaction_path, counts["rated_tickets"])) if rows
+    ]
+    if not parts:
+        return PullResult("unchanged", range_start, range_end, counts)
+    archive = Path(sla_path).with_name("zendesk-pull.zip")
+    zip_parts(archive, parts)
+    name = f"Zendesk API pull to {range_end:%Y-%m-%d %H%M}.zip"
     before = figure_changes.current_figures(con)
-    uploads = []
-    for path, kind, rows in (
-        (sla_path, "SLA targets", counts["sla_targets"]),
-        (satisfaction_path, "satisfaction", counts["rated_tickets"]),
-    ):
-        if not rows:
-            continue
-        name = f"Zendesk API {kind} to {range_end:%Y-%m-%d %H%M}.csv"
-        result = ingest.ingest_file(con, path, file_name=name, source=SOURCE, uploaded_by=pulled_by)
-        uploads.append({"upload_id": result.upload_id, "status": result.status, "file_name": name})
-    moved = figure_changes.figure_changes(before, figure_changes.current_figures(con))
-    stored = [u for u in uploads if u["status"] != "duplicate"]
-    result = PullResult("stored" if stored else "unchanged", range_start, range_end, counts, uploads, moved)
-    if not stored:
-        return result
-    with store.transaction(con):
+    moved: list[dict] = []
+
+    def recorded_as(cursor, upload_id: int) -> tuple[str, dict]:
+        moved.extend(figure_changes.figure_changes(before, figure_changes.current_figures(cursor)))
         pull_id = zendesk_pulls.record_pull(
-            con,
+            cursor,
             pulled_by=pulled_by,
             range_start=range_start,
             range_end=range_end,
-            events_end_time=cursor[0],
-            tickets_cursor=cursor[1],
-            upload_ids=[u["upload_id"] for u in uploads],
+            events_end_time=next_cursor[0],
+            tickets_cursor=next_cursor[1],
+            upload_ids=[upload_id],
             counts=counts,
         )
-        store.record_change(
-            con,
-            pulled_by,
-            "zendesk pull",
-            "Zendesk API",
-            {
-                "pull_id": pull_id,
-                "upload_ids": [u["upload_id"] for u in uploads],
-                "range": f"{range_start:%Y-%m-%d %H:%M} to {range_end:%Y-%m-%d %H:%M} UTC",
-                "read": f"{counts['events']:,} metric events, {counts['tickets']:,} tickets",
-                "figures moved": figure_changes.changes_summary(moved),
-            },
-        )
-    return result
+        return "zendesk pull", {
+            "pull_id": pull_id,
+            "upload_id": upload_id,
+            "range": f"{range_start:%Y-%m-%d %H:%M} to {range_end:%Y-%m-%d %H:%M} UTC",
+            "read": f"{counts['events']:,} metric events, {counts['tickets']:,} tickets",
+            "figures moved": figure_changes.changes_summary(moved),
+        }
+
+    stored = ingest.ingest_parts(
+        con, parts, archive, file_name=name, source=SOURCE, uploaded_by=pulled_by, recorded_as=recorded_as
+    )
+    if stored.status == "restored":
+        # The very figures of an earlier pull, rolled back since: restored (and logged) as that upload.
+        moved = figure_changes.figure_changes(before, figure_changes.current_figures(con))
+    upload = {"upload_id": stored.upload_id, "status": stored.status, "file_name": name}
+    status = "unchanged" if stored.status == "duplicate" else "stored"
+    return PullResult(status, range_start, range_end, counts, [upload], moved)
+
+
+def zip_parts(archive: Path, parts: list[Path]) -> None:
+    """The parts in one zip whose bytes depend only on their contents (fixed member times), so pulling the
+    same window twice gives the same file, found stored before by its digest."""
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for part in parts:
+            bundle.writestr(zipfile.ZipInfo(part.name, date_time=(1980, 1, 1, 0, 0, 0)), part.read_bytes())
