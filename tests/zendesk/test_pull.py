@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from zendesk_server import EMAIL, REGION_FIELD_ID, TOKEN
-from zendesk_tickets import event, explore_exports, fake_zendesk
+from zendesk_tickets import event, explore_exports
 
 from lib import cli
 from lib.metrics.kpis import status_report
@@ -21,13 +20,6 @@ from lib.zendesk import pull as zendesk_pull
 from lib.zendesk.settings import ZendeskSettings
 
 SINCE = dt.date(2026, 11, 2)
-
-
-@pytest.fixture
-def zendesk(httpserver):
-    fake = fake_zendesk()
-    fake.install(httpserver)
-    return fake
 
 
 def settings_for(fake) -> ZendeskSettings:

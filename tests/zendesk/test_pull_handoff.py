@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from zendesk_server import EMAIL, REGION_FIELD_ID, TOKEN
-from zendesk_tickets import fake_zendesk
 
 from lib.store import database as store
 from lib.store import upload_records as records
@@ -31,13 +29,6 @@ if sys.argv[2] == "serve":
 print("holding", flush=True)
 time.sleep(600)
 """
-
-
-@pytest.fixture
-def zendesk(httpserver):
-    fake = fake_zendesk()
-    fake.install(httpserver)
-    return fake
 
 
 def environment(fake) -> dict:
