@@ -9,8 +9,8 @@ In order (DECISIONS.md §32):
    tables are dropped and nothing else has changed.
 2. The staging rows are merged into the mirror (events by id, tickets by id, newest version wins), and
    the mirror is written out as an Explore SLA export and an Explore satisfaction export.
-3. Both go through the same ingest as an upload (``store_exports``), with source "Zendesk API"; the
-   pull's window, cursor, counts and the weekly figures that moved are recorded with them.
+3. Both go through the same ingest as one upload (``ingest.ingest_parts``), with source "Zendesk API";
+   the pull's window, cursor, counts and the weekly figures that moved are recorded in its transaction.
 
 The mirror is a cache of what Zendesk says, not a figure: step 3 failing leaves the stored figures and
 the cursor as they were, and the next pull reads the window again.
