@@ -123,9 +123,15 @@ def take_requests(con, folder: Path, settings_source: Callable) -> int:
             request.rename(taken)  # atomic: of this thread and the withdrawing command, one wins
         except FileNotFoundError:
             continue
-        write_atomically(
-            request.with_suffix(".result"), run_request(con, json.loads(taken.read_text()), settings_source)
-        )
+        try:
+            asked = json.loads(taken.read_text())
+            if not isinstance(asked, dict):
+                raise ValueError("not an object")
+        except ValueError:  # not written by the command: answered, never run, and the thread keeps serving
+            answer = {"status": "failed", "message": "the request was not a pull request the app could read"}
+        else:
+            answer = run_request(con, asked, settings_source)
+        write_atomically(request.with_suffix(".result"), answer)
         taken.unlink()
         ran += 1
     return ran

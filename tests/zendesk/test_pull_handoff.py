@@ -15,6 +15,7 @@ from lib.store import database as store
 from lib.store import upload_records as records
 from lib.store.history import change_log
 from lib.zendesk import handoff
+from lib.zendesk.settings import ZendeskSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 # The app's part, as lib.ui.page.shared_connection plays it: open the database (holding it, as DuckDB
@@ -23,6 +24,7 @@ HOLDER = """
 import sys, time
 from lib.store import database as store
 from lib.zendesk import handoff
+from lib.zendesk.settings import ZendeskSettings
 con = store.connect(sys.argv[1])
 if sys.argv[2] == "serve":
     handoff.serve(con, poll_seconds=0.2)
@@ -107,3 +109,22 @@ def test_a_pull_no_process_takes_is_withdrawn_and_stores_nothing(zendesk, db_pat
     assert list(handoff.requests_folder(db_path).iterdir()) == []  # withdrawn: it can never run later
     with store.connect(db_path) as con:
         assert records.list_uploads(con) == [] and zendesk.requests == []
+
+
+def test_a_request_the_app_cannot_read_is_answered_and_the_next_one_still_runs(zendesk, con, db_path):
+    folder = handoff.requests_folder(db_path)
+    folder.mkdir()
+    (folder / "0-garbage.request").write_text("[1, 2")
+    (folder / "1-list.request").write_text("[1, 2]")
+    handoff.write_atomically(folder / "2-pull.request", {"since": "2026-11-02", "pulled_by": "cron"})
+    settings = ZendeskSettings(
+        subdomain="floorline",
+        email=EMAIL,
+        api_token=TOKEN,
+        region_field_id=REGION_FIELD_ID,
+        base_url_override=zendesk.base_url,
+    )
+    assert handoff.take_requests(con, folder, lambda: settings) == 3
+    answers = {path.stem: json.loads(path.read_text()) for path in folder.glob("*.result")}
+    assert answers["0-garbage"]["status"] == answers["1-list"]["status"] == "failed"
+    assert answers["2-pull"]["status"] == "stored" and len(records.list_uploads(con)) == 1
