@@ -10,8 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
-
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
 from lib.core.kpis import as_written, kpi_keys
 from lib.core.secrets import DEFAULT_SECRETS_PATH, read_secrets_file
@@ -24,6 +22,7 @@ from lib.store import database as store
 from lib.store import upload_records as records
 from lib.uploads.ingest import ingest_file
 from lib.uploads.status import restore, rollback
+from lib.zendesk import handoff as zendesk_handoff
 from lib.zendesk import pull as zendesk_pull
 from lib.zendesk import settings as zendesk_settings
 from lib.zendesk.client import PullFailed
@@ -114,10 +113,13 @@ def run(argv: list[str] | None) -> int:
     try:
         con = store.connect(args.db)
     except DatabaseLocked as error:
+        if args.command == "zendesk":
+            # The app holds the file: it is the one writer, so the pull goes to it (README, "Every hour").
+            return hand_zendesk_pull_over(Path(error.path), args)
         print(error, file=sys.stderr)
         print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
         return 1
-    except duckdb.IOException as error:
+    except store.CannotOpen as error:
         print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     with con:
@@ -316,6 +318,19 @@ def add_zendesk_parser(commands) -> None:
     pull.add_argument("--since", type=dt.date.fromisoformat, help="read from this day (YYYY-MM-DD) instead")
     pull.add_argument("--by", help="who the change history names (default: your login name)")
     pull.add_argument("--json", action="store_true")
+
+
+def hand_zendesk_pull_over(db_path: Path, args) -> int:
+    if not args.json:
+        print("the app holds the database: handing the pull to it", file=sys.stderr)
+    answer = zendesk_handoff.request_pull(db_path, since=args.since, pulled_by=args.by or getpass.getuser())
+    if args.json:
+        print(json.dumps(answer, indent=2))
+    elif answer["status"] in ("failed", "refused"):
+        print(f"nothing stored: {answer['message']}", file=sys.stderr)
+    else:
+        print(answer["summary"])
+    return {"failed": 1, "refused": EXIT_REFUSED}.get(answer["status"], 0)
 
 
 def run_zendesk(con, args) -> int:

@@ -72,6 +72,44 @@ def read_export(
     )
 
 
+def as_one_export(reads: list[ReadExport]) -> ReadExport:
+    """Several exports read as one (the Zendesk pull's SLA targets and satisfaction): their counts,
+    coverage, breached rows and slices side by side. Each KPI comes from one of them, so nothing is
+    counted twice; what each said of its reading is kept under its shape's name."""
+    import pyarrow as pa
+
+    datas = [read.data for read in reads]
+    slices = [data.slices for data in datas if data.slices is not None]
+    ignored: dict[str, int] = {}
+    for data in datas:
+        for reason, rows in data.ignored.items():
+            ignored[reason] = ignored.get(reason, 0) + rows
+    firsts = [data.first_date for data in datas if data.first_date]
+    lasts = [data.last_date for data in datas if data.last_date]
+    return ReadExport(
+        shape="+".join(read.shape for read in reads),
+        kind="+".join(read.kind for read in reads),
+        encoding=", ".join(dict.fromkeys(read.encoding for read in reads)),
+        columns_used={f"{read.shape} {field}": header for read in reads for field, header in read.columns_used.items()},
+        columns_ignored=[header for read in reads for header in read.columns_ignored],
+        notes=[note for read in reads for note in read.notes],
+        data=NormalisedUpload(
+            counts=pa.concat_tables([data.counts for data in datas], promote_options="default"),
+            coverage=pa.concat_tables([data.coverage for data in datas], promote_options="default"),
+            bad_events=pa.concat_tables([data.bad_events for data in datas], promote_options="default"),
+            slices=pa.concat_tables(slices, promote_options="default") if slices else None,
+            rows_read=sum(data.rows_read for data in datas),
+            rows_used=sum(data.rows_used for data in datas),
+            ignored=ignored,
+            first_date=min(firsts, default=None),
+            last_date=max(lasts, default=None),
+            weeks=sorted({week for data in datas for week in data.weeks}),
+            warnings=[warning for data in datas for warning in data.warnings],
+            reading={f"{read.shape} {key}": text for read in reads for key, text in read.data.reading.items()},
+        ),
+    )
+
+
 def refuse_unknown_columns(raw: RawTable, file_name: str) -> None:
     """A file whose header is no known export's: say the nearest export's missing columns, or what is expected."""
     if raw.match is not None:

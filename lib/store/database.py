@@ -78,6 +78,9 @@ def rehearsal(con):
 # DuckDB's words when another process holds the file: "Could not set lock on file ...: Conflicting
 # lock is held in /usr/bin/python3 (PID 1234)".
 LOCK_HELD = re.compile(r"Could not set lock on file.*?held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+# Any other reason the file cannot be opened (not a database, no permission): the name the command line
+# catches, so that only the store imports DuckDB.
+CannotOpen = duckdb.IOException
 
 
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -92,6 +92,13 @@ def shared_connection(db_path: str):
         from lib.demo.load import load_demo
 
         load_demo(con, end=dt.date.today())
+    # The app is the database's one writer: a scheduled pull finding the file held hands itself to this
+    # process, which pulls with the app's own [zendesk] secrets. Imported here, once per server, so a
+    # page's run does not load the HTTP client.
+    from lib.ui import zendesk_view
+    from lib.zendesk import handoff
+
+    handoff.serve(con, zendesk_view.configured)
     return con
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.core.errors import RefusedFile
+from lib.store import zendesk_pulls
 from lib.ui.page import PageContext, escape_markdown
 from lib.zendesk import pull as zendesk_pull
-from lib.zendesk import repository, trust
+from lib.zendesk import trust
 from lib.zendesk.client import PullFailed
 from lib.zendesk.settings import ZendeskSettings, scrub
 
@@ -20,7 +21,7 @@ def configured() -> ZendeskSettings | None:
 
 
 def last_pull_text(con) -> str:
-    last = repository.last_pull(con)
+    last = zendesk_pulls.last_pull(con)
     if last is None:
         return "Not pulled yet: the first pull reads the last 13 weeks."
     return (

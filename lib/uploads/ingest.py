@@ -19,7 +19,7 @@ from pathlib import Path
 from lib.core import auth
 from lib.core.errors import RefusedFile
 from lib.reading.decisions import ReadOptions
-from lib.reading.export import read_export
+from lib.reading.export import ReadExport, as_one_export, read_export
 from lib.reading.rules import NormalisedUpload
 from lib.reading.shapes import SOURCES
 from lib.store import database as store
@@ -127,12 +127,7 @@ def ingest_file(
     file_name = file_name or path.name
     settings = store.load_settings(con)
     size = path.stat().st_size
-    if size > settings.max_upload_bytes:
-        raise RefusedFile(
-            file_name,
-            f"the file is {size / 1024**2:,.1f} MB, over the {settings.max_upload_mb} MB limit",
-            expected="a smaller export (or raise max_upload_mb in settings)",
-        )
+    refuse_oversized(file_name, size, settings)
     progress = on_progress or (lambda fraction, text: None)
     progress(0.05, "reading rows")
     # The file is hashed while DuckDB reads it (both release the GIL): on a large export
@@ -148,6 +143,93 @@ def ingest_file(
             options=options,
         )
         digest = hashing.result()
+    return store_export(
+        con,
+        read,
+        Archived(path, digest, size, records.file_kind(path)),
+        file_name=file_name,
+        source=source,
+        uploaded_by=uploaded_by,
+        is_demo=is_demo,
+        preview=preview,
+        progress=progress,
+        compare=compare,
+    )
+
+
+def ingest_parts(
+    con,
+    parts: list[Path],
+    archive: Path,
+    *,
+    file_name: str,
+    source: str,
+    uploaded_by: str,
+    recorded_as: Callable[[object, int], tuple[str, dict]] | None = None,
+) -> IngestResult:
+    """Several exports stored as one upload (the Zendesk pull's SLA targets and satisfaction): one record
+    holds every part's counts, so rollback and restore take them together, and the change history has
+    one entry. ``archive`` is the original kept for them all (a zip of the parts); ``recorded_as`` gives
+    that entry's action and detail, asked inside the upload's transaction so the caller's own record of
+    it (the pull's cursor) lands with it or not at all."""
+    auth.require_editor("upload exports")
+    settings = store.load_settings(con)
+    for part in parts:
+        refuse_oversized(part.name, part.stat().st_size, settings)
+    read = as_one_export(
+        [
+            read_export(part, part.name, shape=None, column_map=None, week_start_index=settings.week_start_index)
+            for part in parts
+        ]
+    )
+    return store_export(
+        con,
+        read,
+        Archived(archive, records.sha256_of(archive), archive.stat().st_size, "zip"),
+        file_name=file_name,
+        source=source,
+        uploaded_by=uploaded_by,
+        recorded_as=recorded_as,
+    )
+
+
+def refuse_oversized(file_name: str, size: int, settings) -> None:
+    if size > settings.max_upload_bytes:
+        raise RefusedFile(
+            file_name,
+            f"the file is {size / 1024**2:,.1f} MB, over the {settings.max_upload_mb} MB limit",
+            expected="a smaller export (or raise max_upload_mb in settings)",
+        )
+
+
+@dataclass(frozen=True)
+class Archived:
+    """The original an upload keeps: the file, its SHA-256 (which tells a file stored before), its size
+    and the archive's file extension."""
+
+    path: Path
+    digest: str
+    size: int
+    kind: str
+
+
+def store_export(
+    con,
+    read: ReadExport,
+    original: Archived,
+    *,
+    file_name: str,
+    source: str | None,
+    uploaded_by: str,
+    is_demo: bool = False,
+    preview: bool = False,
+    progress=lambda fraction, text: None,
+    compare: Comparison | None = None,
+    recorded_as: Callable[[object, int], tuple[str, dict]] | None = None,
+) -> IngestResult:
+    """What was read, stored as one upload (or rehearsed, for a preview); an upload of the same original
+    stored before is found by its digest instead."""
+    digest = original.digest
     normalised = read.data
     with store.write_lock(con):
         existing = records.latest_upload_of(con, digest)
@@ -191,10 +273,10 @@ def ingest_file(
             return result
         if preview:
             # Where it would go; nothing is written.
-            archive = records.archive_path(con, digest, records.file_kind(path))
+            archive = records.archive_path(con, digest, original.kind)
         else:
             progress(0.6, "archiving the original")
-            archive = records.archive_original(con, path, digest, records.file_kind(path))
+            archive = records.archive_original(con, original.path, digest, original.kind)
         progress(0.75, "storing")
         with store.rehearsal(cursor) if preview else store.transaction(cursor):
             if not preview:
@@ -206,14 +288,19 @@ def ingest_file(
                     return result
             before = compare.measure(cursor) if preview and compare else None
             result.upload_id = records.insert_upload(
-                cursor, result, normalised, digest, archive, size, uploaded_by, is_demo, read.kind
+                cursor, result, normalised, digest, archive, original.size, uploaded_by, is_demo, read.kind
             )
             if not is_demo:
                 result.replaced_demo = retire_demo(cursor, uploaded_by)
             if preview and compare:
                 result.changes = compare.differences(before, compare.measure(cursor))
             elif not preview:
-                store.record_change(cursor, uploaded_by, "upload", file_name, {"upload_id": result.upload_id})
+                action, detail = (
+                    recorded_as(cursor, result.upload_id)
+                    if recorded_as
+                    else ("upload", {"upload_id": result.upload_id})
+                )
+                store.record_change(cursor, uploaded_by, action, file_name, detail)
                 store.bump_data_version(cursor)
         progress(1.0, "done")
         return result

@@ -4,12 +4,13 @@ In order (DECISIONS.md §32):
 
 1. Every page of the ticket metric events, tickets (with their metric sets), ticket forms, groups and the
    region field's options is written, as it arrives, into staging tables of the pull's own DuckDB file
-   (``<database>.zendesk.duckdb``, the *mirror*). A failed request ends the pull there: the staging
+   (``<database>.zendesk.duckdb``, the *mirror*, kept by ``lib.reading.zendesk_mirror``: this package
+   holds no DuckDB). A failed request ends the pull there: the staging
    tables are dropped and nothing else has changed.
 2. The staging rows are merged into the mirror (events by id, tickets by id, newest version wins), and
-   the mirror is written out as an Explore SLA export and an Explore satisfaction export (``targets``).
-3. Both go through the same ingest as an upload (``store_exports``), with source "Zendesk API"; the
-   pull's window, cursor, counts and the weekly figures that moved are recorded with them.
+   the mirror is written out as an Explore SLA export and an Explore satisfaction export.
+3. Both go through the same ingest as one upload (``ingest.ingest_parts``), with source "Zendesk API";
+   the pull's window, cursor, counts and the weekly figures that moved are recorded in its transaction.
 
 The mirror is a cache of what Zendesk says, not a figure: step 3 failing leaves the stored figures and
 the cursor as they were, and the next pull reads the window again.
@@ -17,23 +18,23 @@ the cursor as they were, and the next pull reads the window again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Full, Queue
 
-import duckdb
 import pyarrow as pa
 
 from lib.core import auth
+from lib.reading import zendesk_mirror
 from lib.store import database as store
+from lib.store import zendesk_pulls
 from lib.uploads import changes as figure_changes
 from lib.uploads import ingest
-from lib.zendesk import repository, targets
 from lib.zendesk.client import Page, ZendeskClient, not_as_documented
 from lib.zendesk.settings import ZendeskSettings
 
@@ -143,7 +144,7 @@ def pull(
     pulled_by = pulled_by or auth.actor()
     progress = on_progress or (lambda text: None)
     with store.write_lock(con):
-        repository.ensure_table(con)
+        zendesk_pulls.ensure_table(con)
     # One pull at a time in this process: two editors pressing the button would share the mirror's
     # staging tables, and the second must start from where the first ended.
     with PULL_LOCK:
@@ -152,15 +153,14 @@ def pull(
 
 def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
     week_start_index = store.load_settings(con).week_start_index
-    previous = None if since else repository.last_pull(con)
+    previous = None if since else zendesk_pulls.last_pull(con)
     if since is None and previous is None:
         since = dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS)
     first_day = week_start(since, week_start_index) if since else None
     path = mirror_path(con)
     created = not path.exists()
-    with contextlib.closing(duckdb.connect(str(path))) as mirror:
-        prepare_mirror(mirror)
-        if first_day is None and not mirror_first_day(mirror):
+    with zendesk_mirror.open_mirror(path) as mirror:
+        if first_day is None and not zendesk_mirror.first_day(mirror):
             # The mirror file was lost: read afresh rather than build exports from the changes alone.
             first_day = week_start(dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS), week_start_index)
         if first_day is not None:
@@ -172,7 +172,7 @@ def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
         try:
             fetched = fetch_into_staging(own_client, settings, mirror, events_start, tickets_cursor, progress)
         except BaseException:
-            drop_staging(mirror)
+            zendesk_mirror.drop_staging(mirror)
             if created:  # a first pull that failed leaves no file behind either
                 mirror.close()
                 for leftover in (path, path.with_name(path.name + ".wal")):
@@ -181,14 +181,14 @@ def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
         finally:
             if client is None:
                 own_client.close()
-        merge_staging(mirror, first_day)
+        zendesk_mirror.merge_staging(mirror, first_day)
         range_start = from_epoch(events_start)
         range_end = from_epoch(fetched["events_end_time"])
         counts = {"events": fetched["events"], "tickets": fetched["tickets"]}
         with tempfile.TemporaryDirectory(prefix="floorline-zendesk-") as folder:
             sla_path, satisfaction_path = Path(folder) / "sla.csv", Path(folder) / "satisfaction.csv"
-            counts["sla_targets"], counts["rated_tickets"] = targets.write_exports(
-                mirror, mirror_first_day(mirror), sla_path, satisfaction_path
+            counts["sla_targets"], counts["rated_tickets"] = zendesk_mirror.write_exports(
+                mirror, zendesk_mirror.first_day(mirror), sla_path, satisfaction_path
             )
             progress("storing")
             return store_pull(
@@ -198,29 +198,9 @@ def pull_once(con, settings, since, pulled_by, client, progress) -> PullResult:
                 pulled_by=pulled_by,
                 range_start=range_start,
                 range_end=range_end,
-                cursor=(fetched["events_end_time"], fetched["tickets_cursor"]),
+                next_cursor=(fetched["events_end_time"], fetched["tickets_cursor"]),
                 counts=counts,
             )
-
-
-def mirror_first_day(mirror) -> dt.date | None:
-    """The first day the mirror's exports cover (the earliest first pull's week), None for a new mirror."""
-    rows = mirror.execute("SELECT CAST(value AS DATE) FROM meta WHERE key = 'first_day'").fetchall()
-    return rows[0][0] if rows else None
-
-
-def prepare_mirror(mirror) -> None:
-    mirror.execute("SET TimeZone = 'UTC'")
-    for name, columns in targets.MIRROR_TABLES.items():
-        mirror.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
-        # Staging: what this pull read, before it is known to be complete.
-        mirror.execute(f"CREATE OR REPLACE TABLE new_{name} AS SELECT * FROM {name} WHERE false")
-    mirror.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-
-
-def drop_staging(mirror) -> None:
-    for name in targets.MIRROR_TABLES:
-        mirror.execute(f"DROP TABLE IF EXISTS new_{name}")
 
 
 class StagingWriter:
@@ -238,11 +218,9 @@ class StagingWriter:
 
     def flush(self) -> None:
         try:
-            insert_rows(self.mirror, self.table, self.rows, self.schema, self.times)
-        except (pa.ArrowException, TypeError, ValueError, duckdb.ConversionException) as error:
-            raise not_as_documented(
-                self.endpoint, f"an item is not shaped as documented ({type(error).__name__})"
-            ) from None
+            zendesk_mirror.insert_rows(self.mirror, self.table, self.rows, self.schema, self.times)
+        except zendesk_mirror.RowsNotAsDocumented as error:
+            raise not_as_documented(self.endpoint, f"an item is not shaped as documented ({error})") from None
         self.rows = []
 
 
@@ -330,13 +308,15 @@ def fetch_into_staging(client: ZendeskClient, settings, mirror, events_start, ti
     ):
         for page in client.pages(endpoint, path, {}, items, "next_page"):
             rows = [{"id": item.get("id"), "name": item.get("name")} for item in page.body[items]]
-            insert_rows(mirror, table, rows, pa.schema([("id", pa.int64()), ("name", pa.string())]))
+            zendesk_mirror.insert_rows(mirror, table, rows, pa.schema([("id", pa.int64()), ("name", pa.string())]))
     if settings.region_field_id:
         endpoint = f"ticket field {settings.region_field_id}"
         body = client.get(endpoint, f"/api/v2/ticket_fields/{settings.region_field_id}").body
         options = (body.get("ticket_field") or {}).get("custom_field_options") or []
         rows = [{"value": o.get("value"), "name": o.get("name")} for o in options if isinstance(o, dict)]
-        insert_rows(mirror, "new_region_options", rows, pa.schema([("value", pa.string()), ("name", pa.string())]))
+        zendesk_mirror.insert_rows(
+            mirror, "new_region_options", rows, pa.schema([("value", pa.string()), ("name", pa.string())])
+        )
     return fetched
 
 
@@ -362,87 +342,57 @@ def ticket_row(ticket: dict, solved: dict, region_field_id: int | None) -> dict:
     }
 
 
-def insert_rows(mirror, table: str, rows: list[dict], schema: pa.Schema, times: tuple[str, ...] = ()) -> None:
-    """One page into a staging table, through Arrow; the ``times`` columns' ISO 8601 text becomes UTC timestamps."""
-    if not rows:
-        return
-    page = pa.Table.from_pylist(rows, schema=schema)
-    columns = ", ".join(
-        f"CAST({name} AS TIMESTAMPTZ)::TIMESTAMP AS {name}" if name in times else name for name in schema.names
-    )
-    mirror.register("page", page)
-    try:
-        mirror.execute(f"INSERT INTO {table} SELECT {columns} FROM page")
-    finally:
-        mirror.unregister("page")
-
-
-def merge_staging(mirror, first_day: dt.date | None) -> None:
-    """The staging tables into the mirror, newest version of each row winning, in one transaction."""
-    mirror.execute("BEGIN")
-    try:
-        for name, key in targets.MIRROR_KEYS.items():
-            # A row read twice in one pull (time-based paging repeats items at page edges): keep the last.
-            mirror.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM new_{name})")
-            mirror.execute(
-                f"""INSERT INTO {name}
-                    SELECT * EXCLUDE (seen) FROM (SELECT *, row_number() OVER () AS seen FROM new_{name})
-                    QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY seen DESC) = 1"""
-            )
-            mirror.execute(f"DROP TABLE new_{name}")
-        if first_day is not None:
-            mirror.execute(
-                """INSERT INTO meta VALUES ('first_day', ?) ON CONFLICT DO UPDATE
-                   SET value = least(CAST(value AS DATE), CAST(excluded.value AS DATE))::VARCHAR""",
-                [first_day.isoformat()],
-            )
-        mirror.execute("COMMIT")
-    except BaseException:
-        mirror.execute("ROLLBACK")
-        raise
-
-
-def store_pull(con, sla_path, satisfaction_path, *, pulled_by, range_start, range_end, cursor, counts) -> PullResult:
-    """Today's ingest path, in one place so it can move onto the new store seam as a whole: both exports
-    stored as uploads from "Zendesk API", the pull and the figures that moved recorded with them."""
+def store_pull(
+    con, sla_path, satisfaction_path, *, pulled_by, range_start, range_end, next_cursor, counts
+) -> PullResult:
+    """Both exports stored as one upload from "Zendesk API" (rollback and restore take the whole pull),
+    with the pull's window, cursor and the weekly figures that moved recorded in the same transaction:
+    one entry in the change history."""
+    parts = [
+        path for path, rows in ((sla_path, counts["sla_targets"]), (satisfaction_path, counts["rated_tickets"])) if rows
+    ]
+    if not parts:
+        return PullResult("unchanged", range_start, range_end, counts)
+    archive = Path(sla_path).with_name("zendesk-pull.zip")
+    zip_parts(archive, parts)
+    name = f"Zendesk API pull to {range_end:%Y-%m-%d %H%M}.zip"
     before = figure_changes.current_figures(con)
-    uploads = []
-    for path, kind, rows in (
-        (sla_path, "SLA targets", counts["sla_targets"]),
-        (satisfaction_path, "satisfaction", counts["rated_tickets"]),
-    ):
-        if not rows:
-            continue
-        name = f"Zendesk API {kind} to {range_end:%Y-%m-%d %H%M}.csv"
-        result = ingest.ingest_file(con, path, file_name=name, source=SOURCE, uploaded_by=pulled_by)
-        uploads.append({"upload_id": result.upload_id, "status": result.status, "file_name": name})
-    moved = figure_changes.figure_changes(before, figure_changes.current_figures(con))
-    stored = [u for u in uploads if u["status"] != "duplicate"]
-    result = PullResult("stored" if stored else "unchanged", range_start, range_end, counts, uploads, moved)
-    if not stored:
-        return result
-    with store.transaction(con):
-        pull_id = repository.record_pull(
-            con,
+    moved: list[dict] = []
+
+    def recorded_as(cursor, upload_id: int) -> tuple[str, dict]:
+        moved.extend(figure_changes.figure_changes(before, figure_changes.current_figures(cursor)))
+        pull_id = zendesk_pulls.record_pull(
+            cursor,
             pulled_by=pulled_by,
             range_start=range_start,
             range_end=range_end,
-            events_end_time=cursor[0],
-            tickets_cursor=cursor[1],
-            upload_ids=[u["upload_id"] for u in uploads],
+            events_end_time=next_cursor[0],
+            tickets_cursor=next_cursor[1],
+            upload_ids=[upload_id],
             counts=counts,
         )
-        store.record_change(
-            con,
-            pulled_by,
-            "zendesk pull",
-            "Zendesk API",
-            {
-                "pull_id": pull_id,
-                "upload_ids": [u["upload_id"] for u in uploads],
-                "range": f"{range_start:%Y-%m-%d %H:%M} to {range_end:%Y-%m-%d %H:%M} UTC",
-                "read": f"{counts['events']:,} metric events, {counts['tickets']:,} tickets",
-                "figures moved": figure_changes.changes_summary(moved),
-            },
-        )
-    return result
+        return "zendesk pull", {
+            "pull_id": pull_id,
+            "upload_id": upload_id,
+            "range": f"{range_start:%Y-%m-%d %H:%M} to {range_end:%Y-%m-%d %H:%M} UTC",
+            "read": f"{counts['events']:,} metric events, {counts['tickets']:,} tickets",
+            "figures moved": figure_changes.changes_summary(moved),
+        }
+
+    stored = ingest.ingest_parts(
+        con, parts, archive, file_name=name, source=SOURCE, uploaded_by=pulled_by, recorded_as=recorded_as
+    )
+    if stored.status == "restored":
+        # The very figures of an earlier pull, rolled back since: restored (and logged) as that upload.
+        moved = figure_changes.figure_changes(before, figure_changes.current_figures(con))
+    upload = {"upload_id": stored.upload_id, "status": stored.status, "file_name": name}
+    status = "unchanged" if stored.status == "duplicate" else "stored"
+    return PullResult(status, range_start, range_end, counts, [upload], moved)
+
+
+def zip_parts(archive: Path, parts: list[Path]) -> None:
+    """The parts in one zip whose bytes depend only on their contents (fixed member times), so pulling the
+    same window twice gives the same file, found stored before by its digest."""
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for part in parts:
+            bundle.writestr(zipfile.ZipInfo(part.name, date_time=(1980, 1, 1, 0, 0, 0)), part.read_bytes())

@@ -4,8 +4,13 @@ the weekly review shows the pulled weeks."""
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -37,6 +42,7 @@ base_url = "{zendesk}"
 class App(NamedTuple):
     url: str
     issuer: str
+    database: Path
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +77,7 @@ def app(demo_template, tmp_path_factory):
             with running_streamlit(
                 database, folder / "streamlit.log", port=port, extra_args=[f"--secrets.files={secrets_file}"]
             ):
-                yield App(url, issuer)
+                yield App(url, issuer, database)
     finally:
         zendesk.stop()
 
@@ -106,3 +112,23 @@ def test_the_editor_presses_pull_from_zendesk_now_and_the_weekly_review_changes(
     after = open_page(page, app, "/")
     assert "66.7" in after  # week of 16 Nov: 2 of 3 first replies in time
     assert "60.0" in after  # and 3 of 5 surveys good
+
+
+def test_a_scheduled_pull_while_the_app_runs_is_run_by_the_app(app, browser_page):
+    sign_in(browser_page, app, EDITOR)
+    open_page(browser_page, app, "/Upload")  # the app has opened, and holds, the database
+    # Cron's command, with no Zendesk configuration of its own: the app's process pulls, with the app's secrets.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("ZENDESK_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "lib", "--db", str(app.database), "zendesk", "pull", "--json", "--by", "cron"],
+        cwd=app.database.parent,
+        env={**environment, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["status"] in {"stored", "unchanged"} and answer["counts"]["tickets"] >= 0
+    assert TOKEN not in done.stdout + done.stderr
+    assert "Last pull" in open_page(browser_page, app, "/Upload")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from zendesk_server import EMAIL, REGION_FIELD_ID, TOKEN
-from zendesk_tickets import event, explore_exports, fake_zendesk
+from zendesk_tickets import event, explore_exports
 
 from lib import cli
 from lib.metrics.kpis import status_report
@@ -21,13 +20,6 @@ from lib.zendesk import pull as zendesk_pull
 from lib.zendesk.settings import ZendeskSettings
 
 SINCE = dt.date(2026, 11, 2)
-
-
-@pytest.fixture
-def zendesk(httpserver):
-    fake = fake_zendesk()
-    fake.install(httpserver)
-    return fake
 
 
 def settings_for(fake) -> ZendeskSettings:
@@ -110,12 +102,29 @@ def test_pulling_again_reads_only_what_changed_and_moves_the_weeks_whose_outcome
     assert pulled["Area"] == "Uploads" and "SSAT" in pulled["Detail"]
 
     # Rollback takes the pull's figures out, restore brings them back.
-    for upload in moved.uploads:
-        upload_status.rollback(con, upload["upload_id"], actor="manager")
+    [upload] = moved.uploads
+    upload_status.rollback(con, upload["upload_id"], actor="manager")
     assert weekly(con, "SSAT")["2026-11-16"] == 60.0
-    for upload in moved.uploads:
-        upload_status.restore(con, upload["upload_id"], actor="manager")
+    upload_status.restore(con, upload["upload_id"], actor="manager")
     assert weekly(con, "SSAT")["2026-11-16"] == 50.0
+
+
+def test_a_pull_is_one_upload_and_one_history_entry_whose_rollback_and_restore_move_every_kpi(zendesk, con):
+    result = zendesk_pull.pull(con, settings_for(zendesk), since=SINCE, pulled_by="cron")
+    [upload] = records.list_uploads(con)
+    assert result.uploads == [{"upload_id": upload["id"], "status": "accepted", "file_name": upload["file"]}]
+    assert upload["source"] == "zendesk" and upload["uploaded_by"] == "cron"
+    # One entry says it all: who, the range pulled, what was read, the upload it stored.
+    [entry] = change_log(con)
+    assert entry[2] == "zendesk pull" and json.loads(entry[4])["upload_id"] == upload["id"]
+    assert "2026-" in json.loads(entry[4])["range"] and "tickets" in json.loads(entry[4])["read"]
+    pulled = {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT", "SSAT")}
+    assert all(pulled.values())
+
+    upload_status.rollback(con, upload["id"], actor="manager")
+    assert {kpi: weekly(con, kpi) for kpi in pulled} == {"FRT": {}, "NRT": {}, "SSAT": {}}
+    upload_status.restore(con, upload["id"], actor="manager")
+    assert {kpi: weekly(con, kpi) for kpi in pulled} == pulled
 
 
 def test_the_command_pulls_then_finds_nothing_new(zendesk, db_path, capsys, monkeypatch):
@@ -127,13 +136,13 @@ def test_the_command_pulls_then_finds_nothing_new(zendesk, db_path, capsys, monk
     capsys.readouterr()
     assert cli.main(["--db", str(db_path), "zendesk", "pull", "--since", "2026-11-02", "--json", "--by", "cron"]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first["status"] == "stored" and [u["status"] for u in first["uploads"]] == ["accepted", "accepted"]
+    assert first["status"] == "stored" and [u["status"] for u in first["uploads"]] == ["accepted"]
     assert cli.main(["--db", str(db_path), "zendesk", "pull"]) == 0
     out = capsys.readouterr().out
     assert "no weekly figure changes, nothing stored" in out and TOKEN not in out
     with store.connect(db_path) as con:
         uploads = records.list_uploads(con)
-    assert len(uploads) == 2 and {u["source"] for u in uploads} == {"zendesk"}
+    assert len(uploads) == 1 and uploads[0]["source"] == "zendesk"
 
 
 def test_an_oauth_token_is_sent_as_a_bearer_token(zendesk, con):

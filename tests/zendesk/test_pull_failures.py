@@ -10,7 +10,6 @@ import duckdb
 import pytest
 from werkzeug import Response
 from zendesk_server import EMAIL, EVENTS_PATH, GROUPS_PATH, REGION_FIELD_ID, TICKETS_PATH, TOKEN
-from zendesk_tickets import fake_zendesk
 
 from lib import cli
 from lib.store import database as store
@@ -21,13 +20,6 @@ from lib.zendesk.settings import ZendeskSettings
 
 SINCE = dt.date(2026, 11, 2)
 ATTEMPTS = 3
-
-
-@pytest.fixture
-def zendesk(httpserver):
-    fake = fake_zendesk()
-    fake.install(httpserver)
-    return fake
 
 
 def settings_for(base_url: str, token: str = TOKEN) -> ZendeskSettings:

@@ -1,9 +1,11 @@
-"""From Zendesk's ticket metric events and tickets to the rows of an Explore SLA and satisfaction export.
+"""The Zendesk pull's own DuckDB file (the *mirror*), and from it the rows of an Explore SLA and
+satisfaction export.
 
-The pull keeps what it has read in a DuckDB file of its own (``mirror``): every metric event, and the
-latest version of every ticket. From those, these queries write the two exports Explore would give for
-the same tickets, column for column, so the pull goes through the very reading rules an upload does
-(DECISIONS.md §1, §2, §32). The rules, in short:
+Like the reader's in-memory DuckDB, the mirror is not the Floorline database: it is a cache of what
+Zendesk's API said, turned here into the exports Explore would give, so the pull goes through the very
+reading rules an upload does (DECISIONS.md §1, §2, §32). ``lib.zendesk.pull`` fetches the pages and
+hands them here; it holds no DuckDB itself. The pull keeps every metric event and the latest version of
+every ticket. The rules, in short:
 
 - An SLA target is one (ticket, ``reply_time``, instance) that had an ``apply_sla`` event. Instance 1
   is "First reply time", every later instance (a reopened ticket's next reply) "Next reply time".
@@ -21,10 +23,16 @@ Dates are UTC days.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+
 # Keys without PRIMARY KEY constraints: a million-row index costs more to keep than the merge's
-# delete-and-insert by key (pull.merge_staging) costs to run.
+# delete-and-insert by key (merge_staging) costs to run.
 MIRROR_KEYS = {"events": "id", "tickets": "id", "forms": "id", "groups": "id", "region_options": "value"}
 MIRROR_TABLES = {
     "events": "id BIGINT, ticket_id BIGINT, metric VARCHAR, instance_id BIGINT, type VARCHAR, "
@@ -130,3 +138,75 @@ def write_exports(mirror, first_day, sla_path: Path, satisfaction_path: Path) ->
         {"first_day": first_day},
     ).fetchall()[0][0]
     return targets, rated
+
+
+class RowsNotAsDocumented(ValueError):
+    """A page's items do not fit the mirror's columns (a text where an id should be, a bad time)."""
+
+
+@contextlib.contextmanager
+def open_mirror(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The mirror file, with this pull's staging tables empty and ready; closed on the way out."""
+    with contextlib.closing(duckdb.connect(str(path))) as mirror:
+        mirror.execute("SET TimeZone = 'UTC'")
+        for name, columns in MIRROR_TABLES.items():
+            mirror.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+            # Staging: what this pull read, before it is known to be complete.
+            mirror.execute(f"CREATE OR REPLACE TABLE new_{name} AS SELECT * FROM {name} WHERE false")
+        mirror.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        yield mirror
+
+
+def first_day(mirror) -> dt.date | None:
+    """The first day the mirror's exports cover (the earliest first pull's week), None for a new mirror."""
+    rows = mirror.execute("SELECT CAST(value AS DATE) FROM meta WHERE key = 'first_day'").fetchall()
+    return rows[0][0] if rows else None
+
+
+def drop_staging(mirror) -> None:
+    for name in MIRROR_TABLES:
+        mirror.execute(f"DROP TABLE IF EXISTS new_{name}")
+
+
+def insert_rows(mirror, table: str, rows: list[dict], schema: pa.Schema, times: tuple[str, ...] = ()) -> None:
+    """Rows into a staging table, through Arrow; the ``times`` columns' ISO 8601 text becomes UTC timestamps.
+    Raises RowsNotAsDocumented when an item does not fit."""
+    if not rows:
+        return
+    columns = ", ".join(
+        f"CAST({name} AS TIMESTAMPTZ)::TIMESTAMP AS {name}" if name in times else name for name in schema.names
+    )
+    try:
+        page = pa.Table.from_pylist(rows, schema=schema)
+        mirror.register("page", page)
+        try:
+            mirror.execute(f"INSERT INTO {table} SELECT {columns} FROM page")
+        finally:
+            mirror.unregister("page")
+    except (pa.ArrowException, TypeError, ValueError, duckdb.ConversionException) as error:
+        raise RowsNotAsDocumented(type(error).__name__) from None
+
+
+def merge_staging(mirror, first_pulled_day: dt.date | None) -> None:
+    """The staging tables into the mirror, newest version of each row winning, in one transaction."""
+    mirror.execute("BEGIN")
+    try:
+        for name, key in MIRROR_KEYS.items():
+            # A row read twice in one pull (time-based paging repeats items at page edges): keep the last.
+            mirror.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM new_{name})")
+            mirror.execute(
+                f"""INSERT INTO {name}
+                    SELECT * EXCLUDE (seen) FROM (SELECT *, row_number() OVER () AS seen FROM new_{name})
+                    QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY seen DESC) = 1"""
+            )
+            mirror.execute(f"DROP TABLE new_{name}")
+        if first_pulled_day is not None:
+            mirror.execute(
+                """INSERT INTO meta VALUES ('first_day', ?) ON CONFLICT DO UPDATE
+                   SET value = least(CAST(value AS DATE), CAST(excluded.value AS DATE))::VARCHAR""",
+                [first_pulled_day.isoformat()],
+            )
+        mirror.execute("COMMIT")
+    except BaseException:
+        mirror.execute("ROLLBACK")
+        raise
