@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import wait_for_script
 from export_builders import DEMO_END
 from gitlab_server import GOOD_TOKEN, PROJECT, GitLabHandler, running_gitlab
 from playwright.sync_api import expect
@@ -46,8 +47,6 @@ def streamlit_server(streamlit_database, tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser_page, streamlit_server):
-    from conftest import wait_for_script
-
     def open_path(path: str):
         browser_page.goto(streamlit_server + path)
         wait_for_script(browser_page)
