@@ -51,7 +51,7 @@ OUR_SQL_IDENTIFIERS = {
     "ignored_row_date", "expression", "form", "good", "total", "pct", "pct_text", "has_counts", "ignore", "kpi",
     "outcome", "problem", "segment", "segment_text", "week_text", "group", "shape", "ticket_level", "day_first",
     "b", "CHOSEN_WEEKS_SQL", "SEGMENT_OF_ROW", "len",
-    # lib/metrics/explain.py: the speaking-upload query built from CHOSEN_WEEKS_SQL (a constant, values as parameters)
+    # lib/store/figures.py: the speaking-upload query built from CHOSEN_WEEKS_SQL (a constant, values as parameters)
     "SPEAKING_UPLOADS_SQL",
     # lib/reading/rules.py base_sql: per-value lookups joined back (field names of a shape, l0..lN aliases,
     # column positions from the header match)

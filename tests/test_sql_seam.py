@@ -13,9 +13,6 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 SQL_CALLS = {"execute", "executemany", "sql", "query"}
 ALLOWED = ("lib/store/", "lib/reading/")
-# Queries still to move into the store, each by another change under way (issue 27): the merge of that
-# change takes its module off this list, and the test then keeps it off.
-MOVING = {"lib/metrics/explain.py"}
 
 
 def sql_calls(source: str) -> int:
@@ -39,12 +36,7 @@ def modules_running_sql(root: Path) -> dict[str, int]:
 
 
 def test_only_the_store_and_reading_run_sql():
-    assert set(modules_running_sql(PROJECT)) <= MOVING
-
-
-def test_the_modules_still_moving_do_run_sql():
-    # A module whose queries have moved comes off MOVING, so the list never excuses one that no longer needs it.
-    assert set(modules_running_sql(PROJECT)) >= MOVING
+    assert modules_running_sql(PROJECT) == {}
 
 
 def test_the_scan_sees_a_query_anywhere_it_is_written():

@@ -13,9 +13,9 @@ This module reads the counts and answers the questions; each piece of arithmetic
 
 Their names answer to ``explain.<name>`` too (``__all__``), so a caller needs one import.
 
-Counts come from the stored weekly counts, aggregated in DuckDB; the upload that speaks for
-each week is chosen by ``lib.metrics.kpis.CHOSEN_WEEKS_SQL``, the query every page uses, so the two
-periods' values here are the values the charts show.
+Counts come from the stored weekly counts, aggregated in DuckDB by ``lib.store.figures``; the upload that
+speaks for each week is chosen by ``lib.store.figures.CHOSEN_WEEKS_SQL``, the query every page uses, so the
+two periods' values here are the values the charts show.
 """
 
 from __future__ import annotations
@@ -26,25 +26,17 @@ from lib.core.kpis import UnknownKpi, kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.core.text import format_percent, format_points
 from lib.metrics.intervals import interval_text, rounded_interval, wilson, wilson_percent
-from lib.metrics.kpis import (
-    CHOSEN_WEEKS_SQL,
-    SEGMENT_OF_ROW,
-    KpiSummary,
-    WeekValue,
-    build_series,
-    fetch_cells,
-    week_step,
-)
+from lib.metrics.kpis import KpiSummary, WeekValue, build_series, fetch_cells, week_step
 from lib.metrics.shift_share import SMALL_GROUP, CannotExplain, Decomposition, Slice, decompose, rounded_to_sum
 from lib.metrics.volume import USUAL_VOLUME_WEEKS, VolumeCheck, volume_check, volume_frame_rows
 from lib.metrics.week_so_far import WeekSoFar, week_so_far
+from lib.store import figures
 
 __all__ = [
     "AGAINST",
     "DIMENSION_CHOICES",
     "SHOWN_DECIMALS",
     "SMALL_GROUP",
-    "SPEAKING_UPLOADS_SQL",
     "USUAL_VOLUME_WEEKS",
     "CannotExplain",
     "Decomposition",
@@ -76,11 +68,8 @@ AGAINST = {
     "mean4": "the four weeks before, pooled",
 }
 BASELINE_WEEKS = {"breach": 4, "previous": 1, "mean4": 4}
-DIMENSIONS = {
-    "segment": ("Segment", SEGMENT_OF_ROW),
-    "region": ("Region", "coalesce(w.region, '(no region)')"),
-    "form": ("Ticket form", f"coalesce(w.form, '(no form: ' || {SEGMENT_OF_ROW} || ')')"),
-}
+# Of every stored weekly row (the slice each row falls in: lib.store.figures.ROW_SLICES): label.
+DIMENSIONS = {"segment": "Segment", "region": "Region", "form": "Ticket form"}
 # Kept in dimension_counts, beside the weekly counts, for the uploads whose export had the column:
 # (label, the slice of an empty cell).
 SLICED = {
@@ -91,55 +80,14 @@ DIMENSION_CHOICES = (*DIMENSIONS, *SLICED)
 
 
 def dimension_label(by: str) -> str:
-    return DIMENSIONS[by][0] if by in DIMENSIONS else SLICED[by][0] if by in SLICED else by
+    return DIMENSIONS[by] if by in DIMENSIONS else SLICED[by][0] if by in SLICED else by
 
 
 def dimensions_in_data(con, kpi: str) -> tuple[str, ...]:
     """The dimensions a change in ``kpi`` can be split by: segment, region and form always; group and
     priority when an active upload kept them."""
-    kept = {
-        dimension
-        for (dimension,) in con.execute(
-            """SELECT DISTINCT d.dimension FROM dimension_counts d JOIN uploads u ON u.id = d.upload_id
-               WHERE u.status = 'active' AND d.kpi = ?""",
-            [kpi],
-        ).fetchall()
-    }
+    kept = figures.dimensions_kept(con, kpi)
     return (*DIMENSIONS, *(by for by in SLICED if by in kept))
-
-
-# The upload speaking for each KPI and week in a layer; "display" takes the primary's where it has one.
-SPEAKING_UPLOADS_SQL = f"""
-WITH chosen AS ({CHOSEN_WEEKS_SQL})
-SELECT kpi, week, complete, upload_id FROM chosen
-WHERE $layer = 'display' OR layer = $layer
-QUALIFY row_number() OVER (PARTITION BY kpi, week ORDER BY layer = 'primary' DESC) = 1
-"""
-
-
-def _counted_rows(con, kpi, weeks, table, expression, *, dimension, segments, region, layer) -> list[tuple]:
-    """(week, upload, slice, good, counted, rows with a percentage only) of the speaking uploads.
-
-    ``table``: weekly_counts, or dimension_counts with the ``dimension`` its slices belong to.
-    """
-    parameters = {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer}
-    of_dimension, percentage_only = "", "count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)"
-    if dimension is not None:  # slices are only ever counts
-        of_dimension, percentage_only = "AND w.dimension = $dimension", "0"
-        parameters["dimension"] = dimension
-    return con.execute(
-        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
-            SELECT p.week, p.upload_id, {expression} AS slice, sum(w.good), sum(w.total), {percentage_only}
-            FROM picked p
-            JOIN {table} w ON w.upload_id = p.upload_id AND w.kpi = p.kpi AND w.week = p.week
-            LEFT JOIN form_segments m ON m.form_key = lower(w.form)
-            WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
-              AND list_contains($segments, {SEGMENT_OF_ROW})
-              AND ($region IS NULL OR w.region = $region)
-              {of_dimension}
-            GROUP BY ALL""",
-        parameters,
-    ).fetchall()
 
 
 def slice_counts(
@@ -155,10 +103,10 @@ def slice_counts(
     """Per week, per slice of ``by``: (good, counted), pooled over ``segments`` as the charts pool them."""
     filters = {"segments": segments, "region": region, "layer": layer}
     if by in DIMENSIONS:
-        rows = _counted_rows(con, kpi, weeks, "weekly_counts", DIMENSIONS[by][1], dimension=None, **filters)
+        rows = figures.counts_by_row_slice(con, kpi, weeks, by, **filters)
     elif by in SLICED:
-        combined = _counted_rows(con, kpi, weeks, "weekly_counts", "'all'", dimension=None, **filters)
-        rows = _counted_rows(con, kpi, weeks, "dimension_counts", "w.slice", dimension=by, **filters)
+        combined = figures.counts_by_row_slice(con, kpi, weeks, "all", **filters)
+        rows = figures.counts_by_kept_slice(con, kpi, weeks, by, **filters)
         _refuse_unsliced_weeks(con, by, combined, rows)
         rows = [(week, upload, name or SLICED[by][1], *rest) for week, upload, name, *rest in rows]
     else:
@@ -204,9 +152,7 @@ def _refuse_unsliced_weeks(con, by: str, combined: list[tuple], sliced: list[tup
     if not lacking:
         return
     ids = sorted({upload for upload, _ in lacking})
-    names = dict(
-        con.execute("SELECT id, file_name FROM uploads WHERE list_contains($ids, id)", {"ids": ids}).fetchall()
-    )
+    names = figures.upload_file_names(con, ids)
     uploads = "; ".join(
         f"upload {upload} ({names.get(upload, 'unknown file')}) for the week"
         + ("s" if len(weeks) > 1 else "")

@@ -21,10 +21,6 @@ from lib.core.kpis import kpi_keys
 from lib.core.settings import COMBINED_SEGMENTS, Settings
 from lib.store import figures
 
-# The speaking-upload rule's query, which lib.metrics.explain builds on (its own queries move to the store next).
-from lib.store.figures import CHOSEN_WEEKS_SQL as CHOSEN_WEEKS_SQL
-from lib.store.figures import SEGMENT_OF_ROW as SEGMENT_OF_ROW
-
 LAYERS = ("display", "primary", "secondary")
 
 

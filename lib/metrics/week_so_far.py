@@ -13,6 +13,7 @@ from lib.core.text import format_percent
 from lib.metrics.intervals import wilson_percent
 from lib.metrics.kpis import KpiSummary, at_or_below, week_step
 from lib.metrics.volume import volume_check
+from lib.store import figures
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,7 @@ def week_so_far(con, summary: KpiSummary, settings: Settings) -> WeekSoFar | Non
     partial = summary.latest_partial
     if partial is None or not partial.total or partial.good is None:
         return None
-    days = con.execute(
-        "SELECT min(first_date), max(last_date) FROM uploads WHERE list_contains($ids, id)",
-        {"ids": list(partial.upload_ids)},
-    ).fetchone()
+    days = figures.days_covered(con, partial.upload_ids)
     week_end = partial.week + dt.timedelta(days=6)
     first_day = max(partial.week, days[0] or partial.week)
     last_day = min(week_end, days[1] or week_end)

@@ -995,6 +995,7 @@ def normalise(
         warnings.append("its ticket group and priority counts did not add up to the weekly counts and were not kept")
     if shape.ticket_level and "region" not in raw.match.columns:
         warnings.append("no region column: regional filters will not include this file")
+    _drop_all_but(con, {counts, coverage, bad_events, slices})
     return NormalisedUpload(
         arrow_of(con, counts),
         arrow_of(con, coverage),
@@ -1009,6 +1010,19 @@ def normalise(
         warnings,
         notes,
     )
+
+
+def _drop_all_but(con, kept: set[str | None]) -> None:
+    """Drop the reading connection's tables but ``kept``, before they are handed over.
+
+    The file's cells and the rules' working tables are most of what reading holds; dropped first (and given
+    back to the system: ``lib.reading.export`` configures the connection so), they are not still held while
+    the kept tables are copied out as Arrow data and pyarrow is loaded (measured in DECISIONS.md §29).
+    """
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    for (table,) in tables:
+        if table not in kept:
+            con.execute(f'DROP TABLE "{table}"')
 
 
 def arrow_of(con, table: str) -> pa.Table:

@@ -200,3 +200,69 @@ def has_uploads(con) -> bool:
 def has_real_active_uploads(con) -> bool:
     """Whether an active upload that is not the demo's is stored."""
     return con.execute("SELECT count(*) FROM uploads WHERE NOT is_demo AND status = 'active'").fetchone()[0] > 0
+
+
+# The slices a KPI change is split by, as a stored weekly row (weekly_counts w, form_segments m) names them;
+# "all" is the combined value the slices of a kept dimension must add up to.
+ROW_SLICES = {
+    "segment": SEGMENT_OF_ROW,
+    "region": "coalesce(w.region, '(no region)')",
+    "form": f"coalesce(w.form, '(no form: ' || {SEGMENT_OF_ROW} || ')')",
+    "all": "'all'",
+}
+
+
+def dimensions_kept(con, kpi: str) -> set[str]:
+    """The dimensions (group, priority) whose slices an active upload of ``kpi`` kept in dimension_counts."""
+    rows = con.execute(
+        """SELECT DISTINCT d.dimension FROM dimension_counts d JOIN uploads u ON u.id = d.upload_id
+           WHERE u.status = 'active' AND d.kpi = ?""",
+        [kpi],
+    ).fetchall()
+    return {dimension for (dimension,) in rows}
+
+
+def counts_by_row_slice(con, kpi, weeks, by: str, *, segments, region, layer) -> list[tuple]:
+    """(week, upload, slice, good, counted, rows with a percentage only) of the uploads speaking for
+    ``weeks`` on ``layer``, per slice of ``by`` (a key of ``ROW_SLICES``)."""
+    return _speaking_counts(con, kpi, weeks, "weekly_counts", ROW_SLICES[by], None, segments, region, layer)
+
+
+def counts_by_kept_slice(con, kpi, weeks, dimension: str, *, segments, region, layer) -> list[tuple]:
+    """As ``counts_by_row_slice``, per slice of a kept ``dimension`` (an empty slice name where the cell was)."""
+    return _speaking_counts(con, kpi, weeks, "dimension_counts", "w.slice", dimension, segments, region, layer)
+
+
+def _speaking_counts(con, kpi, weeks, table, expression, dimension, segments, region, layer) -> list[tuple]:
+    parameters = {"kpi": kpi, "weeks": list(weeks), "segments": list(segments), "region": region, "layer": layer}
+    of_dimension, percentage_only = "", "count(*) FILTER (WHERE w.good IS NULL AND w.pct IS NOT NULL)"
+    if dimension is not None:  # slices are only ever counts
+        of_dimension, percentage_only = "AND w.dimension = $dimension", "0"
+        parameters["dimension"] = dimension
+    return con.execute(
+        f"""WITH picked AS ({SPEAKING_UPLOADS_SQL})
+            SELECT p.week, p.upload_id, {expression} AS slice, sum(w.good), sum(w.total), {percentage_only}
+            FROM picked p
+            JOIN {table} w ON w.upload_id = p.upload_id AND w.kpi = p.kpi AND w.week = p.week
+            LEFT JOIN form_segments m ON m.form_key = lower(w.form)
+            WHERE p.kpi = $kpi AND list_contains($weeks, p.week)
+              AND list_contains($segments, {SEGMENT_OF_ROW})
+              AND ($region IS NULL OR w.region = $region)
+              {of_dimension}
+            GROUP BY ALL""",
+        parameters,
+    ).fetchall()
+
+
+def upload_file_names(con, upload_ids: list[int]) -> dict[int, str]:
+    """The file name of each of ``upload_ids``."""
+    return dict(
+        con.execute("SELECT id, file_name FROM uploads WHERE list_contains($ids, id)", {"ids": upload_ids}).fetchall()
+    )
+
+
+def days_covered(con, upload_ids) -> tuple[dt.date | None, dt.date | None]:
+    """(first day, last day) of the rows of ``upload_ids`` together."""
+    return con.execute(
+        "SELECT min(first_date), max(last_date) FROM uploads WHERE list_contains($ids, id)", {"ids": list(upload_ids)}
+    ).fetchone()

@@ -7,6 +7,7 @@ retirement) is ``lib.uploads``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -155,9 +156,11 @@ def has_demo_data(con) -> bool:
     return con.execute("SELECT count(*) FROM uploads WHERE is_demo AND status = 'active'").fetchone()[0] > 0
 
 
-def latest_upload_of(con, digest: str) -> tuple[int, str] | None:
-    """(id, status) of the newest upload of these bytes, or None."""
-    return con.execute("SELECT id, status FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [digest]).fetchone()
+def latest_upload_of(con, digest: str) -> tuple[int, str, dt.datetime] | None:
+    """(id, status, uploaded at) of the newest upload of these bytes, or None."""
+    return con.execute(
+        "SELECT id, status, uploaded_at FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [digest]
+    ).fetchone()
 
 
 def active_upload_of(cursor, digest: str) -> int | None:

@@ -26,7 +26,7 @@ from lib.core.labels import SOURCE_NAMES
 from lib.reading.decisions import ReadOptions
 from lib.reading.files import read_header_only
 from lib.reading.shapes import SHAPES, SHAPES_BY_NAME, SOURCES, Field, detect_shape, match_header, normalise_header
-from lib.store import database as store
+from lib.store import column_profiles as profiles
 from lib.store import upload_records as records
 from lib.uploads import ingest, status
 
@@ -157,18 +157,12 @@ def header_key(cells: list[str]) -> str:
 
 
 def find_profile(con, cells: list[str]) -> ColumnProfile | None:
-    row = con.execute(
-        "SELECT header_key, name, shape, source, column_map, created_at FROM column_profiles WHERE header_key = ?",
-        [header_key(cells)],
-    ).fetchone()
+    row = profiles.profile_row(con, header_key(cells))
     return profile_from_row(row) if row else None
 
 
 def list_profiles(con) -> list[ColumnProfile]:
-    rows = con.execute(
-        "SELECT header_key, name, shape, source, column_map, created_at FROM column_profiles ORDER BY name"
-    ).fetchall()
-    return [profile_from_row(row) for row in rows]
+    return [profile_from_row(row) for row in profiles.profile_rows(con)]
 
 
 def profile_from_row(row) -> ColumnProfile:
@@ -249,34 +243,14 @@ def save_profile(
         raise ValueError("; ".join(problems))
     chosen = {field_name: header for field_name, header in column_map.items() if header}
     key = header_key(cells)
-    cursor = con.cursor()
-    try:
-        with store.transaction(cursor):
-            cursor.execute(
-                "INSERT OR REPLACE INTO column_profiles VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                [key, name, shape, source, json.dumps(chosen)],
-            )
-            store.record_change(cursor, actor, "column mapping saved", name, {"shape": shape, "columns": chosen})
-            # No figure changes, but the change history does: every recorded change moves the version.
-            store.bump_data_version(cursor)
-    finally:
-        cursor.close()
+    profiles.save_profile(con, key, name, shape, source, chosen, actor)
     return ColumnProfile(key, name, shape, source, chosen)
 
 
 def delete_profile(con, key: str, actor: str | None = None) -> None:
     auth.require_editor("delete column mappings")
     actor = actor or auth.actor()
-    cursor = con.cursor()
-    try:
-        with store.transaction(cursor):
-            found = cursor.execute("SELECT name FROM column_profiles WHERE header_key = ?", [key]).fetchone()
-            cursor.execute("DELETE FROM column_profiles WHERE header_key = ?", [key])
-            if found:
-                store.record_change(cursor, actor, "column mapping deleted", found[0])
-                store.bump_data_version(cursor)
-    finally:
-        cursor.close()
+    profiles.delete_profile(con, key, actor)
 
 
 # --- Looking at a file before previewing it ------------------------------------------------
@@ -340,9 +314,7 @@ class FileOutcome:
 
 
 def earlier_upload_of(con, sha256: str) -> dict | None:
-    row = con.execute(
-        "SELECT id, status, uploaded_at FROM uploads WHERE sha256 = ? ORDER BY id DESC LIMIT 1", [sha256]
-    ).fetchone()
+    row = records.latest_upload_of(con, sha256)
     return {"id": row[0], "status": row[1], "uploaded_at": row[2]} if row else None
 
 

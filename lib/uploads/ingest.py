@@ -258,7 +258,7 @@ def store_export(
             result.status, result.upload_id = "duplicate", existing[0]
             return result
         if existing and not preview:
-            upload_id, status = existing
+            upload_id, status, _ = existing
             if keep_missing_slices(cursor, upload_id, normalised, uploaded_by, file_name):
                 result.warnings.append(
                     f"upload {upload_id} of this file now keeps its ticket group and priority counts, "
