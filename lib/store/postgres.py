@@ -27,6 +27,7 @@ MIGRATIONS: list[str] = []
 
 # DuckDB word -> PostgreSQL word, for words PostgreSQL lacks outright.
 TYPE_WORDS = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE)
+QUALIFY = re.compile(r"\bQUALIFY\b", re.IGNORECASE)
 GROUP_BY_ALL = re.compile(r"\bGROUP\s+BY\s+ALL\b", re.IGNORECASE)
 AGGREGATE_CALL = re.compile(
     r"\b(sum|count|avg|min|max|string_agg|array_agg|any_value|arg_max|bool_or|bool_and)\s*\(", re.IGNORECASE
@@ -84,34 +85,66 @@ def _rewrite_calls(sql: str, name: str, rewrite) -> str:
     return sql
 
 
+def _select_list(head: str) -> tuple[int, int, list[str]]:
+    """For a clause at the end of ``head``: where its SELECT starts, where its FROM starts, and its columns."""
+    depth, select_at = 0, None
+    for index in range(len(head) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(head[index], 0)
+        depth = max(depth, 0)  # leaving the subquery the clause closes: its SELECT is further left
+        if depth == 0 and head[index : index + 6].upper() == "SELECT" and not head[index - 1 : index].isalnum():
+            select_at = index
+            break
+    depth = 0
+    for index in range(select_at, len(head)):
+        depth += {"(": 1, ")": -1}.get(head[index], 0)
+        if depth == 0 and re.match(r"\sFROM\s", head[index : index + 6], re.IGNORECASE):
+            return select_at, index, _split_top_level(head[select_at + 6 : index])
+    raise ValueError(f"no FROM after SELECT in {head!r}")
+
+
 def _group_by_positions(sql: str) -> str:
     """``GROUP BY ALL`` as the positions of the select list's columns that are not aggregates."""
     while found := GROUP_BY_ALL.search(sql):
         head = sql[: found.start()]
-        depth, select_at = 0, None
-        for index in range(len(head) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(head[index], 0)
-            if depth == 0 and head[index : index + 6].upper() == "SELECT" and not head[index - 1 : index].isalnum():
-                select_at = index
-                break
-            if depth < 0:
-                depth = 0  # left the subquery this GROUP BY closes: its SELECT is further left
-        depth, from_at = 0, None
-        for index in range(select_at, len(head)):
-            depth += {"(": 1, ")": -1}.get(head[index], 0)
-            if depth == 0 and re.match(r"\sFROM\s", head[index : index + 6], re.IGNORECASE):
-                from_at = index
-                break
-        columns = _split_top_level(head[select_at + 6 : from_at])
+        _, _, columns = _select_list(head)
         positions = [str(n) for n, column in enumerate(columns, 1) if not AGGREGATE_CALL.search(column)]
         sql = f"{head}GROUP BY {', '.join(positions)}{sql[found.end() :]}"
+    return sql
+
+
+def _qualify_as_subquery(sql: str) -> str:
+    """``SELECT a, b FROM … QUALIFY condition`` as ``SELECT a, b FROM (SELECT a, b, condition AS kept FROM …)
+    AS qualified WHERE kept``: the condition runs to the end of its parenthesis level."""
+    while found := QUALIFY.search(sql):
+        head = sql[: found.start()]
+        select_at, from_at, columns = _select_list(head)
+        depth, end = 0, len(sql)
+        for index in range(found.end(), len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[index], 0)
+            if depth < 0:
+                end = index
+                break
+        condition = sql[found.end() : end].strip()
+        names = ", ".join(re.split(r"[\s.]", column)[-1] for column in columns)
+        inner = f"SELECT {', '.join(columns)}, ({condition}) AS kept {head[from_at:]}"
+        sql = f"{head[:select_at]}SELECT {names} FROM ({inner}) AS qualified WHERE kept{sql[end:]}"
+    return sql
+
+
+def _name_subqueries(sql: str) -> str:
+    """PostgreSQL 15 needs a name for a subquery in FROM; DuckDB does not."""
+    for found in reversed(list(re.finditer(r"\bFROM\s*\(", sql, re.IGNORECASE))):
+        end = _call_end(sql, found.end() - 1)
+        if re.match(r"\s*(WHERE|GROUP|ORDER|LIMIT|UNION|EXCEPT|JOIN|\)|$)", sql[end:], re.IGNORECASE):
+            sql = f"{sql[:end]} AS derived{sql[end:]}"
     return sql
 
 
 @functools.lru_cache(maxsize=1024)
 def translate(sql: str, with_parameters: bool) -> str:
     """A store statement in PostgreSQL's words: parameters in psycopg's style (``?`` → ``%s``, ``$name`` →
-    ``%(name)s``), ``list_contains``, ``any_value``, ``arg_max``, ``GROUP BY ALL`` and ``DOUBLE``."""
+    ``%(name)s``), ``list_contains``, ``any_value``, ``arg_max``, ``GROUP BY ALL``, ``QUALIFY``, unnamed subqueries and
+    ``DOUBLE``."""
     pieces = []
     for is_code, piece in _outside_strings(sql):
         if is_code:
@@ -127,7 +160,7 @@ def translate(sql: str, with_parameters: bool) -> str:
     sql = _rewrite_calls(
         sql, "arg_max", lambda a: f"(array_agg({a[0]} ORDER BY {a[1]} DESC) FILTER (WHERE {a[1]} IS NOT NULL))[1]"
     )
-    return _group_by_positions(sql)
+    return _name_subqueries(_qualify_as_subquery(_group_by_positions(sql)))
 
 
 def arrow_column_type(arrow_type) -> str:
