@@ -147,9 +147,10 @@ def translate(sql: str, with_parameters: bool) -> str:
     ``DOUBLE``."""
     pieces = []
     for is_code, piece in _outside_strings(sql):
+        if with_parameters:  # psycopg reads % everywhere, quoted or not
+            piece = piece.replace("%", "%%")
         if is_code:
             if with_parameters:
-                piece = piece.replace("%", "%%")
                 piece = re.sub(r"\$([a-z_]+)", r"%(\1)s", piece)
                 piece = piece.replace("?", "%s")
             piece = TYPE_WORDS.sub("DOUBLE PRECISION", piece)
@@ -263,6 +264,11 @@ class PostgresConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+    def __del__(self) -> None:
+        # A page run's cursor is dropped, not closed, as DuckDB's are: its session ends with it.
+        if getattr(self, "raw", None) is not None:
+            self.raw.close()
 
     def __enter__(self):
         return self
