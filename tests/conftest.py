@@ -72,17 +72,26 @@ def con(db_path):
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory, backend, request) -> Path | str:
-    """The demo year (exports and OKRs), built once per test run; tests copy it before changing it."""
-    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
-    if backend == "duckdb":
-        target, connection = path, store.connect(path)
-    else:  # the archived originals beside ``path``, as FLOORLINE_DB places them for the app
-        target = request.getfixturevalue("postgres_server").new_database()
-        connection = store.connect_postgres(target, path)
-    load_demo(connection, end=DEMO_END)
-    connection.close()
-    return target
+def demo_templates() -> dict:
+    """The demo year per backend, built once per test run."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def demo_template(demo_templates, tmp_path_factory, backend, request) -> Path | str:
+    """The demo year (exports and OKRs) on this backend; tests copy it before changing it. Looked up by backend
+    name: the folders that run on both backends define ``backend`` again, and their tests must get their own."""
+    if backend not in demo_templates:
+        path = tmp_path_factory.mktemp("demo") / "template.duckdb"
+        if backend == "duckdb":
+            target, connection = path, store.connect(path)
+        else:  # the archived originals beside ``path``, as FLOORLINE_DB places them for the app
+            target = request.getfixturevalue("postgres_server").new_database()
+            connection = store.connect_postgres(target, path)
+        load_demo(connection, end=DEMO_END)
+        connection.close()
+        demo_templates[backend] = target
+    return demo_templates[backend]
 
 
 @pytest.fixture(scope="module")

@@ -156,10 +156,14 @@ def translate(sql: str, with_parameters: bool) -> str:
             piece = TYPE_WORDS.sub("DOUBLE PRECISION", piece)
         pieces.append(piece)
     sql = "".join(pieces)
-    sql = _rewrite_calls(sql, "list_contains", lambda a: f"(({a[1]}) = ANY({a[0]}))")
-    sql = _rewrite_calls(sql, "any_value", lambda a: f"(array_agg({a[0]}) FILTER (WHERE {a[0]} IS NOT NULL))[1]")
+    sql = _rewrite_calls(sql, "list_contains", lambda call: f"(({call[1]}) = ANY({call[0]}))")
     sql = _rewrite_calls(
-        sql, "arg_max", lambda a: f"(array_agg({a[0]} ORDER BY {a[1]} DESC) FILTER (WHERE {a[1]} IS NOT NULL))[1]"
+        sql, "any_value", lambda call: f"(array_agg({call[0]}) FILTER (WHERE {call[0]} IS NOT NULL))[1]"
+    )
+    sql = _rewrite_calls(
+        sql,
+        "arg_max",
+        lambda call: f"(array_agg({call[0]} ORDER BY {call[1]} DESC) FILTER (WHERE {call[1]} IS NOT NULL))[1]",
     )
     return _name_subqueries(_qualify_as_subquery(_group_by_positions(sql)))
 
