@@ -74,6 +74,11 @@ OUR_SQL_IDENTIFIERS = {
     # issue 28: the week choice among some sources' uploads (a constant; the sources go in as a parameter) and the
     # Zendesk pull's two export queries (constants; the first day goes in as a parameter)
     "CHOSEN_WEEKS_OF_SOURCES_SQL", "SLA_EXPORT_SQL", "SATISFACTION_EXPORT_SQL",
+    # issue 30, lib/store/postgres.py: a store statement rewritten in PostgreSQL's words, from pieces of that same
+    # statement (our SQL text; its values stay parameters): the text before and after a clause, a call's
+    # arguments, the subquery made of them, positions in it; the target table of a read-whole insert; the
+    # schema version (a count of our migrations)
+    "head", "sql", "inner", "end", "from_at", "select_at", "call", "whole", "MIGRATIONS",
 }  # fmt: skip
 
 

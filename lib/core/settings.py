@@ -86,6 +86,14 @@ def database_path() -> Path:
     return Path(os.environ.get("FLOORLINE_DB") or DEFAULT_DB_PATH)
 
 
+def database_url() -> str | None:
+    """A PostgreSQL server for several replicas: ``FLOORLINE_DATABASE_URL``, else ``[database] url`` in the
+    secrets; None (the DuckDB file) when neither is set."""
+    from lib.core.secrets import read_secrets_file, secret_table
+
+    return os.environ.get("FLOORLINE_DATABASE_URL") or secret_table(read_secrets_file(), "database").get("url") or None
+
+
 def archive_dir(db_path: Path) -> Path:
     """Uploaded originals sit beside the database they feed, so one folder backs up both."""
     return db_path.parent / "archive"

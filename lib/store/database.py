@@ -21,7 +21,7 @@ from lib.core import auth
 from lib.core import settings as settings_module
 from lib.core.errors import DatabaseLocked
 from lib.core.settings import DEFAULT_FORM_SEGMENTS, Settings
-from lib.store import schema
+from lib.store import postgres, schema
 
 # Writers take turns, in one process and across processes: DuckDB allows one writing process, two
 # transactions appending to the same tables from two threads would conflict at commit, and app
@@ -35,6 +35,13 @@ FILE_LOCKS: dict[Path, FileLock] = {}
 def write_lock(con):
     """Held by every write, and by a check that decides one; reentrant, so a write inside a held lock is fine."""
     with THREAD_LOCK:
+        if isinstance(con, postgres.PostgresConnection):
+            con.take_write_lock()
+            try:
+                yield
+            finally:
+                con.release_write_lock()
+            return
         file = database_path_of(con)
         with file_lock(Path(file)) if file else contextlib.nullcontext():
             yield
@@ -84,7 +91,11 @@ CannotOpen = duckdb.IOException
 
 
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database and make sure its schema is current."""
+    """Open (creating if needed) the database and make sure its schema is current: PostgreSQL when
+    ``path`` or ``FLOORLINE_DATABASE_URL`` (or ``[database] url`` in the secrets) is a postgresql:// URL."""
+    url = path if postgres.is_url(path) else settings_module.database_url()
+    if url:
+        return connect_postgres(url, Path(path) if path and not postgres.is_url(path) else None)
     db_path = Path(path) if path else settings_module.database_path()
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,17 +113,34 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     with transaction(con):
         for tables in schema.EVERY_SCHEMA:
             con.execute(tables)
-        if con.execute("SELECT count(*) FROM form_segments").fetchone()[0] == 0:
-            con.executemany(
-                "INSERT INTO form_segments VALUES (lower(?), ?, ?)",
-                [(form, form, segment) for form, segment in DEFAULT_FORM_SEGMENTS.items()],
-            )
-        con.execute("INSERT INTO meta VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
+        seed_defaults(con)
+    return con
+
+
+def seed_defaults(con) -> None:
+    """What a new database starts with: the default form mapping and data version 0."""
+    if con.execute("SELECT count(*) FROM form_segments").fetchone()[0] == 0:
+        con.executemany(
+            "INSERT INTO form_segments VALUES (lower(?), ?, ?)",
+            [(form, form, segment) for form, segment in DEFAULT_FORM_SEGMENTS.items()],
+        )
+    con.execute("INSERT INTO meta VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
+
+
+def connect_postgres(url: str, path: Path | None) -> postgres.PostgresConnection:
+    """The store on PostgreSQL; ``path`` (else FLOORLINE_DB) names the folder of the archived originals."""
+    con = postgres.PostgresConnection(url, path or settings_module.database_path())
+    con.execute("SET TimeZone = 'UTC'")
+    with transaction(con):
+        postgres.create_or_upgrade_schema(con, schema.EVERY_SCHEMA)
+        seed_defaults(con)
     return con
 
 
 def database_path_of(con) -> str | None:
     """The database's file, or None for an in-memory database."""
+    if isinstance(con, postgres.PostgresConnection):
+        return str(con.database_file)
     return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from lib.store.upload_records import arrow_views
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -76,11 +78,12 @@ def upsert(con, kind: str, records: list[dict], *, is_demo: bool, now: dt.dateti
     table, columns, key = TABLE_COLUMNS[kind]
     rows = [(*(r[c] for c in columns), is_demo, now, now) for r in records]
     # In table order; object columns keep None as NULL (never NaN), and DuckDB converts each value to its column.
-    frame = pd.DataFrame(rows, columns=[*columns, "is_demo", "created_at", "updated_at"], dtype=object)  # noqa: F841
+    frame = pd.DataFrame(rows, columns=[*columns, "is_demo", "created_at", "updated_at"], dtype=object)
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at") if c not in key)
-    # DuckDB reads the local data frame by its name (a replacement scan): registering it would first need every
-    # earlier result of this connection fetched to the end.
-    con.execute(f"INSERT INTO {table} SELECT * FROM frame ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
+    with arrow_views(con, okr_rows=frame):
+        con.execute(
+            f"INSERT INTO {table} SELECT * FROM okr_rows ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
 
 
 def delete_demo_rows(con) -> None:

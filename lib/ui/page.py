@@ -88,10 +88,12 @@ class PageContext:
 def shared_connection(db_path: str):
     """One connection per database for the whole server; every run takes its own cursor from it."""
     con = store.connect(db_path)
-    if not figures.has_uploads(con):
-        from lib.demo.load import load_demo
+    # Checked under the write lock: replicas starting together on one PostgreSQL load the demo once.
+    with store.write_lock(con):
+        if not figures.has_uploads(con):
+            from lib.demo.load import load_demo
 
-        load_demo(con, end=dt.date.today())
+            load_demo(con, end=dt.date.today())
     # The app is the database's one writer: a scheduled pull finding the file held hands itself to this
     # process, which pulls with the app's own [zendesk] secrets. Imported here, once per server, so a
     # page's run does not load the HTTP client.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -200,16 +199,6 @@ def test_without_sisense_nothing_is_compared(con, tmp_path):
     assert reconcile.summary_sentence(result.summaries["All"], 1.0).startswith("No week has figures from both")
 
 
-@pytest.fixture
-def demo_copy(demo, db_path):
-    """A test's own copy of the demo database, for tests that change it."""
-    demo.execute("CHECKPOINT")
-    shutil.copyfile(store.database_file(demo), db_path)
-    con = store.connect(db_path)
-    yield con
-    con.close()
-
-
 def planted_disagreements(con) -> set[tuple[str, dt.date, str]]:
     """Ground truth, straight from the stored rows: where the Sisense counts differ from Explore's, per form."""
     rows = con.execute(
@@ -242,23 +231,23 @@ def test_the_demo_sisense_export_disagrees_exactly_where_it_was_planted(demo):
     assert result.summaries["All"].segments.compared == 3 * 3 * 52
 
 
-def test_a_corrected_sisense_week_clears_the_demo_flag(demo_copy, tmp_path):
-    result = reconcile.reconcile(demo_copy, store.load_settings(demo_copy))
+def test_a_corrected_sisense_week_clears_the_demo_flag(demo_con, tmp_path):
+    result = reconcile.reconcile(demo_con, store.load_settings(demo_con))
     segment_flags = [c for c in result.flagged if c.scope in DEFAULT_FORM_SEGMENTS.values()]
     first = min(segment_flags, key=lambda c: (c.week, c.kpi))
     forms = [form for form, segment in DEFAULT_FORM_SEGMENTS.items() if segment == first.scope]
-    explore = demo_copy.execute(
+    explore = demo_con.execute(
         """SELECT form, sum(good), sum(total) FROM weekly_counts w JOIN uploads u ON u.id = w.upload_id
            WHERE u.source = 'explore' AND w.kpi = ? AND w.week = ? AND list_contains(?, form) GROUP BY form""",
         [first.kpi, first.week, forms],
     ).fetchall()
     sisense_upload(
-        demo_copy,
+        demo_con,
         tmp_path,
         [[first.week.isoformat(), form, first.kpi, good, total] for form, good, total in explore],
         name="sisense-correction.csv",
         is_demo=True,  # a real upload would retire the demo data; this one corrects it instead
     )
-    after = reconcile.reconcile(demo_copy, store.load_settings(demo_copy))
+    after = reconcile.reconcile(demo_con, store.load_settings(demo_con))
     assert (first.kpi, first.week, first.scope) not in {(c.kpi, c.week, c.scope) for c in after.flagged}
     assert after.summaries["All"].segments.flagged == 2

@@ -8,7 +8,6 @@ import gc
 import hashlib
 import io
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -51,9 +50,8 @@ def upload_count(con) -> int:
 
 
 @pytest.fixture
-def demo_con(demo_template, db_path):
-    shutil.copyfile(demo_template, db_path)
-    connection = store.connect(db_path)
+def demo_con(demo_db):
+    connection = store.connect(demo_db)
     yield connection
     connection.close()
 
@@ -329,8 +327,8 @@ def test_rollback_and_restore_previews_are_exactly_what_they_then_do(con, tmp_pa
     assert older.result.upload_id != newer_id
 
 
-def ingest_alone(tmp_path, name: str, export: Path) -> dict:
-    con = store.connect(tmp_path / f"{name}.duckdb")
+def ingest_alone(tmp_path, database, name: str, export: Path) -> dict:
+    con = store.connect(database)
     try:
         uploads.commit_file(con, stage(export, folder=tmp_path / name), uploads.Choice(), uploaded_by="alone")
         return {kpi: weekly(con, kpi) for kpi in ("FRT", "NRT")}
@@ -338,12 +336,17 @@ def ingest_alone(tmp_path, name: str, export: Path) -> dict:
         con.close()
 
 
-def test_two_managers_committing_at_the_same_moment_both_land_with_no_figure_lost_or_doubled(db_path, tmp_path):
+def test_two_managers_committing_at_the_same_moment_both_land_with_no_figure_lost_or_doubled(
+    db_path, tmp_path, other_database
+):
     october = {OCT_05 + dt.timedelta(weeks=i): (2900 + 10 * i, 100) for i in range(4)}
     november = {NOV_09: (2800, 200), NOV_16: (2950, 50)}
     first = explore_export(tmp_path / "october.csv", october)
     second = explore_export(tmp_path / "november.csv", november, metric="Next reply time", form="Self-Managed")
-    alone = [ingest_alone(tmp_path, "first", first), ingest_alone(tmp_path, "second", second)]
+    alone = [
+        ingest_alone(tmp_path, other_database("first"), "first", first),
+        ingest_alone(tmp_path, other_database("second"), "second", second),
+    ]
 
     shared = store.connect(db_path)  # the app's one connection; every run takes a cursor of its own
     start = threading.Barrier(3)

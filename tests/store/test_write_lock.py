@@ -43,6 +43,20 @@ print(acquired, flush=True)
 """
 
 
+# On PostgreSQL the second process connects at once and waits in the database's advisory lock.
+SECOND_ON_POSTGRESQL = """
+import sys, time
+from lib.store import database as store
+con = store.connect(sys.argv[1])
+with store.write_lock(con):
+    acquired = time.time()
+    with store.transaction(con):
+        store.record_change(con, "second process", "test", "second write")
+con.close()
+print(acquired, flush=True)
+"""
+
+
 def run(code: str, db_path: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code), str(db_path)],
@@ -53,11 +67,11 @@ def run(code: str, db_path: Path) -> subprocess.Popen:
     )
 
 
-def test_a_second_process_writes_only_after_the_first_releases_the_lock(db_path):
+def test_a_second_process_writes_only_after_the_first_releases_the_lock(db_path, backend):
     store.connect(db_path).close()
     first = run(FIRST, db_path)
     assert first.stdout.readline().strip() == "holding", first.stderr.read()
-    second = run(SECOND, db_path)
+    second = run(SECOND if backend == "duckdb" else SECOND_ON_POSTGRESQL, db_path)
     first_out, first_err = first.communicate(timeout=60)
     second_out, second_err = second.communicate(timeout=60)
     assert first.returncode == 0, first_err

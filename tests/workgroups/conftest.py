@@ -55,3 +55,9 @@ def analysed(demo, settings):
         [{"change": "If a region dips, then borrow from the next", "hypothesis_id": hypothesis_id}],
     )
     return repository.get_workgroup(demo, workgroup_id)
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgresql"])
+def backend(request) -> str:
+    """Workgroups behave the same on both backends: the DuckDB file and a real PostgreSQL server."""
+    return request.param

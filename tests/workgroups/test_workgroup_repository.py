@@ -226,5 +226,10 @@ def test_the_schema_is_created_by_store_connect(con):
         "hypothesis_evidence",
         "workgroup_actions",
     ):
-        columns = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+        columns = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
         assert {"created_at", "updated_at", "deleted_at"} <= columns, table
