@@ -44,27 +44,6 @@ MIRROR_TABLES = {
     "region_options": "value VARCHAR, name VARCHAR",
 }
 
-SLA_HEADER = (
-    "Ticket ID",
-    "Ticket form",
-    "SLA metric",
-    "SLA metric status",
-    "SLA target status",
-    "Time - SLA status update - Date",
-    "Preferred Region for Support",
-    "Ticket group",
-    "Ticket priority",
-)
-SATISFACTION_HEADER = (
-    "Ticket ID",
-    "Ticket form",
-    "Ticket satisfaction rating",
-    "Ticket solved - Date",
-    "Preferred Region for Support",
-    "Ticket group",
-    "Ticket priority",
-)
-
 # The names a ticket's ids stand for, as Explore writes them.
 TICKET_NAMES = """
     SELECT t.id, coalesce(f.name, '') AS form, coalesce(g.name, '') AS grp,
