@@ -214,9 +214,10 @@ def run_status(con, args) -> int:
             if figures["sustained_breach"]
             else ("at or below floor" if figures["weeks_at_or_below"] else "ok")
         )
+        weeks = figures["weeks_at_or_below"]
         print(
-            f"  {kpi:<5} {shown:>9}  floor {figures['floor']:g}  {flag}  "
-            f"({figures['weeks_at_or_below']} weeks at or below)"
+            f"  {kpi:<5} {shown:>9}  floor {figures['floor']:g}\u00a0%  {flag}  "
+            f"({weeks} {'week' if weeks == 1 else 'weeks'} at or below)"
         )
     partial = [figures["week_so_far"]["statement"] for figures in report["kpis"].values() if figures["week_so_far"]]
     if partial:

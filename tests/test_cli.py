@@ -98,6 +98,9 @@ def test_demo_builds_a_database_with_the_sustained_frt_breach(tmp_path):
     nrt_breaches = [v for v in status["kpis"]["NRT"]["weekly"].values() if v <= 83]
     assert len(nrt_breaches) == 1
     assert status["kpis"]["SSAT"]["weeks_at_or_below"] == 0
+    # People read the plain output: percentages and dates as every page writes them.
+    frt_line = next(line for line in run(db, "status").stdout.splitlines() if line.strip().startswith("FRT"))
+    assert "floor 93\u00a0%" in frt_line and "SUSTAINED BREACH" in frt_line and "(3 weeks at or below)" in frt_line
     uploads = json.loads(run(db, "uploads", "--json").stdout)
     assert {u["source"] for u in uploads} == {"explore", "sisense"}
     assert all(u["is_demo"] for u in uploads)
