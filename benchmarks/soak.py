@@ -380,8 +380,8 @@ async def upload_and_roll_back(
         await page.get_by_role("button", name="Roll back upload").first.click(timeout=RUN_TIMEOUT_S * 1000)
         step = "confirm the rollback"
         await page.get_by_role("button", name="Yes, roll back").click(timeout=RUN_TIMEOUT_S * 1000)
-        # "Upload 412 (soak-upload-003.csv) rolled back.": the first real upload's message says the demo
-        # figures were "rolled back." too, and must not pass for this rollback's commit.
+        # "Upload 412 (soak-upload-003.csv) rolled back.": the page's own introduction ends "every upload
+        # can be rolled back.", which a bare "rolled back." matched before the rollback had committed.
         await page.get_by_text(f"({export.name}) rolled back.").wait_for(timeout=RUN_TIMEOUT_S * 1000)
         figures.rollbacks += 1
         await exceptions_on(page, "after rolling back", figures)
