@@ -9,6 +9,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +18,7 @@ from aiosmtpd.controller import Controller
 
 class WebhookHandler(BaseHTTPRequestHandler):
     posted: list[tuple[str, dict]] = []
+    answer_after_seconds = 0.0  # a slow channel: keeps a delivery open while another process could decide
 
     def log_message(self, *args):  # keep the test output quiet
         pass
@@ -26,6 +28,7 @@ class WebhookHandler(BaseHTTPRequestHandler):
         refused = "fail" in self.path
         if not refused:
             type(self).posted.append((self.path, body))
+        time.sleep(self.answer_after_seconds)
         self.send_response(500 if refused else 200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -35,6 +38,7 @@ class WebhookHandler(BaseHTTPRequestHandler):
 def running_webhook() -> Iterator[str]:
     """Yield ``127.0.0.1:PORT`` of a webhook receiver; what it accepted is in ``WebhookHandler.posted``."""
     WebhookHandler.posted = []
+    WebhookHandler.answer_after_seconds = 0.0
     server = ThreadingHTTPServer(("127.0.0.1", 0), WebhookHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

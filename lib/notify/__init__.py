@@ -8,7 +8,6 @@ comes back in the report for the page to show editors (and stays in the Change h
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,9 +19,6 @@ from lib.store import upload_records as records
 from lib.workgroups import gitlab_issue
 
 FOLLOW_BACK_TIMEOUT_SECONDS = 10
-# Two editors' uploads finishing together in one server would both find the same transition unsent:
-# sending takes turns, so the second finds it stored. (A second process cannot write the database at all.)
-SENDING = threading.Lock()
 
 
 @dataclass
@@ -63,16 +59,21 @@ def send_pending(con, actor: str, secrets: Mapping) -> NotifyReport:
     report = NotifyReport()
     config = NotifyConfig.from_secrets(secrets)
     by_name = {channel.name: channel for channel in config.channels}
-    with SENDING:
-        for transition, channel_names in what_would_be_sent(con, secrets):
-            for name in channel_names:
+    for transition, channel_names in what_would_be_sent(con, secrets):
+        for name in channel_names:
+            # Two uploads finishing together (in one replica or two) or two `notify` runs would both find
+            # this delivery pending: each delivery holds the store's write lock (threads, processes and
+            # replicas alike) and looks again inside it, so the second finds it recorded and sends nothing.
+            with store.write_lock(con):
+                if name in notifications.delivered_channels(con, transition.key):
+                    continue
                 why = deliver(by_name[name], transition.subject, transition.body)
                 delivered = why is None
                 notifications.record_delivery(con, actor, transition.key, name, transition.subject, delivered, why)
-                if delivered:
-                    report.sent.append((name, transition.subject))
-                else:
-                    report.failed.append((name, transition.subject, why))
+            if delivered:
+                report.sent.append((name, transition.subject))
+            else:
+                report.failed.append((name, transition.subject, why))
     return report
 
 

@@ -45,3 +45,17 @@ def test_soak_finishes_with_no_errors_and_prints_its_memory(tmp_path):
     assert done.returncode in (0, 1), done.stderr[-3000:]
     assert "errors: 0 " in done.stdout, done.stdout
     assert "server memory (RSS)" in done.stdout
+
+
+def test_soak_across_two_replicas_on_one_postgresql_meets_its_goals_and_prints_each_replica(tmp_path):
+    # Starts its own PostgreSQL (tests/postgres_server.py), two `streamlit run` on it; replica A's warm-up
+    # stores and rolls back one upload, which replica B must see on its next rerun.
+    done = run_benchmark("soak.py", "--replicas", "2", "--minutes", "0.5", "--sessions", "2", "--keep", str(tmp_path))
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for replica in ("A", "B"):
+        assert f"\nreplica {replica} (http://127.0.0.1:" in done.stdout
+    assert done.stdout.count("errors: 0 (") == 2
+    assert done.stdout.count("server memory (RSS)") == 2
+    assert "replica A's uploads and rollbacks seen here on the next rerun: " in done.stdout
+    assert "across the replicas: 2 of 2 sessions held" in done.stdout

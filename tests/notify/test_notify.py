@@ -207,3 +207,30 @@ def test_the_command_line_dry_run_prints_and_an_upload_sends_despite_a_failing_c
     assert "would send to broken:" in dry.stdout and "webhook" not in dry.stdout.split("\n")[0]
     assert f"{APP}/Workgroups?kpi=FRT&start=2026-10-05&end=2026-10-12" in dry.stdout
     assert len(WebhookHandler.posted) == 3  # the dry run sent nothing
+
+
+def test_two_notify_runs_at_once_on_one_postgresql_send_each_transition_once(postgres_server, tmp_path, monkeypatch):
+    # Two replicas' scheduled `notify` (or two uploads finishing together): two processes, one store. The
+    # webhook answers slowly, so the first run's delivery is still open while the second decides.
+    monkeypatch.setenv("FLOORLINE_DATABASE_URL", postgres_server.new_database())
+    monkeypatch.setenv("FLOORLINE_DB", str(tmp_path / "shared" / "floorline.duckdb"))
+    with store.connect() as con:
+        ingest.ingest_file(con, export(tmp_path / "a.csv", BREACH), uploaded_by="ana")
+    secrets_file = tmp_path / "secrets.toml"
+    with running_webhook() as webhook:
+        secrets_file.write_text(f'[notify]\napp_url = "{APP}"\nwebhook = "json://{webhook}/{SECRET_PATH}"\n')
+        WebhookHandler.answer_after_seconds = 2.0
+        command = [sys.executable, "-m", "lib", "--secrets", str(secrets_file), "notify"]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
+        outputs = [run.communicate(timeout=180) for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sorted(titles()) == [
+        "FRT (AMER): sustained breach, 2 weeks at or below the floor",
+        "FRT (Combined): sustained breach, 2 weeks at or below the floor",
+        "FRT (GitLab SaaS): sustained breach, 2 weeks at or below the floor",
+    ]
+    printed = [line for out, _ in outputs for line in out.splitlines() if line.startswith("notified  webhook: ")]
+    assert len(printed) == 3, outputs  # each run says what it sent; together, each transition once
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM notification_deliveries WHERE delivered").fetchone()[0] == 3
