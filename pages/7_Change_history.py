@@ -13,8 +13,9 @@ import streamlit as st
 
 from lib.core.downloads import safe_csv
 from lib.store import history
+from lib.ui import history_view
 from lib.ui.cache import by_data_version
-from lib.ui.page import escape_markdown, link_choices, setup_page
+from lib.ui.page import link_choices, setup_page
 
 ctx = setup_page("Change history", ":material/history:")
 
@@ -58,6 +59,10 @@ people = person_column.multiselect(
 )
 shown = history.filter_changes(everything, areas=areas, actions=actions, people=people)
 
+if ctx.presentation:  # a static table in pages: a grid would end long subjects and details in "…" there
+    history_view.paged_table(shown)
+    st.stop()
+
 # Left-aligned, so the table's own toolbar (top right, on hover) never covers the button.
 with st.container(horizontal=True, vertical_alignment="center"):
     st.caption(f"{len(shown):,} of {len(everything):,} changes", width="content")
@@ -91,11 +96,6 @@ selection = st.dataframe(
 )
 chosen_rows = [row for row in selection.selection.rows if row < len(shown)]
 if chosen_rows:
-    chosen = shown.iloc[chosen_rows[0]]
-    st.markdown(
-        f"**Change {chosen['Change']}: {escape_markdown(chosen['Action'])} · {escape_markdown(chosen['Subject'])}**  \n"
-        f"by {escape_markdown(chosen['Who'])}, {chosen['When (UTC)']:%d %b %Y %H:%M:%S} UTC"
-    )
-    st.code(history.readable_detail(chosen["Detail"]) or "No detail recorded.", language=None, wrap_lines=True)
+    history_view.show_change(shown.iloc[chosen_rows[0]])
 else:
     st.caption("Select a row to read its detail in full.")
