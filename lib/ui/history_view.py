@@ -1,10 +1,10 @@
-"""The Change history page's parts: a change read in full, and the log as a static table in pages for a shared screen.
+"""The Change history page's parts: the log as a static table in pages, and a change read in full.
 
-A grid draws on a canvas and ends a long subject or detail in "…"; on a projector the log is a ``st.table``
-(``lib.ui.tables.wrapping_table``: cells escaped, text wraps), 25 changes a page, newest first, and the change to
-read in full is picked by its label. The page number sits in the address beside the filters, so a link opens the
-same page of the same changes. Stored text is never Markdown: escaped in the table and the heading, plain text in
-the select box and the code block.
+A grid draws on a canvas and ends a long subject or detail in "…" (on a projector, and beside the sidebar at
+1400 px), so the log is a ``st.table`` (``lib.ui.tables.wrapping_table``: cells escaped, text wraps), 25 changes
+a page, newest first, and the change to read in full is picked by its label. The page number sits in the address
+beside the filters, so a link opens the same page of the same changes. Stored text is never Markdown: escaped in
+the table and the heading, plain text in the select box and the code block.
 """
 
 from __future__ import annotations
@@ -47,8 +47,6 @@ def table_rows(changes: pd.DataFrame) -> pd.DataFrame:
 
 def page_range_text(page: int, total: int, rows_a_page: int = ROWS_A_PAGE) -> str:
     """'Page 2 of 3: changes 26–50 of 60, newest first' (page 2 of 60 changes, 25 a page)."""
-    if total == 0:
-        return "No change matches these filters."
     first = (page - 1) * rows_a_page + 1
     last = min(page * rows_a_page, total)
     return f"Page {page} of {page_count(total, rows_a_page)}: changes {first:,}–{last:,} of {total:,}, newest first"
@@ -66,6 +64,11 @@ def show_change(change: pd.Series) -> None:
 
 def step_page(by: int) -> None:
     st.session_state[PAGE_KEY] += by
+
+
+def first_page() -> None:
+    """A changed filter shows its newest changes (and no stale page number is left in the address)."""
+    st.session_state[PAGE_KEY] = 1
 
 
 def page_picker(pages: int, total: int) -> int:
@@ -98,6 +101,9 @@ CHANGE_TABLE_CSS = """
 
 def paged_table(changes: pd.DataFrame) -> None:
     """``changes`` (newest first) a page at a time as a static table, and the one picked below it in full."""
+    if changes.empty:
+        st.info("No change matches these filters.", icon=":material/filter_alt_off:")
+        return
     page = page_picker(page_count(len(changes)), len(changes))
     on_page = rows_on_page(changes, page)
     st.html(CHANGE_TABLE_CSS)
