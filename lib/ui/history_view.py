@@ -78,6 +78,7 @@ def page_picker(pages: int, total: int) -> int:
     numbers = list(range(1, pages + 1))
     link_choices(PAGE_KEY, numbers)
     with st.container(horizontal=True, vertical_alignment="center", key="change_pages"):
+        # Placeholders in the row's order: whether Newer and Older can be pressed is known once the page is.
         newer, pick, older, where = st.empty(), st.empty(), st.empty(), st.empty()
         page = pick.selectbox(
             "Page", numbers, key=PAGE_KEY, bind="query-params", label_visibility="collapsed", width=110
