@@ -218,3 +218,19 @@ def test_the_change_history_reads_in_full_on_a_projector(chromium, long_history_
         assert "page=2" in page.url
     finally:
         context.close()
+
+
+def test_the_change_history_reads_in_full_at_a_desk_beside_the_open_sidebar(chromium, long_history_url):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(long_history_url + "/Change_history")
+        wait_for_elements(page)
+        expect(page.get_by_test_id("stSidebar")).to_be_visible()
+        shown = page.get_by_test_id("stTable").locator("tbody tr").first.inner_text().replace(WORD_JOINER, "")
+        for whole in (LONG_ACTOR, LONG_FILE, "note: " + LONG_DETAIL["note"]):
+            assert whole in shown, whole
+        assert "…" not in page.get_by_test_id("stMain").inner_text()
+        assert page.evaluate(CLIPPED_TEXT) == []
+    finally:
+        context.close()
