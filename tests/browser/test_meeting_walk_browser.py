@@ -3,7 +3,9 @@
 Review → the breach → why did it change (the breach weeks against the weeks before) → the workgroup →
 a hypothesis with its falsifier → back to the review, clicking only what is on the screen. At every
 step presentation mode is still on, the page raised nothing and no text is cut off; a screenshot of
-each step goes to ``$FLOORLINE_SCREENSHOTS`` (or the test's temporary folder) to be looked at.
+each step goes to ``$FLOORLINE_SCREENSHOTS`` (or the test's temporary folder) to be looked at. The
+Change history, whose subjects and details run long, is read page by page and in full at 1280x720 and
+1920x1080, light and dark, and at a desk beside the open sidebar.
 """
 
 from __future__ import annotations
