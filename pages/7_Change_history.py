@@ -1,8 +1,10 @@
 """Change history: the audit trail of every stored change, with who made it and when, newest first.
 
-Viewers read it too. Filters sit in the URL (``?person=ann@example.com&area=Uploads``), so a
-link to "everything Ann changed" can be shared. Stored text (names, file names, the detail
-in words) is shown as text in the table and in a code block, never as Markdown or HTML.
+Viewers read it too. Filters and the page sit in the URL (``?person=ann@example.com&area=Uploads&page=2``),
+so a link to "everything Ann changed" can be shared. The changes are a static table, 25 a page, whose long
+text wraps (a grid would cut it with "…"); one picked by its label shows in full below. Stored text (names,
+file names, the detail in words) is escaped in the table and plain text in the select box and code block,
+never Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import streamlit as st
 
 from lib.core.downloads import safe_csv
 from lib.store import history
+from lib.ui import history_view
 from lib.ui.cache import by_data_version
-from lib.ui.page import escape_markdown, link_choices, setup_page
+from lib.ui.page import link_choices, setup_page
 
 ctx = setup_page("Change history", ":material/history:")
 
@@ -41,12 +44,14 @@ areas = area_column.pills(
     selection_mode="multi",
     key="area",
     bind="query-params",
+    on_change=history_view.first_page,
 )
 actions = action_column.multiselect(
     "Action",
     history.choices(everything, "Action"),
     key="action",
     bind="query-params",
+    on_change=history_view.first_page,
     placeholder="All actions",
 )
 people = person_column.multiselect(
@@ -54,48 +59,23 @@ people = person_column.multiselect(
     history.choices(everything, "Who"),
     key="person",
     bind="query-params",
+    on_change=history_view.first_page,
     placeholder="Everyone",
 )
 shown = history.filter_changes(everything, areas=areas, actions=actions, people=people)
 
-# Left-aligned, so the table's own toolbar (top right, on hover) never covers the button.
-with st.container(horizontal=True, vertical_alignment="center"):
-    st.caption(f"{len(shown):,} of {len(everything):,} changes", width="content")
-    st.download_button(
-        "Download CSV",
-        safe_csv(shown),
-        file_name=f"floorline-change-history-{dt.date.today().isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        help="The changes shown, as a CSV; no cell can run as a spreadsheet formula.",
-        on_click="ignore",
-    )
+if not ctx.presentation:  # a download is for the desk, not the room
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"{len(shown):,} of {len(everything):,} changes", width="content")
+        st.download_button(
+            "Download CSV",
+            safe_csv(shown),
+            file_name=f"floorline-change-history-{dt.date.today().isoformat()}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            help="The changes shown, as a CSV; no cell can run as a spreadsheet formula.",
+            on_click="ignore",
+        )
 
-selection = st.dataframe(
-    shown,
-    hide_index=True,
-    key="changes",
-    on_select="rerun",
-    selection_mode="single-row",
-    # The area is a filter above; leaving it out of the table keeps the detail readable beside the sidebar.
-    column_order=[column for column in history.COLUMNS if column != "Area"],
-    column_config={
-        # Widths add up to what fits beside the open sidebar at 1400 px; a selected row's detail shows in full.
-        "Change": st.column_config.NumberColumn(width=62, format="%d"),
-        "When (UTC)": st.column_config.DatetimeColumn(format="DD MMM YYYY, HH:mm:ss", width=150),
-        "Who": st.column_config.TextColumn(width=160),
-        "Action": st.column_config.TextColumn(width=140),
-        "Subject": st.column_config.TextColumn(width=175),
-        "Detail": st.column_config.TextColumn(width=200),
-    },
-)
-chosen_rows = [row for row in selection.selection.rows if row < len(shown)]
-if chosen_rows:
-    chosen = shown.iloc[chosen_rows[0]]
-    st.markdown(
-        f"**Change {chosen['Change']}: {escape_markdown(chosen['Action'])} · {escape_markdown(chosen['Subject'])}**  \n"
-        f"by {escape_markdown(chosen['Who'])}, {chosen['When (UTC)']:%d %b %Y %H:%M:%S} UTC"
-    )
-    st.code(history.readable_detail(chosen["Detail"]) or "No detail recorded.", language=None, wrap_lines=True)
-else:
-    st.caption("Select a row to read its detail in full.")
+# A static table in pages, at the desk too: a grid ends a long subject or detail in "…" beside the sidebar.
+history_view.paged_table(shown)

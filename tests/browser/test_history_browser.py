@@ -111,12 +111,21 @@ def test_the_change_history_shows_the_upload_and_the_rollback_with_their_authors
     ]
     assert all(row["When (UTC)"] for row in rows)
 
-    # Select the rollback (the second row): its detail appears as text below the table.
-    grid = page.get_by_test_id("stDataFrame").bounding_box()
-    row_height = 35
-    page.mouse.click(grid["x"] + 16, grid["y"] + row_height * 2.5)
+    # The table, newest first, whose text wraps: the hostile actor is text, the rollback below it.
+    table = page.get_by_test_id("stTable")
+    newest, rollback = table.locator("tbody tr").first, table.locator("tbody tr").nth(1)
+    # As text, with a word joiner where an autolink would start; no link.
+    expect(newest.locator("td").nth(2)).to_have_text(HOSTILE_ACTOR.replace("http:", "http:" + WORD_JOINER))
+    expect(table.locator("a")).to_have_count(0)
+    expect(rollback.locator("td").nth(3)).to_have_text("rollback")
+    expect(rollback.locator("td").nth(4)).to_have_text(EXPORT_NAME)
+
+    # Pick the rollback (the second change) by its label: its detail appears as text below the table.
+    page.get_by_role("combobox", name="Read a change in full").click()
+    label = re.compile(rf"^Change \d+ · rollback · {re.escape(EXPORT_NAME)}$")
+    page.get_by_role("option").filter(has_text=label).click()
     settle(page)
-    expect(page.get_by_text(f"rollback · {EXPORT_NAME}")).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"Change \d+: rollback · {re.escape(EXPORT_NAME)}"))).to_be_visible()
     # A word joiner after the @ keeps Markdown from making the address a mailto link.
     expect(page.get_by_text(f"by {ROLLER.replace('@', '@' + WORD_JOINER)}")).to_be_visible()
     expect(page.get_by_test_id("stCode")).to_contain_text("was: active")  # the detail in words, not JSON

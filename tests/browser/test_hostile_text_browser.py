@@ -16,9 +16,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from conftest import wait_for_script
-from hostile_payloads import AUTOLINK, EMAIL, HTML, IMAGE, LINK, OUTSIDE, WWW, fill
+from hostile_payloads import AUTOLINK, EMAIL, HOSTILE_NAME, HTML, IMAGE, LINK, OUTSIDE, WWW, fill
 from playwright.sync_api import Page
 
+from lib.core.text import WORD_JOINER
 from lib.store import database as store
 
 pytestmark = pytest.mark.browser
@@ -39,6 +40,7 @@ PATHS = [
     "/OKRs?present=1",
     "/Data_trust",
     "/Change_history",
+    "/Change_history?present=1",  # the log as a static table, its uploader and file name payloads
     *(f"/?week={quote(payload)}" for payload in ADDRESS_PAYLOADS),
     *(f"/Workgroups?kpi=FRT&start={quote(payload)}&end={quote(payload)}" for payload in ADDRESS_PAYLOADS),
     f"/KPI_trends?region={quote(AUTOLINK)}",
@@ -98,3 +100,20 @@ def test_the_payloads_are_on_screen_as_text(streamlit_server, browser_page):
     page.wait_for_selector(".js-plotly-plot svg text")
     texts = page.eval_on_selector_all(".js-plotly-plot svg text", "texts => texts.map(t => t.textContent)")
     assert any("<img src=http:" in text for text in texts), texts[:20]  # the alignment chart's titles, as text
+
+
+def test_the_change_history_shows_who_uploaded_and_the_file_name_as_text_in_its_table_and_in_full(
+    streamlit_server, browser_page
+):
+    page, app_url = browser_page, streamlit_server.url
+    page.goto(app_url + "/Change_history?present=1")
+    wait_for_script(page)
+    upload = page.get_by_test_id("stTable").locator("tbody tr").filter(has_text=HOSTILE_NAME).first
+    shown = upload.inner_text().replace(WORD_JOINER, "")  # the joiner that keeps an address from becoming a link
+    assert LINK in shown and HOSTILE_NAME in shown  # as the characters they are
+    page.get_by_role("combobox", name="Read a change in full").click()
+    page.keyboard.type("· upload ·")  # the select box lists a few changes at a time; typing finds the others
+    page.get_by_role("option").filter(has_text=f"· upload · {HOSTILE_NAME}").first.click()
+    wait_for_script(page)
+    assert LINK in page.get_by_test_id("stMain").inner_text().replace(WORD_JOINER, "")  # "by [click me](…)", no link
+    assert outside_links(page, app_url) == [] and page.locator("[data-testid='stMain'] a").count() == 0

@@ -3,7 +3,9 @@
 Review → the breach → why did it change (the breach weeks against the weeks before) → the workgroup →
 a hypothesis with its falsifier → back to the review, clicking only what is on the screen. At every
 step presentation mode is still on, the page raised nothing and no text is cut off; a screenshot of
-each step goes to ``$FLOORLINE_SCREENSHOTS`` (or the test's temporary folder) to be looked at.
+each step goes to ``$FLOORLINE_SCREENSHOTS`` (or the test's temporary folder) to be looked at. The
+Change history, whose subjects and details run long, is read page by page and in full at 1280x720 and
+1920x1080, light and dark, and at a desk beside the open sidebar.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from playwright.sync_api import Page, expect
 from streamlit_process import running_streamlit
 
 from lib.core.kpis import kpi_keys
+from lib.core.text import WORD_JOINER
+from lib.store import database as store
 from lib.ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
@@ -154,5 +158,81 @@ def test_no_text_is_cut_off_on_any_page_in_presentation_mode(chromium, streamlit
         for entry in PAGES:
             page.goto(streamlit_server.url + entry.url_path + "?present=1")
             shoot(page, entry.url_path.strip("/") or "review")
+    finally:
+        context.close()
+
+
+# --- the change history on a projector ---------------------------------------------------------------------
+
+LONG_ACTOR = "someone.with.a.rather.long.address@support-operations.example.com"
+LONG_FILE = "explore_sla_events_for_the_emea_and_amer_leadership_review_2026-11-30_final_v3.csv"
+LONG_DETAIL = {
+    "upload_id": 12,
+    "rows": 48213,
+    "forms": ["GitLab SaaS support", "GitLab self-managed support", "Licensing and renewals", "US Federal"],
+    "note": "replaces the export of 23 Nov 2026, whose last two days were missing the EMEA night shift",
+}
+
+
+@pytest.fixture(scope="module")
+def long_history_url(streamlit_database, tmp_path_factory) -> str:
+    """The demo year, then 30 uploads recorded with a long file name, a long address and a long detail."""
+    folder = tmp_path_factory.mktemp("long-history")
+    database = folder / "floorline.duckdb"
+    shutil.copy(streamlit_database, database)
+    con = store.connect(database)
+    for _ in range(30):
+        store.record_change(con, LONG_ACTOR, "upload", LONG_FILE, LONG_DETAIL)
+    con.close()
+    with running_streamlit(database, folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_change_history_reads_in_full_on_a_projector(chromium, long_history_url, size, theme, shoot):
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme=theme)
+    page = context.new_page()
+    try:
+        page.goto(long_history_url + "/Change_history?present=1")
+        shoot(page, "1-newest")
+        table = page.get_by_test_id("stTable")
+        newest = table.locator("tbody tr").first
+        expect(newest).to_be_in_viewport()
+        shown = newest.inner_text().replace(WORD_JOINER, "")
+        for whole in (LONG_ACTOR, LONG_FILE, "note: " + LONG_DETAIL["note"]):
+            assert whole in shown, whole
+        assert "…" not in page.get_by_test_id("stMain").inner_text()
+        expect(table.locator("tbody tr")).to_have_count(25)
+
+        page.get_by_role("button", name="Older").click()
+        shoot(page, "2-older")
+        assert "page=2" in page.url
+        expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+        expect(table.locator("tbody tr").last).to_contain_text("explore_sla_events_demo.csv")  # the first upload
+
+        picker = page.get_by_role("combobox", name="Read a change in full")
+        picker.scroll_into_view_if_needed()
+        picker.click()
+        page.get_by_role("option").filter(has_text=f"· upload · {LONG_FILE}").first.click()
+        shoot(page, "3-read-in-full")
+        expect(page.get_by_test_id("stCode")).to_contain_text("note: " + LONG_DETAIL["note"])
+        assert "page=2" in page.url
+    finally:
+        context.close()
+
+
+def test_the_change_history_reads_in_full_at_a_desk_beside_the_open_sidebar(chromium, long_history_url):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(long_history_url + "/Change_history")
+        wait_for_elements(page)
+        expect(page.get_by_test_id("stSidebar")).to_be_visible()
+        shown = page.get_by_test_id("stTable").locator("tbody tr").first.inner_text().replace(WORD_JOINER, "")
+        for whole in (LONG_ACTOR, LONG_FILE, "note: " + LONG_DETAIL["note"]):
+            assert whole in shown, whole
+        assert "…" not in page.get_by_test_id("stMain").inner_text()
+        assert page.evaluate(CLIPPED_TEXT) == []
     finally:
         context.close()

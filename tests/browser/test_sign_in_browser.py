@@ -281,7 +281,7 @@ def test_the_viewer_sees_every_figure_the_editor_sees_but_no_control_that_change
     for path in FIGURE_PAGES:
         shown = settled_figures(open_page(page, app, path))
         editor_sees = settled_figures(open_page(editor, app, path))
-        assert shown["metrics"] or shown["stPlotlyChart"] or shown["stDataFrame"], path
+        assert shown["metrics"] or shown["stPlotlyChart"] or shown["stDataFrame"] or shown["stTable"], path
         if path in PAGES_WITH_EDITORS_CONTROLS:
             assert changing_controls(editor), path  # the same page gives the editor controls: the check can see them
             # An editor's editable tables (st.data_editor) are controls, not figures.

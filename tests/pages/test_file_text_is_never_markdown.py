@@ -140,6 +140,8 @@ def address_views(page: str) -> list[tuple[str, dict]]:
         views += [(f"workgroup tab {tab}", {"wg": "1", "tab": tab}) for tab in WORKGROUP_TABS]
     if page == "pages/3_OKRs.py":  # a manager's own view, named by a payload
         views += [(f"manager {payload}", {"manager": f"{payload} {index}"}) for index, payload in enumerate(PAYLOADS)]
+    if page == "pages/7_Change_history.py":  # the static table of a shared screen
+        views += [("presentation", {"present": "1"})]
     return views
 
 
@@ -157,6 +159,10 @@ def test_no_text_from_a_file_renders_as_markdown_on_any_page(hostile_db, hostile
             button.click().run()
             assert not at.exception, (page, view, [e.message for e in at.exception])
             problems += [f"{page} ({view}, provenance): {problem}" for problem in live_markup(at)]
+        for picker in [box for box in at.selectbox if (box.key or "").startswith("change_on_page_")]:
+            for index in range(len(picker.options)):  # each change on the page read in full
+                at.selectbox(key=picker.key).select_index(index).run()
+                problems += [f"{page} ({view}, change {index} in full): {problem}" for problem in live_markup(at)]
     assert not problems, "\n".join(sorted(set(problems)))
 
 

@@ -40,7 +40,7 @@ PARAMETERS = {
     "pages/3_OKRs.py": ("quarter", "manager", "section"),
     "pages/4_Team_epics.py": ("present",),
     "pages/5_Data_trust.py": ("kpi", "week", "scope", "chart"),
-    "pages/7_Change_history.py": ("area", "action", "person"),
+    "pages/7_Change_history.py": ("area", "action", "person", "page", "present"),
 }
 
 
@@ -94,6 +94,7 @@ def test_an_unknown_quarter_or_kpi_falls_back_with_a_notice(demo_db):
         ("pages/1_KPI_trends.py", {"region": "Nowhere"}),
         ("pages/7_Change_history.py", {"person": "Nowhere"}),
         ("pages/7_Change_history.py", {"area": "Nowhere"}),
+        ("pages/7_Change_history.py", {"page": "Nowhere"}),
         ("pages/3_OKRs.py", {"section": "Nowhere"}),
         ("pages/2_Workgroups.py", {"wg": "1", "tab": "Nowhere"}),  # the test forms workgroup 1 first
     ],
