@@ -124,6 +124,8 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     if page != "app.py":
         at.switch_page(page)
     at.query_params.update(query or {})
+    for kpi in ("FRT", "NRT", "SSAT"):  # KPI trends: every "Explain a week" menu open, so its contents are walked
+        at.session_state[f"explain_menu_{kpi}"] = True
     at.run()
     assert not at.exception, (page, [e.message for e in at.exception])
     return at
