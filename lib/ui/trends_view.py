@@ -147,7 +147,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
 
 
 def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
-    """One KPI's heading, latest figure, chart and explain buttons; returns its rows for the numbers table."""
+    """One KPI's heading, latest figure, chart and explain menu; returns its rows for the numbers table."""
     first, last, segments, region, layer = view
     summary, by_segment = trend
     shown = review.in_range(summary.series, first, last)
@@ -179,17 +179,17 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
         st.caption(marks_outside_text(marks_outside))
     explainable = [w for w in reversed(shown) if w.status != "gap"]
     if explainable:  # in presentation mode too: every breach raises the question in the meeting
-        show_explain_buttons(ctx, kpi, explainable, layer, region)
+        show_explain_menu(ctx, kpi, explainable, layer, region)
     return review.weekly_table(
         kpi, shown, {segment: review.in_range(series, first, last) for segment, series in by_segment.items()}
     )
 
 
-def show_explain_buttons(ctx, kpi: str, explainable: list, layer: str, region: str | None) -> None:
+def show_explain_menu(ctx, kpi: str, explainable: list, layer: str, region: str | None) -> None:
     """One menu per KPI holding the week to explain and both questions about it. Tracked, so its widgets
     are built and sent only once opened: three closed menus draw faster than nine widgets (issue 26)."""
     menu = st.popover(
-        f"Explain an {kpi} week", icon=":material/manage_search:", key=f"explain_menu_{kpi}", on_change="rerun"
+        f"{kpi}: explain a week", icon=":material/manage_search:", key=f"explain_menu_{kpi}", on_change="rerun"
     )
     if not menu.open:
         return

@@ -240,7 +240,7 @@ def test_week_to_explain_defaults_to_the_latest_complete_week_not_the_partial_on
     at = open_trends()
 
     # The week picker and both questions are in a menu per KPI, built only once it is opened.
-    assert menu_labels(at._tree) == [f"Explain an {kpi} week" for kpi in ("FRT", "NRT", "SSAT")]
+    assert menu_labels(at._tree) == [f"{kpi}: explain a week" for kpi in ("FRT", "NRT", "SSAT")]
     assert not at.button
     at.session_state["explain_menu_FRT"] = True
     at.run()
