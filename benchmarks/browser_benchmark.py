@@ -14,7 +14,7 @@ in the same run. Chromium (the browser tests' own: ``FLOORLINE_CHROMIUM``, or fo
 A page counts as drawn when its script has finished and every plotly chart on it has drawn its
 SVG. Each page is loaded once unmeasured first (browser and server caches warm), then
 ``--rounds`` times in turn with the others; each median is printed with its ratio to the bare
-page's median and its difference from it in seconds.
+page's median and its difference from it in seconds, with the machine's load average.
 
 Goal (issue 26): every page within 1.3x the bare page, same tab.
 """
@@ -109,6 +109,11 @@ def print_table(title: str, times: dict[str, list[float]], counts: dict[str, dic
         )
 
 
+def load_average() -> str:
+    """The machine's 1-minute load average: on a shared machine every figure here moves with it."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="measured loads of each page, each way")
@@ -136,12 +141,15 @@ def main() -> None:
             counts[name] = tab.evaluate(COUNTS)
         same_tab: dict[str, list[float]] = {name: [] for name in targets}
         new_tab: dict[str, list[float]] = {name: [] for name in targets}
+        loads = [load_average()]
         for _ in range(args.rounds):
             for name, url in targets.items():
                 same_tab[name].append(drawn_seconds(tab, url))
                 new_tab[name].append(in_new_tab(context, url))
+            loads.append(load_average())
     size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
     print(f"Chromium {size}, warm cache, new session per load; median of {args.rounds}; goal {GOAL}x same tab")
+    print(f"load average (1 min) at the start and after each round: {' '.join(loads)}")
     print_table("same tab (one tab navigates from page to page)", same_tab, counts)
     print()
     print_table("new tab (each load opens a tab)", new_tab, counts)

@@ -46,6 +46,7 @@ def time_dialog() -> tuple[float, float]:
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/1_KPI_trends.py")
+    at.session_state["explain_menu_FRT"] = True  # the menu holding the question, opened
     at.run()
     first, median = timed(lambda: at.button(key="change_FRT").click().run())
     if at.exception or not any('"waterfall"' in chart.proto.spec for chart in at.get("plotly_chart")):

@@ -147,7 +147,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
 
 
 def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
-    """One KPI's heading, latest figure, chart and explain buttons; returns its rows for the numbers table."""
+    """One KPI's heading, latest figure, chart and explain menu; returns its rows for the numbers table."""
     first, last, segments, region, layer = view
     summary, by_segment = trend
     shown = review.in_range(summary.series, first, last)
@@ -179,22 +179,28 @@ def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:
         st.caption(marks_outside_text(marks_outside))
     explainable = [w for w in reversed(shown) if w.status != "gap"]
     if explainable:  # in presentation mode too: every breach raises the question in the meeting
-        show_explain_buttons(ctx, kpi, explainable, layer, region)
+        show_explain_menu(ctx, kpi, explainable, layer, region)
     return review.weekly_table(
         kpi, shown, {segment: review.in_range(series, first, last) for segment, series in by_segment.items()}
     )
 
 
-def show_explain_buttons(ctx, kpi: str, explainable: list, layer: str, region: str | None) -> None:
-    pick, ask, why = st.columns([1, 1.1, 0.9], vertical_alignment="bottom")
-    explain_week = pick.selectbox(
+def show_explain_menu(ctx, kpi: str, explainable: list, layer: str, region: str | None) -> None:
+    """One menu per KPI holding the week to explain and both questions about it. Tracked, so its widgets
+    are built and sent only once opened: three closed menus draw faster than nine widgets (issue 26)."""
+    menu = st.popover(
+        f"{kpi}: explain a week", icon=":material/manage_search:", key=f"explain_menu_{kpi}", on_change="rerun"
+    )
+    if not menu.open:
+        return
+    explain_week = menu.selectbox(
         "Week to explain",
         [w.week for w in explainable],
         index=review.week_to_explain(explainable),
         key=f"explain_{kpi}",
         format_func=lambda week: f"{week:%d %b %Y}",
     )
-    if ask.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
+    if menu.button("Where does this number come from?", key=f"provenance_{kpi}", icon=":material/manage_search:"):
         show_provenance(ctx, kpi, explain_week, layer=layer, region=region)
-    if why.button("Why did it change?", key=f"change_{kpi}", icon=":material/waterfall_chart:"):
+    if menu.button("Why did it change?", key=f"change_{kpi}", icon=":material/waterfall_chart:"):
         show_change(ctx, kpi, explain_week, layer=layer, region=region)

@@ -31,6 +31,7 @@ def test_browser_benchmark_prints_same_tab_and_new_tab_figures_for_every_page():
     done = run_benchmark("browser_benchmark.py", "--rounds", "1")
 
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "load average (1 min)" in done.stdout
     same_tab, _, new_tab = done.stdout.partition("new tab")
     for table in (same_tab, new_tab):
         assert "bare page (3 metrics, 3 charts)" in table

@@ -30,6 +30,7 @@ def streamlit_database(tmp_path_factory):
 def test_why_did_it_change_draws_the_waterfall_in_a_dialog(open_app):
     page = open_app("/KPI_trends")
 
+    page.get_by_role("button", name="FRT: explain a week").click()  # the menu holding the week and both questions
     page.get_by_role("button", name="Why did it change?").first.click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Compare with")).to_be_visible(timeout=30_000)
@@ -42,6 +43,7 @@ def test_why_did_it_change_draws_the_waterfall_in_a_dialog(open_app):
 def test_why_did_it_change_splits_by_ticket_group(open_app):
     page = open_app("/KPI_trends")
 
+    page.get_by_role("button", name="FRT: explain a week").click()  # the menu holding the week and both questions
     page.get_by_role("button", name="Why did it change?").first.click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Compare with")).to_be_visible(timeout=30_000)

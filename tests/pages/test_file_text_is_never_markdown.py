@@ -22,6 +22,7 @@ import pytest
 from hostile_payloads import HOSTILE_NAME, IMAGE, OUTSIDE, PAYLOADS, fill, hostile_export
 from streamlit.testing.v1 import AppTest
 
+from lib.core.kpis import kpi_keys
 from lib.store import database as store
 from lib.uploads import flow as uploads
 
@@ -124,6 +125,8 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     if page != "app.py":
         at.switch_page(page)
     at.query_params.update(query or {})
+    for kpi in kpi_keys():  # KPI trends: every "<KPI>: explain a week" menu open, so its contents are walked
+        at.session_state[f"explain_menu_{kpi}"] = True
     at.run()
     assert not at.exception, (page, [e.message for e in at.exception])
     return at

@@ -35,6 +35,12 @@ def open_trends(query_params: dict | None = None) -> AppTest:
     return at
 
 
+def menu_labels(node) -> list[str]:
+    """The labels of the popover menus under ``node``, in page order."""
+    own = [node.proto.popover.label] if getattr(node, "type", None) == "popover" else []
+    return own + [label for child in getattr(node, "children", {}).values() for label in menu_labels(child)]
+
+
 def figures(at: AppTest) -> dict[str, dict]:
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     return {spec["layout"]["meta"]["kpi"]: spec for spec in specs}
@@ -233,6 +239,11 @@ def test_with_every_upload_rolled_back_the_page_points_to_the_demo_and_upload(de
 def test_week_to_explain_defaults_to_the_latest_complete_week_not_the_partial_one(demo_db):
     at = open_trends()
 
+    # The week picker and both questions are in a menu per KPI, built only once it is opened.
+    assert menu_labels(at._tree) == [f"{kpi}: explain a week" for kpi in ("FRT", "NRT", "SSAT")]
+    assert not at.button
+    at.session_state["explain_menu_FRT"] = True
+    at.run()
     # The demo year ends Thu 26 Nov 2026: the week of 23 Nov is partial, 16 Nov the latest complete week.
     picker = at.selectbox(key="explain_FRT")
     assert picker.options[0] == "23 Nov 2026"

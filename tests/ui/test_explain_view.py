@@ -23,6 +23,7 @@ def open_page(page: str | None = None, query_params: dict | None = None) -> AppT
     if page:
         at.switch_page(page)
     at.query_params = dict(query_params or {})
+    at.session_state["explain_menu_FRT"] = True  # KPI trends: the "FRT: explain a week" menu opened
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
