@@ -12,6 +12,7 @@ from export_builders import FIXTURES, SLA_HEADER, csv_text, sla_rows, span_rows,
 from lib.core.errors import RefusedFile
 from lib.metrics.kpis import kpi_summaries, status_report
 from lib.reading.encodings import plausible_cp1252
+from lib.reading.export import read_export
 from lib.store import database as store
 from lib.store import upload_records as records
 from lib.uploads import changes, ingest
@@ -411,3 +412,44 @@ def test_two_report_table_downloads_joined_are_refused_as_a_repeated_header(con,
         ingest.ingest_file(con, path)
     assert "repeats the header row" in refused.value.message and "row 9" in refused.value.message
     assert "not a number" not in refused.value.message
+
+
+def test_an_export_with_a_title_line_names_each_breached_row_by_its_line_and_adds_up_by_group(tmp_path):
+    """The breached rows handed to the store name their own line of the file (after a title line),
+    ticket, group and priority, and the slices add up by group."""
+    header = [*SLA_HEADER, "Ticket group", "Ticket priority"]
+    rows = [
+        [str(5000 + i), *row[1:], f"Support {'AMER' if i % 2 else 'EMEA'}", "High" if i % 3 else "Low"]
+        for i, row in enumerate(week_rows())
+    ]
+    path = tmp_path / "sliced.csv"
+    path.write_text("SLA targets by group\n" + csv_text(header, rows))  # a title line: row 1, the header row 2
+    data = read_export(path, path.name, shape=None, column_map=None, week_start_index=0).data
+    fields = ("source_row", "ticket_id", "ticket_group", "priority")
+    breached = sorted(tuple(row[f] for f in fields) for row in data.bad_events.to_pylist())
+    assert breached == [(i + 3, row[0], row[7], row[8]) for i, row in enumerate(rows) if row[4] == "Breached"]
+    counted = [row for row in rows if row[2] != "Requester wait time"]
+    by_group = {}
+    for cell in data.slices.to_pylist():
+        if cell["dimension"] == "group":
+            by_group[cell["slice"]] = by_group.get(cell["slice"], 0) + cell["total"]
+    assert by_group == {group: sum(row[7] == group for row in counted) for group in ("Support AMER", "Support EMEA")}
+
+
+def test_a_last_row_cut_short_is_refused_though_the_file_ends_with_a_line_break_and_quotes_its_cells(con, tmp_path):
+    rows = numbered(week_rows(), 1)
+    path = tmp_path / "cut_quoted.csv"
+    path.write_text(csv_text(SLA_HEADER, rows) + '77,"SaaS","First reply time"\n')
+    with pytest.raises(RefusedFile) as refused:
+        ingest.ingest_file(con, path)
+    assert "the download looks cut off" in refused.value.message
+    assert refused.value.row == len(rows) + 2
+
+
+def test_a_last_row_whose_quoted_cell_spans_two_lines_is_read_whole(con, tmp_path):
+    rows = numbered(week_rows(), 1)
+    rows[-1] = [*rows[-1][:6], "Americas,\nUSA"]
+    path = tmp_path / "two_line_cell.csv"
+    path.write_text(csv_text(SLA_HEADER, rows))
+    ingest.ingest_file(con, path)
+    assert frt_nrt(con) == [(19, 20), (8, 10)]
