@@ -62,9 +62,10 @@ def send_pending(con, actor: str, secrets: Mapping) -> NotifyReport:
     for transition, channel_names in what_would_be_sent(con, secrets):
         for name in channel_names:
             # Two uploads finishing together (in one replica or two) or two `notify` runs would both find
-            # this delivery pending: each delivery holds the store's write lock (threads, processes and
-            # replicas alike) and looks again inside it, so the second finds it recorded and sends nothing.
-            with store.write_lock(con):
+            # this delivery pending: each delivery holds the sending lock (threads, processes and replicas
+            # alike) and looks again inside it, so the second finds it recorded and sends nothing. Writers
+            # never take that lock: a slow channel holds back the other senders, never an upload.
+            with store.sending_lock(con):
                 if name in notifications.delivered_channels(con, transition.key):
                     continue
                 why = deliver(by_name[name], transition.subject, transition.body)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -23,36 +24,58 @@ from lib.core.errors import DatabaseLocked
 from lib.core.settings import DEFAULT_FORM_SEGMENTS, Settings
 from lib.store import postgres, schema
 
-# Writers take turns, in one process and across processes: DuckDB allows one writing process, two
-# transactions appending to the same tables from two threads would conflict at commit, and app
-# replicas on a server database must not interleave a check and the write it guards. A thread lock
-# orders the threads of this process; a file lock beside the database orders the processes.
-THREAD_LOCK = threading.RLock()
+
+@dataclass(frozen=True)
+class SharedLock:
+    """A lock across threads, processes and replicas: a thread lock orders this process's threads, a file
+    lock beside the DuckDB file orders the processes, an advisory lock orders PostgreSQL's replicas."""
+
+    threads: threading.RLock
+    file_suffix: str
+    advisory_key: int
+
+
+# Writers take turns: DuckDB allows one writing process, two transactions appending to the same tables from
+# two threads would conflict at commit, and replicas on a server database must not interleave a check and the
+# write it guards.
+WRITING = SharedLock(threading.RLock(), ".lock", postgres.WRITE_LOCK_KEY)
+# Notification senders take turns with each other only: a message on the network must not hold back uploads.
+SENDING = SharedLock(threading.RLock(), ".sending.lock", postgres.SENDING_LOCK_KEY)
 FILE_LOCKS: dict[Path, FileLock] = {}
 
 
 @contextlib.contextmanager
-def write_lock(con):
-    """Held by every write, and by a check that decides one; reentrant, so a write inside a held lock is fine."""
-    with THREAD_LOCK:
+def held(con, lock: SharedLock):
+    """``lock`` held across threads, processes and replicas; reentrant."""
+    with lock.threads:
         if isinstance(con, postgres.PostgresConnection):
-            con.take_write_lock()
+            con.take_advisory_lock(lock.advisory_key)
             try:
                 yield
             finally:
-                con.release_write_lock()
+                con.release_advisory_lock(lock.advisory_key)
             return
         file = database_path_of(con)
-        with file_lock(Path(file)) if file else contextlib.nullcontext():
+        with file_lock(Path(file), lock.file_suffix) if file else contextlib.nullcontext():
             yield
 
 
-def file_lock(db_path: Path) -> FileLock:
-    """The lock file beside the database (``floorline.duckdb.lock``); one object per database, held under
-    THREAD_LOCK, so it is reentrant within the process."""
-    path = db_path.resolve()
+def write_lock(con):
+    """Held by every write, and by a check that decides one; reentrant, so a write inside a held lock is fine."""
+    return held(con, WRITING)
+
+
+def sending_lock(con):
+    """Held while a notification is decided, sent and recorded (which takes the write lock inside it)."""
+    return held(con, SENDING)
+
+
+def file_lock(db_path: Path, suffix: str = ".lock") -> FileLock:
+    """The lock file beside the database (``floorline.duckdb.lock``); one object per file, held under its
+    thread lock, so it is reentrant within the process."""
+    path = Path(f"{db_path.resolve()}{suffix}")
     if path not in FILE_LOCKS:
-        FILE_LOCKS[path] = FileLock(f"{path}.lock", thread_local=False)
+        FILE_LOCKS[path] = FileLock(str(path), thread_local=False)
     return FILE_LOCKS[path]
 
 

@@ -20,6 +20,9 @@ from psycopg.adapt import Loader
 
 # The one advisory lock every replica's writer takes (any fixed 64-bit number; "floorline" in ASCII).
 WRITE_LOCK_KEY = 0x666C6F6F726C696E
+# The one every replica's notification sender takes ("fl-notif" in ASCII): senders take turns without
+# holding the writers back while a message is on the network.
+SENDING_LOCK_KEY = 0x666C2D6E6F746966
 
 # Schema versions: the DuckDB schema texts (translated) make version 1; a later change appends its migration
 # (statements taking a version-N database to N+1) here, so an older database is upgraded, never recreated.
@@ -196,7 +199,7 @@ class PostgresConnection:
         self.database_file = database_file
         self.raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
         self.raw.adapters.register_loader("numeric", IntegralNumeric)
-        self.lock_depth = 0
+        self.lock_depths: dict[int, int] = {}
         self.pending: dict = {}
         self._last = None
 
@@ -308,16 +311,16 @@ class PostgresConnection:
             ]
         return key, columns
 
-    def take_write_lock(self) -> None:
-        """Replicas' writers take turns: a session advisory lock, reentrant within the session."""
-        if self.lock_depth == 0:
-            self.raw.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
-        self.lock_depth += 1
+    def take_advisory_lock(self, key: int) -> None:
+        """Replicas take turns: a session advisory lock, reentrant within the session."""
+        if not self.lock_depths.get(key):
+            self.raw.execute("SELECT pg_advisory_lock(%s)", [key])
+        self.lock_depths[key] = self.lock_depths.get(key, 0) + 1
 
-    def release_write_lock(self) -> None:
-        self.lock_depth -= 1
-        if self.lock_depth == 0 and not self.raw.closed:  # a closed session has released its locks
-            self.raw.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
+    def release_advisory_lock(self, key: int) -> None:
+        self.lock_depths[key] -= 1
+        if self.lock_depths[key] == 0 and not self.raw.closed:  # a closed session has released its locks
+            self.raw.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def create_or_upgrade_schema(con: PostgresConnection, every_schema) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 from export_builders import sla_rows, span_rows, weeks_from, write_sla
@@ -234,3 +235,30 @@ def test_two_notify_runs_at_once_on_one_postgresql_send_each_transition_once(pos
     assert len(printed) == 3, outputs  # each run says what it sent; together, each transition once
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM notification_deliveries WHERE delivered").fetchone()[0] == 3
+
+
+def test_an_upload_is_not_held_back_while_a_slow_channel_is_being_told(postgres_server, tmp_path, monkeypatch):
+    # Senders take turns under a lock of their own: another replica's upload commits while a message is still
+    # on the network, rather than waiting for every channel to answer.
+    monkeypatch.setenv("FLOORLINE_DATABASE_URL", postgres_server.new_database())
+    monkeypatch.setenv("FLOORLINE_DB", str(tmp_path / "shared" / "floorline.duckdb"))
+    with store.connect() as con:
+        ingest.ingest_file(con, export(tmp_path / "a.csv", BREACH), uploaded_by="ana")
+    secrets_file = tmp_path / "secrets.toml"
+    with running_webhook() as webhook:
+        secrets_file.write_text(f'[notify]\napp_url = "{APP}"\nwebhook = "json://{webhook}/{SECRET_PATH}"\n')
+        WebhookHandler.answer_after_seconds = 6.0  # each message is on the network for 6 s
+        command = [sys.executable, "-m", "lib", "--secrets", str(secrets_file), "notify"]
+        sender = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while not WebhookHandler.posted:  # the first message has reached the channel, which has not answered
+            assert sender.poll() is None, sender.communicate()
+            time.sleep(0.05)
+        with store.connect() as con:
+            ingest.ingest_file(con, export(tmp_path / "b.csv", BREACH, extra=1), uploaded_by="ben")
+            recorded_meanwhile = con.execute("SELECT count(*) FROM notification_deliveries").fetchone()[0]
+        output = sender.communicate(timeout=180)
+
+    assert recorded_meanwhile == 0, output  # the upload committed while the first message was still out
+    assert sender.returncode == 0, output
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 2
