@@ -110,10 +110,13 @@ def paged_table(changes: pd.DataFrame) -> None:
     st.html(CHANGE_TABLE_CSS)
     with st.container(key="change_table"):
         wrapping_table(table_rows(on_page))
+    # Picked by its change number, not its place on the page: a change recorded meanwhile or a new filter
+    # moves the rows, and the pick must stay on the change the presenter chose (or clear if it left the page).
+    by_number = {int(row["Change"]): row for _, row in on_page.iterrows()}
     chosen = st.selectbox(
         "Read a change in full",
-        list(on_page.index),
-        format_func=lambda row: change_label(on_page.loc[row]),
+        list(by_number),
+        format_func=lambda number: change_label(by_number[number]),
         index=None,
         placeholder="Pick a change",
         key=f"change_on_page_{page}",  # a new page starts with nothing picked
@@ -121,4 +124,4 @@ def paged_table(changes: pd.DataFrame) -> None:
     if chosen is None:
         st.caption("Pick a change to read its detail in full.")
     else:
-        show_change(on_page.loc[chosen])
+        show_change(by_number[chosen])

@@ -52,7 +52,8 @@ def page_count(rows: int, rows_a_page: int = ROWS_A_PAGE) -> int:
 
 def rows_on_page(frame: pd.DataFrame, page: int, rows_a_page: int = ROWS_A_PAGE) -> pd.DataFrame:
     """The rows of page ``page`` (1 is the first): page 2 of 60 rows is rows 26 to 50. A page past either end
-    (a stale link after a filter) gives the nearest page that exists."""
+    gives the nearest page that exists (the page select offers only those; a link's page outside them is
+    dropped with a notice before it gets here)."""
     page = min(max(page, 1), page_count(len(frame), rows_a_page))
     return frame.iloc[(page - 1) * rows_a_page : page * rows_a_page]
 

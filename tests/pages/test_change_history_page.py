@@ -118,6 +118,22 @@ def test_picking_a_change_shows_it_in_full(logged):
     assert [c.value for c in at.code] == [f"value: {SETTINGS_SAVED - 3}"]
 
 
+def test_a_picked_change_stays_picked_when_a_new_change_moves_the_rows(logged, demo_db):
+    # Another editor saves a setting while the room reads change N: the rows shift down by one, and the
+    # detail shown must still be change N's, not whichever change now sits where N was.
+    at = open_page({"present": "1"})
+    third = logged[2]
+    at.selectbox(key="change_on_page_1").select_index(2).run()
+    connection = store.connect(demo_db)
+    store.save_setting(connection, "stale_after_days", 99, actor=ANN)
+    connection.close()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    headings = [as_read(m.value) for m in at.markdown if m.value.startswith("**Change ")]
+    assert len(headings) == 1 and headings[0].startswith(f"**Change {third}: setting")
+    assert [c.value for c in at.code] == [f"value: {SETTINGS_SAVED - 3}"]
+
+
 def test_an_upload_read_in_full_at_the_desk_has_its_detail_one_part_a_line(logged):
     at = open_page({"area": "Epics"})
     assert at.get("download_button")  # the desk keeps the CSV
