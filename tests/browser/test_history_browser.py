@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from export_builders import DEMO_END
 from playwright.sync_api import expect
+from select_boxes import choose
 from streamlit_process import free_port, running_streamlit
 
 from lib.core.text import WORD_JOINER
@@ -121,9 +122,8 @@ def test_the_change_history_shows_the_upload_and_the_rollback_with_their_authors
     expect(rollback.locator("td").nth(4)).to_have_text(EXPORT_NAME)
 
     # Pick the rollback (the second change) by its label: its detail appears as text below the table.
-    page.get_by_role("combobox", name="Read a change in full").click()
     label = re.compile(rf"^Change \d+ · rollback · {re.escape(EXPORT_NAME)}$")
-    page.get_by_role("option").filter(has_text=label).click()
+    choose(page, "Read a change in full", "· rollback ·", label)
     settle(page)
     expect(page.get_by_text(re.compile(rf"Change \d+: rollback · {re.escape(EXPORT_NAME)}"))).to_be_visible()
     # A word joiner after the @ keeps Markdown from making the address a mailto link.

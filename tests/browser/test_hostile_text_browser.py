@@ -18,6 +18,7 @@ import pytest
 from conftest import wait_for_script
 from hostile_payloads import AUTOLINK, EMAIL, HOSTILE_NAME, HTML, IMAGE, LINK, OUTSIDE, WWW, fill
 from playwright.sync_api import Page
+from select_boxes import choose
 
 from lib.core.text import WORD_JOINER
 from lib.store import database as store
@@ -111,9 +112,7 @@ def test_the_change_history_shows_who_uploaded_and_the_file_name_as_text_in_its_
     upload = page.get_by_test_id("stTable").locator("tbody tr").filter(has_text=HOSTILE_NAME).first
     shown = upload.inner_text().replace(WORD_JOINER, "")  # the joiner that keeps an address from becoming a link
     assert LINK in shown and HOSTILE_NAME in shown  # as the characters they are
-    page.get_by_role("combobox", name="Read a change in full").click()
-    page.keyboard.type("· upload ·")  # the select box lists a few changes at a time; typing finds the others
-    page.get_by_role("option").filter(has_text=f"· upload · {HOSTILE_NAME}").first.click()
+    choose(page, "Read a change in full", "· upload ·", f"· upload · {HOSTILE_NAME}")
     wait_for_script(page)
     assert LINK in page.get_by_test_id("stMain").inner_text().replace(WORD_JOINER, "")  # "by [click me](…)", no link
     assert outside_links(page, app_url) == [] and page.locator("[data-testid='stMain'] a").count() == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import wait_for_elements, wait_for_script
 from playwright.sync_api import Page, expect
+from select_boxes import choose
 from streamlit_process import running_streamlit
 
 from lib.core.kpis import kpi_keys
@@ -211,10 +212,7 @@ def test_the_change_history_reads_in_full_on_a_projector(chromium, long_history_
         expect(page.get_by_text("Page 2 of 2")).to_be_visible()
         expect(table.locator("tbody tr").last).to_contain_text("explore_sla_events_demo.csv")  # the first upload
 
-        picker = page.get_by_role("combobox", name="Read a change in full")
-        picker.scroll_into_view_if_needed()
-        picker.click()
-        page.get_by_role("option").filter(has_text=f"· upload · {LONG_FILE}").first.click()
+        choose(page, "Read a change in full", "· upload ·", f"· upload · {LONG_FILE}")
         shoot(page, "3-read-in-full")
         expect(page.get_by_test_id("stCode")).to_contain_text("note: " + LONG_DETAIL["note"])
         assert "page=2" in page.url
