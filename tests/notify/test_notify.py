@@ -210,18 +210,28 @@ def test_the_command_line_dry_run_prints_and_an_upload_sends_despite_a_failing_c
     assert len(WebhookHandler.posted) == 3  # the dry run sent nothing
 
 
-def test_two_notify_runs_at_once_on_one_postgresql_send_each_transition_once(postgres_server, tmp_path, monkeypatch):
-    # Two replicas' scheduled `notify` (or two uploads finishing together): two processes, one store. The
-    # webhook answers slowly, so the first run's delivery is still open while the second decides.
+@pytest.fixture
+def replica_store(postgres_server, tmp_path, monkeypatch) -> None:
+    """A store on PostgreSQL, as replicas share one, holding a sustained FRT breach nobody has been told of."""
     monkeypatch.setenv("FLOORLINE_DATABASE_URL", postgres_server.new_database())
     monkeypatch.setenv("FLOORLINE_DB", str(tmp_path / "shared" / "floorline.duckdb"))
     with store.connect() as con:
         ingest.ingest_file(con, export(tmp_path / "a.csv", BREACH), uploaded_by="ana")
+
+
+def notify_command(tmp_path, webhook: str) -> list[str]:
+    """``python -m lib notify`` with a secrets file naming the local webhook."""
     secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(f'[notify]\napp_url = "{APP}"\nwebhook = "json://{webhook}/{SECRET_PATH}"\n')
+    return [sys.executable, "-m", "lib", "--secrets", str(secrets_file), "notify"]
+
+
+def test_two_notify_runs_at_once_on_one_postgresql_send_each_transition_once(replica_store, tmp_path):
+    # Two replicas' scheduled `notify` (or two uploads finishing together): two processes, one store. The
+    # webhook answers slowly, so the first run's delivery is still open while the second decides.
     with running_webhook() as webhook:
-        secrets_file.write_text(f'[notify]\napp_url = "{APP}"\nwebhook = "json://{webhook}/{SECRET_PATH}"\n')
         WebhookHandler.answer_after_seconds = 2.0
-        command = [sys.executable, "-m", "lib", "--secrets", str(secrets_file), "notify"]
+        command = notify_command(tmp_path, webhook)
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
         outputs = [run.communicate(timeout=180) for run in runs]
 
@@ -237,18 +247,12 @@ def test_two_notify_runs_at_once_on_one_postgresql_send_each_transition_once(pos
         assert con.execute("SELECT count(*) FROM notification_deliveries WHERE delivered").fetchone()[0] == 3
 
 
-def test_an_upload_is_not_held_back_while_a_slow_channel_is_being_told(postgres_server, tmp_path, monkeypatch):
+def test_an_upload_is_not_held_back_while_a_slow_channel_is_being_told(replica_store, tmp_path):
     # Senders take turns under a lock of their own: another replica's upload commits while a message is still
     # on the network, rather than waiting for every channel to answer.
-    monkeypatch.setenv("FLOORLINE_DATABASE_URL", postgres_server.new_database())
-    monkeypatch.setenv("FLOORLINE_DB", str(tmp_path / "shared" / "floorline.duckdb"))
-    with store.connect() as con:
-        ingest.ingest_file(con, export(tmp_path / "a.csv", BREACH), uploaded_by="ana")
-    secrets_file = tmp_path / "secrets.toml"
     with running_webhook() as webhook:
-        secrets_file.write_text(f'[notify]\napp_url = "{APP}"\nwebhook = "json://{webhook}/{SECRET_PATH}"\n')
         WebhookHandler.answer_after_seconds = 6.0  # each message is on the network for 6 s
-        command = [sys.executable, "-m", "lib", "--secrets", str(secrets_file), "notify"]
+        command = notify_command(tmp_path, webhook)
         sender = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         while not WebhookHandler.posted:  # the first message has reached the channel, which has not answered
             assert sender.poll() is None, sender.communicate()
