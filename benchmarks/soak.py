@@ -565,12 +565,25 @@ def start_postgres(stack: contextlib.ExitStack) -> str:
     return server.new_database()
 
 
+def at_least_one(text: str) -> int:
+    """A count of app processes: a whole number, 1 or more (argparse says so on anything else)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of app processes, got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 app process, got {count}")
+    return count
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="keep the scratch database and the server log in this folder")
-    parser.add_argument("--replicas", type=int, default=1, help="app processes on one PostgreSQL store (default 1)")
+    parser.add_argument(
+        "--replicas", type=at_least_one, default=1, help="app processes on one PostgreSQL store (default 1)"
+    )
     parser.add_argument(
         "--database-url",
         help="an empty PostgreSQL database for the store (default with --replicas above 1: start a PostgreSQL)",

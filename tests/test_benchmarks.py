@@ -79,3 +79,12 @@ def test_zendesk_pull_benchmark_prints_the_ratio_to_a_bare_download_and_the_peak
     stdout = run_benchmark("zendesk_pull_benchmark.py", "--events", "3000", "--per-page", "500").stdout
     assert "pull / bare loop" in stdout
     assert "peak" in stdout and "stored as upload" in stdout
+
+
+def test_soak_refuses_no_replicas_before_starting_anything():
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "soak.py"), "--replicas", "0"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "--replicas: expected at least 1 app process, got 0" in done.stderr
+    assert "Traceback" not in done.stderr
