@@ -22,10 +22,6 @@ from lib.store import database as store
 from lib.store import upload_records as records
 from lib.uploads.ingest import ingest_file
 from lib.uploads.status import restore, rollback
-from lib.zendesk import handoff as zendesk_handoff
-from lib.zendesk import pull as zendesk_pull
-from lib.zendesk import settings as zendesk_settings
-from lib.zendesk.client import PullFailed
 
 EXIT_REFUSED = 2
 
@@ -322,6 +318,8 @@ def add_zendesk_parser(commands) -> None:
 
 
 def hand_zendesk_pull_over(db_path: Path, args) -> int:
+    from lib.zendesk import handoff as zendesk_handoff
+
     if not args.json:
         print("the app holds the database: handing the pull to it", file=sys.stderr)
     answer = zendesk_handoff.request_pull(db_path, since=args.since, pulled_by=args.by or getpass.getuser())
@@ -335,6 +333,11 @@ def hand_zendesk_pull_over(db_path: Path, args) -> int:
 
 
 def run_zendesk(con, args) -> int:
+    # The pull's modules (httpx, pyarrow) load here, not for every command: ``ingest`` starts without them.
+    from lib.zendesk import pull as zendesk_pull
+    from lib.zendesk import settings as zendesk_settings
+    from lib.zendesk.client import PullFailed
+
     settings = zendesk_settings.from_secrets_file()
     try:
         result = zendesk_pull.pull(con, settings, since=args.since, pulled_by=args.by or getpass.getuser())
