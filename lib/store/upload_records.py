@@ -23,20 +23,25 @@ def sha256_of(path: Path) -> str:
     return hash_and_stage(path, None)[0]
 
 
-def hash_and_stage(path: Path, archive_folder: Path | None) -> tuple[str, Path | None]:
-    """The file's SHA-256 and, given the archive folder, a copy of it there under a temporary name (``.….part``),
+def hash_and_stage(path: Path, folder: Path | None) -> tuple[str, Path | None]:
+    """The file's SHA-256 and, given the archive's folder, a copy of it there under a temporary name (``.….part``),
     made in the same pass over the file: the upload is read from disk once, not once to hash and once to copy.
     ``archive_original`` gives the copy its name; whoever staged it removes it when it is not kept."""
     digest = hashlib.sha256()
     staged = None
-    if archive_folder is not None:
-        archive_folder.mkdir(parents=True, exist_ok=True)
-        staged = archive_folder / f".{uuid.uuid4().hex}.part"
-    with open(path, "rb") as source, open(staged, "wb") if staged else contextlib.nullcontext() as copy:
-        while chunk := source.read(4 * 1024 * 1024):
-            digest.update(chunk)
-            if copy:
-                copy.write(chunk)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{uuid.uuid4().hex}.part"
+    try:
+        with open(path, "rb") as source, open(staged, "wb") if staged else contextlib.nullcontext() as copy:
+            while chunk := source.read(4 * 1024 * 1024):
+                digest.update(chunk)
+                if copy:
+                    copy.write(chunk)
+    except BaseException:
+        if staged:  # a copy cut short (the disk full, the file gone) is nobody's to remove but ours
+            staged.unlink(missing_ok=True)
+        raise
     return digest.hexdigest(), staged
 
 
