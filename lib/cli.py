@@ -6,8 +6,10 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import importlib
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lib.core.errors import DatabaseLocked, NothingToChange, RefusedFile
@@ -20,12 +22,6 @@ from lib.reading.decisions import DATE_ORDERS, DECIMALS, THOUSANDS, WEEK_LABELS,
 from lib.reading.shapes import SOURCES
 from lib.store import database as store
 from lib.store import upload_records as records
-from lib.uploads.ingest import ingest_file
-from lib.uploads.status import restore, rollback
-from lib.zendesk import handoff as zendesk_handoff
-from lib.zendesk import pull as zendesk_pull
-from lib.zendesk import settings as zendesk_settings
-from lib.zendesk.client import PullFailed
 
 EXIT_REFUSED = 2
 
@@ -108,20 +104,37 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
 
 
+# The modules a command that changes figures runs on, beyond the parser's: loaded on a thread while the database
+# opens, as DuckDB lets go of the GIL while it opens the file and checks the schema (the command imports them
+# again where it runs, which then costs nothing; an import that failed there fails again, in the open).
+LOADED_WHILE_OPENING = {
+    "ingest": ("lib.uploads.ingest", "lib.notify"),
+    "rollback": ("lib.uploads.status", "lib.notify"),
+    "restore": ("lib.uploads.status", "lib.notify"),
+}
+
+
+def load_modules(names: tuple[str, ...]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
 def run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        con = store.connect(args.db)
-    except DatabaseLocked as error:
-        if args.command == "zendesk":
-            # The app holds the file: it is the one writer, so the pull goes to it (README, "Every hour").
-            return hand_zendesk_pull_over(Path(error.path), args)
-        print(error, file=sys.stderr)
-        print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
-        return 1
-    except store.CannotOpen as error:
-        print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
-        return 1
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        beside.submit(load_modules, LOADED_WHILE_OPENING.get(args.command, ()))
+        try:
+            con = store.connect(args.db)
+        except DatabaseLocked as error:
+            if args.command == "zendesk":
+                # The app holds the file: it is the one writer, so the pull goes to it (README, "Every hour").
+                return hand_zendesk_pull_over(Path(error.path), args)
+            print(error, file=sys.stderr)
+            print("(is the app running with it open? upload through the app, or stop it first)", file=sys.stderr)
+            return 1
+        except store.CannotOpen as error:
+            print(f"cannot open the database: {str(error).splitlines()[0]}", file=sys.stderr)
+            return 1
     with con:
         return COMMANDS[args.command](con, args)
 
@@ -163,6 +176,8 @@ def run_notify(con, args) -> int:
 
 
 def run_ingest(con, args) -> int:
+    from lib.uploads.ingest import ingest_file
+
     refused = 0
     stored = 0
     options = read_options(args)
@@ -281,10 +296,14 @@ def change_status(change, con, args, done: str) -> int:
 
 
 def run_rollback(con, args) -> int:
+    from lib.uploads.status import rollback
+
     return change_status(rollback, con, args, f"rolled back (undo: python -m lib restore {args.upload_id})")
 
 
 def run_restore(con, args) -> int:
+    from lib.uploads.status import restore
+
     return change_status(restore, con, args, "restored")
 
 
@@ -322,6 +341,8 @@ def add_zendesk_parser(commands) -> None:
 
 
 def hand_zendesk_pull_over(db_path: Path, args) -> int:
+    from lib.zendesk import handoff as zendesk_handoff
+
     if not args.json:
         print("the app holds the database: handing the pull to it", file=sys.stderr)
     answer = zendesk_handoff.request_pull(db_path, since=args.since, pulled_by=args.by or getpass.getuser())
@@ -335,6 +356,11 @@ def hand_zendesk_pull_over(db_path: Path, args) -> int:
 
 
 def run_zendesk(con, args) -> int:
+    # The pull's modules (httpx, pyarrow) load here, not for every command: ``ingest`` starts without them.
+    from lib.zendesk import pull as zendesk_pull
+    from lib.zendesk import settings as zendesk_settings
+    from lib.zendesk.client import PullFailed
+
     settings = zendesk_settings.from_secrets_file()
     try:
         result = zendesk_pull.pull(con, settings, since=args.since, pulled_by=args.by or getpass.getuser())

@@ -85,6 +85,22 @@ def test_ingest_exits_zero_when_every_file_is_accepted(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ingest_starts_without_the_server_database_and_zendesk_clients(tmp_path):
+    """An upload from the command line loads what storing a file needs, not psycopg (PostgreSQL) or httpx
+    (the Zendesk pull): each would add to every ingest's start."""
+    code = (
+        "import sys; from lib.cli import main; exit_code = main(sys.argv[1:]); "
+        "print(exit_code, sorted(name for name in ('psycopg', 'httpx') if name in sys.modules))"
+    )
+    export = two_weeks(tmp_path, "explore.csv", 96)
+    env = {**os.environ, "FLOORLINE_DB": str(tmp_path / "cli.duckdb")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "ingest", str(export)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("accepted"), done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
+
+
 def test_demo_builds_a_database_with_the_sustained_frt_breach(tmp_path):
     db = tmp_path / "demo.duckdb"
     built = run(db, "demo", "--end", "2026-11-26")

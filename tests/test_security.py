@@ -302,7 +302,7 @@ def test_the_upload_size_limit_is_enforced_by_the_app_not_only_the_browser(con, 
         raise AssertionError("a file over the limit was read")
 
     with monkeypatch.context() as patched:
-        patched.setattr(records, "sha256_of", never)
+        patched.setattr(records, "hash_and_stage", never)
         for preview in (True, False):
             with pytest.raises(RefusedFile, match=r"big.csv: the file is 1\.\d MB, over the 1 MB limit"):
                 ingest.ingest_file(con, path, preview=preview)

@@ -15,9 +15,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
-from psycopg.adapt import Loader
-
 # The one advisory lock every replica's writer takes (any fixed 64-bit number; "floorline" in ASCII).
 WRITE_LOCK_KEY = 0x666C6F6F726C696E
 # The one every replica's notification sender takes ("fl-notif" in ASCII): senders take turns without
@@ -42,12 +39,19 @@ def is_url(target) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
-class IntegralNumeric(Loader):
-    """A NUMERIC result (PostgreSQL's ``sum`` of BIGINT) as DuckDB gives it: an int when whole, else a float."""
+@functools.cache
+def integral_numeric_loader():
+    """A NUMERIC result (PostgreSQL's ``sum`` of BIGINT) as DuckDB gives it: an int when whole, else a float.
+    Built on first use, so psycopg is imported only when the store is PostgreSQL (a DuckDB command starts
+    without it)."""
+    from psycopg.adapt import Loader
 
-    def load(self, data):
-        value = Decimal(bytes(data).decode())
-        return int(value) if value == value.to_integral_value() else float(value)
+    class IntegralNumeric(Loader):
+        def load(self, data):
+            value = Decimal(bytes(data).decode())
+            return int(value) if value == value.to_integral_value() else float(value)
+
+    return IntegralNumeric
 
 
 def _outside_strings(sql: str):
@@ -195,10 +199,12 @@ class PostgresConnection:
     """
 
     def __init__(self, url: str, database_file: Path) -> None:
+        import psycopg
+
         self.url = url
         self.database_file = database_file
         self.raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
-        self.raw.adapters.register_loader("numeric", IntegralNumeric)
+        self.raw.adapters.register_loader("numeric", integral_numeric_loader())
         self.lock_depths: dict[int, int] = {}
         self.pending: dict = {}
         self._last = None

@@ -20,27 +20,51 @@ from lib.store.database import database_file
 
 
 def sha256_of(path: Path) -> str:
+    return hash_and_stage(path, None)[0]
+
+
+def hash_and_stage(path: Path, folder: Path | None) -> tuple[str, Path | None]:
+    """The file's SHA-256 and, given the archive's folder, a copy of it there under a temporary name (``.….part``),
+    made in the same pass over the file: the upload is read from disk once, not once to hash and once to copy.
+    ``archive_original`` gives the copy its name; whoever staged it removes it when it is not kept."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(4 * 1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+    staged = None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{uuid.uuid4().hex}.part"
+    try:
+        with open(path, "rb") as source, open(staged, "wb") if staged else contextlib.nullcontext() as copy:
+            while chunk := source.read(4 * 1024 * 1024):
+                digest.update(chunk)
+                if copy:
+                    copy.write(chunk)
+    except BaseException:
+        if staged:  # a copy cut short (the disk full, the file gone) is nobody's to remove but ours
+            staged.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), staged
+
+
+def archive_folder(con) -> Path:
+    return settings_module.archive_dir(database_file(con))
 
 
 def archive_path(con, digest: str, kind: str) -> Path:
     """archive/<sha256>.<kind> beside the database: the user's file name never picks the path."""
-    return settings_module.archive_dir(database_file(con)) / f"{digest}.{kind}"
+    return archive_folder(con) / f"{digest}.{kind}"
 
 
-def archive_original(con, path: Path, digest: str, kind: str) -> Path:
-    """Copy the upload, unchanged, into the archive."""
+def archive_original(con, path: Path, digest: str, kind: str, staged: Path | None = None) -> Path:
+    """The upload, unchanged, in the archive: ``staged`` (its copy from ``hash_and_stage``) renamed into place,
+    or else a copy made now."""
     target = archive_path(con, digest, kind)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        partial = folder / f".{digest}.{uuid.uuid4().hex}.part"
-        shutil.copyfile(path, partial)
-        partial.replace(target)
+    if target.exists():
+        return target
+    if staged is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.parent / f".{digest}.{uuid.uuid4().hex}.part"
+        shutil.copyfile(path, staged)
+    staged.replace(target)
     return target
 
 

@@ -1,18 +1,19 @@
 """Storing one export: read it, archive it, insert it in one transaction; or rehearse that, for a preview.
 
-Write path, in order: the original file is copied into the archive under its SHA-256 (so
-a crash can leave at most an unreferenced archive file, never a record without its
-file); the export is read and checked on the reader's own in-memory DuckDB
-(``lib.reading.export``), which hands over Arrow tables; then one transaction inserts the
-upload record, its weekly counts, the weeks it covers and its breached rows. A refused
-file never reaches the transaction, so it changes nothing.
+Write path, in order: the export is read and checked on the reader's own in-memory DuckDB
+(``lib.reading.export``), which hands over Arrow tables, while a thread beside it hashes the
+original and copies it into the archive folder under a temporary name; the copy is renamed to
+its SHA-256 before the transaction (so a crash can leave at most an unreferenced archive file,
+never a record without its file); then one transaction inserts the upload record, its weekly
+counts, the weeks it covers and its breached rows. A refused file never reaches the
+transaction, so it changes nothing, and its temporary copy is removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,31 +131,43 @@ def ingest_file(
     refuse_oversized(file_name, size, settings)
     progress = on_progress or (lambda fraction, text: None)
     progress(0.05, "reading rows")
-    # The file is hashed while DuckDB reads it (both release the GIL): on a large export
-    # that saves the whole hashing time.
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        hashing = hasher.submit(records.sha256_of, path)
-        read = read_export(
-            path,
-            file_name,
-            shape=shape,
-            column_map=column_map,
-            week_start_index=settings.week_start_index,
-            options=options,
-        )
-        digest = hashing.result()
-    return store_export(
-        con,
-        read,
-        Archived(path, digest, size, records.file_kind(path)),
-        file_name=file_name,
-        source=source,
-        uploaded_by=uploaded_by,
-        is_demo=is_demo,
-        preview=preview,
-        progress=progress,
-        compare=compare,
-    )
+    # The file is hashed and copied into the archive while DuckDB reads it (all release the GIL): on a
+    # large export that saves the whole hashing and copying time. A preview keeps no copy.
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        hashing = beside.submit(records.hash_and_stage, path, None if preview else records.archive_folder(con))
+        try:
+            read = read_export(
+                path,
+                file_name,
+                shape=shape,
+                column_map=column_map,
+                week_start_index=settings.week_start_index,
+                options=options,
+            )
+            digest, staged = hashing.result()
+            return store_export(
+                con,
+                read,
+                Archived(path, digest, size, records.file_kind(path), staged),
+                file_name=file_name,
+                source=source,
+                uploaded_by=uploaded_by,
+                is_demo=is_demo,
+                preview=preview,
+                progress=progress,
+                compare=compare,
+            )
+        finally:
+            discard_staged(hashing)
+
+
+def discard_staged(hashing: Future) -> None:
+    """The staged copy of a file not archived (refused, stored before, or the archive already had it) removed;
+    a kept one was renamed into the archive, so there is nothing left to remove."""
+    if hashing.exception() is None:
+        _, staged = hashing.result()
+        if staged is not None:
+            staged.unlink(missing_ok=True)
 
 
 def ingest_parts(
@@ -204,13 +217,14 @@ def refuse_oversized(file_name: str, size: int, settings) -> None:
 
 @dataclass(frozen=True)
 class Archived:
-    """The original an upload keeps: the file, its SHA-256 (which tells a file stored before), its size
-    and the archive's file extension."""
+    """The original an upload keeps: the file, its SHA-256 (which tells a file stored before), its size,
+    the archive's file extension, and its copy already staged in the archive folder, if one was."""
 
     path: Path
     digest: str
     size: int
     kind: str
+    staged: Path | None = None
 
 
 def store_export(
@@ -276,7 +290,7 @@ def store_export(
             archive = records.archive_path(con, digest, original.kind)
         else:
             progress(0.6, "archiving the original")
-            archive = records.archive_original(con, original.path, digest, original.kind)
+            archive = records.archive_original(con, original.path, digest, original.kind, original.staged)
         progress(0.75, "storing")
         with store.rehearsal(cursor) if preview else store.transaction(cursor):
             if not preview:

@@ -172,6 +172,8 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
     assert again.result.status == "duplicate"
     assert upload_view.commit_message(again)[0] == "info"
     assert upload_count(con) == 1
+    # The copy made while the file was read became the archived original; the duplicate's copy is gone.
+    assert [path.name for path in records.archive_folder(con).iterdir()] == [Path(row["archive_path"]).name]
 
 
 def test_an_xlsx_export_counts_the_same_as_its_csv_and_is_archived_as_uploaded(con, tmp_path):
@@ -210,6 +212,7 @@ def test_a_refused_file_says_which_row_and_column_and_stores_nothing(con, tmp_pa
     assert upload_view.commit_message(committed) == ("error", f"Not stored: {committed.refusal}")
     assert upload_count(con) == 0
     assert store.data_version(con) == version
+    assert not any(records.archive_folder(con).glob("*")), "a refused file left a copy in the archive"
     assert staged.path.exists()  # kept until the user takes it out of the uploader
 
 
