@@ -57,6 +57,19 @@ SEGMENT_STYLES = {
 # Kinds lib.workgroups.annotations.trend_annotations gives; any other kind is drawn dashed.
 ANNOTATION_DASH = {"formed": "dash", "closed": "longdash", "action shipped": "dot"}
 HALF_WEEK = dt.timedelta(days=3, hours=12)  # a shaded episode runs from midway before its first week to midway after
+# Plotly's default for a date or number axis hides any tick label past the chart's edge, measuring every label
+# once more to find out: each measure makes the browser lay the page out again, dearer the more a page holds.
+# These charts pad their ranges, so no label reaches the edge and nothing would be hidden (issue 26).
+LABELS_NOT_REMEASURED = {"ticklabeloverflow": "allow"}
+# Plotly draws a chart once in its given margins, then again when its tick labels and legend push them wider.
+# Starting from the margins the labels end up pushing, in Streamlit's theme at 1400x900 and in presentation
+# mode, it draws once; a label wider than these (a "100 %") still pushes them and costs the second draw only.
+TREND_MARGINS = {  # (compact, presentation) -> left and bottom margin in pixels
+    (False, False): {"l": 41, "b": 87},  # the legend sits under the two-line week labels
+    (False, True): {"l": 49, "b": 109},
+    (True, False): {"l": 41, "b": 33},  # no legend, one-line week labels
+    (True, True): {"l": 49, "b": 39},
+}
 
 
 def _widened(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -183,7 +196,11 @@ def kpi_trend_figure(
         font={"size": base_font},
         height=(520 if presentation else 400) if not compact else (230 if presentation else 190),
         # Top: room for the modebar, and for the sustained-breach labels above the plot.
-        margin={"l": 8, "r": 8, "t": 48 if title else (base_font + 14 if compact or presentation else 36), "b": 8},
+        margin={
+            **TREND_MARGINS[(compact, presentation)],
+            "r": 8,
+            "t": 48 if title else (base_font + 14 if compact or presentation else 36),
+        },
         shapes=shapes,
         annotations=layout_annotations,
         hovermode="x unified",
@@ -196,9 +213,11 @@ def kpi_trend_figure(
             "ticksuffix": " %",
             "title": None,
             "fixedrange": True,
+            **LABELS_NOT_REMEASURED,
         },
         xaxis={
             "title": None,
+            **LABELS_NOT_REMEASURED,
             "tickformat": "%d %b\n%Y" if not compact else "%d %b",
             "hoverformat": "week of %d %b %Y",
             "range": _time_axis_range(weeks, drawn),
@@ -649,10 +668,12 @@ def reconciliation_figure(
         figure.add_hline(y=edge, line={"color": TARGET_COLOUR, "dash": "dot", "width": 1}, row=2, col=1)
     figure.update_yaxes(title_text="%", row=1, col=1)
     figure.update_yaxes(title_text="points", range=[-reach, reach], zeroline=True, row=2, col=1)
-    figure.update_xaxes(tickformat="%d %b", **_week_ticks(c.week for c in measured))
+    figure.update_xaxes(tickformat="%d %b", **_week_ticks(c.week for c in measured), **LABELS_NOT_REMEASURED)
+    figure.update_yaxes(**LABELS_NOT_REMEASURED)
     figure.update_layout(
         height=560 if presentation else 460,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        # The margins the axis titles, tick labels and legend push them to: drawn once, as the trend charts.
+        margin={"l": 78, "r": 10, "t": 70, "b": 41} if presentation else {"l": 65, "r": 10, "t": 61, "b": 35},
         font={"size": base_font},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "right", "x": 1},
         hovermode="x unified",

@@ -202,6 +202,18 @@ def test_the_legend_sits_below_both_lines_of_the_date_ticks():
     assert figure.layout.legend.y <= -0.15
 
 
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("presentation", [False, True])
+def test_tick_labels_are_never_hidden_and_have_room_from_the_first_draw(series, compact, presentation):
+    # Plotly's default hides a tick label past the chart's edge (measuring each label again to find out); the
+    # margins start where the labels push them, so the chart is drawn once (issue 26).
+    figure = kpi_trend_figure("FRT", series, floor=93, compact=compact, presentation=presentation)
+    layout = figure_json(figure)["layout"]
+    assert layout["xaxis"]["ticklabeloverflow"] == layout["yaxis"]["ticklabeloverflow"] == "allow"
+    assert layout["margin"]["l"] >= 41  # "98 %" in Streamlit's tick font
+    assert layout["margin"]["b"] >= (33 if compact else 87)  # the week labels, and the legend below them
+
+
 def test_the_chart_draws_both_sources_and_marks_only_the_flagged_weeks(demo_db):
     demo = store.connect(demo_db)
     result = reconcile.reconcile(demo, store.load_settings(demo))
@@ -215,6 +227,7 @@ def test_the_chart_draws_both_sources_and_marks_only_the_flagged_weeks(demo_db):
     flagged_trace = next(trace for trace in figure.data if trace.name.startswith("Beyond"))
     assert [str(week) for week in flagged_trace.x] == [str(c.week) for c in comparisons if c.flagged]
     assert len(flagged_trace.x) == 1
+    assert {axis.ticklabeloverflow for axis in (*figure.select_xaxes(), *figure.select_yaxes())} == {"allow"}
 
 
 def test_the_waterfall_writes_its_end_values_against_the_floor():
