@@ -7,7 +7,8 @@ Serves the app on a demo database (built in a temporary folder unless ``--db`` i
 in the same run. Chromium (the browser tests' own: ``FLOORLINE_CHROMIUM``, or found on PATH) at
 1400x900 keeps one profile, so the browser's cache is warm. Every load is a new Streamlit session, measured two ways:
 
-- *same tab*: one tab navigates from page to page, as a viewer following links does;
+- *same tab*: one tab loads page after page, as opening a link from the meeting chat or a bookmark
+  does (a click on the sidebar's links switches page without a reload and pays no health check);
 - *new tab*: each load opens a new tab, which adds Chromium's tab start-up (about the same
   for every page) and so narrows every ratio.
 
