@@ -35,6 +35,7 @@ def test_browser_benchmark_prints_same_tab_and_new_tab_figures_for_every_page():
     same_tab, _, new_tab = done.stdout.partition("new tab")
     for table in (same_tab, new_tab):
         assert "bare page (3 metrics, 3 charts)" in table
+        assert "bare page at a page's address" in table
         for entry in PAGES:
             assert entry.label in table, done.stdout
 
