@@ -3,7 +3,7 @@
     python benchmarks/soak.py [--minutes 5] [--sessions 20] [--keep DIR]
     python benchmarks/soak.py --replicas 2 [--database-url postgresql://…] [--minutes 5] [--sessions 20]
 
-Starts ``streamlit run app.py`` on a free loopback port with a scratch demo database, then for
+Starts ``streamlit run serve.py`` on a free loopback port with a scratch demo database, then for
 ``--minutes``:
 
 - ``--sessions`` viewers, each a Streamlit session over the app's own websocket protocol (the
@@ -157,7 +157,7 @@ def start_server(db_path: Path, port: int, log_path: Path, database_url: str | N
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "serve.py",
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -1,4 +1,5 @@
-"""Start `streamlit run app.py` on a free loopback port, wait until it is healthy, stop it after."""
+"""Start `streamlit run serve.py` (the app as the README serves it) on a free loopback port, wait until it is
+healthy, stop it after."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
 
 @contextlib.contextmanager
 def running_streamlit(
-    database: Path, log: Path, port: int | None = None, extra_args=(), script: str = "app.py"
+    database: Path, log: Path, port: int | None = None, extra_args=(), script: str = "serve.py"
 ) -> Iterator[str]:
     """The base URL of ``script`` (the app by default) served with FLOORLINE_DB=database; output goes to ``log``."""
     port = port or free_port()

@@ -104,3 +104,20 @@ def test_tables_in_presentation_mode_stay_on_screen(open_app):
         assert all(extra <= 1 for extra in past), f"{entry.label}: tables past the column by {past} px"
         below = page.evaluate(TABLE_PAST_BOTTOM)
         assert all(extra <= 1 for extra in below), f"{entry.label}: tables past their box by {below} px"
+
+
+def test_a_page_opened_at_its_own_address_asks_the_servers_root_first(browser_page, streamlit_server):
+    # A link from the meeting chat opens /OKRs: without the server's root written into the page
+    # (lib/ui/serving.py) the front end asks /OKRs/_stcore/health, gets a 404 and waits ~0.1 s.
+    asked = []
+    browser_page.on("request", lambda request: asked.append(request.url) if "_stcore/health" in request.url else None)
+    browser_page.goto(streamlit_server.url + "/OKRs")
+    wait_for_script(browser_page)
+
+    assert asked and all(url == streamlit_server.url + "/_stcore/health" for url in asked), asked
+    expect(browser_page.get_by_role("heading", name="OKRs").first).to_be_visible()
+    browser_page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile("Change history")).click()
+    browser_page.wait_for_url(re.compile(r"/Change_history$"))
+    wait_for_script(browser_page)
+    expect(browser_page.get_by_role("heading", name="Change history").first).to_be_visible()
+    assert browser_page.locator(NO_EXCEPTION).count() == 0
