@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -23,26 +24,68 @@ def sha256_of(path: Path) -> str:
     return hash_and_stage(path, None)[0]
 
 
+# A copy in the archive still named ``.….part`` after a day was left by a process that died mid-upload: an
+# upload in flight is seconds old, so replicas sharing the folder never sweep each other's.
+STALE_PART_SECONDS = 24 * 60 * 60
+
+
 def hash_and_stage(path: Path, folder: Path | None) -> tuple[str, Path | None]:
     """The file's SHA-256 and, given the archive's folder, a copy of it there under a temporary name (``.….part``),
     made in the same pass over the file: the upload is read from disk once, not once to hash and once to copy.
-    ``archive_original`` gives the copy its name; whoever staged it removes it when it is not kept."""
+    ``archive_original`` gives the copy its name; whoever staged it removes it when it is not kept.
+
+    A copy that cannot be made (the archive's disk full or not writable) is given up and the hash goes on:
+    a file stored before is still answered as a duplicate, and ``archive_original`` copies a new one itself."""
     digest = hashlib.sha256()
-    staged = None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        staged = folder / f".{uuid.uuid4().hex}.part"
+    staged = copy = None
     try:
-        with open(path, "rb") as source, open(staged, "wb") if staged else contextlib.nullcontext() as copy:
+        with open(path, "rb") as source:
+            if folder is not None:
+                staged, copy = _start_copy(folder)
             while chunk := source.read(4 * 1024 * 1024):
                 digest.update(chunk)
-                if copy:
-                    copy.write(chunk)
+                if copy is not None:
+                    try:
+                        copy.write(chunk)
+                    except OSError:
+                        staged, copy = _give_up_copy(staged, copy)
+        if copy is not None:
+            try:
+                copy.close()
+            except OSError:
+                staged, copy = _give_up_copy(staged, None)
     except BaseException:
-        if staged:  # a copy cut short (the disk full, the file gone) is nobody's to remove but ours
-            staged.unlink(missing_ok=True)
+        _give_up_copy(staged, copy)  # the file gone or the run stopped: a copy cut short is nobody's but ours
         raise
     return digest.hexdigest(), staged
+
+
+def _start_copy(folder: Path):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(folder)
+        staged = folder / f".{uuid.uuid4().hex}.part"
+        return staged, open(staged, "wb")  # closed by hash_and_stage, which writes it chunk by chunk
+    except OSError:
+        return None, None
+
+
+def _give_up_copy(staged: Path | None, copy) -> tuple[None, None]:
+    if copy is not None:
+        with contextlib.suppress(OSError):
+            copy.close()
+    if staged is not None:
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
+    return None, None
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    too_old = time.time() - STALE_PART_SECONDS
+    for part in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):  # another replica may sweep the same file at the same moment
+            if part.stat().st_mtime < too_old:
+                part.unlink()
 
 
 def archive_folder(con) -> Path:

@@ -176,6 +176,40 @@ def test_commit_stores_the_file_once_records_who_and_keeps_the_original(con, tmp
     assert [path.name for path in records.archive_folder(con).iterdir()] == [Path(row["archive_path"]).name]
 
 
+def test_a_re_upload_is_still_a_duplicate_when_the_archive_cannot_take_a_copy(con, tmp_path):
+    export = explore_export(tmp_path / "week.csv", {NOV_09: (48, 2)})
+    first = uploads.commit_file(con, stage(export), uploads.Choice(), uploaded_by="ann@example.com")
+    folder = records.archive_folder(con)
+    kept = folder.with_name("archive-kept")
+    folder.rename(kept)
+    folder.write_text("a file where the archive folder was: nothing can be copied into it")
+    try:
+        again = uploads.commit_file(con, stage(export, "week (1).csv"), uploads.Choice(), uploaded_by="bob")
+    finally:
+        folder.unlink()
+        kept.rename(folder)
+
+    assert (again.result.status, again.result.upload_id) == ("duplicate", first.result.upload_id)
+    assert upload_count(con) == 1
+
+
+def test_a_copy_left_half_made_by_a_crashed_upload_is_swept_after_a_day(con, tmp_path):
+    folder = records.archive_folder(con)
+    folder.mkdir(parents=True)
+    crashed, in_flight, stored = folder / ".0a1b.part", folder / ".2c3d.part", folder / "e4f5.csv"
+    for path in (crashed, in_flight, stored):
+        path.write_bytes(b"x" * 10)
+    day_and_a_bit = time.time() - records.STALE_PART_SECONDS - 60
+    for path in (crashed, stored):
+        os.utime(path, (day_and_a_bit, day_and_a_bit))
+
+    export = explore_export(tmp_path / "week.csv", {NOV_09: (48, 2)})
+    uploads.commit_file(con, stage(export), uploads.Choice(), uploaded_by="ann@example.com")
+
+    assert not crashed.exists()
+    assert in_flight.exists() and stored.exists()  # another replica's upload in flight; an archived original
+
+
 def test_an_xlsx_export_counts_the_same_as_its_csv_and_is_archived_as_uploaded(con, tmp_path):
     import openpyxl
 
