@@ -20,7 +20,9 @@ page's median and its difference from it in seconds, with the machine's load ave
 Goal (issue 26): every page within 1.3x the bare page, same tab. The bare page is measured a
 second time at a page's address (``benchmarks/pages/bare_subpage.py``): Streamlit's front end,
 loading any page but the root, first asks the page's own address for the server's health, gets a
-404 and tries the root about 0.1 s later, a wait every Floorline page but Weekly review pays.
+404 and tries the root about 0.1 s later. The app is served as the README serves it (``serve.py``,
+which writes the server's root into each page, so its pages do not wait); the bare page is served plainly,
+so its line at a page's address shows the wait ``serve.py`` removes.
 """
 
 from __future__ import annotations
