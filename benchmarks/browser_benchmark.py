@@ -1,6 +1,6 @@
 """Each page's time in a real browser against a bare three-chart page. Prints figures; asserts nothing.
 
-    python benchmarks/browser_benchmark.py [--rounds 5] [--db FILE]
+    python benchmarks/browser_benchmark.py [--rounds 5] [--db FILE] [--pages "KPI trends" "Data trust"]
 
 Serves the app on a demo database (built in a temporary folder unless ``--db`` is given) and
 ``benchmarks/bare_page.py`` (three metrics, three plotly charts) side by side, loopback only,
@@ -124,7 +124,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="measured loads of each page, each way")
     parser.add_argument("--db", type=Path, help="an existing Floorline database (default: a demo year ending today)")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=[entry.label for entry in PAGES],
+        metavar="PAGE",
+        help="measure only these pages against the bare page (default: every page)",
+    )
     args = parser.parse_args()
+    measured = [entry for entry in PAGES if not args.pages or entry.label in args.pages]
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="floorline-browser-bench-")))
         db = args.db or demo_database(folder)
@@ -134,7 +142,7 @@ def main() -> None:
             "bare page (3 metrics, 3 charts)": bare_url + "/",
             "bare page at a page's address": bare_url + "/bare_subpage",
         }
-        targets |= {entry.label: app_url + entry.url_path for entry in PAGES}
+        targets |= {entry.label: app_url + entry.url_path for entry in measured}
         playwright = stack.enter_context(sync_playwright())
         context = playwright.chromium.launch_persistent_context(
             str(folder / "profile"),

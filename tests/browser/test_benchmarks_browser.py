@@ -40,6 +40,15 @@ def test_browser_benchmark_prints_same_tab_and_new_tab_figures_for_every_page():
             assert entry.label in table, done.stdout
 
 
+def test_browser_benchmark_measures_only_the_pages_asked_for_against_the_bare_page():
+    done = run_benchmark("browser_benchmark.py", "--rounds", "1", "--pages", "Data trust")
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "bare page (3 metrics, 3 charts)" in done.stdout
+    assert "Data trust" in done.stdout
+    assert "KPI trends" not in done.stdout, done.stdout
+
+
 def test_soak_finishes_with_no_errors_and_prints_its_memory(tmp_path):
     # Too short to store and roll back an upload, so it reports its goals missed (exit 1) by design.
     done = run_benchmark("soak.py", "--minutes", "0.1", "--sessions", "2", "--keep", str(tmp_path))
