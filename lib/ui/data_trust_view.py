@@ -16,13 +16,14 @@ from lib.core.downloads import safe_csv
 from lib.core.kpis import get_kpi, kpi_keys
 from lib.core.labels import SOURCE_NAMES
 from lib.core.settings import COMBINED
-from lib.core.text import escape_markdown, format_points
+from lib.core.text import escape_markdown, format_percent, format_points
 from lib.metrics import provenance, reconcile, review
+from lib.metrics.fiscal import long_date
 from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
 from lib.ui.page import link_choice, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
-from lib.ui.tables import wrapping_table
+from lib.ui.tables import ROWS_A_PAGE, page_count, plain_table, rows_on_page
 from lib.ui.view_links import view_query
 
 state = st.session_state
@@ -129,7 +130,7 @@ def show_summary(rec: reconcile.Reconciliation) -> None:
     # Three rows: a static table (no grid for the browser to load and draw; it wraps on a shared screen).
     rows = pd.DataFrame(reconcile.summary_rows(rec))
     written = {"Mean diff.": rows["Mean diff."].map("{:.2f} pts".format), "Largest": rows["Largest"].map(format_points)}
-    wrapping_table(rows.assign(**written).rename(columns={"Beyond": f"Beyond ±{rec.tolerance:g} pt"}))
+    plain_table(rows.assign(**written).rename(columns={"Beyond": f"Beyond ±{rec.tolerance:g} pt"}))
     st.caption(
         "Per KPI: segment-weeks both sources have figures for, and how many differ by more than the tolerance; "
         "combined weeks beyond it; the mean absolute difference per segment-week; the largest difference "
@@ -146,20 +147,44 @@ TABLE_CONFIG = {
 }
 
 
-def apply_picked_row(rows: list[dict], selection) -> None:
-    """A row picked in the disagreements table fills the provenance picks below (once per pick)."""
-    picked = selection.selection.rows if selection else []
-    if not picked:
+DISAGREEMENTS_PAGE = "disagreements_page"
+PICKED = "explain_disagreement"
+
+
+def disagreement_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Flagged rows as a projector reads them: 16 Nov 2026, 95.7 %, -3.27 (two decimals against the ±1 point
+    tolerance). Every row here is flagged, so no Flag column; Note only when some row has one."""
+    written = {
+        "Week": rows["Week"].map(long_date),
+        "Explore %": rows["Explore %"].map(format_percent),
+        "Sisense %": rows["Sisense %"].map(format_percent),
+        "Difference (pts)": rows["Difference (pts)"].map("{:+.2f}".format),
+    }
+    table = rows.assign(**written).drop(columns=["Flag"] if rows["Note"].any() else ["Flag", "Note"])
+    return table.rename(columns={"Explore %": "Explore", "Sisense %": "Sisense"})
+
+
+def disagreement_label(token: tuple[str, str, str], difference: float) -> str:
+    """'NRT · 16 Mar 2026 · GitLab SM: -3.86 pts': only the app's own KPI keys, weeks and segments."""
+    kpi, week, scope = token
+    return f"{kpi} · {long_date(dt.date.fromisoformat(week))} · {scope}: {difference:+.2f} pts"
+
+
+def explain_picked() -> None:
+    """A disagreement picked fills the provenance picks below and opens each source's figure; the box empties
+    again, so the same disagreement can be picked once more after the picks below were changed."""
+    token = state.get(PICKED)
+    if token is None:
         return
-    row = rows[picked[0]]
-    token = (row["KPI"], row["Week"].isoformat(), row["Segment"])
-    if state.get("trust_applied_pick") != token:
-        state["trust_applied_pick"] = token
-        state["kpi"], state["week"], state["scope"] = token
-        state["trust_sides"] = True  # and opens them
+    state["kpi"], state["week"], state["scope"] = token
+    state["trust_sides"] = True
+    state[PICKED] = None
 
 
 def show_disagreements(rec: reconcile.Reconciliation) -> None:
+    """Every flagged segment-week in a static table (25 a page), and a select box that explains one below.
+
+    A static table, not a pickable grid: the grid's code and canvas cost the page about 0.2 s to load and draw."""
     st.subheader(f"Where Sisense disagrees by more than {rec.tolerance:g} point", anchor=False)
     flagged_rows = reconcile.comparison_rows(rec.flagged)
     if not flagged_rows:
@@ -167,18 +192,28 @@ def show_disagreements(rec: reconcile.Reconciliation) -> None:
             f"Every week both sources have agrees within {rec.tolerance:g} point.", icon=":material/check_circle:"
         )
         return
-    selection = st.dataframe(
-        pd.DataFrame(flagged_rows),
-        hide_index=True,
-        width="stretch",
-        key="disagreements",
-        column_config=TABLE_CONFIG,
-        column_order=[column for column in flagged_rows[0] if column != "Flag"],  # every row here is flagged
-        on_select="rerun",
-        selection_mode="single-row",
+    flagged = pd.DataFrame(flagged_rows)
+    page = 1
+    if page_count(len(flagged)) > 1:
+        page = st.selectbox(
+            f"{len(flagged):,} disagreements, {ROWS_A_PAGE} a page, newest first: page",
+            range(1, page_count(len(flagged)) + 1),
+            key=DISAGREEMENTS_PAGE,
+            width=300,
+        )
+    on_page = rows_on_page(flagged, page)
+    plain_table(disagreement_table(on_page))
+    tokens = zip(on_page["KPI"], on_page["Week"].map(dt.date.isoformat), on_page["Segment"], strict=True)
+    differences = dict(zip(tokens, on_page["Difference (pts)"], strict=True))
+    st.selectbox(
+        "Explain a disagreement",
+        list(differences),
+        format_func=lambda token: disagreement_label(token, differences[token]),
+        index=None,
+        placeholder="Pick one to see, below, where each side's figure comes from",
+        key=PICKED,
+        on_change=explain_picked,
     )
-    st.caption("Pick a row to see, below, where each side's figure comes from.")
-    apply_picked_row(flagged_rows, selection)
 
 
 def show_charts(ctx, rec: reconcile.Reconciliation) -> None:

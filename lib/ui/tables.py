@@ -8,6 +8,7 @@ only to an address ``lib.core.links.web_link`` accepted.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 from functools import partial
@@ -67,3 +68,36 @@ def wrapping_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> 
         cells.insert(frame.columns.get_loc(column), column, frame[column].map(partial(markdown_link, label)))
     cells.columns = [escape_markdown(column) for column in cells.columns]  # "1. KPIs now" is no list item
     st.table(cells, hide_index=True)
+
+
+# The look of ``st.table`` (hairlines in the text's colour, faded header, the small type presentation mode
+# enlarges) in both themes, from the text colour itself. Static CSS, no stored text.
+PLAIN_TABLE_CSS = """<style>
+  .floorline-plain-table { overflow-x: auto; border: 1px solid color-mix(in srgb, currentColor 15%, transparent);
+    border-radius: 0.5rem; }
+  .floorline-plain-table table { border-spacing: 0; width: 100%; font-size: 0.875rem; line-height: 1.6; }
+  .floorline-plain-table :is(th, td) { padding: 0.25rem 0.375rem; text-align: left; font-weight: normal;
+    border-bottom: 1px solid color-mix(in srgb, currentColor 15%, transparent);
+    border-right: 1px solid color-mix(in srgb, currentColor 15%, transparent); }
+  .floorline-plain-table th { color: color-mix(in srgb, currentColor 80%, transparent); }
+  .floorline-plain-table tr:last-child td { border-bottom: none; }
+  .floorline-plain-table :is(th, td):last-child { border-right: none; }
+</style>"""
+
+
+def plain_table(frame: pd.DataFrame) -> None:
+    """``frame`` as one static HTML table without its index: text only, every cell written as ``table_cell`` writes
+    it and escaped as HTML, so nothing in it renders live.
+
+    For tables of the app's own words and figures that a page draws on every load: ``st.table`` renders each cell as
+    a Markdown element of its own (a 5 x 8 table is 48), which cost the browser more than a grid; one HTML element
+    costs about what a line of text does. Tables with links stay ``wrapping_table``'s."""
+    header = "".join(f'<th scope="col">{html.escape(str(column))}</th>' for column in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(table_cell(value)))}</td>" for value in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    st.html(
+        f'{PLAIN_TABLE_CSS}<div class="floorline-plain-table"><table><thead><tr>{header}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )

@@ -7,6 +7,7 @@ import re
 import pytest
 from conftest import wait_for_script
 from playwright.sync_api import expect
+from select_boxes import choose
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +17,15 @@ SIDES = "Explore (primary): the figure the pages show"
 def test_picking_a_disagreement_opens_both_sources_explanations(open_app):
     page = open_app("/Data_trust")
     expect(page.get_by_text(SIDES)).to_have_count(0)  # below the fold: not built until asked for
+    # Every disagreement is a static table (no grid for the page to load and draw) ...
+    assert page.get_by_test_id("stDataFrame").count() == 0
+    expect(page.get_by_test_id("stTable").nth(1)).to_contain_text("GitLab SM")
 
-    # The summary per KPI above it is a static table, so the disagreements are the page's first grid.
-    disagreements = page.get_by_test_id("stDataFrame").first
-    disagreements.scroll_into_view_if_needed()
-    box = disagreements.bounding_box()
-    page.mouse.click(box["x"] + 20, box["y"] + 53)  # the first row's selection box
-    page.wait_for_url(re.compile(r"kpi=\w+&week=\d{4}-\d{2}-\d{2}&scope="))
+    # ... and one of them is picked to be explained below.
+    choose(page, "Explain a disagreement", "GitLab SM", re.compile(r"^NRT · .* · GitLab SM: "))
+    page.wait_for_url(re.compile(r"kpi=NRT&week=\d{4}-\d{2}-\d{2}&scope=GitLab\+SM"))
     wait_for_script(page)
 
     expect(page.get_by_text(SIDES)).to_be_visible()
+    expect(page.get_by_role("combobox", name="Segment")).to_have_value("GitLab SM")
     assert page.locator("[data-testid='stException']").count() == 0

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+from plain_tables import plain_tables
 from streamlit.testing.v1 import AppTest
 
 from lib.core.kpis import kpi_keys
@@ -77,6 +78,11 @@ def table_with(at: AppTest, *columns: str):
     return next(df.value for df in at.dataframe if set(columns) <= set(df.value.columns))
 
 
+def static_table_with(at: AppTest, *columns: str):
+    """The first static table on the page with all these columns, as the browser shows its text."""
+    return next(table for table in plain_tables(at) if set(columns) <= set(table.columns))
+
+
 def planted(db: Path) -> set[tuple[str, dt.date, str]]:
     """Ground truth from the stored rows: where Sisense's counts differ from Explore's, by segment."""
     con = store.connect(db)
@@ -102,12 +108,15 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
 
     at = open_page(session={"every_week": True})  # the table of every comparison is built once opened
 
-    flagged = table_with(at, "Segment", "Difference (pts)", "Sisense %")
+    # Every disagreement in a static table (readable on a projector): the per-KPI summary comes first.
+    flagged = static_table_with(at, "Segment", "Difference (pts)", "Sisense")
     segment_rows = flagged[flagged["Segment"] != "Combined"]
-    found = {(row.KPI, row.Week, row.Segment) for row in segment_rows.itertuples()}
+    found = {
+        (row.KPI, dt.datetime.strptime(row.Week, "%d %b %Y").date(), row.Segment) for row in segment_rows.itertuples()
+    }
     assert found == expected
-    assert all(2 <= abs(difference) <= 6 for difference in segment_rows["Difference (pts)"])
-    assert set(flagged["Flag"]) == {"beyond tolerance"}
+    assert all(2 <= abs(float(difference)) <= 6 for difference in segment_rows["Difference (pts)"])
+    assert "Flag" not in flagged.columns  # every row here is beyond the tolerance
     # Each side's figure and counts are on the row, side by side.
     assert segment_rows["Explore good / counted"].str.contains(" / ").all()
     assert segment_rows["Sisense good / counted"].str.contains(" / ").all()
@@ -120,14 +129,15 @@ def test_the_page_flags_exactly_the_planted_disagreements(demo_db):
     summary = next(text for text in markdown(at) if text.startswith("Sisense differs from Explore"))
     assert "in 3 of 468 segment-weeks" in summary
     # How often and how far, per KPI.
-    per_kpi = at.table[0].value  # a static table: three rows need no grid
+    per_kpi = plain_tables(at)[0]  # a static table: three rows need no grid
     assert list(per_kpi["KPI"]) == list(kpi_keys())
     assert list(per_kpi["Beyond ±1 pt"]) == ["1", "1", "1"]
-    assert all(2 <= abs(float(largest.replace("\\", "").removesuffix(" pts"))) <= 6 for largest in per_kpi["Largest"])
+    assert all(2 <= abs(float(largest.removesuffix(" pts"))) <= 6 for largest in per_kpi["Largest"])
     # Every comparison, side by side: 3 KPIs x 52 complete weeks x (3 segments + Combined).
     every = next(df.value for df in at.dataframe if len(df.value) > 100)
     assert len(every) == 3 * 52 * 4
     assert (every["Flag"] == "beyond tolerance").sum() == len(flagged)
+    assert set(every[every["Flag"] == "beyond tolerance"]["Segment"]) == set(flagged["Segment"])
     # The partial week of 23 Nov has no Sisense figure: it is not compared.
     assert dt.date(2026, 11, 23) not in set(every["Week"])
 
@@ -140,6 +150,47 @@ def planted_nrt_disagreement(db_path: Path):
     finally:
         con.close()
     return next(c for c in flagged if c.kpi == "NRT" and c.scope in DEFAULT_FORM_SEGMENTS.values())
+
+
+def test_picking_a_disagreement_fills_the_picks_below_and_opens_each_sources_figure(demo_db):
+    planted = planted_nrt_disagreement(demo_db)
+    at = open_page()
+    assert not any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in markdown(at))  # built on demand
+
+    explain = at.selectbox(key="explain_disagreement")
+    label = f"NRT · {planted.week:%d %b %Y} · {planted.scope}: {planted.difference:+.2f} pts"
+    assert label in explain.options and len(explain.options) == len(static_table_with(at, "Difference (pts)"))
+    explain.select_index(explain.options.index(label)).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    picks = {box.key: box.value for box in at.selectbox if box.key in ("kpi", "week", "scope")}
+    assert picks == {"kpi": "NRT", "week": planted.week.isoformat(), "scope": planted.scope}
+    assert at.query_params["week"] == planted.week.isoformat()  # in the address, as a link would carry it
+    texts = markdown(at)
+    assert any(t.startswith("Upload 1: explore_sla_events_demo.csv") for t in texts)
+    assert any(t.startswith("Upload 3: sisense_weekly_kpis_demo.csv") for t in texts)
+    assert at.selectbox(key="explain_disagreement").value is None  # ready to pick again
+
+
+def test_a_long_list_of_disagreements_is_shown_a_page_at_a_time(demo_db):
+    con = store.connect(demo_db)  # Sisense one good event short wherever a segment-week has under 100: over 1 point
+    con.execute(
+        """UPDATE weekly_counts SET good = good - 1 WHERE good > 0 AND total < 100
+           AND upload_id = (SELECT id FROM uploads WHERE source = 'sisense')"""
+    )
+    flagged = reconcile.comparison_rows(reconcile.reconcile(con, store.load_settings(con)).flagged)
+    con.close()
+    assert len(flagged) > 25
+
+    at = open_page()
+    page = at.selectbox(key="disagreements_page")
+    assert page.options == [str(number) for number in range(1, -(-len(flagged) // 25) + 1)]
+    assert len(static_table_with(at, "Difference (pts)")) == 25
+    page.select(2).run()
+    shown = static_table_with(at, "Difference (pts)")
+    assert list(shown["Week"]) == [f"{row['Week']:%d %b %Y}" for row in flagged[25:50]]
+    # The rows to explain are the page's own.
+    assert at.selectbox(key="explain_disagreement").options[0].startswith(f"{flagged[25]['KPI']} · ")
 
 
 def test_the_charts_draw_both_sources_and_mark_the_flagged_week(demo_db):
