@@ -19,7 +19,7 @@ def test_picking_a_disagreement_opens_both_sources_explanations(open_app):
     expect(page.get_by_text(SIDES)).to_have_count(0)  # below the fold: not built until asked for
     # Every disagreement is a static table (no grid for the page to load and draw) ...
     assert page.get_by_test_id("stDataFrame").count() == 0
-    expect(page.get_by_test_id("stTable").nth(1)).to_contain_text("GitLab SM")
+    expect(page.get_by_role("table").nth(1)).to_contain_text("GitLab SM")
 
     # ... and one of them is picked to be explained below.
     choose(page, "Explain a disagreement", "GitLab SM", re.compile(r"^NRT · .* · GitLab SM: "))
