@@ -193,14 +193,22 @@ def show_disagreements(rec: reconcile.Reconciliation) -> None:
         )
         return
     flagged = pd.DataFrame(flagged_rows)
-    page = 1
-    if page_count(len(flagged)) > 1:
-        page = st.selectbox(
-            f"{len(flagged):,} disagreements, {ROWS_A_PAGE} a page, newest first: page",
-            range(1, page_count(len(flagged)) + 1),
-            key=DISAGREEMENTS_PAGE,
-            width=300,
-        )
+    page, pages = 1, page_count(len(flagged))
+    if pages > 1:  # as Change history pages its table: the page select, and which rows the page holds
+        with st.container(horizontal=True, vertical_alignment="center"):
+            page = st.selectbox(
+                "Page of disagreements",
+                range(1, pages + 1),
+                key=DISAGREEMENTS_PAGE,
+                label_visibility="collapsed",
+                width=110,
+            )
+            last = min(page * ROWS_A_PAGE, len(flagged))
+            st.caption(
+                f"Page {page} of {pages}: disagreements {(page - 1) * ROWS_A_PAGE + 1:,}–{last:,} of "
+                f"{len(flagged):,}, newest first",
+                width="content",
+            )
     on_page = rows_on_page(flagged, page)
     plain_table(disagreement_table(on_page))
     tokens = zip(on_page["KPI"], on_page["Week"].map(dt.date.isoformat), on_page["Segment"], strict=True)

@@ -186,7 +186,10 @@ def test_a_long_list_of_disagreements_is_shown_a_page_at_a_time(demo_db):
     page = at.selectbox(key="disagreements_page")
     assert page.options == [str(number) for number in range(1, -(-len(flagged) // 25) + 1)]
     assert len(static_table_with(at, "Difference (pts)")) == 25
+    pages = len(page.options)
+    assert any(c.value == f"Page 1 of {pages}: disagreements 1–25 of {len(flagged)}, newest first" for c in at.caption)
     page.select(2).run()
+    assert any(c.value.startswith(f"Page 2 of {pages}: disagreements 26–50 of ") for c in at.caption)
     shown = static_table_with(at, "Difference (pts)")
     assert list(shown["Week"]) == [f"{row['Week']:%d %b %Y}" for row in flagged[25:50]]
     # The rows to explain are the page's own.
