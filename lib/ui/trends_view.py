@@ -97,10 +97,17 @@ def show_nothing_to_chart(ctx) -> None:
 
 
 def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
-    """The weeks, segment lines, region and source, each kept in the URL."""
-    controls = st.columns([2.6, 2.8, 1.5, 2.4], vertical_alignment="bottom")
+    """The weeks, segment lines, region and source, each kept in the URL: in one menu, with the view they make
+    written beside it. A closed menu does not draw its widgets: the four controls cost the browser about as much
+    as a chart, on every load (issue 26), and are changed far less often than the charts are read."""
+    line = st.container(horizontal=True, vertical_alignment="center", gap="medium")  # the button keeps its label
+    menu = line.popover(
+        "Change the view",
+        icon=":material/tune:",
+        help="Weeks, segment lines, region and source. The address bar keeps them: copy it to share this view.",
+    )
     first, last = week_picker(
-        controls[0].select_slider,
+        menu.select_slider,
         "Weeks",
         all_weeks,
         key="weeks",
@@ -110,7 +117,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
         help=f"Each week is named by its Monday. Default: the last {DEFAULT_WEEKS} weeks of data.",
     )
     link_choices("segments", SEGMENTS)
-    segments = controls[1].multiselect(
+    segments = menu.multiselect(
         "Segment lines",
         SEGMENTS,
         key="segments",
@@ -122,7 +129,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
     region = None
     if region_options:
         link_choices("region", [EVERY_REGION, "Every region", *region_options])
-        chosen_region = controls[2].selectbox(
+        chosen_region = menu.selectbox(
             "Region",
             [EVERY_REGION, *region_options],
             format_func=lambda value: "Every region" if value == EVERY_REGION else value,
@@ -132,7 +139,7 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
         )
         region = None if chosen_region == EVERY_REGION else chosen_region
     link_choices("source", [*LAYER_CHOICES, *LAYER_CHOICES.values()])
-    layer = controls[3].radio(
+    layer = menu.radio(
         "Source",
         list(LAYER_CHOICES),
         format_func=LAYER_CHOICES.get,
@@ -143,7 +150,20 @@ def trend_controls(ctx, all_weeks: list[str]) -> TrendView:
         "against it. Explore first: Sisense fills only the weeks Explore has no figure for.",
     )
     chosen_segments = tuple(segment for segment in SEGMENTS if segment in segments)
-    return TrendView(first, last, chosen_segments, region, layer)
+    view = TrendView(first, last, chosen_segments, region, layer)
+    line.markdown(view_sentence(view, bool(region_options)), width="content")
+    return view
+
+
+def view_sentence(view: TrendView, has_regions: bool) -> str:
+    """The view the menu holds, in one line of Markdown: '**15 Jun 2026 to 07 Dec 2026** · Combined, L&R ·
+    Every region · Explore first'. A region is text from a file, so every part is escaped."""
+    weeks = " to ".join(pd.Timestamp(iso).strftime("%d %b %Y") for iso in (view.first, view.last))
+    parts = ["Combined, " + ", ".join(view.segments) if view.segments else "Combined only"]
+    if has_regions:
+        parts.append(view.region or "Every region")
+    parts.append(LAYER_CHOICES[view.layer])
+    return f"**{escape_markdown(weeks)}** · " + " · ".join(escape_markdown(part) for part in parts)
 
 
 def show_kpi_trend(ctx, kpi: str, trend: tuple, view: TrendView) -> list[dict]:

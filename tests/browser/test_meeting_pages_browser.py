@@ -58,12 +58,15 @@ def test_trends_page_draws_each_floor_as_a_labelled_line(open_app):
 def test_changing_a_control_puts_it_in_the_url_and_the_url_brings_it_back(open_app, streamlit_server):
     page = open_app("/KPI_trends")
 
+    page.get_by_role("button", name="Change the view").click()  # the controls' menu
     page.get_by_text("Sisense only").click()
     page.wait_for_url(re.compile(r"source=Sisense"))
     shared_link = page.url.removeprefix(streamlit_server.url)
 
     open_app("/")  # somewhere else, then the pasted link
     page = open_app(shared_link)
+    expect(page.get_by_text("· Every region · Sisense only")).to_be_visible()  # said beside the closed menu
+    page.get_by_role("button", name="Change the view").click()
     expect(page.get_by_role("radio", name="Sisense only")).to_be_checked()
     assert page.locator(NO_EXCEPTION).count() == 0
 

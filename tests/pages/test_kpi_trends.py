@@ -80,6 +80,8 @@ def test_the_default_view_is_the_last_26_weeks_of_combined_figures(demo_db):
     assert (combined["x"][0], combined["x"][-1]) == ("2026-06-01", "2026-11-23")
     assert [t["name"] for t in frt["data"] if t["mode"] == "lines"] == ["Combined"]
     assert at.query_params == {}  # defaults keep the link short
+    # The controls sit in a closed menu; the view they make is written beside it, for everyone on the call.
+    assert at.markdown[0].value == (r"**01 Jun 2026 to 23 Nov 2026** · Combined only · Every region · Explore first")
 
 
 def test_the_sustained_frt_breach_is_marked_and_shaded(demo_db):
@@ -104,6 +106,8 @@ def test_a_pasted_link_reproduces_the_view(demo_db):
     assert at.select_slider(key="weeks").value == ("2026-03-02", "2026-09-07")
     assert at.multiselect(key="segments").value == ["L&R", "Other"]
     assert at.radio(key="source").value == "secondary"
+    view_line = r"**02 Mar 2026 to 07 Sep 2026** · Combined, L\&R, Other · Every region · Sisense only"
+    assert at.markdown[0].value == view_line
     nrt = figures(at)["NRT"]
     combined = trace(nrt, "Combined")
     assert (combined["x"][0], combined["x"][-1]) == ("2026-03-02", "2026-09-07")
@@ -240,7 +244,7 @@ def test_week_to_explain_defaults_to_the_latest_complete_week_not_the_partial_on
     at = open_trends()
 
     # The week picker and both questions are in a menu per KPI, built only once it is opened.
-    assert menu_labels(at._tree) == [f"{kpi}: explain a week" for kpi in ("FRT", "NRT", "SSAT")]
+    assert menu_labels(at._tree) == ["Change the view"] + [f"{kpi}: explain a week" for kpi in ("FRT", "NRT", "SSAT")]
     assert not at.button
     at.session_state["explain_menu_FRT"] = True
     at.run()
