@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib.core import links
 from lib.core.kpis import get_kpi, kpi_keys
-from lib.core.text import escape_markdown, format_percent
+from lib.core.text import escape_markdown, escape_table_cells, format_percent
 from lib.store import database as store
 from lib.store import workgroup_issues
 from lib.ui.cache import by_data_version
@@ -229,7 +229,10 @@ def breach_weeks(ctx: PageContext, kpi, scope, link_kpi, link_start, link_end):
         trigger = breaches.capture_trigger(series, start, end)
         if trigger:
             st.caption(f"Breach weeks captured with the workgroup ({ctx.settings.floors[kpi]:g} % floor):")
-            st.dataframe(trigger_frame(trigger, ctx.settings.floors[kpi]), hide_index=True, width="content")
+            # A few read-only rows: a static table, not a grid (a grid costs the page ~0.2 s to load and draw).
+            # Its cells are Markdown, so they are escaped; the counts stay numbers, aligned right.
+            frame = escape_table_cells(trigger_frame(trigger, ctx.settings.floors[kpi]))
+            st.table(frame, hide_index=True, width="content")
         else:
             st.warning("There are no weekly values between these dates.", icon=":material/warning:")
     return start, end
@@ -418,7 +421,18 @@ def library_section(ctx: PageContext, workgroup: dict | None) -> None:
     """Common hypotheses with what past workgroups concluded; in a workgroup, each can be copied in."""
     suffix = f"wg{workgroup['id']}" if workgroup else "list"
     label = "Copy a common hypothesis from the library" if workgroup else "Hypothesis library"
-    with st.expander(label, icon=":material/menu_book:", expanded=bool(workgroup and not workgroup["hypotheses"])):
+    # Tracked, so its entries and the form to add one (some 50 elements) are built and sent only once opened;
+    # what was typed in them is a draft and waits while it is closed.
+    expander = st.expander(
+        label,
+        icon=":material/menu_book:",
+        expanded=bool(workgroup and not workgroup["hypotheses"]),
+        key=f"library_{suffix}",
+        on_change="rerun",
+    )
+    if not expander.open:
+        return
+    with expander:
         query = DRAFTS.widget(
             st.text_input, "Search", f"library::{suffix}::query", "", placeholder="time off, volume, region…"
         )

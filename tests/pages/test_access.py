@@ -304,7 +304,7 @@ def test_workgroups_a_viewer_sees_the_list_read_only(db):
 
 
 def test_workgroups_an_editor_may_form_add_to_the_library_and_restore(db):
-    at = visit("pages/2_Workgroups.py", signed_in(EDITOR))
+    at = visit("pages/2_Workgroups.py", signed_in(EDITOR), session={"library_list": True})  # the library opened
     assert [expander for expander in at.expander if expander.label == "Form a workgroup"]
     assert {"library_add", "restore_2"} <= set(button_keys(at))
     assert not any("Read only" in message.value for message in at.info)
