@@ -71,11 +71,8 @@ if ctx.can_edit:
     epics_view.upload_section(ctx)
     epics_view.fetch_section(ctx)
     epics_view.snapshots_section(ctx)
-    # Tracked, so its fields are built and sent only once opened.
-    settings = st.expander("Settings for this page", key="epic_settings", on_change="rerun")
-    if settings.open:
-        with settings:
-            epics_view.settings_section(ctx)
+    with st.expander("Settings for this page"):
+        epics_view.settings_section(ctx)
     if any(s["is_demo"] for s in epic_repository.snapshots(ctx.con)) and st.button(
         "Remove the demo epics", icon=":material/delete:"
     ):

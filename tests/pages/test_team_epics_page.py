@@ -29,10 +29,8 @@ def db(demo_db, monkeypatch):
     return demo_db
 
 
-def page(secrets: dict | None = None, user: dict | None = None, session: dict | None = None) -> AppTest:
+def page(secrets: dict | None = None, user: dict | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
     if secrets:
         at.secrets = secrets
     if user:
@@ -226,7 +224,7 @@ def test_an_editor_removes_the_demo_epics(db):
 
 
 def test_settings_change_the_pattern_and_the_stale_days(db):
-    at = page(session={"epic_settings": True})  # the settings, built once opened
+    at = page()
     at.text_input[0].set_value(r"^area:|^theme:")
     at.number_input[0].set_value(60)
     ok(next(b for b in at.button if b.label == "Save settings").click().run())
