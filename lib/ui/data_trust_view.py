@@ -23,7 +23,7 @@ from lib.ui.cache import by_data_version
 from lib.ui.figures import reconciliation_figure
 from lib.ui.page import link_choice, week_picker
 from lib.ui.provenance_view import drill_down_section, provenance_details
-from lib.ui.tables import ROWS_A_PAGE, page_count, plain_table, rows_on_page
+from lib.ui.tables import page_count, page_range_text, plain_table, rows_on_page
 from lib.ui.view_links import view_query
 
 state = st.session_state
@@ -203,12 +203,7 @@ def show_disagreements(rec: reconcile.Reconciliation) -> None:
                 label_visibility="collapsed",
                 width=110,
             )
-            last = min(page * ROWS_A_PAGE, len(flagged))
-            st.caption(
-                f"Page {page} of {pages}: disagreements {(page - 1) * ROWS_A_PAGE + 1:,}–{last:,} of "
-                f"{len(flagged):,}, newest first",
-                width="content",
-            )
+            st.caption(page_range_text(page, len(flagged), "disagreements"), width="content")
     on_page = rows_on_page(flagged, page)
     plain_table(disagreement_table(on_page))
     tokens = zip(on_page["KPI"], on_page["Week"].map(dt.date.isoformat), on_page["Segment"], strict=True)

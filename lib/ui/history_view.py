@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib.store import history
 from lib.ui.page import escape_markdown, link_choices
-from lib.ui.tables import MISSING, ROWS_A_PAGE, date_time_cell, page_count, rows_on_page, wrapping_table
+from lib.ui.tables import MISSING, date_time_cell, page_count, page_range_text, rows_on_page, wrapping_table
 
 PAGE_KEY = "page"  # ?page=2 in the address
 TABLE_COLUMNS = [column for column in history.COLUMNS if column != "Area"]  # the area is a filter above
@@ -43,13 +43,6 @@ def table_rows(changes: pd.DataFrame) -> pd.DataFrame:
         },
         columns=TABLE_COLUMNS,
     )
-
-
-def page_range_text(page: int, total: int, rows_a_page: int = ROWS_A_PAGE) -> str:
-    """'Page 2 of 3: changes 26–50 of 60, newest first' (page 2 of 60 changes, 25 a page)."""
-    first = (page - 1) * rows_a_page + 1
-    last = min(page * rows_a_page, total)
-    return f"Page {page} of {page_count(total, rows_a_page)}: changes {first:,}–{last:,} of {total:,}, newest first"
 
 
 def show_change(change: pd.Series) -> None:
@@ -85,7 +78,7 @@ def page_picker(pages: int, total: int) -> int:
         )
         newer.button("Newer", icon=":material/arrow_back:", disabled=page == 1, on_click=step_page, args=(-1,))
         older.button("Older", icon=":material/arrow_forward:", disabled=page == pages, on_click=step_page, args=(1,))
-        where.caption(page_range_text(page, total), width="content")
+        where.caption(page_range_text(page, total, "changes"), width="content")
     return page
 
 

@@ -51,6 +51,13 @@ def page_count(rows: int, rows_a_page: int = ROWS_A_PAGE) -> int:
     return max(1, math.ceil(rows / rows_a_page))
 
 
+def page_range_text(page: int, total: int, noun: str, rows_a_page: int = ROWS_A_PAGE) -> str:
+    """'Page 2 of 3: changes 26–50 of 60, newest first' (page 2 of 60 changes, 25 a page)."""
+    first = (page - 1) * rows_a_page + 1
+    last = min(page * rows_a_page, total)
+    return f"Page {page} of {page_count(total, rows_a_page)}: {noun} {first:,}–{last:,} of {total:,}, newest first"
+
+
 def rows_on_page(frame: pd.DataFrame, page: int, rows_a_page: int = ROWS_A_PAGE) -> pd.DataFrame:
     """The rows of page ``page`` (1 is the first): page 2 of 60 rows is rows 26 to 50. A page past either end
     gives the nearest page that exists (the page select offers only those; a link's page outside them is

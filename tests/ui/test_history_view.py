@@ -11,7 +11,7 @@ import pytest
 from lib.store import database as store
 from lib.store import history
 from lib.ui import history_view
-from lib.ui.tables import ROWS_A_PAGE, date_time_cell, page_count, rows_on_page
+from lib.ui.tables import ROWS_A_PAGE, date_time_cell, page_count, page_range_text, rows_on_page
 
 
 @pytest.mark.parametrize(("rows", "pages"), [(0, 1), (1, 1), (25, 1), (26, 2), (60, 3)])
@@ -39,9 +39,9 @@ def test_a_moment_is_written_as_every_page_writes_a_date_then_the_time():
 
 
 def test_the_range_a_page_holds_is_said_in_words():
-    assert history_view.page_range_text(2, 60) == "Page 2 of 3: changes 26–50 of 60, newest first"
-    assert history_view.page_range_text(3, 60) == "Page 3 of 3: changes 51–60 of 60, newest first"
-    assert history_view.page_range_text(1, 1_200) == "Page 1 of 48: changes 1–25 of 1,200, newest first"
+    assert page_range_text(2, 60, "changes") == "Page 2 of 3: changes 26–50 of 60, newest first"
+    assert page_range_text(3, 60, "changes") == "Page 3 of 3: changes 51–60 of 60, newest first"
+    assert page_range_text(1, 1_200, "changes") == "Page 1 of 48: changes 1–25 of 1,200, newest first"
 
 
 @pytest.fixture
